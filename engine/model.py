@@ -1,0 +1,133 @@
+"""A trained classifier as a user sees it: raw inputs in, class probabilities out.
+
+:class:`Model` chains the feature map, the standardizer and the network, and reports linear
+models' coefficients in the original units of the mapped features (so they compare with R's
+``glm``). :class:`GridEvaluator` fills the boundary view's probability image without allocating.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import FeatureMap, Standardizer
+from .network import Network, Workspace, augment
+
+__all__ = ["Model", "GridEvaluator"]
+
+
+class Model:
+    """Feature map → standardizer → network, plus the class labels.
+
+    Parameters
+    ----------
+    classes : the class labels in the network's order (the last one is positive for binary models).
+    input_names : names of the raw input columns.
+    """
+
+    def __init__(self, classes, feature_map: FeatureMap, standardizer: Standardizer,
+                 network: Network, input_names=None):
+        self.classes = tuple(classes)
+        self.feature_map = feature_map
+        self.standardizer = standardizer
+        self.network = network
+        self.input_names = tuple(input_names or (f"x{i + 1}" for i in range(feature_map.n_inputs)))
+
+    @property
+    def n_inputs(self) -> int:
+        return self.feature_map.n_inputs
+
+    @property
+    def is_linear(self) -> bool:
+        return self.network.is_linear
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.feature_map.names(self.input_names)
+
+    def features(self, X: np.ndarray) -> np.ndarray:
+        """Mapped and standardized features (n_samples, n_features) of raw inputs."""
+        return self.standardizer.transform(self.feature_map.transform(X))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """(n_samples, n_classes) probabilities of raw inputs (n_samples, n_inputs)."""
+        return self.network.predict_proba(self.features(X)).astype(np.float64)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """(n_samples,) class codes."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        return self.network.logits(self.features(X)).astype(np.float64)
+
+    def coef_intercept(self):
+        """Linear models only: ``coef`` (n_logits, n_features) and ``intercept`` (n_logits,)
+        on the mapped features in their original (unstandardized) units."""
+        if not self.is_linear:
+            raise ValueError("only models without hidden layers have coefficients")
+        (W, b), = self.network.layers
+        return self.standardizer.to_original(W.T.astype(np.float64), b.astype(np.float64))
+
+    def equation(self, digits: int = 4) -> list[str]:
+        """The learned logit(s) as readable equations, one per logit."""
+        coef, intercept = self.coef_intercept()
+        names = self.feature_names
+        rows = []
+        for k in range(coef.shape[0]):
+            terms = [f"{intercept[k]:.{digits}g}"]
+            for w, name in zip(coef[k], names):
+                terms.append(f"{'−' if w < 0 else '+'} {abs(w):.{digits}g}·{name}")
+            label = (f"logit P({self.classes[-1]})" if coef.shape[0] == 1
+                     else f"z[{self.classes[k]}]")
+            rows.append(f"{label} = " + " ".join(terms))
+        return rows
+
+    def copy(self) -> "Model":
+        return Model(self.classes, self.feature_map, self.standardizer, self.network.copy(),
+                     self.input_names)
+
+
+class GridEvaluator:
+    """Probabilities of a model over a fixed H×W grid of the first two inputs.
+
+    The grid's features are mapped and standardized once; :meth:`evaluate` then costs one
+    forward pass into preallocated buffers. Pass ``params`` to evaluate a snapshot of the
+    weights without touching the live network. Inputs beyond the first two are held at
+    ``fixed`` (default: the standardizer's mean of the raw inputs is not known, so zeros).
+
+    For 1-D models ``ylim`` is ignored and the result is (W, n_classes).
+    """
+
+    def __init__(self, model: Model, xlim, ylim=None, shape=(200, 200), fixed=None):
+        self.model = model
+        self.xlim, self.ylim = tuple(map(float, xlim)), tuple(map(float, ylim or (0.0, 1.0)))
+        self.shape = (1, int(shape[1])) if model.n_inputs == 1 else (int(shape[0]), int(shape[1]))
+        H, W = self.shape
+        xs = np.linspace(*self.xlim, W)
+        if model.n_inputs == 1:
+            raw = xs[:, None]
+        else:
+            ys = np.linspace(*self.ylim, H)
+            gx, gy = np.meshgrid(xs, ys)
+            raw = np.zeros((H * W, model.n_inputs))
+            if fixed is not None:
+                raw[:] = np.asarray(fixed, dtype=np.float64)
+            raw[:, 0], raw[:, 1] = gx.ravel(), gy.ravel()
+        self.xs = xs
+        net = model.network
+        self._inputs = augment(model.features(raw), net.dtype)
+        self._workspace = Workspace(net, H * W)
+        self._out = np.empty((H * W, model.network.n_classes), dtype=np.float32)
+
+    def evaluate(self, params: np.ndarray | None = None) -> np.ndarray:
+        """(H, W, n_classes) float32 probabilities (row 0 = ``ylim[0]``); a view of a reused buffer."""
+        net = self.model.network
+        ws = self._workspace
+        ws.forward(self._inputs, net.params if params is None else params)
+        p = ws.output_probabilities(self._inputs.shape[0])
+        if net.n_outputs == 1:
+            self._out[:, 1] = p[:, 0]
+            np.subtract(1.0, self._out[:, 1], out=self._out[:, 0])
+        else:
+            self._out[...] = p
+        H, W = self.shape
+        out = self._out.reshape(H, W, -1)
+        return out[0] if self.model.n_inputs == 1 else out

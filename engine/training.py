@@ -1,0 +1,418 @@
+"""The minibatch trainer: configuration, one epoch at a time, early stopping, divergence.
+
+The trainer knows nothing of threads. A caller (the CLI, a notebook, the GUI's worker) calls
+:meth:`Trainer.run_epoch` in a loop; :meth:`Trainer.request_stop` makes the current epoch pause
+at the next minibatch boundary, and the next ``run_epoch`` resumes exactly there, so pausing
+never changes the numbers. One ``numpy.random.Generator`` seeded from the config drives the
+split, the initial weights and every shuffle: the same seed gives the same numbers, bit for bit.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from .data import Dataset, DataError
+from .features import FeatureMap, Standardizer
+from .losses import cross_entropy
+from .model import Model
+from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, targets
+from .optimizers import OPTIMIZERS, make_optimizer
+
+__all__ = ["TrainConfig", "EpochReport", "FitResult", "Trainer", "MODELS", "stratified_split"]
+
+MODELS = ("auto", "logistic", "softmax", "mlp")
+#: A loss above max(DIVERGENCE_CHANCE·ln k, DIVERGENCE_GROWTH·initial loss) counts as divergence.
+DIVERGENCE_CHANCE = 50.0
+DIVERGENCE_GROWTH = 4.0
+_EVAL_CHUNK = 8192
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of a training run. Validated when a :class:`Trainer` is built."""
+
+    model: str = "auto"
+    hidden: tuple = ()
+    activation: str = "relu"
+    features: object = "linear"
+    standardize: bool = True
+    optimizer: str = "adam"
+    lr: float = 0.001
+    momentum: float = 0.9
+    nesterov: bool = False
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-7
+    batch_size: int = 32
+    epochs: int = 100
+    l1: float = 0.0
+    l2: float = 0.0
+    test_fraction: float = 0.0
+    seed: int = 0
+    early_stopping: int = 0
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if not isinstance(self.features, str):
+            object.__setattr__(self, "features", tuple(self.features))
+
+    def validate(self, n_classes: int | None = None) -> None:
+        """Raise ValueError naming the first knob that is out of range."""
+        checks = [
+            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
+            (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (math.isfinite(self.lr) and self.lr > 0, f"learning rate must be a positive number, not {self.lr}"),
+            (0 <= self.momentum < 1, "momentum must be in [0, 1)"),
+            (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "Adam's betas must be in [0, 1)"),
+            (self.epsilon > 0, "epsilon must be positive"),
+            (self.batch_size >= 0, "batch size must be 0 (full batch) or positive"),
+            (self.epochs >= 0, "epochs must be 0 (until stopped) or positive"),
+            (self.l1 >= 0 and self.l2 >= 0, "L1 and L2 strengths must be ≥ 0"),
+            (0 <= self.test_fraction < 1, "test fraction must be in [0, 1)"),
+            (self.early_stopping >= 0, "early-stopping patience must be ≥ 0"),
+            (self.dtype in ("float32", "float64"), "dtype must be float32 or float64"),
+            (self.model not in ("logistic", "softmax") or not self.hidden,
+             f"{self.model} regression has no hidden layers; choose model mlp for hidden layers"),
+            (n_classes is None or self.model != "logistic" or n_classes == 2,
+             f"logistic regression is for 2 classes, the data have {n_classes}; choose softmax"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def model_name(self, n_classes: int) -> str:
+        """The concrete model: ``auto`` is logistic for 2 classes, softmax otherwise, mlp with hidden layers."""
+        if self.model != "auto":
+            return self.model
+        if self.hidden:
+            return "mlp"
+        return "logistic" if n_classes == 2 else "softmax"
+
+    def hidden_layers(self) -> tuple:
+        """Hidden layers actually built: an mlp with none configured gets one layer of 16."""
+        if self.model == "mlp" and not self.hidden:
+            return (16,)
+        return self.hidden
+
+    def to_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
+                for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """What one epoch did. Losses are mean cross-entropy without the penalty; ``objective`` adds it."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    objective: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    grad_norm: float = 0.0
+    weight_norm: float = 0.0
+    update_ratio: float = 0.0
+    seconds: float = 0.0
+    lr: float = 0.0
+    samples: int = 0
+
+
+@dataclass(frozen=True)
+class FitResult:
+    stopped_because: str
+    epochs_run: int
+    history: list = field(default_factory=list)
+    best_epoch: int | None = None
+    diverged_epoch: int | None = None
+
+
+class Trainer:
+    """Trains one model on one dataset.
+
+    Parameters
+    ----------
+    dataset : the data; a copy is taken, so later edits to the caller's arrays do not race.
+    config : hyper-parameters; validated here.
+    """
+
+    def __init__(self, dataset: Dataset, config: TrainConfig = TrainConfig()):
+        if dataset.n_classes < 2 or len(np.unique(dataset.y)) < 2:
+            present = sorted({dataset.classes[i] for i in np.unique(dataset.y)}, key=str)
+            raise DataError(f"the data have only one class ({', '.join(map(str, present)) or 'none'}); "
+                            "training needs points of at least 2 classes")
+        config.validate(dataset.n_classes)
+        self.config = config
+        self.dataset = dataset
+        self.rng = np.random.default_rng(config.seed)
+        self.train_idx, self.test_idx = stratified_split(dataset.y, config.test_fraction, self.rng)
+        if len(np.unique(dataset.y[self.train_idx])) < 2:
+            raise DataError("the training split holds only one class; lower the test fraction or add points")
+        fmap = FeatureMap.from_spec(config.features, dataset.n_features)
+        phi_train = fmap.transform(dataset.X[self.train_idx])
+        standardizer = (Standardizer().fit(phi_train) if config.standardize
+                        else Standardizer.identity(fmap.n_outputs))
+        network = Network(fmap.n_outputs, dataset.n_classes, config.hidden_layers(),
+                          config.activation, config.dtype)
+        network.init(self.rng)
+        self.model = Model(dataset.classes, fmap, standardizer, network, dataset.feature_names)
+        self.model_name = config.model_name(dataset.n_classes)
+        self.optimizer = make_optimizer(
+            config.optimizer, network.size, network.dtype, lr=config.lr, momentum=config.momentum,
+            nesterov=config.nesterov, beta1=config.beta1, beta2=config.beta2, epsilon=config.epsilon)
+        self.history: list[EpochReport] = []
+        self.epoch = 0
+        self.stopped_because: str | None = None
+        self.best_epoch: int | None = None
+        self.diverged_epoch: int | None = None
+        self._stop_requested = False
+        self._load_split()
+        self.initial_loss = self._evaluate(self._train_inputs, self._train_y)[0]
+        self._best = (math.inf, None)
+        self._wait = 0
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def network(self) -> Network:
+        return self.model.network
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_idx)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.test_idx)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate; applies from the next minibatch."""
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive number, not {lr}")
+        self.optimizer.lr = float(lr)
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run_epoch` to return at the next minibatch boundary (thread-safe flag)."""
+        self._stop_requested = True
+
+    @property
+    def mid_epoch(self) -> bool:
+        """True when an epoch was paused part-way and the next ``run_epoch`` resumes it."""
+        return self._cursor is not None
+
+    def run_epoch(self) -> EpochReport | None:
+        """Run (or resume) one epoch. Returns its report, or None when it paused on request or
+        diverged (then :attr:`stopped_because` is ``"stopped"`` or ``"diverged"``)."""
+        self.stopped_because = None
+        net, opt, ws = self.network, self.optimizer, self._workspace
+        params, grad, cfg = net.params, self._grad, self.config
+        if self._cursor is None:
+            self._begin_epoch()
+        n, b = self.n_train, self._batch
+        X, T = self._shuffled_X, self._shuffled_T
+        cursor, grad_sq = self._cursor, 0.0
+        started = time.perf_counter()
+        with np.errstate(all="ignore"):
+            while cursor < n:
+                if self._stop_requested:
+                    break
+                xb, tb = X[cursor:cursor + b], T[cursor:cursor + b]
+                ws.forward(xb, params)
+                ws.backward(xb, tb, params, grad)
+                add_penalty_grad(params, net.weight_mask, grad, cfg.l1, cfg.l2, self._scratch)
+                grad_sq += float(np.dot(grad, grad))
+                opt.step(params, grad)
+                cursor += b
+        self._epoch_seconds += time.perf_counter() - started
+        self._grad_sq += grad_sq
+        self._batches += -(-(cursor - self._cursor) // b)
+        self._cursor = cursor
+        if cursor < n:
+            self._stop_requested = False
+            self.stopped_because = "stopped"
+            return None
+        self._cursor = None
+        return self._end_epoch()
+
+    def fit(self, on_epoch=None) -> FitResult:
+        """Train until ``config.epochs`` (0: until stopped), early stopping, divergence or a stop request.
+
+        ``on_epoch(report)`` is called after every epoch.
+        """
+        target = self.config.epochs
+        while target == 0 or self.epoch < target:
+            report = self.run_epoch()
+            if report is None:
+                break
+            if on_epoch is not None:
+                on_epoch(report)
+            if self.stopped_because == "early_stopping":
+                break
+        else:
+            self.stopped_because = "epochs"
+        return FitResult(self.stopped_because or "epochs", self.epoch, list(self.history),
+                         self.best_epoch, self.diverged_epoch)
+
+    def replace_data(self, dataset: Dataset) -> None:
+        """Train on edited data from the next epoch on, keeping weights and optimizer state.
+
+        The feature map and standardizer stay as fitted, so the weights keep their meaning.
+        Called between epochs (a paused epoch is abandoned).
+        """
+        if dataset.classes != self.dataset.classes or dataset.n_features != self.dataset.n_features:
+            raise ValueError("the edited data have other classes or inputs; start a new training run")
+        if len(np.unique(dataset.y)) < 2:
+            raise DataError("the data have only one class; training needs points of at least 2 classes")
+        self.dataset = dataset
+        self.train_idx, self.test_idx = stratified_split(dataset.y, self.config.test_fraction, self.rng)
+        self._load_split()
+
+    def current_metrics(self) -> dict:
+        """Loss, objective and accuracy of the current weights on both splits (test: None if empty)."""
+        train_loss, train_acc = self._evaluate(self._train_inputs, self._train_y)
+        test_loss = test_acc = None
+        if self.n_test:
+            test_loss, test_acc = self._evaluate(self._test_inputs, self._test_y)
+        w = self.network.params.astype(np.float64) * self.network.weight_mask
+        penalty = self.config.l1 * float(np.abs(w).sum()) + self.config.l2 * float(np.dot(w, w))
+        return {"train_loss": train_loss, "train_accuracy": train_acc, "test_loss": test_loss,
+                "test_accuracy": test_acc, "objective": train_loss + penalty}
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(mean cross-entropy, accuracy) of the current model on raw inputs."""
+        inputs = augment(self.model.features(X), self.network.dtype)
+        return self._evaluate(inputs, np.asarray(y))
+
+    # ------------------------------------------------------------------ internals
+    def _load_split(self) -> None:
+        ds, net, model = self.dataset, self.network, self.model
+        self._train_inputs = augment(model.features(ds.X[self.train_idx]), net.dtype)
+        self._train_y = ds.y[self.train_idx]
+        self._train_T = targets(self._train_y, ds.n_classes, net.dtype)
+        self._test_inputs = augment(model.features(ds.X[self.test_idx]), net.dtype)
+        self._test_y = ds.y[self.test_idx]
+        n = self.n_train
+        b = self.config.batch_size
+        self._batch = n if b == 0 or b > n else b
+        self._workspace = Workspace(net, self._batch)
+        self._eval_workspace = Workspace(net, min(max(n, self.n_test, 1), _EVAL_CHUNK))
+        self._shuffled_X = np.empty_like(self._train_inputs)
+        self._shuffled_T = np.empty_like(self._train_T)
+        self._grad = np.zeros_like(net.params)
+        self._scratch = np.zeros_like(net.params)
+        self._cursor = None
+
+    def _begin_epoch(self) -> None:
+        order = self.rng.permutation(self.n_train)
+        np.take(self._train_inputs, order, axis=0, out=self._shuffled_X)
+        np.take(self._train_T, order, axis=0, out=self._shuffled_T)
+        self._cursor = 0
+        self._epoch_start = (self.network.params.copy(), self.optimizer.state_dict())
+        self._epoch_seconds = 0.0
+        self._grad_sq = 0.0
+        self._batches = 0
+
+    def _end_epoch(self) -> EpochReport | None:
+        cfg, net = self.config, self.network
+        params = net.params
+        train_loss, train_acc = self._evaluate(self._train_inputs, self._train_y)
+        val_loss = val_acc = None
+        if self.n_test:
+            val_loss, val_acc = self._evaluate(self._test_inputs, self._test_y)
+        weights = params.astype(np.float64) * net.weight_mask
+        penalty = cfg.l1 * float(np.abs(weights).sum()) + cfg.l2 * float(np.dot(weights, weights))
+        start_params, start_state = self._epoch_start
+        self.epoch += 1
+        if self._diverged(train_loss, val_loss, params):
+            params[...] = start_params
+            self.optimizer.load_state_dict(start_state)
+            self.diverged_epoch = self.epoch
+            self.epoch -= 1
+            self.stopped_because = "diverged"
+            return None
+        weight_norm = float(np.linalg.norm(params.astype(np.float64)))
+        step = float(np.linalg.norm(params.astype(np.float64) - start_params))
+        report = EpochReport(
+            epoch=self.epoch, train_loss=train_loss, train_accuracy=train_acc,
+            objective=train_loss + penalty, val_loss=val_loss, val_accuracy=val_acc,
+            grad_norm=math.sqrt(self._grad_sq / max(self._batches, 1)), weight_norm=weight_norm,
+            update_ratio=step / weight_norm if weight_norm else 0.0,
+            seconds=self._epoch_seconds, lr=self.optimizer.lr, samples=self.n_train)
+        self.history.append(report)
+        if cfg.early_stopping:
+            self._early_stopping(report)
+        return report
+
+    def _diverged(self, train_loss, val_loss, params) -> bool:
+        limit = max(DIVERGENCE_CHANCE * math.log(self.dataset.n_classes),
+                    DIVERGENCE_GROWTH * self.initial_loss)
+        return (not math.isfinite(train_loss) or train_loss > limit
+                or (val_loss is not None and not math.isfinite(val_loss))
+                or not bool(np.isfinite(params).all()))
+
+    def _early_stopping(self, report: EpochReport) -> None:
+        """Keras' EarlyStopping(patience, restore_best_weights=True) on the validation loss
+        (the training loss when there is no validation split)."""
+        monitored = report.val_loss if report.val_loss is not None else report.train_loss
+        if monitored < self._best[0]:
+            self._best = (monitored, self.network.params.copy())
+            self.best_epoch = report.epoch
+            self._wait = 0
+            return
+        self._wait += 1
+        if self._wait >= self.config.early_stopping:
+            self.network.params[...] = self._best[1]
+            self.stopped_because = "early_stopping"
+            self._wait = 0
+
+    def _evaluate(self, inputs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy over all rows, in chunks through the eval workspace."""
+        n = inputs.shape[0]
+        if n == 0:
+            return math.nan, math.nan
+        ws, params = self._eval_workspace, self.network.params
+        loss_sum, correct = 0.0, 0
+        with np.errstate(all="ignore"):
+            for start in range(0, n, ws.max_rows):
+                chunk = inputs[start:start + ws.max_rows]
+                yc = y[start:start + ws.max_rows]
+                z = ws.forward(chunk, params)
+                loss_sum += cross_entropy(z, yc) * len(yc)
+                pred = (z[:, 0] > 0).astype(np.int64) if z.shape[1] == 1 else z.argmax(axis=1)
+                correct += int(np.count_nonzero(pred == yc))
+        return loss_sum / n, correct / n
+
+
+def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generator):
+    """Seeded stratified split: (train indices, test indices), each sorted.
+
+    Every class puts round(fraction · count) of its points in the test split, but always keeps
+    at least one in training.
+    """
+    y = np.asarray(y)
+    if test_fraction <= 0:
+        return np.arange(len(y)), np.arange(0)
+    test = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        rng.shuffle(members)
+        k = min(int(round(test_fraction * len(members))), len(members) - 1)
+        test.extend(members[:k].tolist())
+    test_idx = np.array(sorted(test), dtype=np.int64)
+    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
+    return train_idx, test_idx

@@ -1,0 +1,11 @@
+"""Data files shipped with Logit Lab: example datasets (CSV) and presets (JSON)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = ROOT / "examples"
+PRESETS = ROOT / "presets"
+
+
+def example(name: str) -> Path:
+    """Path of a shipped example CSV, e.g. ``example("glm6.csv")``."""
+    return EXAMPLES / name
