@@ -1,0 +1,570 @@
+"""Seeded toy datasets, and presets that each demonstrate one way training goes wrong.
+
+Every random generator takes ``n`` (samples), ``noise`` (its meaning is stated per generator, always
+in data units) and ``seed``; one ``np.random.default_rng(seed)`` drives everything, and the
+scikit-learn generators get an integer drawn from it, so the same seed gives the same arrays bit for
+bit. Class sizes are exact (largest-remainder rounding of ``n * share``), not random, so a requested
+1 % minority really is 1 %. Rows are shuffled, so a table view never shows one class after another.
+
+Labels are integer codes; for two classes the positive class is 1 (the last class, DESIGN.md §2).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+from sklearn.datasets import make_blobs, make_circles, make_moons
+
+from engine.data import Dataset
+
+__all__ = [
+    "GENERATORS",
+    "PRESETS",
+    "GeneratedLogistic",
+    "Generator",
+    "Preset",
+    "blobs",
+    "circles",
+    "glm6",
+    "logistic_model",
+    "moons",
+    "one_d_gaussians",
+    "sincos",
+    "spiral",
+    "two_gaussians",
+    "xor",
+]
+
+_NAMES_2D = ("x1", "x2")
+
+
+# --------------------------------------------------------------------------------------------
+# Generators
+# --------------------------------------------------------------------------------------------
+
+def two_gaussians(n: int = 200, noise: float = 1.0, seed: int | None = 0, *,
+                  balance: float = 0.5) -> Dataset:
+    """Two round Gaussian clouds centred at (-1, -1) (class 0) and (1, 1) (class 1).
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of each cloud; the classes overlap more as it grows (Bayes error
+        ``Phi(-sqrt(2) / noise)``: 7.9 % at 1.0, essentially 0 below 0.3).
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    balance : float
+        Fraction of class 1, in (0, 1).
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2).
+    """
+    rng = np.random.default_rng(seed)
+    counts = _split_counts(n, _binary_shares(balance))
+    centres = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    y = np.repeat(np.arange(2), counts)
+    X = centres[y] + noise * rng.standard_normal((n, 2))
+    return _shuffled(rng, X, y, _NAMES_2D)
+
+
+def xor(n: int = 200, noise: float = 0.35, seed: int | None = 0, *,
+        balance: float = 0.5) -> Dataset:
+    """XOR: four Gaussian clusters at (+-1, +-1); class 1 where x1 and x2 have the same sign.
+
+    No straight line separates the classes, so a linear model stays near chance until a product
+    feature (``x1*x2``) or a hidden layer is added.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of each cluster.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    balance : float
+        Fraction of class 1, in (0, 1); each class is split evenly between its two clusters.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2).
+    """
+    rng = np.random.default_rng(seed)
+    n0, n1 = _split_counts(n, _binary_shares(balance))
+    # Cluster order: two class-0 clusters, then two class-1 clusters.
+    centres = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+    per_cluster = np.concatenate([_split_counts(n0, (0.5, 0.5), at_least_one=False),
+                                  _split_counts(n1, (0.5, 0.5), at_least_one=False)])
+    cluster = np.repeat(np.arange(4), per_cluster)
+    y = (cluster >= 2).astype(np.int64)
+    X = centres[cluster] + noise * rng.standard_normal((n, 2))
+    return _shuffled(rng, X, y, _NAMES_2D)
+
+
+def circles(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
+            balance: float = 0.5, factor: float = 0.5) -> Dataset:
+    """A small circle (class 1) inside a unit circle (class 0), via ``make_circles``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of the Gaussian noise added to each point.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    balance : float
+        Fraction of class 1 (the inner circle), in (0, 1).
+    factor : float
+        Radius of the inner circle relative to the outer one, in (0, 1).
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2).
+    """
+    rng = np.random.default_rng(seed)
+    n_outer, n_inner = _split_counts(n, _binary_shares(balance))
+    X, y = make_circles(n_samples=(int(n_outer), int(n_inner)), noise=noise, factor=factor,
+                        random_state=_sklearn_seed(rng))
+    return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
+
+
+def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
+          balance: float = 0.5) -> Dataset:
+    """Two interleaving half circles, via ``sklearn.datasets.make_moons``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of the Gaussian noise added to each point.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    balance : float
+        Fraction of class 1 (the lower moon), in (0, 1).
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2).
+    """
+    rng = np.random.default_rng(seed)
+    n0, n1 = _split_counts(n, _binary_shares(balance))
+    X, y = make_moons(n_samples=(int(n0), int(n1)), noise=noise, random_state=_sklearn_seed(rng))
+    return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
+
+
+def spiral(n: int = 300, noise: float = 0.05, seed: int | None = 0, *,
+           arms: int = 2, turns: float = 1.0) -> Dataset:
+    """``arms`` interleaved spiral arms, one class per arm, of equal size.
+
+    Arm k is ``r (cos a, sin a)`` with ``r = t`` and ``a = 2 pi (k / arms + turns t)`` for ``t``
+    uniform in [0, 1], so the radius reaches 1.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of the Gaussian noise added to each point.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    arms : int
+        Number of arms (= classes), at least 2.
+    turns : float
+        How many full turns each arm makes.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2), ``arms`` classes.
+    """
+    if arms < 2:
+        raise ValueError(f"spiral needs at least 2 arms, got {arms}")
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(arms), _split_counts(n, np.full(arms, 1.0 / arms)))
+    t = rng.uniform(0.0, 1.0, n)
+    angle = 2.0 * np.pi * (y / arms + turns * t)
+    X = t[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    X += noise * rng.standard_normal((n, 2))
+    return _shuffled(rng, X, y, _NAMES_2D)
+
+
+def blobs(n: int = 300, noise: float = 1.0, seed: int | None = 0, *, n_classes: int = 3,
+          balance: Sequence[float] | None = None) -> Dataset:
+    """``n_classes`` Gaussian blobs with centres evenly spaced on a circle of radius 4.
+
+    Uses ``sklearn.datasets.make_blobs``. Evenly spaced centres make every class reachable by a
+    softmax regression, so the only difficulty is the overlap set by ``noise``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of each blob.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    n_classes : int
+        Number of classes, 2 to 8 (the GUI offers 3 to 8; two blobs are :func:`two_gaussians`).
+    balance : sequence of float or None
+        Share of each class (normalised to sum to 1); ``None`` means equal shares.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 2), ``n_classes`` classes.
+    """
+    if not 2 <= n_classes <= 8:
+        raise ValueError(f"blobs makes 2 to 8 classes, got {n_classes}")
+    shares = np.full(n_classes, 1.0 / n_classes) if balance is None else np.asarray(balance, float)
+    if shares.shape != (n_classes,):
+        raise ValueError(f"balance needs {n_classes} shares, got {len(shares)}")
+    rng = np.random.default_rng(seed)
+    counts = _split_counts(n, shares)
+    angle = 2.0 * np.pi * np.arange(n_classes) / n_classes
+    centres = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    X, y = make_blobs(n_samples=[int(c) for c in counts], centers=centres, cluster_std=noise,
+                      random_state=_sklearn_seed(rng))
+    return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
+
+
+def one_d_gaussians(n: int = 200, noise: float = 2.0, seed: int | None = 0, *,
+                    balance: float = 0.5) -> Dataset:
+    """One feature ``x``: class 0 ~ N(-4, noise²), class 1 ~ N(4, noise²).
+
+    The 1-D case shows the fitted sigmoid itself; with the default sd of 2 the classes overlap
+    slightly (Bayes error 2.3 %), so the unpenalised optimum exists.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    noise : float
+        Standard deviation of each class.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+    balance : float
+        Fraction of class 1, in (0, 1).
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n, 1), feature named ``x``.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(2), _split_counts(n, _binary_shares(balance)))
+    X = (np.where(y == 1, 4.0, -4.0) + noise * rng.standard_normal(n))[:, None]
+    return _shuffled(rng, X, y, ("x",))
+
+
+def glm6() -> Dataset:
+    """The six-point textbook example with a known ``glm`` optimum (DESIGN.md §2).
+
+    x = 2, 3, 5, 7, 11, 13 and y = 0, 0, 1, 0, 1, 1; R's ``glm(y ~ x, binomial)`` gives
+    w = 0.551775920706039, b = -3.54907067213626. Same data as ``resources/examples/glm6.csv``.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (6, 1), feature ``x``, label column ``y``, classes (0, 1).
+    """
+    X = np.array([2.0, 3.0, 5.0, 7.0, 11.0, 13.0])[:, None]
+    return Dataset.from_labels(X, [0, 0, 1, 0, 1, 1], feature_names=("x",), label_name="y")
+
+
+@dataclass(frozen=True)
+class GeneratedLogistic:
+    """A dataset drawn from a known logistic model, with the truth that generated it.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The raw inputs ``X`` (n, d) and labels.
+    weights : np.ndarray
+        True weights, shape (d,), or (2 d,) on ``[sin x, cos x]`` when ``transform == "sincos"``.
+    bias : float
+        True intercept.
+    transform : str or None
+        ``None`` (the logit is linear in ``X``) or ``"sincos"``.
+    """
+
+    dataset: Dataset
+    weights: np.ndarray
+    bias: float
+    transform: str | None = None
+
+    def logit(self, X: np.ndarray) -> np.ndarray:
+        """True log-odds ``w . phi(x) + b`` (no logit noise), shape (n,), for ``X`` (n, d)."""
+        return _apply_transform(np.asarray(X, float), self.transform) @ self.weights + self.bias
+
+
+def logistic_model(n: int, weights: Sequence[float], bias: float = 0.0, *,
+                   distribution: str = "normal", rho: float = 0.0, logit_noise: float = 0.0,
+                   transform: str | None = None, seed: int | None = 0) -> GeneratedLogistic:
+    """Sample ``y ~ Bernoulli(sigmoid(w . phi(x) + b + logit_noise * e))`` with ``e ~ N(0, 1)``.
+
+    Because the truth is known, tests and lessons can check that a fit recovers it (within its
+    standard errors) and see what correlated inputs (``rho``) or unmodelled noise do to it.
+    ``logit_noise`` > 0 is a model the fit cannot represent: it shrinks the fitted weights.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    weights : sequence of float
+        True weights, length d; with ``transform="sincos"`` length 2 d, ordered
+        ``[sin x1 .. sin xd, cos x1 .. cos xd]`` (the order of ``engine.features.TERMS``).
+    bias : float
+        True intercept.
+    distribution : {"normal", "uniform"}
+        Marginal of each input before correlating: N(0, 1), or uniform on (-sqrt 3, sqrt 3)
+        (also variance 1). Correlation mixes uniforms, so with ``rho != 0`` the uniform marginals
+        are only approximately uniform.
+    rho : float
+        Correlation between inputs: covariance ``rho ** |i - j|`` (Toeplitz, AR(1)); |rho| < 1.
+    logit_noise : float
+        Standard deviation of Gaussian noise added to each logit.
+    transform : {None, "sincos"}
+        Feature map ``phi`` in which the model is linear.
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+
+    Returns
+    -------
+    GeneratedLogistic
+        The dataset (``X`` of shape (n, d), features ``x1 .. xd``, classes 0/1) and the truth.
+    """
+    w = np.array(weights, dtype=np.float64).ravel()
+    if transform not in (None, "sincos"):
+        raise ValueError(f"transform must be None or 'sincos', got {transform!r}")
+    if transform == "sincos" and w.size % 2:
+        raise ValueError("with transform='sincos' give 2 weights per input: sin terms, then cos")
+    d = w.size // 2 if transform == "sincos" else w.size
+    if d < 1:
+        raise ValueError("weights must not be empty")
+    if not -1.0 < rho < 1.0:
+        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho}")
+    rng = np.random.default_rng(seed)
+    if distribution == "normal":
+        Z = rng.standard_normal((n, d))
+    elif distribution == "uniform":
+        Z = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), (n, d))
+    else:
+        raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}")
+    lags = np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
+    X = Z @ np.linalg.cholesky(rho ** lags).T
+    truth_logit = _apply_transform(X, transform) @ w + bias
+    if logit_noise > 0:
+        truth_logit = truth_logit + logit_noise * rng.standard_normal(n)
+    y = (rng.random(n) < _sigmoid(truth_logit)).astype(np.int64)
+    names = tuple(f"x{i + 1}" for i in range(d))
+    return GeneratedLogistic(Dataset.from_labels(X, y, feature_names=names), w, float(bias),
+                             transform)
+
+
+def sincos(X: np.ndarray) -> np.ndarray:
+    """``[sin x1 .. sin xd, cos x1 .. cos xd]`` for ``X`` of shape (n, d); returns (n, 2 d)."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([np.sin(X), np.cos(X)])
+
+
+# --------------------------------------------------------------------------------------------
+# Registries for the GUI
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Generator:
+    """One entry of the "New dataset" dialog.
+
+    Attributes
+    ----------
+    label : str
+        Human name shown in the dialog.
+    make : callable
+        ``make(n=..., noise=..., seed=..., **options) -> Dataset``.
+    n, noise : int, float
+        Sensible defaults for the dialog's fields.
+    options : mapping
+        Extra keyword arguments of ``make`` with their defaults, for the dialog to expose.
+    fixed : bool
+        True when ``make`` ignores ``n``, ``noise`` and ``seed`` (a fixed textbook dataset).
+    """
+
+    label: str
+    make: Callable[..., Dataset]
+    n: int
+    noise: float
+    options: Mapping[str, object] = field(default_factory=dict)
+    fixed: bool = False
+
+
+def _logistic_dataset(n: int = 300, noise: float = 0.0, seed: int | None = 0, *,
+                      weights: Sequence[float] = (2.0, -1.0), bias: float = 0.5,
+                      distribution: str = "normal", rho: float = 0.0) -> Dataset:
+    """:func:`logistic_model` shaped like the other generators; ``noise`` is the logit noise."""
+    return logistic_model(n, weights, bias, distribution=distribution, rho=rho,
+                          logit_noise=noise, seed=seed).dataset
+
+
+def _glm6_dataset(n: int = 6, noise: float = 0.0, seed: int | None = 0) -> Dataset:
+    """:func:`glm6` with the generators' signature (all three arguments are ignored)."""
+    return glm6()
+
+
+GENERATORS: Mapping[str, Generator] = MappingProxyType({
+    "two_gaussians": Generator("Two Gaussians", two_gaussians, 200, 1.0, {"balance": 0.5}),
+    "xor": Generator("XOR", xor, 200, 0.35, {"balance": 0.5}),
+    "circles": Generator("Circles", circles, 200, 0.1, {"balance": 0.5, "factor": 0.5}),
+    "moons": Generator("Moons", moons, 200, 0.1, {"balance": 0.5}),
+    "spiral": Generator("Spiral", spiral, 300, 0.05, {"arms": 2, "turns": 1.0}),
+    "blobs": Generator("Blobs (3-8 classes)", blobs, 300, 1.0, {"n_classes": 3}),
+    "logistic": Generator("Logistic model (known weights)", _logistic_dataset, 300, 0.0,
+                          {"weights": (2.0, -1.0), "bias": 0.5, "distribution": "normal",
+                           "rho": 0.0}),
+    "one_d_gaussians": Generator("1-D Gaussians", one_d_gaussians, 200, 2.0, {"balance": 0.5}),
+    "glm6": Generator("Six-point glm example", _glm6_dataset, 6, 0.0, fixed=True),
+})
+"""name -> :class:`Generator`, in the order the dialog should list them."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A dataset plus training settings that show one failure mode.
+
+    Attributes
+    ----------
+    label : str
+        Human name.
+    dataset_factory : callable
+        ``dataset_factory(seed=0) -> Dataset``.
+    lesson : str
+        One line: what goes wrong and what fixes it.
+    config : mapping
+        ``TrainConfig`` field -> value overrides that provoke the failure.
+    """
+
+    label: str
+    dataset_factory: Callable[..., Dataset]
+    lesson: str
+    config: Mapping[str, object]
+
+
+def _separable(seed: int | None = 0) -> Dataset:
+    return two_gaussians(100, 0.25, seed)
+
+
+def _unscaled(seed: int | None = 0) -> Dataset:
+    data = two_gaussians(200, 1.0, seed)
+    X = data.X * np.array([1.0, 1000.0])
+    return Dataset.from_labels(X, data.y, feature_names=("x1", "x2 (x1000)"))
+
+
+def _xor_linear(seed: int | None = 0) -> Dataset:
+    return xor(200, 0.35, seed)
+
+
+def _lr_too_high(seed: int | None = 0) -> Dataset:
+    return two_gaussians(200, 1.0, seed)
+
+
+def _minority(seed: int | None = 0) -> Dataset:
+    return two_gaussians(1000, 1.5, seed, balance=0.01)
+
+
+PRESETS: Mapping[str, Preset] = MappingProxyType({
+    "separable": Preset(
+        "Perfectly separable", _separable,
+        "No overlap means no best weights: without L2 they grow for ever - add a little l2.",
+        {"model": "logistic", "features": "linear", "l2": 0.0, "l1": 0.0, "optimizer": "adam",
+         "lr": 0.05, "batch_size": 0, "epochs": 2000}),
+    "unscaled": Preset(
+        "One feature x1000", _unscaled,
+        "One feature in thousands: no learning rate suits both features - turn standardize on.",
+        {"model": "logistic", "features": "linear", "standardize": False, "optimizer": "sgd",
+         "lr": 1e-6, "batch_size": 0, "epochs": 500}),
+    "xor_linear": Preset(
+        "XOR for a line", _xor_linear,
+        "No straight line splits XOR, so a linear model stays near 50 % - "
+        "add x1*x2 or a hidden layer.",
+        {"model": "logistic", "features": "linear", "optimizer": "adam", "lr": 0.05,
+         "batch_size": 0, "epochs": 500}),
+    "lr_too_high": Preset(
+        "Learning rate far too high", _lr_too_high,
+        "Each step overshoots the minimum, so the loss jumps about or explodes - "
+        "lower the learning rate.",
+        {"model": "logistic", "features": "linear", "standardize": False, "optimizer": "sgd",
+         "lr": 50.0, "batch_size": 0, "epochs": 200}),
+    "minority": Preset(
+        "1 % minority class", _minority,
+        "Always predicting the majority already scores 99 %: "
+        "read the confusion matrix, not accuracy.",
+        {"model": "logistic", "features": "linear", "optimizer": "adam", "lr": 0.01,
+         "batch_size": 32, "epochs": 100, "test_fraction": 0.3}),
+})
+"""name -> :class:`Preset`."""
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+def _binary_shares(balance: float) -> tuple[float, float]:
+    """Shares (class 0, class 1) for a fraction ``balance`` of class 1."""
+    if not 0.0 < balance < 1.0:
+        raise ValueError(f"balance (fraction of class 1) must lie in (0, 1), got {balance}")
+    return (1.0 - balance, balance)
+
+
+def _split_counts(n: int, shares, *, at_least_one: bool = True) -> np.ndarray:
+    """Split ``n`` into integer counts proportional to ``shares`` that sum to ``n`` exactly.
+
+    Largest-remainder rounding; with ``at_least_one`` every class gets a sample, because a class
+    with no samples would silently vanish from the Dataset's classes.
+    """
+    shares = np.asarray(shares, dtype=np.float64)
+    if np.any(shares < 0) or not np.isfinite(shares).all() or shares.sum() <= 0:
+        raise ValueError(f"shares must be non-negative and not all zero, got {shares.tolist()}")
+    k = shares.size
+    n = int(n)
+    if at_least_one and n < k:
+        raise ValueError(f"need at least {k} samples for {k} classes, got n={n}")
+    exact = n * shares / shares.sum()
+    counts = np.floor(exact).astype(np.int64)
+    remainder_order = np.argsort(-(exact - counts), kind="stable")
+    counts[remainder_order[: n - counts.sum()]] += 1
+    if at_least_one:
+        for empty in np.flatnonzero(counts == 0):
+            counts[np.argmax(counts)] -= 1
+            counts[empty] = 1
+    return counts
+
+
+def _sklearn_seed(rng: np.random.Generator) -> int:
+    """An int ``random_state`` for scikit-learn drawn from our generator, so one seed rules all."""
+    return int(rng.integers(2**31 - 1))
+
+
+def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray,
+              names: tuple[str, ...]) -> Dataset:
+    order = rng.permutation(len(y))
+    return Dataset.from_labels(X[order], y[order], feature_names=names)
+
+
+def _apply_transform(X: np.ndarray, transform: str | None) -> np.ndarray:
+    return sincos(X) if transform == "sincos" else X
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp of a non-positive number only: no overflow for large |z|.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
