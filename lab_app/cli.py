@@ -91,9 +91,11 @@ def parse_fit_args(argv) -> argparse.Namespace:
 
 def run_fit(args) -> int:
     from engine.data import DataError, read_csv
+    from engine.runtime import limit_blas_threads
     from engine.serialize import save_model, save_session, session_to_dict
     from engine.training import TrainConfig, Trainer
 
+    limit_blas_threads(1)
     try:
         x_cols = [c.strip() for c in args.x_columns.split(",")] if args.x_columns else None
         dataset = read_csv(args.data, x_columns=x_cols, label_column=args.label_column)

@@ -324,7 +324,7 @@ class DataDesigner(QWidget):
         class_row.addStretch(1)
 
         self.coords_label = QLabel(objectName="designerCoords")
-        self.coords_label.setMinimumWidth(190)
+        self.coords_label.setMinimumWidth(150)
         self.coords_label.setStyleSheet("color: #444;")
         self._range_spins = {}
         bottom = QHBoxLayout()
@@ -337,6 +337,7 @@ class DataDesigner(QWidget):
                 spin = QDoubleSpinBox(objectName=f"designer{axis.upper()}{end.title()}", decimals=2,
                                       minimum=-1e6, maximum=1e6, singleStep=0.5, keyboardTracking=False)
                 spin.setToolTip(f"{axis} axis {end}imum")
+                spin.setFixedWidth(76)
                 spin.valueChanged.connect(self._on_range_spin)
                 bottom.addWidget(spin)
                 self._range_spins[axis, end] = spin
@@ -614,13 +615,16 @@ class DataDesigner(QWidget):
         doc = self._doc
         xy, labels = self._display_xy(), doc.labels
         fill, pens = self._class_fill[labels], self._class_pen[labels]
-        if self._test_mask is not None:  # hollow: white fill, thick class-coloured outline
-            fill[self._test_mask] = self._hollow
-            pens[self._test_mask] = self._test_pen[labels[self._test_mask]]
+        # Masks of a previous run may not fit yet: documents signal classes before points.
+        test = self._test_mask if self._test_mask is not None and len(self._test_mask) == len(xy) else None
+        if test is not None:  # hollow: white fill, thick class-coloured outline
+            fill[test] = self._hollow
+            pens[test] = self._test_pen[labels[test]]
         self._points.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pens))
         sel = self._selection if len(self._selection) == len(xy) else np.zeros(len(xy), dtype=bool)
         self._halo.setData(x=xy[sel, 0], y=xy[sel, 1])
-        ring = self._miscl_mask if self._miscl_mask is not None else np.zeros(len(xy), dtype=bool)
+        ring = (self._miscl_mask if self._miscl_mask is not None and len(self._miscl_mask) == len(xy)
+                else np.zeros(len(xy), dtype=bool))
         self._rings.setData(x=xy[ring, 0], y=xy[ring, 1])
 
     def _update_class_buttons(self) -> None:

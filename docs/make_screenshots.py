@@ -1,0 +1,76 @@
+"""Make the README's screenshots with the program itself (offscreen).
+
+    python docs/make_screenshots.py            # writes docs/*.png
+
+Each scene loads a dataset from engine.generators into the real window, trains with the scene's
+configuration until it finishes, and grabs the window.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import generators  # noqa: E402
+from engine.training import TrainConfig  # noqa: E402
+from lab_app.main_window import MainWindow  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SCENES = {
+    "moons": (lambda: generators.moons(n=300, noise=0.2, seed=1),
+              TrainConfig(model="mlp", hidden=(16, 16), activation="tanh", features=("x1", "x2"),
+                          lr=0.02, epochs=300, test_fraction=0.2)),
+    "circles": (lambda: generators.circles(n=300, noise=0.08, seed=2),
+                TrainConfig(model="logistic", features=("x1", "x2", "x1^2", "x2^2", "x1*x2"),
+                            lr=0.05, epochs=200, test_fraction=0.2)),
+    "three_classes": (lambda: generators.blobs(n=300, noise=1.2, seed=3, n_classes=3),
+                      TrainConfig(model="softmax", features=("x1", "x2"), lr=0.05, epochs=150,
+                                  test_fraction=0.2)),
+}
+
+
+def shoot(app, name, make, config, out: Path) -> None:
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, config=config)
+    window.document.load_dataset(make())
+    window.document.mark_saved()
+    window.trainer_panel.set_config(config)
+    window.controller.set_config(config)
+    window.controller.reset()
+    window.show()
+    done = {}
+
+    def grab(_snapshot):
+        def later():
+            window.grab().save(str(out))
+            done["ok"] = True
+            window.controller.shutdown()
+            window.close()
+            app.quit()
+        QTimer.singleShot(400, later)
+
+    window.controller.finished.connect(grab)
+    QTimer.singleShot(300, window.controller.train)
+    QTimer.singleShot(60_000, app.quit)
+    app.exec()
+    if not done:
+        raise SystemExit(f"{name}: training did not finish")
+    print("wrote", out)
+
+
+def main(argv):
+    app = QApplication.instance() or QApplication(argv[:1])
+    names = argv[1:] or list(SCENES)
+    for name in names:
+        make, config = SCENES[name]
+        shoot(app, name, make, config, HERE / f"window_{name}.png")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,28 @@
+"""Start the Qt application and open the lab window."""
+from __future__ import annotations
+
+import sys
+
+
+def run(path: str | None = None) -> int:
+    """Open the lab (optionally with a session or CSV file); returns the exit status."""
+    from PySide6.QtWidgets import QApplication
+
+    from lab_app.main_window import APP_NAME, ORGANIZATION, MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    # Python's cyclic GC may run in whichever thread allocates — the training thread allocates
+    # constantly — and deleting Qt objects there can crash. Collect on a GUI-thread timer instead.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=1.0)
+    window = MainWindow()
+    window.show()
+    window.files.offer_recovery()  # after a crash: restore the autosaved work?
+    if path:
+        window.open_path(path)
+    status = app.exec()
+    del collector
+    return status

@@ -1,0 +1,227 @@
+"""Loss and accuracy per epoch: the training curves of the current run.
+
+Two tabs, each one pyqtgraph plot whose items are created once; every update only calls
+``setData`` on views of preallocated NumPy buffers that grow by doubling (pyqtgraph's
+``scrollingPlots`` example), with peak downsampling and clip-to-view so a run of 100,000 epochs
+still redraws smoothly.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+__all__ = ["LossView"]
+
+TRAIN_COLOR = "#0072B2"    # Okabe–Ito blue: training
+VAL_COLOR = "#D55E00"      # Okabe–Ito vermillion: validation (test split)
+BEST_COLOR = "#009E73"     # Okabe–Ito bluish green: the early-stopping marker
+AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
+_INITIAL_CAPACITY = 1024
+# Columns of the history buffer.
+_EPOCH, _TRAIN_LOSS, _VAL_LOSS, _TRAIN_ACC, _VAL_ACC = range(5)
+
+
+class LossView(QWidget):
+    """Training and validation loss (tab "Loss") and accuracy (tab "Accuracy") per epoch.
+
+    Attributes
+    ----------
+    plot_item, accuracy_plot_item : the two ``pg.PlotItem`` (for export).
+    log_y_check : the "log y" check box (objectName ``lossLogY``).
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("lossView")
+        self._buf = np.empty((_INITIAL_CAPACITY, 5), dtype=np.float64)
+        self._n = 0
+        self._has_val = False
+        self._best_epoch: int | None = None
+
+        self.loss_widget, self.plot_item = _make_plot("lossPlot", "cross-entropy")
+        self.accuracy_widget, self.accuracy_plot_item = _make_plot("accuracyPlot", "accuracy")
+        self.accuracy_plot_item.setLimits(yMin=-0.02, yMax=1.02)
+
+        # Loss falls and accuracy rises: their legends sit in the corner the curves leave empty.
+        self._legends = [item.addLegend(offset=offset, brush=pg.mkBrush(255, 255, 255, 215),
+                                        pen=pg.mkPen("#c8c8c8"), labelTextColor=TEXT_PEN)
+                         for item, offset in ((self.plot_item, (-10, 10)), (self.accuracy_plot_item, (-10, -10)))]
+        self.train_curve = self._curve(self.plot_item, TRAIN_COLOR, Qt.PenStyle.SolidLine)
+        self.val_curve = self._curve(self.plot_item, VAL_COLOR, Qt.PenStyle.SolidLine)
+        self.train_acc_curve = self._curve(self.accuracy_plot_item, TRAIN_COLOR, Qt.PenStyle.SolidLine)
+        self.val_acc_curve = self._curve(self.accuracy_plot_item, VAL_COLOR, Qt.PenStyle.SolidLine)
+        for curve in (self.val_curve, self.val_acc_curve):
+            curve.hide()  # until a run with a validation split arrives (see _set_has_val)
+        self._legends[0].addItem(self.train_curve, "training")
+        self._legends[1].addItem(self.train_acc_curve, "training")
+        self._best_lines = []
+        for item in (self.plot_item, self.accuracy_plot_item):
+            line = pg.InfiniteLine(
+                angle=90, movable=False, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
+                label="best epoch {value:.0f}",
+                labelOpts={"position": 0.6, "color": BEST_COLOR, "anchors": [(0, 0.5), (0, 0.5)],
+                           "fill": pg.mkBrush(255, 255, 255, 200)})
+            line.hide()
+            item.addItem(line, ignoreBounds=True)
+            self._best_lines.append(line)
+
+        self.log_y_check = QCheckBox("log y", objectName="lossLogY")
+        self.log_y_check.setToolTip("Logarithmic loss axis: shows progress long after the curve looks flat")
+        self.log_y_check.toggled.connect(self.set_log_y)
+        self.status_label = QLabel(objectName="lossStatus")
+        self.status_label.setStyleSheet("color: #555;")
+
+        self.tabs = QTabWidget(objectName="lossTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.loss_widget, "Loss")
+        self.tabs.addTab(self.accuracy_widget, "Accuracy")
+        self.tabs.currentChanged.connect(lambda i: self.log_y_check.setEnabled(i == 0))
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 0)
+        bar.addWidget(self.status_label, 1)
+        bar.addWidget(self.log_y_check)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bar)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def n_epochs(self) -> int:
+        """Number of epochs held (and drawn)."""
+        return self._n
+
+    def data(self) -> dict[str, np.ndarray]:
+        """Copies of the held history: ``epoch``, ``train_loss``, ``val_loss``, ``train_accuracy``,
+        ``val_accuracy`` (n_epochs,) float64; missing validation values are NaN."""
+        b = self._buf[: self._n]
+        return {"epoch": b[:, _EPOCH].copy(), "train_loss": b[:, _TRAIN_LOSS].copy(),
+                "val_loss": b[:, _VAL_LOSS].copy(), "train_accuracy": b[:, _TRAIN_ACC].copy(),
+                "val_accuracy": b[:, _VAL_ACC].copy()}
+
+    def reset(self, run_info=None) -> None:
+        """Forget the curves (a new run). ``run_info`` (RunInfo or None) tells whether the run has a
+        validation split, so the legend shows "validation" from the first epoch on."""
+        self._n = 0
+        has_test = run_info is not None and len(getattr(run_info, "test_idx", ())) > 0
+        self._set_has_val(has_test)
+        self.set_best_epoch(None)
+        name = getattr(run_info, "model_name", "") if run_info is not None else ""
+        self.status_label.setText(name)
+        self._redraw()
+
+    def append(self, reports: Sequence) -> None:
+        """Add ``EpochReport`` s (in epoch order) and redraw once.
+
+        Reports of epochs already held are skipped, so a snapshot delivered twice (``progress`` and
+        then ``finished``) draws each epoch once.
+        """
+        if not reports:
+            return
+        nan = np.nan
+        rows = np.array([(r.epoch, r.train_loss, nan if r.val_loss is None else r.val_loss,
+                          r.train_accuracy, nan if r.val_accuracy is None else r.val_accuracy)
+                         for r in reports], dtype=np.float64)
+        if self._n:
+            rows = rows[rows[:, _EPOCH] > self._buf[self._n - 1, _EPOCH]]
+            if not len(rows):
+                return
+        need = self._n + len(rows)
+        if need > len(self._buf):
+            grown = np.empty((max(2 * len(self._buf), need), 5), dtype=np.float64)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self._buf[self._n:need] = rows
+        self._n = need
+        if not self._has_val and not np.isnan(rows[:, _VAL_LOSS]).all():
+            self._set_has_val(True)
+        last = reports[-1]
+        text = f"epoch {last.epoch}   loss {last.train_loss:.4g}"
+        if last.val_loss is not None:
+            text += f"   validation {last.val_loss:.4g}"
+        self.status_label.setText(text)
+        self._redraw()
+
+    def show_snapshot(self, snapshot) -> None:
+        """Convenience for the controller's ``progress`` signal: append its reports, mark its best epoch."""
+        self.append(snapshot.reports)
+        self.set_best_epoch(getattr(snapshot, "best_epoch", None))
+
+    def set_best_epoch(self, epoch: int | None) -> None:
+        """Mark ``epoch`` (early stopping's best) with a vertical line on both plots; None hides it."""
+        self._best_epoch = None if epoch is None else int(epoch)
+        for line in self._best_lines:
+            if epoch is None:
+                line.hide()
+            else:
+                line.show()
+                line.setValue(float(epoch))
+                line.label.valueChanged()  # the label only reformats itself while visible
+
+    @property
+    def best_epoch(self) -> int | None:
+        return self._best_epoch
+
+    def set_log_y(self, on: bool) -> None:
+        """Logarithmic y axis on the loss plot (the check box calls this)."""
+        if self.log_y_check.isChecked() != bool(on):
+            self.log_y_check.setChecked(bool(on))  # re-enters through toggled
+            return
+        self.plot_item.setLogMode(x=False, y=bool(on))
+
+    # --------------------------------------------------------------- helpers
+    def _curve(self, item: pg.PlotItem, color: str, style) -> pg.PlotDataItem:
+        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2, style=style), antialias=True, connect="finite")
+        item.addItem(curve)  # PlotItem.addItem imposes the plot's own defaults, so set ours after it
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        return curve
+
+    def _set_has_val(self, on: bool) -> None:
+        if on == self._has_val:
+            return
+        self._has_val = on
+        for legend, curve in zip(self._legends, (self.val_curve, self.val_acc_curve)):
+            if on:
+                legend.addItem(curve, "validation")
+            else:
+                legend.removeItem(curve)
+            curve.setVisible(on)
+
+    def _redraw(self) -> None:
+        b = self._buf[: self._n]
+        x = b[:, _EPOCH]
+        self.train_curve.setData(x, b[:, _TRAIN_LOSS])
+        self.train_acc_curve.setData(x, b[:, _TRAIN_ACC])
+        if self._has_val:
+            self.val_curve.setData(x, b[:, _VAL_LOSS])
+            self.val_acc_curve.setData(x, b[:, _VAL_ACC])
+        else:
+            self.val_curve.setData([], [])
+            self.val_acc_curve.setData([], [])
+
+
+def _make_plot(name: str, ylabel: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    widget = pg.PlotWidget(background="w")
+    widget.setObjectName(name)
+    widget.setMinimumSize(220, 160)
+    item = widget.getPlotItem()
+    item.hideButtons()
+    item.showGrid(x=True, y=True, alpha=0.15)
+    for axis_name, text in (("bottom", "epoch"), ("left", ylabel)):
+        axis = item.getAxis(axis_name)
+        axis.setPen(pg.mkPen(AXIS_PEN))
+        axis.setTextPen(pg.mkPen(TEXT_PEN))
+        axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis only confuses
+        item.setLabel(axis_name, text, color=TEXT_PEN)
+    item.getViewBox().setMouseEnabled(x=True, y=False)
+    item.setDownsampling(auto=True, mode="peak")  # also what the plot's context menu shows
+    item.setClipToView(True)
+    item.setContentsMargins(4, 8, 12, 4)
+    return widget, item

@@ -1,0 +1,280 @@
+"""How good is the current model: accuracy, log-loss, a confusion matrix, and the learned equation.
+
+Metrics are computed from a snapshot's weights on the run's dataset with :mod:`engine.metrics`, at
+most once per snapshot, and not at all while the panel is hidden (the newest request is kept and
+computed when the panel is shown).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from engine.metrics import accuracy, confusion_matrix, log_loss
+
+__all__ = ["MetricsView"]
+
+SPLITS = ("training", "test", "all")
+_MINUS = "\u2212"
+_DASH = "\u2014"
+
+
+class MetricsView(QWidget):
+    """Accuracy and log-loss (train/test), a confusion matrix (rows true, columns predicted) and,
+    for models without hidden layers, the learned equation and coefficients in original units."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("metricsView")
+        self._pending = None          # (run_info, snapshot, document) not yet computed
+        self._model = None
+        self._model_run = None
+        self._proba: np.ndarray | None = None
+        self.compute_count = 0        # how many times metrics were computed (tests read it)
+        self.values: dict[str, float | None] = {}
+        self._build()
+
+    # ------------------------------------------------------------ public API
+    def update_metrics(self, run_info, snapshot, document=None) -> None:
+        """Compute the metrics of ``snapshot.params`` on ``run_info.dataset`` (now, or when shown)."""
+        self._pending = (run_info, snapshot, document)
+        if self.isVisible():
+            self._compute()
+
+    def clear(self) -> None:
+        self._pending = None
+        self.values = {}
+        for label in self._value_labels.values():
+            label.setText(_DASH)
+        self.confusion_table.setRowCount(0)
+        self.confusion_table.setColumnCount(0)
+        self.coef_table.setRowCount(0)
+        self.equation_label.setText("")
+        self.caption_label.setText("No model yet: press Train.")
+
+    # ------------------------------------------------------------- building
+    def _build(self) -> None:
+        bold = QFont()
+        bold.setBold(True)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(4)
+        for col, text in ((1, "training"), (2, "test")):
+            head = QLabel(text)
+            head.setFont(bold)
+            head.setAlignment(Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(head, 0, col)
+        self._value_labels: dict[str, QLabel] = {}
+        for row, (key, text, tip) in enumerate((
+                ("accuracy", "accuracy", "share of points whose most probable class is their label"),
+                ("log_loss", "log-loss", "mean cross-entropy −log P(true class); lower is better")), start=1):
+            name = QLabel(text)
+            name.setToolTip(tip)
+            grid.addWidget(name, row, 0)
+            for col, split in ((1, "train"), (2, "test")):
+                label = QLabel(_DASH, objectName=f"metrics{split.title()}{''.join(w.title() for w in key.split('_'))}")
+                label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                grid.addWidget(label, row, col)
+                self._value_labels[f"{split}_{key}"] = label
+        grid.setColumnStretch(3, 1)
+
+        self.caption_label = QLabel("No model yet: press Train.", objectName="metricsCaption")
+        self.caption_label.setStyleSheet("color: #555;")
+
+        self.split_combo = QComboBox(objectName="metricsConfusionSplit")
+        self.split_combo.addItems(SPLITS)
+        self.split_combo.setToolTip("Which points the confusion matrix counts")
+        self.split_combo.currentIndexChanged.connect(lambda _: self._fill_confusion())
+        confusion_head = QHBoxLayout()
+        title = QLabel("Confusion matrix")
+        title.setToolTip("Rows: true class. Columns: predicted class.")
+        title.setFont(bold)
+        confusion_head.addWidget(title)
+        hint = QLabel("rows true, columns predicted")
+        hint.setStyleSheet("color: #555;")
+        confusion_head.addWidget(hint)
+        confusion_head.addStretch(1)
+        confusion_head.addWidget(QLabel("points:"))
+        confusion_head.addWidget(self.split_combo)
+        self.confusion_table = _table("metricsConfusion")
+        self.confusion_table.setToolTip("Rows: true class. Columns: predicted class.")
+
+        eq_title = QLabel("Learned equation (original units)")
+        eq_title.setFont(bold)
+        self._eq_title = eq_title
+        self.equation_label = QLabel(objectName="metricsEquation", wordWrap=True)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._mono = QFont("monospace")
+        self._mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.coef_table = _table("metricsCoefficients")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(6)
+        layout.addLayout(grid)
+        layout.addWidget(self.caption_label)
+        layout.addSpacing(4)
+        layout.addLayout(confusion_head)
+        layout.addWidget(self.confusion_table)
+        layout.addSpacing(4)
+        layout.addWidget(eq_title)
+        layout.addWidget(self.equation_label)
+        layout.addWidget(self.coef_table)
+        layout.addStretch(1)
+
+    # ------------------------------------------------------------ computing
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending is not None:
+            self._compute()
+
+    def _compute(self) -> None:
+        run_info, snapshot, document = self._pending
+        self._pending = None
+        if self._model_run is not run_info:
+            self._model = run_info.model.copy()
+            self._model_run = run_info
+        model = self._model
+        self._names = _class_names(model.classes, document)  # classes may have been renamed
+        model.network.params[...] = snapshot.params
+        ds = run_info.dataset
+        train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
+        test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
+        with np.errstate(all="ignore"):
+            proba = model.predict_proba(ds.X) if ds.n_samples else np.zeros((0, len(model.classes)))
+        pred = np.argmax(proba, axis=1)
+        y = ds.y
+        values: dict[str, float | None] = {}
+        for split, idx in (("train", train_idx), ("test", test_idx)):
+            if len(idx):
+                values[f"{split}_accuracy"] = accuracy(y[idx], pred[idx])
+                values[f"{split}_log_loss"] = log_loss(y[idx], proba[idx])
+            else:
+                values[f"{split}_accuracy"] = values[f"{split}_log_loss"] = None
+        self.values = values
+        self._y, self._pred = y, pred
+        self._splits = {"training": train_idx, "test": test_idx, "all": np.arange(len(y))}
+        for key, label in self._value_labels.items():
+            v = values[key]
+            if v is None or not math.isfinite(v):
+                label.setText(_DASH)
+            elif key.endswith("accuracy"):
+                label.setText(f"{100 * v:.1f} %")
+            else:
+                label.setText(f"{v:.4f}")
+        epoch = getattr(snapshot, "epoch", None)
+        caption = f"{getattr(run_info, 'model_name', '')}"
+        if epoch is not None:
+            caption += f"   ·   epoch {epoch}"
+        caption += f"   ·   {len(train_idx)} training, {len(test_idx)} test points"
+        self.caption_label.setText(caption.strip(" ·"))
+        test_item = self.split_combo.model().item(1)
+        test_item.setEnabled(len(test_idx) > 0)
+        if not len(test_idx) and self.split_combo.currentIndex() == 1:
+            self.split_combo.setCurrentIndex(0)  # refills through the signal
+        self._fill_confusion()
+        self._fill_equation()
+        self.compute_count += 1
+
+    def _fill_confusion(self) -> None:
+        if not hasattr(self, "_splits"):
+            return
+        idx = self._splits[SPLITS[self.split_combo.currentIndex()]]
+        k = len(self._names)
+        cm = confusion_matrix(self._y[idx], self._pred[idx], k)
+        table = self.confusion_table
+        if table.rowCount() != k:
+            table.setRowCount(k)
+            table.setColumnCount(k)
+        table.setVerticalHeaderLabels([f"{n}" for n in self._names])
+        table.setHorizontalHeaderLabels([f"→ {n}" for n in self._names])
+        row_totals = np.maximum(cm.sum(axis=1), 1)
+        for i in range(k):
+            for j in range(k):
+                item = table.item(i, j)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                    table.setItem(i, j, item)
+                item.setText(str(int(cm[i, j])))
+                share = cm[i, j] / row_totals[i]
+                base = (0, 158, 115) if i == j else (213, 94, 0)   # Okabe–Ito green right, vermillion wrong
+                alpha = int(round(150 * share)) if cm[i, j] else 0
+                item.setBackground(QColor(*base, alpha))
+        _fit_height(table)
+
+    def _fill_equation(self) -> None:
+        model = self._model
+        linear = model.is_linear
+        for w in (self._eq_title, self.equation_label, self.coef_table):
+            w.setVisible(True)
+        self.equation_label.setFont(self._mono if linear else self.font())
+        if not linear:
+            self._eq_title.setText("Learned equation")
+            self.equation_label.setText("A network with hidden layers has no single equation; "
+                                        "see the boundary view.")
+            self.coef_table.setVisible(False)
+            return
+        self._eq_title.setText("Learned equation (original units)")
+        rows = model.equation(digits=4)
+        self.equation_label.setText("\n".join(rows))
+        coef, intercept = model.coef_intercept()
+        names = ["intercept", *model.feature_names]
+        cols = ([f"logit P({self._names[-1]})"] if coef.shape[0] == 1
+                else [f"z[{n}]" for n in self._names])
+        table = self.coef_table
+        table.setRowCount(len(names))
+        table.setColumnCount(len(cols))
+        table.setVerticalHeaderLabels(names)
+        table.setHorizontalHeaderLabels(cols)
+        values = np.column_stack([intercept, coef]).T  # (1 + n_features, n_logits)
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                item = table.item(i, j)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                    table.setItem(i, j, item)
+                item.setText(f"{values[i, j]:.4g}".replace("-", _MINUS))
+        _fit_height(table)
+
+
+def _class_names(classes, document) -> list[str]:
+    names = []
+    for c in classes:
+        if document is not None:
+            try:
+                names.append(document.classes[document.class_index(c)].name)
+                continue
+            except (KeyError, IndexError):
+                pass
+        names.append(str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
+    return names
+
+
+def _table(name: str) -> QTableWidget:
+    table = QTableWidget(objectName=name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return table
+
+
+def _fit_height(table: QTableWidget) -> None:
+    """Show every row without a scroll bar (the tables hold at most 8 rows or a few coefficients)."""
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(i) for i in range(table.rowCount()))
+    table.setFixedHeight(height)
