@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
@@ -76,6 +76,8 @@ class Snapshot:
     best_epoch: int | None
     samples_per_second: float
     data_version: int
+    #: Results of the controller's probes (``add_probe``), computed from the live trainer.
+    extras: dict = field(default_factory=dict)
 
 
 class TrainingController(QObject):
@@ -115,6 +117,7 @@ class TrainingController(QObject):
         self._handed: Dataset | None = None   # newest data given to the current run
         self._closed = False
         self._worker = TrainingWorker()
+        self._probes: tuple = ()
         self._thread: QThread | None = None
         # If the owner forgets shutdown(), joining still happens before Qt tears the thread down.
         self._finalizer = weakref.finalize(self, _join_worker, self._worker, [])
@@ -206,9 +209,18 @@ class TrainingController(QObject):
         self._set_state("idle")
         trainer = self._worker.trainer  # not touched by the worker until told to run
         snap = Snapshot(self._run_id, trainer.epoch, _frozen_copy(trainer.network.params), (), None,
-                        "paused", None, None, 0.0, self._data_version)
+                        "paused", None, None, 0.0, self._data_version, run_probes(self._probes, trainer))
         self._latest = snap
         self.progress.emit(snap)
+
+    def add_probe(self, name: str, fn) -> None:
+        """Compute ``fn(trainer)`` in the training thread at every snapshot, into ``Snapshot.extras[name]``.
+
+        For views that need the live trainer (diagnostics, curvature); ``fn`` must be quick
+        (it runs at most ~30 times a second) and must only read the trainer.
+        """
+        self._probes = tuple(p for p in self._probes if p[0] != name) + ((name, fn),)
+        self._worker.probes = self._probes
 
     def set_config(self, config: TrainConfig) -> bool:
         """Use ``config`` from now on. True if it applies to the current run (only the learning rate
@@ -262,7 +274,8 @@ class TrainingController(QObject):
         trainer = self._worker.trainer  # not touched by the worker until told to run
         snap = Snapshot(self._run_id, trainer.epoch, _frozen_copy(trainer.network.params), history,
                         history[-1] if history else None, "paused" if self._run_open else "finished",
-                        stopped_because, best_epoch, 0.0, self._data_version)
+                        stopped_because, best_epoch, 0.0, self._data_version,
+                        run_probes(self._probes, trainer))
         self._accept(snap)
         return True
 
@@ -395,6 +408,8 @@ class TrainingWorker(QObject):
     def __init__(self):
         super().__init__()
         self._cond = threading.Condition()
+        #: (name, fn) pairs run on the trainer at every snapshot; replaced whole (atomic), never mutated.
+        self.probes: tuple = ()
         # Shared with the GUI thread, guarded by _cond.
         self._trainer: Trainer | None = None
         self._run_id = 0
@@ -596,7 +611,20 @@ class TrainingWorker(QObject):
         self._delivered.clear()
         return Snapshot(self._run, t.epoch, _frozen_copy(t.network.params), reports,
                         t.history[-1] if t.history else None, state, stopped_because,
-                        t.best_epoch, self._rate.per_second(), self._version)
+                        t.best_epoch, self._rate.per_second(), self._version,
+                        run_probes(self.probes, t))
+
+
+def run_probes(probes, trainer) -> dict:
+    """Call each ``(name, fn)`` probe on the trainer; a failing probe gives None, never stops training."""
+    extras = {}
+    for name, fn in probes:
+        try:
+            extras[name] = fn(trainer)
+        except Exception:  # noqa: BLE001 - a view's probe must not break training
+            log.exception("probe %r failed", name)
+            extras[name] = None
+    return extras
 
 
 def divergence_message(trainer: Trainer) -> str:

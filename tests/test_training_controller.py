@@ -422,3 +422,16 @@ def test_closing_mid_training_exits_cleanly(tmp_path, how):
     assert result.returncode == 0, result.stderr
     assert "Destroyed while thread" not in result.stderr
     assert "stopped after" in result.stdout and "state idle" in result.stdout
+
+
+def test_probes_run_on_the_live_trainer_and_land_in_snapshot_extras(qtbot, make):
+    controller = make(blobs(), TrainConfig(epochs=3, batch_size=8))
+    seen = []
+    controller.add_probe("epoch_twice", lambda t: 2 * t.epoch)
+    controller.add_probe("broken", lambda t: 1 / 0)
+    controller.progress.connect(seen.append)
+    controller.reset()
+    assert seen[-1].extras == {"epoch_twice": 0, "broken": None}
+    with qtbot.waitSignal(controller.finished, timeout=TIMEOUT):
+        controller.train()
+    assert seen[-1].epoch == 3 and seen[-1].extras["epoch_twice"] == 6
