@@ -10,6 +10,8 @@ change everything at once (clear, remove a class, replace the data, switch mode)
 """
 from __future__ import annotations
 
+import weakref
+
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +34,7 @@ class AddPointsCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, xy: np.ndarray, labels: np.ndarray, gesture_id: int | None):
         super().__init__(f"Add {_plural(len(xy), 'point')}")
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._xy = xy
         self._labels = labels
         self._gesture_id = gesture_id
@@ -63,7 +65,7 @@ class RemovePointsCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, indices: np.ndarray):
         super().__init__(f"Delete {_plural(len(indices), 'point')}")
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._indices = indices  # sorted, unique
         self._xy = doc._xy[indices].copy()
         self._labels = doc._labels[indices].copy()
@@ -80,7 +82,7 @@ class MovePointsCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, indices: np.ndarray, new_xy: np.ndarray, gesture_id: int | None):
         super().__init__(f"Move {_plural(len(indices), 'point')}")
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._indices = indices
         self._old = doc._xy[indices].copy()
         self._new = new_xy
@@ -112,7 +114,7 @@ class RelabelCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, indices: np.ndarray, label: int):
         super().__init__(f"Relabel {_plural(len(indices), 'point')}")
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._indices = indices
         self._old = doc._labels[indices].copy()
         self._new = np.full(len(indices), label, dtype=np.int64)
@@ -129,7 +131,7 @@ class EditClassCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, index: int, info: ClassInfo, text: str):
         super().__init__(text)
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._index = index
         self._old = doc.classes[index]
         self._new = info
@@ -146,7 +148,7 @@ class StateCommand(QUndoCommand):
 
     def __init__(self, doc: LabDocument, text: str, after: State):
         super().__init__(text)
-        self._doc = doc
+        self._doc = weakref.proxy(doc)  # no doc↔command cycle for the GC to break in the wrong order
         self._before = doc._state()
         self._after = after
 

@@ -1,4 +1,26 @@
 """Shared test set-up: Qt runs offscreen, before anything imports it."""
+import gc
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage(request):
+    """After a Qt test, delete its widgets and collect cycles while the QApplication lives.
+
+    Left to the end of the session, Python's collector frees wrappers of Qt objects in an order
+    Qt does not survive (a segmentation fault in pytest's final gc pass, seen here).
+    """
+    yield
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = QCoreApplication.instance()
+    if app is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+    gc.collect()
