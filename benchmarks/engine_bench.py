@@ -1,38 +1,45 @@
 """Engine speed: samples per second for one epoch of Adam, side by side with scikit-learn and PyTorch.
 
-Run by hand from the repository root (not a test; prints a markdown table, ~2-4 minutes on 2 cores)::
+Run by hand from the repository root (not a test; prints a markdown table, ~2.5 minutes on 2 cores)::
 
-    python benchmarks/engine_bench.py            # the full table (n = 10,000 and 100,000)
-    python benchmarks/engine_bench.py --quick    # a small subset, ~20 s
+    python benchmarks/engine_bench.py                  # the full table (n = 10,000 and 100,000)
+    python benchmarks/engine_bench.py --quick          # a small subset, ~15 s
     python benchmarks/engine_bench.py --repeats 7
+    python benchmarks/engine_bench.py --single-thread  # for a machine other processes share
 
 Every row trains on the same standardized ``make_moons`` data (float32) with Adam (lr 0.001) and
 times one epoch as the median of ``--repeats`` epochs after one warm-up epoch (n = 100,000 uses
-fewer repeats). The engines' epochs are interleaved (ours, MLP, SGD, torch, ours, ...), so load
-from other processes on the machine hits all of them alike. The peers:
+about half as many). The engines' epochs are interleaved (ours, MLP, SGD, torch, ours, ...), so a
+burst of load from another process hits all of them alike. The peers:
 
-- ``MLPClassifier(solver="adam")`` one epoch = one ``partial_fit`` call (scikit-learn runs exactly
-  one pass over the data per call; ``alpha=0`` as our default has no penalty);
-- ``SGDClassifier(loss="log_loss")`` one ``partial_fit`` epoch (linear rows only; it updates per
-  sample, so the batch size does not apply);
-- PyTorch on the CPU (when importable): ``nn.Sequential`` + ``torch.optim.Adam`` +
-  ``BCEWithLogitsLoss``, batches sliced from a ``torch.randperm`` shuffle, default thread count.
+- ``MLPClassifier(solver="adam")``: one epoch = one ``partial_fit`` call (scikit-learn makes
+  exactly one pass over the data per call); ``alpha=0``, as our default has no penalty;
+- ``SGDClassifier(loss="log_loss")``: one ``partial_fit`` epoch (linear rows only; it updates per
+  sample in compiled code, so the batch size does not apply);
+- PyTorch on the CPU (when importable; never a project dependency): ``nn.Sequential`` +
+  ``torch.optim.Adam`` + ``BCEWithLogitsLoss`` on batches sliced from a ``torch.randperm``
+  shuffle, default thread count.
 
-Our epoch is ``Trainer.run_epoch()`` wall time: shuffle, minibatches *and* the end-of-epoch
-evaluation (loss and accuracy over the training set, weight norms) a user gets; ``eval ms`` prints
-the part outside the minibatch loop separately. The peers do no per-epoch evaluation.
+Our epoch is ``Trainer.run_epoch()``: shuffle, minibatches *and* the end-of-epoch evaluation
+(loss and accuracy over the training set, weight norms), which is what a user gets; ``eval ms``
+is that evaluation alone (``Trainer.current_metrics()``). The peers do no per-epoch evaluation.
 
 Two bounds per row, to say how close we are to what NumPy allows:
 
 - ``floor``: per-minibatch call overhead. The trainer's own loop with a batch of 1 row
-  (``Trainer(batch_size=1).run_epoch()`` time / steps) times the row's number of minibatches;
+  (``Trainer(batch_size=1).run_epoch()`` time / steps), times the row's number of minibatches;
 - ``GEMM``: the row's matrix products alone (forward, weight gradients, back-propagated deltas,
-  biases folded in) at the throughput np.dot reaches on those shapes when call overhead is
+  biases folded in) at the throughput ``np.dot`` reaches on those shapes when call overhead is
   amortised away: each product timed on 8,192 rows at once (cache-resident, like a minibatch's
-  operands), times n / 8,192 — the same FLOPs as the epoch's minibatch products.
+  operands), times n / 8,192, i.e. the same FLOPs as the epoch's minibatch products.
 
-``loop/bound`` is our minibatch loop time over max(floor, GEMM): 1.0 would be nothing but the
-unavoidable calls or FLOPs.
+``loop/bound`` is our epoch minus its evaluation, over max(floor, GEMM): 1.0 would be nothing but
+the unavoidable NumPy calls or FLOPs.
+
+``--single-thread`` limits BLAS (threadpoolctl) and torch to one thread and times with the CPU
+clock of this thread (``time.thread_time``), which other processes on the machine do not inflate:
+use it to compare engines on a busy machine. The default (wall clock, default threads) is what a
+user sees on an idle one.
 """
 from __future__ import annotations
 
@@ -64,37 +71,32 @@ HIDDEN = [(), (16,), (64, 64)]
 BATCHES = [32, 256]
 SIZES = [10_000, 100_000]
 LR = 0.001
+clock = time.perf_counter  # time.thread_time with --single-thread
 
 
-def _median_time(fn, repeats: int) -> float:
-    """Median wall time of ``repeats`` calls after one untimed warm-up call."""
+def median_time(fn, repeats: int) -> float:
+    """Median ``clock`` time of ``repeats`` calls after one untimed warm-up call."""
     fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times)
 
 
 def time_interleaved(epochs: dict, repeats: int) -> dict:
-    """{name: (median wall seconds, median of what the call returned)} of one-epoch callables.
-
-    One warm-up call each, then ``repeats`` rounds calling every engine once per round, so a
-    burst of load from other processes hits all engines alike rather than one row's peer.
-    """
+    """{name: median seconds} of one-epoch callables: one warm-up call each, then ``repeats``
+    rounds that call every engine once."""
     for fn in epochs.values():
         fn()
-    walls = {name: [] for name in epochs}
-    results = {name: [] for name in epochs}
+    times = {name: [] for name in epochs}
     for _ in range(repeats):
         for name, fn in epochs.items():
-            t0 = time.perf_counter()
-            result = fn()
-            walls[name].append(time.perf_counter() - t0)
-            results[name].append(result if isinstance(result, float) else 0.0)
-    return {name: (statistics.median(walls[name]), statistics.median(results[name]))
-            for name in epochs}
+            t0 = clock()
+            fn()
+            times[name].append(clock() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def moons(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,25 +107,31 @@ def moons(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------------------- ours
-def ours_epoch(X, y, hidden, batch):
-    """One ``Trainer.run_epoch`` per call (shuffle, minibatches, evaluation); returns the
-    minibatch loop's seconds (``EpochReport.seconds``)."""
+def ours(X, y, hidden, batch):
+    """(one epoch, the end-of-epoch evaluation alone) of our trainer, as callables."""
     trainer = Trainer(Dataset.from_labels(X, y),
                       TrainConfig(hidden=hidden, batch_size=batch, lr=LR, epochs=0, seed=0))
-    return lambda: trainer.run_epoch().seconds
+    return trainer.run_epoch, trainer.current_metrics
 
 
 _floor_cache: dict = {}
 
 
 def overhead_floor(hidden, steps: int = 4000, repeats: int = 3) -> float:
-    """Seconds per minibatch of our trainer's loop with a 1-row batch (call overhead only)."""
+    """Seconds per minibatch of our trainer with a 1-row batch: pure call overhead."""
     if hidden not in _floor_cache:
         X, y = make_moons(n_samples=steps, noise=0.2, random_state=1)
         trainer = Trainer(Dataset.from_labels(X, y),
                           TrainConfig(hidden=hidden, batch_size=1, lr=LR, epochs=0, seed=0))
-        trainer.run_epoch()
-        _floor_cache[hidden] = min(trainer.run_epoch().seconds / steps for _ in range(repeats))
+        epoch = median_time(trainer.run_epoch, 1)  # warm-up + one epoch, for the eval's share
+        evaluation = median_time(trainer.current_metrics, repeats)
+        times = []
+        for _ in range(repeats):
+            t0 = clock()
+            trainer.run_epoch()
+            times.append(clock() - t0)
+        epoch = min(times + [epoch])
+        _floor_cache[hidden] = max(epoch - evaluation, 0.0) / steps
     return _floor_cache[hidden]
 
 
@@ -154,13 +162,13 @@ def gemm_limit(n: int, hidden, repeats: int = 7, chunk: int = 8192) -> tuple[flo
         for a, b, out in products:
             np.dot(a, b, out=out)
 
-    return _median_time(run, repeats) * n / rows, flops / 1e9
+    return median_time(run, repeats) * n / rows, flops / 1e9
 
 
 def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
     a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
     out = np.empty_like(a)
-    return 2.0 * size**3 / _median_time(lambda: np.matmul(a, a, out=out), repeats) / 1e9
+    return 2.0 * size**3 / median_time(lambda: np.matmul(a, a, out=out), repeats) / 1e9
 
 
 # ---------------------------------------------------------------------------------------- peers
@@ -211,26 +219,36 @@ def _rate(n, seconds):
     return f"{n / seconds / 1e3:,.0f}k" if seconds else "–"
 
 
-def _ratio(ours, peer):
-    return f"{peer / ours:.1f}×" if peer else "–"
+def _ratio(ours_s, peer_s):
+    return f"{peer_s / ours_s:.1f}×" if peer_s else "–"
 
 
 def main(argv=None) -> int:
+    global clock
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n = 10,000 only, hidden () and (64, 64)")
     parser.add_argument("--repeats", type=int, default=5,
-                        help="timed epochs per measurement at n = 10,000 (n = 100,000 uses about half)")
+                        help="timed epochs per engine at n = 10,000 (n = 100,000 uses about half)")
+    parser.add_argument("--single-thread", action="store_true",
+                        help="one BLAS / torch thread, CPU-clock timing (for a shared machine)")
     parser.add_argument("--no-peers", action="store_true", help="time only our engine and the bounds")
     args = parser.parse_args(argv)
     sizes = SIZES[:1] if args.quick else SIZES
     hiddens = [(), (64, 64)] if args.quick else HIDDEN
     warnings.simplefilter("ignore")  # MLPClassifier's partial_fit convergence chatter
+    if args.single_thread:
+        from threadpoolctl import threadpool_limits  # ships with scikit-learn
+
+        threadpool_limits(1)
+        if torch is not None:
+            torch.set_num_threads(1)
+        clock = time.thread_time
 
     started = time.perf_counter()
-    print("load average before: %.2f %.2f %.2f (other processes on the machine skew timings)"
-          % os.getloadavg())
-    print(f"numpy {np.__version__}, {os.cpu_count()} cores, float32 matmul peak "
-          f"{peak_gflops():.0f} GFLOP/s (1024², default BLAS threads)"
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg()
+          + (" (single thread, CPU clock)" if args.single_thread else " (wall clock)"))
+    print(f"numpy {np.__version__}, {os.cpu_count()} cores, float32 matmul "
+          f"{peak_gflops():.0f} GFLOP/s at 1024²"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
              ", torch not importable"))
     print()
@@ -248,7 +266,8 @@ def main(argv=None) -> int:
             gemm_rates[n, hidden] = gflop / gemm
             floor_step = overhead_floor(hidden)
             for batch in BATCHES:
-                engines = {"ours": ours_epoch(X, y, hidden, batch)}
+                epoch, evaluation = ours(X, y, hidden, batch)
+                engines = {"ours": epoch, "eval": evaluation}
                 if not args.no_peers:
                     engines["mlp"] = mlp_epoch(Z, y, hidden, batch)
                     if not hidden:
@@ -256,14 +275,14 @@ def main(argv=None) -> int:
                     if torch is not None:
                         engines["torch"] = torch_epoch(Z, y, hidden, batch)
                 timed = time_interleaved(engines, repeats)
-                wall, loop = timed["ours"]
-                mlp, sgd, tch = (timed.get(k, (0.0,))[0] for k in ("mlp", "sgd", "torch"))
+                mine, ev = timed["ours"], timed["eval"]
+                mlp, sgd, tch = (timed.get(k, 0.0) for k in ("mlp", "sgd", "torch"))
                 floor = floor_step * math.ceil(n / batch)
-                row = [f"{n:,}", str(hidden), str(batch), _rate(n, wall), f"{wall * 1e3:.1f}",
-                       f"{(wall - loop) * 1e3:.1f}",
-                       _rate(n, mlp), _ratio(wall, mlp), _rate(n, sgd), _ratio(wall, sgd),
-                       _rate(n, tch), _ratio(wall, tch),
-                       f"{floor * 1e3:.1f}", f"{gemm * 1e3:.1f}", f"{loop / max(floor, gemm):.2f}"]
+                row = [f"{n:,}", str(hidden), str(batch), _rate(n, mine), f"{mine * 1e3:.1f}",
+                       f"{ev * 1e3:.1f}", _rate(n, mlp), _ratio(mine, mlp), _rate(n, sgd),
+                       _ratio(mine, sgd), _rate(n, tch), _ratio(mine, tch),
+                       f"{floor * 1e3:.1f}", f"{gemm * 1e3:.1f}",
+                       f"{(mine - ev) / max(floor, gemm):.2f}"]
                 print("| " + " | ".join(row) + " |", flush=True)
     print()
     print("floor per minibatch (1-row batch, µs): "

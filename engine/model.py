@@ -2,7 +2,8 @@
 
 :class:`Model` chains the feature map, the standardizer and the network, and reports linear
 models' coefficients in the original units of the mapped features (so they compare with R's
-``glm``). :class:`GridEvaluator` fills the boundary view's probability image without allocating.
+``glm``). :class:`PointEvaluator` and :class:`GridEvaluator` evaluate many weight vectors at fixed
+points (the metrics, the boundary view's probability image) without allocating.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from .features import FeatureMap, Standardizer
 from .network import Network, Workspace, augment
 
-__all__ = ["Model", "GridEvaluator"]
+__all__ = ["Model", "PointEvaluator", "GridEvaluator"]
 
 
 class Model:
@@ -85,13 +86,67 @@ class Model:
                      self.input_names)
 
 
+class PointEvaluator:
+    """Probabilities of a model at fixed raw points, for evaluating many weight vectors.
+
+    The points' features are mapped and standardized once; :meth:`evaluate` then costs one
+    forward pass, in equal chunks of at most :attr:`CHUNK` rows, into preallocated buffers (no
+    allocation per call). The numbers are :meth:`Model.predict_proba`'s, in float32.
+
+    Parameters
+    ----------
+    model : the model whose feature map, standardizer and network shape are used.
+    X : (n_samples, n_inputs) raw points.
+    """
+
+    #: Rows per forward pass. A whole 200×200 grid's hidden activations (~10 MB a layer for a
+    #: (64, 64) network) spill out of the cache: chunks that fit make the pass ~1.5–2× faster and
+    #: the workspace ~10× smaller (measured here: 14–22 ms → 6–10 ms for that grid).
+    CHUNK = 4096
+
+    def __init__(self, model: Model, X: np.ndarray):
+        self.model = model
+        net = model.network
+        X = np.asarray(X, dtype=np.float64)
+        n = X.shape[0]
+        self._inputs = augment(model.features(X), net.dtype)
+        n_chunks = max(1, -(-n // self.CHUNK))
+        rows = max(1, -(-n // n_chunks))
+        self._chunks = [(start, min(start + rows, n)) for start in range(0, n, rows)]
+        self._workspace = Workspace(net, rows)
+        self._out = np.empty((n, net.n_classes), dtype=np.float32)
+
+    @property
+    def n_samples(self) -> int:
+        return self._out.shape[0]
+
+    def evaluate(self, params: np.ndarray | None = None) -> np.ndarray:
+        """(n_samples, n_classes) float32 probabilities of ``params`` (default: the network's own);
+        a view of a reused buffer, overwritten by the next call."""
+        net = self.model.network
+        ws, inputs, out = self._workspace, self._inputs, self._out
+        params = net.params if params is None else params
+        binary = net.n_outputs == 1
+        for start, stop in self._chunks:
+            ws.forward(inputs[start:stop], params)
+            p = ws.output_probabilities(stop - start)
+            if binary:
+                out[start:stop, 1] = p[:, 0]
+            else:
+                out[start:stop] = p
+        if binary:
+            np.subtract(1.0, out[:, 1], out=out[:, 0])
+        return out
+
+
 class GridEvaluator:
     """Probabilities of a model over a fixed H×W grid of the first two inputs.
 
     The grid's features are mapped and standardized once; :meth:`evaluate` then costs one
-    forward pass into preallocated buffers. Pass ``params`` to evaluate a snapshot of the
-    weights without touching the live network. Inputs beyond the first two are held at
-    ``fixed`` (default: the standardizer's mean of the raw inputs is not known, so zeros).
+    forward pass into preallocated buffers (a :class:`PointEvaluator` of the grid points). Pass
+    ``params`` to evaluate a snapshot of the weights without touching the live network. Inputs
+    beyond the first two are held at ``fixed`` (default: the standardizer's mean of the raw
+    inputs is not known, so zeros).
 
     For 1-D models ``ylim`` is ignored and the result is (W, n_classes).
     """
@@ -112,22 +167,10 @@ class GridEvaluator:
                 raw[:] = np.asarray(fixed, dtype=np.float64)
             raw[:, 0], raw[:, 1] = gx.ravel(), gy.ravel()
         self.xs = xs
-        net = model.network
-        self._inputs = augment(model.features(raw), net.dtype)
-        self._workspace = Workspace(net, H * W)
-        self._out = np.empty((H * W, model.network.n_classes), dtype=np.float32)
+        self._points = PointEvaluator(model, raw)
 
     def evaluate(self, params: np.ndarray | None = None) -> np.ndarray:
         """(H, W, n_classes) float32 probabilities (row 0 = ``ylim[0]``); a view of a reused buffer."""
-        net = self.model.network
-        ws = self._workspace
-        ws.forward(self._inputs, net.params if params is None else params)
-        p = ws.output_probabilities(self._inputs.shape[0])
-        if net.n_outputs == 1:
-            self._out[:, 1] = p[:, 0]
-            np.subtract(1.0, self._out[:, 1], out=self._out[:, 0])
-        else:
-            self._out[...] = p
         H, W = self.shape
-        out = self._out.reshape(H, W, -1)
+        out = self._points.evaluate(params).reshape(H, W, -1)
         return out[0] if self.model.n_inputs == 1 else out

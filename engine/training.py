@@ -215,9 +215,14 @@ class Trainer:
         """True when an epoch was paused part-way and the next ``run_epoch`` resumes it."""
         return self._cursor is not None
 
-    def run_epoch(self) -> EpochReport | None:
+    def run_epoch(self, deadline: float | None = None) -> EpochReport | None:
         """Run (or resume) one epoch. Returns its report, or None when it paused on request or
-        diverged (then :attr:`stopped_because` is ``"stopped"`` or ``"diverged"``)."""
+        diverged (then :attr:`stopped_because` is ``"stopped"`` or ``"diverged"``).
+
+        ``deadline`` (a ``time.perf_counter()`` value) pauses the epoch at the first minibatch
+        boundary after it, like a stop request (at least one minibatch runs). The lab's
+        worker uses it to show a long epoch's progress before the epoch ends.
+        """
         self.stopped_because = None
         net, opt, ws = self.network, self.optimizer, self._workspace
         params, grad, cfg = net.params, self._grad, self.config
@@ -228,7 +233,8 @@ class Trainer:
         cursor, grad_sq = self._cursor, 0.0
         # The loop is call-bound at small batches: bind everything it touches to locals.
         gradient, step, dot, penalized = ws.batch_gradient, opt.step, np.dot, cfg.l1 or cfg.l2
-        started = time.perf_counter()
+        clock, until = time.perf_counter, math.inf if deadline is None else deadline
+        started = clock()
         with np.errstate(all="ignore"):
             while cursor < n:
                 if self._stop_requested:
@@ -240,7 +246,9 @@ class Trainer:
                 grad_sq += float(dot(grad, grad))
                 step(params, grad)
                 cursor = end
-        self._epoch_seconds += time.perf_counter() - started
+                if clock() >= until:
+                    break
+        self._epoch_seconds += clock() - started
         self._grad_sq += grad_sq
         self._batches += -(-(cursor - self._cursor) // b)
         self._cursor = cursor

@@ -1,6 +1,7 @@
 """Start the Qt application and open the lab window."""
 from __future__ import annotations
 
+import gc
 import sys
 
 
@@ -20,6 +21,10 @@ def run(path: str | None = None) -> int:
     collector = GarbageCollector(interval=1.0)
     window = MainWindow()
     window.show()
+    # The window, Qt's wrappers and the imported modules are ~170,000 objects a full collection
+    # walks: ~90 ms in the GUI thread every time one runs. They live as long as the program, so
+    # move them out of the collector's sight (measured: a full collection 90 ms -> under 1 ms).
+    gc.freeze()
     window.files.offer_recovery()  # after a crash: restore the autosaved work?
     if path:
         window.open_path(path)

@@ -113,6 +113,7 @@ class Autosaver(QObject):
         self._again = False
         self._closed = False
         self._generation = 0
+        self._outcome: dict = {}   # writer thread → success, for save_now(wait=True)
         self._written.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self.last_error: str | None = None
         self.writes = 0
@@ -140,33 +141,39 @@ class Autosaver(QObject):
             self._timer.start(self.training_interval_ms)
 
     @Slot()
-    def save_now(self, wait: bool = False) -> None:
-        """Capture the session now and write it in the background (``wait``: before returning)."""
+    def save_now(self, wait: bool = False) -> bool | None:
+        """Capture the session now and write it in the background.
+
+        With ``wait``, return once written: True if the recovery file now holds this state,
+        False if it could not be written (``failed`` follows). Without, return None at once.
+        """
         self._timer.stop()
         if self._closed:
-            return
+            return False if wait else None
         if self._writer is not None:  # one write at a time; the newest state follows it
             self._again = True
             if not wait:
-                return
+                return None
             self._join()
         self._first_pending = None
         try:
             session = self._capture()
         except Exception as exc:  # noqa: BLE001 - autosave must never break editing
             self._report(f"Autosave could not capture the session: {exc}")
-            return
+            return False if wait else None
         if session is None:  # nothing unsaved (e.g. undone back to the saved state): no recovery file
             self.discard()
-            return
+            return False if wait else None
         if not self._ensure_lock():
-            return
+            return False if wait else None
         writer = threading.Thread(target=self._write, args=(session, self._generation),
                                   name="logit-lab-autosave", daemon=True)
         self._writer = writer
         writer.start()
-        if wait:
-            self._join()
+        if not wait:
+            return None
+        self._join()
+        return self._outcome.get(writer, False)
 
     def discard(self) -> None:
         """The session was saved or deliberately abandoned: stop and remove the recovery file."""
@@ -209,12 +216,15 @@ class Autosaver(QObject):
             save_session(self.path, session)
         except Exception as exc:  # noqa: BLE001 - OSError (disk full), anything odd in the data
             reason = getattr(exc, "strerror", None) or exc
+            self._outcome[writer] = False
             self._written.emit(writer, generation, "", f"Autosave failed: {reason} ({self.path}).")
             return
+        self._outcome[writer] = True
         self._written.emit(writer, generation, str(self.path), "")
 
     @Slot(object, int, str, str)
     def _finished(self, writer, generation: int, path: str, message: str) -> None:
+        self._outcome.pop(writer, None)
         if writer is self._writer:
             self._writer = None
         if generation != self._generation:

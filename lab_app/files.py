@@ -14,30 +14,27 @@ which tests replace with scripted answers.
 from __future__ import annotations
 
 import errno
-import logging
 import math
 import os
 import time
-from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QDialog, QMenu
 
-from engine.data import DataError, Dataset, sort_classes, write_csv
+from engine.data import DataError, Dataset, write_csv
 from engine.serialize import SESSION_SUFFIX, SessionError, atomic_write_text, load_session, save_session, session_to_dict
 from lab_app.autosave import Autosaver, find_orphans
 from lab_app.file_dialogs import EXPORT_TARGETS, Dialogs
+from lab_app.recent_files import RecentFiles
+from lab_app.window_state import apply_session, capture_session, forget_run_marks
 
-__all__ = ["FileActions", "describe_os_error", "SESSION_FILTER", "CSV_FILTER", "MAX_RECENT"]
-
-log = logging.getLogger(__name__)
+__all__ = ["FileActions", "describe_os_error", "SESSION_FILTER", "CSV_FILTER"]
 
 SESSION_FILTER = f"Logit Lab sessions (*{SESSION_SUFFIX} *.json)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt)"
 PICTURE_FILTER = "PNG image (*.png);;SVG vector image (*.svg)"
-MAX_RECENT = 10
 _HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "objective",
                     "lr", "grad_norm", "weight_norm", "update_ratio", "seconds", "samples")
 _SAVE_BUTTONS = {"save": "Save", "discard": "Don't save", "cancel": "Cancel"}
@@ -57,7 +54,7 @@ class FileActions(QObject):
         self.path: str | None = None
         self.import_dialog = None
         self.autosaver: Autosaver | None = None
-        self.recent_menu: QMenu | None = None
+        self.recent: RecentFiles | None = None
         self._recovery_dir = recovery_dir
         self._trained_since_save = False
         self._restoring = False
@@ -86,19 +83,16 @@ class FileActions(QObject):
         self.act_export_history.setStatusTip("Epoch, losses and accuracies of the current run")
         self.act_export_history.triggered.connect(self.export_history_csv)
         w.addAction(self.act_export_history)
-        self.recent_menu = QMenu("Open &Recent", w)
-        self.recent_menu.setObjectName("menuRecent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self.recent_menu.triggered.connect(self._on_recent_triggered)
+        self.recent = RecentFiles(w.settings, w)
+        self.recent.openRequested.connect(self.open_path)
         if file_menu is not None:
             actions = file_menu.actions()
             after_open = next((i for i, a in enumerate(actions) if a.objectName() == "actionOpen"), -1)
             before = actions[after_open + 1] if 0 <= after_open < len(actions) - 1 else None
-            file_menu.insertMenu(before, self.recent_menu) if before else file_menu.addMenu(self.recent_menu)
+            file_menu.insertMenu(before, self.recent.menu) if before else file_menu.addMenu(self.recent.menu)
             export_png = next((a for a in actions if a.objectName() == "actionExportPng"), None)
             file_menu.insertAction(export_png, self.act_export_history) if export_png else \
                 file_menu.addAction(self.act_export_history)
-        self._fill_recent_menu()
         # Drops: the window, and the plots (pyqtgraph's views accept drops for their scenes).
         w.setAcceptDrops(True)
         w.installEventFilter(self)
@@ -141,7 +135,7 @@ class FileActions(QObject):
         if not self._maybe_save("new"):
             return
         w = self.window
-        self._forget_run_marks()
+        forget_run_marks(self.window)
         doc = w.document
         doc.replace_data(np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label",
                          fit_ranges=False)
@@ -162,7 +156,8 @@ class FileActions(QObject):
         path = str(path)
         if not os.path.isfile(path):
             self.dialogs.error(self.window, "Cannot open", f"{path}: there is no such file.")
-            self._forget_recent(path)
+            if self.recent is not None:
+                self.recent.forget(path)
             return False
         if _is_session(path):
             return self.open_session(path)
@@ -179,7 +174,7 @@ class FileActions(QObject):
                                f"{exc}\n\nNothing was changed.")
             return False
         self._mark_clean(str(path))
-        self._add_recent(str(path))
+        self._remember(str(path))
         self.window.statusBar().showMessage(f"Opened {path}", 5000)
         return True
 
@@ -210,74 +205,17 @@ class FileActions(QObject):
             self.dialogs.error(self.window, "Cannot save", f"{path}: {exc}")
             return False
         self._mark_clean(path)
-        self._add_recent(path)
+        self._remember(path)
         self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
     def session_dict(self) -> dict:
-        """The window's whole state as a session (DESIGN.md §5): points, classes and colours, the
-        configuration, the current weights and history, and the view."""
-        w = self.window
-        doc, controller = w.document, w.controller
-        dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
-        model, history, training = None, (), {}
-        info, latest = controller.run_info, controller.latest
-        config = controller.config
-        if info is not None and latest is not None and latest.run_id == info.run_id and _fits(info, doc):
-            model = info.model.copy()
-            model.network.set_params(latest.params)
-            history = controller.history
-            training = {"epoch": latest.epoch, "stopped_because": latest.stopped_because,
-                        "best_epoch": latest.best_epoch, "test_idx": np.asarray(info.test_idx).tolist()}
-            if info.config != config:  # a configuration change waiting for a restart
-                training["run_config"] = info.config.to_dict()
-        view = {"xlim": list(doc.xlim), "ylim": list(doc.ylim), "current_class": doc.current_class,
-                "overlay": w.act_overlay.isChecked(), "loss_log_y": w.loss_view.log_y_check.isChecked()}
-        return session_to_dict(dataset, config, model=model, history=history,
-                               colors=[c.color for c in doc.classes], class_names=doc.class_names,
-                               mode=doc.mode, view=view, training=training)
+        """The window's whole state as a session (see :func:`lab_app.window_state.capture_session`)."""
+        return capture_session(self.window)
 
     def apply_session(self, loaded: dict) -> None:
-        """Show a loaded session (``load_session`` output). Raises ValueError, changing nothing,
-        if the document cannot hold it."""
-        from engine.training import TrainConfig
-        from lab_app.document import ClassInfo
-
-        w = self.window
-        doc, controller = w.document, w.controller
-        ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
-        if ds.n_features > 2:
-            raise ValueError(f"the session has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); "
-                             "the designer holds 1 or 2")
-        classes = [ClassInfo(name, color or "") for name, color in zip(loaded["class_names"], loaded["colors"])]
-        self._forget_run_marks()
-        doc.replace_data(ds.X, ds.y, classes, ds.feature_names, ds.label_name, fit_ranges="xlim" not in view)
-        if "xlim" in view:
-            doc.set_ranges(view["xlim"], view.get("ylim"))
-        current = view.get("current_class")
-        if isinstance(current, int) and 0 <= current < doc.n_classes:
-            doc.set_current_class(current)
-        config = loaded["config"]
-        run_config = config
-        if isinstance(training.get("run_config"), dict):
-            try:
-                run_config = TrainConfig.from_dict(training["run_config"])
-                run_config.validate()
-            except (TypeError, ValueError):
-                run_config = config
-        w.trainer_panel.set_config(config)
-        controller.set_config(run_config)
-        model = loaded["model"]
-        if model is not None:
-            controller.restore(model, loaded["history"], best_epoch=training.get("best_epoch"),
-                               stopped_because=training.get("stopped_because"))
-        else:
-            controller.reset()
-        if run_config != config:
-            controller.set_config(config)  # shows the "restart to apply" banner, as before saving
-        w.act_overlay.setChecked(bool(view.get("overlay", w.act_overlay.isChecked())))
-        w.loss_view.log_y_check.setChecked(bool(view.get("loss_log_y", False)))
-        doc.undo_stack.clear()
+        """Show a loaded session; ValueError (nothing changed) if the document cannot hold it."""
+        apply_session(self.window, loaded)
 
     # ================================================================== CSV
     def import_csv(self) -> None:
@@ -314,12 +252,12 @@ class FileActions(QObject):
     def _finish_import(self, dialog) -> None:
         dataset = dialog.dataset
         try:
-            self._forget_run_marks()
+            forget_run_marks(self.window)
             self.window.document.load_dataset(dataset)  # one undo step
         except (DataError, ValueError) as exc:
             self.dialogs.error(self.window, "Cannot import", f"{dialog.path}: {exc}\n\nYour data are unchanged.")
             return
-        self._add_recent(dialog.path)
+        self._remember(dialog.path)
         self.window.controller.reset()
         self.window.statusBar().showMessage(
             f"Imported {dataset.n_samples:,} points from {os.path.basename(dialog.path)}", 5000)
@@ -398,53 +336,12 @@ class FileActions(QObject):
                 "accuracy": lambda: w.loss_view.accuracy_plot_item,
                 "designer": lambda: w.designer.plot_widget.getPlotItem(), "window": lambda: w}[target]()
 
-    # ================================================================== recent files
     def recent_files(self) -> list[str]:
-        value = self.window.settings.value("files/recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])][:MAX_RECENT]
+        return self.recent.paths() if self.recent is not None else []
 
-    def _add_recent(self, path: str) -> None:
-        path = os.path.abspath(path)
-        paths = [path] + [p for p in self.recent_files() if p != path]
-        self._set_recent(paths[:MAX_RECENT])
-
-    def _forget_recent(self, path: str) -> None:
-        path = os.path.abspath(path)
-        if path in self.recent_files():
-            self._set_recent([p for p in self.recent_files() if p != path])
-
-    def _set_recent(self, paths: list[str]) -> None:
-        self.window.settings.setValue("files/recent", paths)
-        self._fill_recent_menu()
-
-    @Slot()
-    def _fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        if menu is None:
-            return
-        menu.clear()
-        paths = self.recent_files()
-        for i, path in enumerate(paths):
-            action = menu.addAction(f"&{i + 1} {os.path.basename(path)}" if i < 9 else os.path.basename(path))
-            action.setObjectName(f"actionRecentFile{i}")
-            action.setData(path)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-        menu.addSeparator()
-        clear = menu.addAction("&Clear the list")
-        clear.setObjectName("actionRecentClear")
-        clear.setData("")
-        clear.setEnabled(bool(paths))
-
-    @Slot(QAction)
-    def _on_recent_triggered(self, action: QAction) -> None:
-        path = action.data()
-        if path:
-            self.open_path(path)
-        else:
-            self._set_recent([])
+    def _remember(self, path: str) -> None:
+        if self.recent is not None:
+            self.recent.add(path)
 
     # ================================================================== autosave & recovery
     def _capture_for_autosave(self):
@@ -508,9 +405,9 @@ class FileActions(QObject):
         self.window.document.undo_stack.resetClean()  # restored work is unsaved work
         self._trained_since_save = loaded["model"] is not None and bool(loaded["history"])
         self._update_modified()
-        if self.autosaver is not None:
-            self.autosaver.save_now(wait=True)  # our own copy first, then the old one may go
-        orphan.release(delete=self.autosaver is not None and self.autosaver.last_error is None)
+        # Our own copy first; only then may the old one go (if ours fails, both stay safe).
+        copied = self.autosaver is not None and self.autosaver.save_now(wait=True)
+        orphan.release(delete=bool(copied))
         self.window.statusBar().showMessage("Restored the automatically saved work.", 8000)
         return True
 
@@ -538,14 +435,6 @@ class FileActions(QObject):
         if self.autosaver is not None:
             self.autosaver.discard()
         self._update_modified()
-
-    def _forget_run_marks(self) -> None:
-        """Before the points are replaced: stop training and drop the old run's per-point marks
-        (test split, misclassified rings), which describe points that are about to go."""
-        w = self.window
-        w.controller.stop()
-        w.designer.set_test_mask(None)
-        w.designer.set_misclassified(None)
 
     @Slot()
     def _update_modified(self, *_):
@@ -591,22 +480,6 @@ def _is_session(path: str) -> bool:
     except OSError:
         return False
     return head.startswith(b"{")
-
-
-def _fits(info, doc) -> bool:
-    """The run's model still matches the document (same classes and inputs), so it can be restored.
-
-    The engine's classes are the names of the classes that have points, in natural order
-    (``LabDocument.dataset``); computed here without building the dataset, which for a million
-    points would cost the autosave a noticeable pause.
-    """
-    labels = doc.labels
-    used = np.flatnonzero(np.bincount(labels, minlength=doc.n_classes)) if len(labels) else []
-    try:
-        classes = sort_classes([doc.class_names[i] for i in used])
-    except DataError:
-        return False
-    return tuple(classes) == tuple(info.model.classes) and doc.n_dims == info.model.n_inputs
 
 
 def _used_classes(dataset: Dataset) -> Dataset:

@@ -1,25 +1,20 @@
-"""Import a CSV file: a preview dialog and the background loader behind it.
+"""Import a CSV file: the preview dialog.
 
 :class:`ImportDialog` shows the first rows of the file, lets the user choose the label column and
-the feature columns, and loads the whole file in the background with :class:`CsvLoader` each time
-the choice changes (a new load cancels the old one). When a load finishes the dialog shows the
-class counts, or lists every problem in the file with its line and column; Import is enabled only
-for a clean load, so a failed import never touches the user's data. The caller takes
-:attr:`ImportDialog.dataset` when the dialog is accepted.
-
-:class:`CsvLoader` runs :func:`engine.data.read_csv` in a ``QThread`` (superqt's recipe:
-``moveToThread``, ``started → run``) with a progress callback that also checks a cancel flag, so
-a million rows load with a live progress bar and stop within one chunk (~30,000 rows) when
-cancelled. The GUI thread never parses.
+the feature columns, and loads the whole file in the background with
+:class:`lab_app.csv_loader.CsvLoader` each time the choice changes (a new load cancels the old
+one). When a load finishes the dialog shows the class counts, or lists every problem in the file
+with its line and column; Import is enabled only for a clean load, so a failed import never
+touches the user's data. The caller takes :attr:`ImportDialog.dataset` when the dialog is accepted.
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
-import threading
-from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
@@ -27,10 +22,11 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from engine.data import DataError, find_problems, preview_csv, read_csv
+from engine.data import DataError, preview_csv
 from lab_app import palette
+from lab_app.csv_loader import CsvLoader, ImportRequest
 
-__all__ = ["ImportRequest", "CsvLoader", "ImportDialog", "MAX_CLASSES"]
+__all__ = ["ImportDialog", "MAX_CLASSES"]
 
 MAX_CLASSES = palette.MAX_CLASSES
 PREVIEW_ROWS = 20
@@ -38,146 +34,6 @@ FEATURE_TINT = QColor("#E8F1FA")
 LABEL_TINT = QColor("#FDF0D5")
 PROBLEM_TINT = QColor("#F9D6D5")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    """What to load: the file, the feature columns (in order) and the label column."""
-
-    path: str
-    x_columns: tuple[str, ...]
-    label_column: str
-
-
-class _Cancelled(Exception):
-    """Raised from the progress callback to stop a load."""
-
-
-class _LoadJob(QObject):
-    """One load, run in its own QThread; reports back through queued signals."""
-
-    progressed = Signal(int, int)             # job id, percent
-    done = Signal(int, object, object, list)  # job id, Dataset | None, DataError | Exception | None, problems
-
-    def __init__(self, job_id: int, request: ImportRequest, cancel: threading.Event):
-        super().__init__()
-        self.job_id, self.request, self.cancel = job_id, request, cancel
-        self._percent = -1
-
-    @Slot()
-    def run(self) -> None:
-        dataset, error, problems = None, None, []
-        r = self.request
-        try:
-            dataset = read_csv(r.path, list(r.x_columns), r.label_column, progress=self._progress)
-        except _Cancelled as exc:
-            error = exc
-        except DataError as exc:
-            error = exc
-            try:  # the reader stops at the first problem; the dialog lists them all
-                problems = find_problems(r.path, r.x_columns, r.label_column, progress=self._progress)
-            except _Cancelled as cancelled:
-                error = cancelled
-            except Exception:  # noqa: BLE001 - the first problem is already known
-                problems = []
-        except Exception as exc:  # noqa: BLE001 - e.g. MemoryError: report, never crash the window
-            error = exc
-        self.done.emit(self.job_id, dataset, error, problems)
-
-    def _progress(self, fraction: float) -> None:
-        if self.cancel.is_set():
-            raise _Cancelled()
-        percent = int(fraction * 100)
-        if percent != self._percent:  # only when it changed (a signal per chunk is plenty)
-            self._percent = percent
-            self.progressed.emit(self.job_id, percent)
-
-
-class CsvLoader(QObject):
-    """Loads CSV files in a background thread, one at a time: a new :meth:`start` cancels the old.
-
-    Signals carry the :class:`ImportRequest` they answer, so a listener can ignore stale ones.
-    """
-
-    progress = Signal(int)                 # percent of the current load, 0..100
-    loaded = Signal(object, object)        # ImportRequest, Dataset
-    failed = Signal(object, str, list)     # ImportRequest, message (names line and column), [DataError]
-    cancelled = Signal(object)             # ImportRequest
-    busyChanged = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._jobs: dict[int, tuple[QThread, _LoadJob, threading.Event]] = {}
-        self._current = 0
-        self._next = 0
-
-    @property
-    def busy(self) -> bool:
-        return self._current in self._jobs
-
-    def start(self, request: ImportRequest) -> None:
-        was_busy = self.busy
-        self.cancel(quiet=True)
-        self._next += 1
-        job_id = self._current = self._next
-        cancel = threading.Event()
-        job = _LoadJob(job_id, request, cancel)
-        thread = QThread()
-        thread.setObjectName("logit-lab-csv-loader")
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        queued = Qt.ConnectionType.QueuedConnection
-        job.progressed.connect(self._on_progress, queued)
-        job.done.connect(self._on_done, queued)
-        self._jobs[job_id] = (thread, job, cancel)
-        thread.start()
-        if not was_busy:
-            self.busyChanged.emit(True)
-
-    def cancel(self, quiet: bool = False) -> None:
-        """Stop the current load (within one chunk); ``cancelled`` follows unless ``quiet``."""
-        entry = self._jobs.get(self._current)
-        if entry is None:
-            return
-        entry[2].set()
-        if quiet:
-            self._current = 0  # its answer is stale now
-
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Cancel everything and wait for the threads (dialog closing, tests' teardown)."""
-        for thread, _job, cancel in list(self._jobs.values()):
-            cancel.set()
-        for job_id, (thread, _job, _cancel) in list(self._jobs.items()):
-            thread.quit()
-            thread.wait(timeout_ms)
-            self._jobs.pop(job_id, None)
-        self._current = 0
-
-    @Slot(int, int)
-    def _on_progress(self, job_id: int, percent: int) -> None:
-        if job_id == self._current:
-            self.progress.emit(percent)
-
-    @Slot(int, object, object, list)
-    def _on_done(self, job_id: int, dataset, error, problems: list) -> None:
-        entry = self._jobs.pop(job_id, None)
-        if entry is not None:
-            thread, job, _ = entry
-            thread.quit()
-            thread.wait()
-        if job_id != self._current:
-            return
-        self._current = 0
-        request = job.request
-        self.busyChanged.emit(False)
-        if dataset is not None:
-            self.loaded.emit(request, dataset)
-        elif isinstance(error, _Cancelled):
-            self.cancelled.emit(request)
-        elif isinstance(error, DataError):
-            self.failed.emit(request, str(error), problems)
-        else:
-            self.failed.emit(request, f"{request.path}: cannot load the file ({type(error).__name__}: {error}).", [])
 
 
 class ImportDialog(QDialog):
@@ -208,7 +64,7 @@ class ImportDialog(QDialog):
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
         self.loader.cancelled.connect(self._on_cancelled)
-        self._reload_timer = QTimer(self, singleShot=True, interval=150, timeout=self.reload)
+        self._reload_timer = QTimer(self, singleShot=True, timeout=self.reload)
         self._build()
         try:
             self.preview = preview_csv(self.path, max_rows=PREVIEW_ROWS)
@@ -218,7 +74,7 @@ class ImportDialog(QDialog):
             self._set_controls_enabled(False)
             return
         self._fill_preview()
-        QTimer.singleShot(0, self.reload)
+        self._reload_timer.start(0)  # the first load, once the dialog is up (a child timer dies with it)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -375,6 +231,10 @@ class ImportDialog(QDialog):
         self.table.setColumnCount(len(p.columns))
         self.table.setRowCount(len(p.rows))
         self.table.setHorizontalHeaderLabels(list(p.columns))
+        lines = _line_numbers(self.path, p)
+        if lines is not None:  # number rows as the file does, so they match the problems' lines
+            self.table.setVerticalHeaderLabels([str(n) for n in lines])
+            self.table.verticalHeader().setToolTip("Line numbers in the file")
         for i, row in enumerate(p.rows):
             for j in range(len(p.columns)):
                 self.table.setItem(i, j, QTableWidgetItem(row[j] if j < len(row) else ""))
@@ -420,7 +280,7 @@ class ImportDialog(QDialog):
                 f"{n} features ticked; the designer holds at most {self.max_features}."))
         self.dataset = None
         self.import_button.setEnabled(False)
-        self._reload_timer.start()
+        self._reload_timer.start(150)  # a burst of ticks and unticks loads once
 
     def _choice_problems(self) -> list[str]:
         if self.preview is None:
@@ -558,6 +418,27 @@ class _blocked:
 
     def __exit__(self, *exc):
         self.widget.blockSignals(self.old)
+
+
+def _line_numbers(path: str, preview) -> list[int] | None:
+    """The file's line number of each preview row (blank lines and quoted line breaks counted),
+    or None if the start of the file cannot be read again."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+        encoding = {"utf-8": "utf-8-sig", "text": "utf-8-sig"}.get(preview.encoding, preview.encoding)
+        reader = csv.reader(io.StringIO(head.decode(encoding, errors="replace"), newline=""),
+                            delimiter=preview.delimiter, skipinitialspace=True)
+        lines, end = [], 0
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if any(field.strip() for field in record):
+                lines.append(start)
+                if len(lines) > len(preview.rows):
+                    break
+    except (OSError, LookupError, csv.Error):
+        return None
+    return lines[1:] if len(lines) == len(preview.rows) + 1 else None
 
 
 def _same_place(message: str, problem: DataError) -> bool:

@@ -17,12 +17,15 @@ from engine.runtime import limit_blas_threads
 from engine.training import TrainConfig
 from lab_app.document import LabDocument
 from lab_app.files import FileActions
+from lab_app.insight_docks import install_insight_docks
 from lab_app.insight_menu import install_dataset_menu
+from lab_app.insight_tools import install_insight_tools
 from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
 from lab_app.panels.trainer import DEFAULT_CONFIG, TrainerPanel
+from lab_app.probes import GRID_PROBE, POINTS_PROBE, PointProbe
 from lab_app.training import TrainingController
 
 APP_NAME = "Logit Lab"
@@ -67,6 +70,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         install_dataset_menu(self)
+        install_insight_docks(self)
+        install_insight_tools(self)
         self._build_status_bar()
         self._connect()
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -228,6 +233,10 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c, d = self.controller, self.document
+        # The model is evaluated on the boundary grid and on the points in the training thread,
+        # once per snapshot; the GUI thread only draws (lab_app.probes, benchmarks/gui_bench.py).
+        c.add_probe(GRID_PROBE, self.boundary_view.grid_probe)
+        c.add_probe(POINTS_PROBE, PointProbe())
         c.runStarted.connect(self._on_run_started)
         c.progress.connect(self._on_progress)
         c.finished.connect(self._on_finished)
@@ -259,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, snapshot) -> None:
         if snapshot.reports:
-            self.loss_view.append(snapshot.reports)
+            self.loss_view.append(snapshot.reports, throttle=snapshot.state == "running")
         if snapshot.best_epoch is not None:
             self.loss_view.set_best_epoch(snapshot.best_epoch)
         # Render only the newest snapshot once the event loop is idle ("latest wins").
@@ -276,7 +285,7 @@ class MainWindow(QMainWindow):
         if info is None or snapshot.run_id != info.run_id:
             return
         self.boundary_view.show_snapshot(snapshot)
-        self.metrics_view.update_metrics(info, snapshot, self.document)
+        self.metrics_view.update_metrics(info, snapshot, self.document, throttle=snapshot.state == "running")
         self._refresh_overlay()
         self._refresh_one_d(info, snapshot)
 

@@ -41,6 +41,8 @@ RATE_WINDOW = 1.0
 EDIT_COALESCE_MS = 30
 #: Seconds of training between GIL hand-offs to the GUI thread (see TrainingWorker._do).
 GIL_YIELD_INTERVAL = 0.001
+#: While the GUI has not taken the last snapshot yet, the worker looks again this often (seconds).
+DELIVERY_POLL = 0.005
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays inside; identity is what matters
@@ -548,33 +550,48 @@ class TrainingWorker(QObject):
             trainer.set_lr(lr)
         if data is not None and not self._replace_data(*data):
             return
-        report = trainer.run_epoch()
+        # While running, an epoch pauses when the next snapshot is due, so a long epoch (many
+        # points, small batches) still shows its progress ~30 times a second (DESIGN.md §1).
+        deadline = self._deadline() if goal == "run" else None
+        report = trainer.run_epoch(deadline)
         if report is None:
             if trainer.stopped_because == "diverged":
                 self._end("diverged", "diverged", divergence_message(trainer))
-            return  # interrupted: the next job follows the new command
-        self._reports.append(report)
-        self._rate.add(report.samples)
-        if trainer.stopped_because == "early_stopping":
-            self._end("finished", "early_stopping")
-        elif trainer.config.epochs and trainer.epoch >= trainer.config.epochs:
-            self._end("finished", "epochs")
-        elif goal == "step":
-            with self._cond:
-                if self._trainer is trainer and self._goal == "step":
-                    self._goal = "pause"  # the loop then sends the paused snapshot with this report
+                return
+            if deadline is None or time.perf_counter() < deadline:
+                return  # interrupted: the next job follows the new command
         else:
-            now = time.perf_counter()
-            # Time-throttled, and only once the GUI took the previous one: a slow view never
-            # builds a queue of stale snapshots (the reports keep piling up here instead).
-            if now - self._last_emit >= PROGRESS_INTERVAL and self._delivered.is_set():
-                self.snapshotReady.emit(self._snapshot("running"))
-            if now - self._last_yield >= GIL_YIELD_INTERVAL:
-                # A GIL hand-off, not a race fix: between NumPy calls the epoch loop is pure
-                # Python, so offer a waiting GUI thread the interpreter now rather than after
-                # CPython's 5 ms switch interval (measured: p99 timer lateness 18 ms -> 4 ms).
-                _hand_over_gil()
-                self._last_yield = time.perf_counter()
+            self._reports.append(report)
+            self._rate.add(report.samples)
+            if trainer.stopped_because == "early_stopping":
+                self._end("finished", "early_stopping")
+                return
+            if trainer.config.epochs and trainer.epoch >= trainer.config.epochs:
+                self._end("finished", "epochs")
+                return
+            if goal == "step":
+                with self._cond:
+                    if self._trainer is trainer and self._goal == "step":
+                        self._goal = "pause"  # the loop then sends the paused snapshot with this report
+                return
+        now = time.perf_counter()
+        # Time-throttled, and only once the GUI took the previous one: a slow view never
+        # builds a queue of stale snapshots (the reports keep piling up here instead).
+        if now - self._last_emit >= PROGRESS_INTERVAL and self._delivered.is_set():
+            self.snapshotReady.emit(self._snapshot("running"))
+        if now - self._last_yield >= GIL_YIELD_INTERVAL:
+            # A GIL hand-off, not a race fix: between NumPy calls the epoch loop is pure
+            # Python, so offer a waiting GUI thread the interpreter now rather than after
+            # CPython's 5 ms switch interval (measured: p99 timer lateness 18 ms -> 4 ms).
+            _hand_over_gil()
+            self._last_yield = time.perf_counter()
+
+    def _deadline(self) -> float:
+        """When the running epoch should pause for the next snapshot: when it is due, or soon
+        again if the GUI has not taken the last one yet (back-pressure)."""
+        if self._delivered.is_set():
+            return self._last_emit + PROGRESS_INTERVAL
+        return time.perf_counter() + DELIVERY_POLL
 
     def _replace_data(self, dataset, version: int) -> bool:
         trainer = self._current

@@ -1,10 +1,13 @@
 """Shared test set-up: Qt runs offscreen, before anything imports it."""
 import gc
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Test windows autosave; keep their recovery files out of the user's folder.
+os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", tempfile.mkdtemp(prefix="logit-lab-tests-"))
 
 
 @pytest.fixture(autouse=True)

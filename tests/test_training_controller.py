@@ -267,7 +267,7 @@ def test_divergence_keeps_the_last_finite_model_and_explains(qtbot, make):
 def test_an_exception_in_the_worker_is_reported_and_the_controller_recovers(qtbot, make, monkeypatch):
     c = make(blobs(), TrainConfig(epochs=5))
 
-    def boom(self):
+    def boom(self, deadline=None):
         raise RuntimeError("boom in the engine")
 
     monkeypatch.setattr(Trainer, "run_epoch", boom)

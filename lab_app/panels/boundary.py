@@ -16,13 +16,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from contourpy import contour_generator
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from engine.model import GridEvaluator
 from engine.network import Workspace, augment
 from lab_app import palette
+from lab_app.forensics import loss_sizes, losses_from_logits, point_info
+from lab_app.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 
 __all__ = ["BoundaryView", "binary_lut", "tint", "GRID_SHAPE", "STRENGTH", "Y_RANGE_1D"]
 
@@ -33,6 +35,7 @@ Y_RANGE_1D = (-0.15, 1.15)     # the designer's 1-D y range: points at class lev
 POINT_PX = 9
 AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
 _NAN_ROW = np.full((1, 2), np.nan)
+_INK_RGB = QColor(palette.INK).getRgb()[:3]
 
 
 def tint(rgb, strength: float = STRENGTH) -> np.ndarray:
@@ -61,6 +64,8 @@ class BoundaryView(QWidget):
     image_item : the one probability image; contour_item : the 0.5 contour / class boundaries.
     points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
     render_count : how many times the image was recomputed (tests and benchmarks read it).
+    grid_probe : the :class:`~lab_app.probes.GridProbe` to register with the training controller
+        (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
     """
 
     def __init__(self, parent: QWidget | None = None, grid_shape=GRID_SHAPE):
@@ -68,6 +73,7 @@ class BoundaryView(QWidget):
         self.setObjectName("boundaryView")
         self.grid_shape = (int(grid_shape[0]), int(grid_shape[1]))
         self.render_count = 0
+        self.grid_probe = GridProbe()
         self.run_info = None
         self._doc = None
         self._model = None
@@ -128,13 +134,19 @@ class BoundaryView(QWidget):
         """Render the weights ``snapshot.params`` (newest wins); returns False when they did not change."""
         if self._model is None:
             return False
-        return self._render(snapshot.params)
+        if self._pinned:  # time travel shows an earlier epoch: keep the newest for follow_live()
+            self._held = snapshot
+            self.liveSnapshotHeld.emit(snapshot)
+            return False
+        grid, points = self._probed(snapshot)
+        return self._render(snapshot.params, probs=grid, point_probs=points)
 
     def set_data(self, dataset, test_idx=None) -> None:
         """Draw other points (e.g. after the data were re-snapshotted); ``test_idx`` rows are hollow."""
         self._set_data(dataset, test_idx)
         if self._have_image:
             self._update_points(self._last_params)
+            self._refresh_insight()
 
     def overlay_rgba(self):
         """``(rgba, rect)`` for ``DataDesigner.set_overlay(*...)``: a copy of the (H, W, 4) uint8 image
@@ -180,6 +192,9 @@ class BoundaryView(QWidget):
             label="x = {value:.3g}", labelOpts={"position": 0.88, "color": TEXT_PEN,
                                                  "fill": pg.mkBrush(255, 255, 255, 210)})
         self.points_item = pg.ScatterPlotItem(size=POINT_PX, symbol="o", antialias=True)
+        # The points stay put while the image under them changes ~30 times a second: repaint them
+        # from a pixmap (measured: a repaint with 10,000 points 10–12 ms -> 4.5–5.5 ms).
+        self.points_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.miss_item = pg.ScatterPlotItem(size=POINT_PX + 7, symbol="o", brush=None,
                                             pen=pg.mkPen(palette.INK, width=1.8), antialias=True)
         for z, it in enumerate([self.image_item, self.contour_item, *self.curve_items, self.threshold_line,
@@ -236,6 +251,7 @@ class BoundaryView(QWidget):
         xlim, ylim = self._ranges()
         H, W = self.grid_shape
         self._evaluator = GridEvaluator(self._model, xlim, ylim, shape=(H, W))
+        self.grid_probe.spec = (self._evaluator.xlim, self._evaluator.ylim, (H, W))
         h = 1 if self._one_d else H
         k = self._model.network.n_classes
         self._ys = np.linspace(*ylim, H)
@@ -276,6 +292,7 @@ class BoundaryView(QWidget):
         self._render(self._last_params, force=True)
 
     def _set_data(self, dataset, test_idx) -> None:
+        self._dataset = dataset   # the training thread's point probabilities fit only this object
         self._X = np.asarray(dataset.X, dtype=np.float64)
         self._y = np.asarray(dataset.y, dtype=np.int64)
         n = len(self._y)
@@ -408,15 +425,18 @@ class BoundaryView(QWidget):
             self.color_bar.show()
 
     # ------------------------------------------------------------ rendering
-    def _render(self, params, force: bool = False) -> bool:
-        """Evaluate ``params`` on the grid and redraw; skipped when they equal the last rendered ones."""
+    def _render(self, params, force: bool = False, probs=None, point_probs=None) -> bool:
+        """Evaluate ``params`` on the grid and the points (or take ``probs`` and ``point_probs``,
+        those probabilities computed in the training thread) and redraw; skipped when they
+        equal the last rendered ones."""
         if params is None:
             return False
         if not force and self._have_image and np.array_equal(params, self._last_params):
             return False
         if params is not self._last_params:
             np.copyto(self._last_params, params)
-        P = self._evaluator.evaluate(params)  # (H, W, k) or (W, k) float32, a reused buffer
+        # (H, W, k) or (W, k) float32
+        P = self._evaluator.evaluate(params) if probs is None else probs
         if self._one_d:
             self._probs[...] = P
             P = P[None]
@@ -434,8 +454,25 @@ class BoundaryView(QWidget):
             self._draw_1d(self._probs)
         else:
             self._draw_contours(P)
-        self._update_points(params)
+        self._update_points(params, point_probs)
+        self._refresh_insight()
         return True
+
+    def _probed(self, snapshot):
+        """``(grid P, point probabilities)`` the training thread computed for ``snapshot``
+        (:mod:`lab_app.probes`), each None unless it fits this run's grid and points."""
+        extras = getattr(snapshot, "extras", None) or {}
+        if getattr(snapshot, "run_id", None) != getattr(self.run_info, "run_id", None):
+            return None, None
+        grid, points = extras.get(GRID_PROBE), extras.get(POINTS_PROBE)
+        k = self._model.network.n_classes
+        want = (self.grid_shape[1],) if self._one_d else self.grid_shape
+        if grid is not None and (grid.spec != self.grid_probe.spec or grid.P.shape != (*want, k)):
+            grid = None
+        if points is not None and (points.dataset is not self._dataset
+                                   or points.proba.shape != (len(self._y), k)):
+            points = None
+        return (None if grid is None else grid.P), (None if points is None else points.proba)
 
     def _color_binary(self, p1: np.ndarray) -> None:
         s = self._scaled
@@ -534,19 +571,327 @@ class BoundaryView(QWidget):
         seg = np.column_stack([xm, np.full_like(xm, y0), xm, np.full_like(xm, y1), xm, np.full_like(xm, np.nan)])
         self.contour_item.setData(seg[:, 0::2].ravel(), seg[:, 1::2].ravel())
 
-    def _update_points(self, params) -> None:
+    def _update_points(self, params, proba=None) -> None:
         n = len(self._y)
         if n == 0:
             self._miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
-        z = self._pt_workspace.forward(self._pt_inputs, params)
-        pred = (z[:, 0] > 0) if z.shape[1] == 1 else np.argmax(z, axis=1)
+        if proba is not None:  # (n, k) from the training thread
+            pred = np.argmax(proba, axis=1)
+        else:
+            z = self._pt_workspace.forward(self._pt_inputs, params)
+            pred = (z[:, 0] > 0) if z.shape[1] == 1 else np.argmax(z, axis=1)
         miss = pred != self._y
         if np.array_equal(miss, self._miss_mask):
             return
         self._miss_mask = miss
         self.miss_item.setData(x=self._pt_xy[miss, 0], y=self._pt_xy[miss, 1])
+
+
+    # ------------------------------------- the exact optimum (lab_app.panels.reference)
+    #: Dashed, grey: drawn over the learner's solid contour, it stays visible where the two meet.
+    REFERENCE_PEN = ("#5a5a5a", 2.4)
+    _ref_item = None
+    _reference = None
+    _ref_evaluator = None
+    _ref_key = None
+    _ref_sample = None
+
+    @property
+    def reference_item(self):
+        """The dashed optimum curve (a ``PlotDataItem``), or None before the first reference."""
+        return self._ref_item
+
+    def set_reference_params(self, params) -> None:
+        """Draw the exact optimum dashed: its 0.5 contour (softmax: class boundaries; 1-D: its
+        p(x) curves). ``params`` is (n_params,) in the current run's network layout, i.e. the
+        optimum in the model's standardized space; None hides it. A new run hides it too."""
+        if self._ref_item is None:
+            color, width = self.REFERENCE_PEN
+            pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
+            self._ref_item = pg.PlotDataItem(pen=pen, connect="finite", antialias=True)
+            self._ref_item.setZValue(self.contour_item.zValue() + 0.5)
+            self.plot_item.addItem(self._ref_item, ignoreBounds=True)
+            self._ref_sample = pg.PlotDataItem(pen=pen)
+            self._regrid_timer.timeout.connect(self._draw_reference)   # follow the view's range
+        if params is None or self._model is None:
+            self._reference = None
+        else:
+            self._reference = (self._model, np.array(params, dtype=self._model.network.dtype))
+        self._draw_reference()
+
+    def _draw_reference(self) -> None:
+        item, ref = self._ref_item, self._reference
+        if ref is None or ref[0] is not self._model:   # none, or it belongs to an older run
+            item.setData([], [])
+            item.hide()
+            self.legend.removeItem(self._ref_sample)
+            return
+        model, params = ref
+        xlim, ylim = self._ranges()
+        key = (id(model), tuple(xlim), tuple(ylim), self.grid_shape)
+        if key != self._ref_key:
+            self._ref_evaluator = GridEvaluator(model, xlim, ylim, shape=self.grid_shape)
+            self._ref_key = key
+        ev = self._ref_evaluator
+        P = np.asarray(ev.evaluate(params), dtype=np.float64)
+        if model.n_inputs == 1:
+            columns = [P[:, -1]] if P.shape[1] == 2 else [P[:, j] for j in range(P.shape[1])]
+            xs = np.concatenate([np.append(ev.xs, np.nan) for _ in columns])
+            ys = np.concatenate([np.append(c, np.nan) for c in columns])
+        else:
+            gx, gy = ev.xs, np.linspace(*ylim, self.grid_shape[0])
+            if P.shape[-1] == 2:
+                fields, level = [P[..., 1]], 0.5
+            else:   # class j's region ends where P_j − max_{i≠j} P_i crosses 0
+                fields, level = [], 0.0
+                for j in range(P.shape[-1] - 1):
+                    others = np.delete(P, j, axis=-1).max(axis=-1)
+                    fields.append(P[..., j] - others)
+            pieces = []
+            for z in fields:
+                for chunk in contour_generator(gx, gy, z, line_type="ChunkCombinedNan").lines(level)[0]:
+                    if chunk is not None and len(chunk):
+                        pieces += [chunk, _NAN_ROW]
+            xy = np.concatenate(pieces) if pieces else np.empty((0, 2))
+            xs, ys = xy[:, 0], xy[:, 1]
+        item.setData(xs, ys)
+        item.show()
+        if not any(getattr(sample, "item", None) is self._ref_sample for sample, _ in self.legend.items):
+            self._add_key(self._ref_sample, "optimum")
+
+    # ------------------------- time travel, onion skin, point forensics (lab_app.panels.history)
+    #: Emitted instead of rendering while an earlier epoch is pinned (the newest snapshot is kept).
+    liveSnapshotHeld = Signal(object)
+    #: Grid of the onion-skin contours: coarser than the image, they are faint hints.
+    SKIN_SHAPE = (120, 120)
+    MAX_SKINS = 8
+    #: A hover picks the nearest point within this many pixels.
+    HOVER_PX = 12
+    _pinned = False
+    _held = None
+    _live_params = None
+    pinned_epoch = None
+    _skin_params: tuple = ()
+    _skin_items: list | None = None
+    _skin_cache: dict | None = None
+    _skin_evaluator = None
+    _skin_key = None
+    _size_by_loss = False
+    _hover_on = False
+    _hover_index = None
+    _hover_items = None
+    #: The last hovered point's :class:`~lab_app.forensics.PointInfo` (None when nothing is hovered).
+    hover_info = None
+
+    @property
+    def pinned(self) -> bool:
+        """True while an earlier epoch is on show (:meth:`show_params`); live snapshots are held."""
+        return self._pinned
+
+    @property
+    def shown_params(self) -> np.ndarray | None:
+        """(n_params,) copy of the weights on show (pinned or newest), None before the first render."""
+        return self._last_params.copy() if self._have_image else None
+
+    def show_params(self, params, epoch: int | None = None) -> bool:
+        """Pin the view to ``params`` (an earlier epoch's weights): live snapshots are held, not
+        drawn, until :meth:`follow_live`. Returns False if there is no run."""
+        if self._model is None:
+            return False
+        if not self._pinned:
+            self._pinned = True
+            self._live_params = self._last_params.copy()
+        self.pinned_epoch = epoch
+        return self._render(np.asarray(params))
+
+    def follow_live(self, render: bool = True) -> bool:
+        """Unpin and draw the newest snapshot held meanwhile (or the weights shown before pinning).
+        ``render=False`` only unpins (a new run is about to be set)."""
+        if not self._pinned:
+            return False
+        held, live = self._held, self._live_params
+        self._pinned, self._held, self._live_params, self.pinned_epoch = False, None, None, None
+        params = held.params if held is not None else live
+        if not render or self._model is None or params is None or params.shape != self._last_params.shape:
+            return False
+        return self._render(params)
+
+    def set_onion_skins(self, params_list) -> None:
+        """Faint 0.5 contours (softmax: class boundaries; 1-D: p(x) curves) of earlier weights,
+        oldest first and faintest; ``[]`` clears them. At most :attr:`MAX_SKINS` are drawn."""
+        self._skin_params = tuple(np.asarray(p) for p in list(params_list)[-self.MAX_SKINS:])
+        self._draw_onion_skins()
+
+    @property
+    def onion_items(self) -> list:
+        """The onion-skin curve items (``PlotDataItem``), drawn or not."""
+        return list(self._skin_items or [])
+
+    def set_size_by_loss(self, on: bool) -> None:
+        """Size points by their loss −log P(true class) under the weights on show (or not)."""
+        self._size_by_loss = bool(on)
+        self._apply_loss_sizes()
+
+    def point_losses(self) -> np.ndarray | None:
+        """(n_points,) loss −log P(true class) of each point under the weights on show."""
+        if not self._have_image or not len(self._y):
+            return None
+        z = self._pt_workspace.forward(self._pt_inputs, self._last_params)
+        return losses_from_logits(z, self._y)
+
+    def set_hover_enabled(self, on: bool) -> None:
+        """Show a point's logit, probabilities, loss and gradient norm when the mouse is over it."""
+        on = bool(on)
+        if on == self._hover_on:
+            return
+        self._hover_on = on
+        scene = self.plot_widget.scene()
+        if on:
+            if self._hover_items is None:
+                label = pg.TextItem(anchor=(0, 1), color=TEXT_PEN, fill=pg.mkBrush(255, 255, 255, 235),
+                                    border=pg.mkPen("#9a9a9a"))
+                ring = pg.ScatterPlotItem(size=POINT_PX + 10, symbol="o", brush=None,
+                                          pen=pg.mkPen("#D55E00", width=2.2), antialias=True)
+                for z, it in ((60, ring), (61, label)):
+                    it.setZValue(z)
+                    it.hide()
+                    self.plot_item.addItem(it, ignoreBounds=True)
+                self._hover_items = (label, ring)
+            scene.sigMouseMoved.connect(self._on_hover_moved)
+        else:
+            scene.sigMouseMoved.disconnect(self._on_hover_moved)
+            self.hover_point(None)
+
+    @property
+    def hover_label(self):
+        """The hover's ``pg.TextItem`` (None until hovering is enabled)."""
+        return self._hover_items[0] if self._hover_items else None
+
+    def hover_point(self, index: int | None):
+        """Show the forensics of point ``index`` (None hides them); returns its PointInfo."""
+        n = len(self._y) if self._model is not None else 0
+        self._hover_index = index if index is not None and 0 <= index < n and self._have_image else None
+        return self._update_hover()
+
+    # insight internals
+    def _refresh_insight(self) -> None:
+        """After every render: redraw what depends on the weights on show (cheap when all off)."""
+        if self._skin_params:
+            self._draw_onion_skins()
+        if self._size_by_loss:
+            self._apply_loss_sizes()
+        if self._hover_index is not None:
+            self._update_hover()
+
+    def _draw_onion_skins(self) -> None:
+        if self._skin_items is None:
+            if not self._skin_params:
+                return
+            self._skin_items = []
+        params = self._skin_params if self._model is not None and self._have_image else ()
+        params = [p for p in params if p.shape == self._last_params.shape]
+        while len(self._skin_items) < len(params):
+            item = pg.PlotDataItem(connect="finite", antialias=True)
+            item.setZValue(self.contour_item.zValue() - 0.5)
+            self.plot_item.addItem(item, ignoreBounds=True)
+            self._skin_items.append(item)
+        if params:
+            ev = self._evaluator
+            key = (id(self._model), ev.xlim, ev.ylim)
+            if key != self._skin_key:
+                self._skin_evaluator = GridEvaluator(self._model, ev.xlim, ev.ylim, shape=self.SKIN_SHAPE)
+                self._skin_key, self._skin_cache = key, {}
+        n = len(params)
+        for i, item in enumerate(self._skin_items):
+            if i >= n:
+                item.setData([], [])
+                item.hide()
+                continue
+            p = params[i]
+            cache_key = p.tobytes()
+            xy = self._skin_cache.get(cache_key)
+            if xy is None:
+                if len(self._skin_cache) > 64:
+                    self._skin_cache.clear()
+                xy = self._skin_cache[cache_key] = self._skin_lines(p)
+            alpha = int(round(45 + 125 * (i + 1) / n))      # oldest faintest
+            item.setPen(pg.mkPen(QColor(*_INK_RGB, alpha), width=1.4))
+            item.setData(xy[:, 0], xy[:, 1])
+            item.show()
+
+    def _skin_lines(self, params) -> np.ndarray:
+        """(m, 2) NaN-separated polyline of ``params``'s decision boundary (1-D: its p(x) curves)."""
+        ev = self._skin_evaluator
+        P = np.asarray(ev.evaluate(params), dtype=np.float64)
+        if self._one_d:
+            cols = [P[:, 1]] if self._binary else [P[:, j] for j in range(P.shape[1])]
+            return np.concatenate([np.column_stack([np.append(ev.xs, np.nan), np.append(c, np.nan)])
+                                   for c in cols])
+        if self._binary:
+            fields, level = [P[..., 1]], 0.5
+        else:  # class j's region ends where P_j − max_{i≠j} P_i crosses 0
+            fields, level = [P[..., j] - np.delete(P, j, axis=-1).max(axis=-1)
+                             for j in range(P.shape[-1] - 1)], 0.0
+        ys = np.linspace(*ev.ylim, ev.shape[0])
+        pieces = [np.empty((0, 2))]
+        for z in fields:
+            for chunk in contour_generator(ev.xs, ys, z, line_type="ChunkCombinedNan").lines(level)[0]:
+                if chunk is not None and len(chunk):
+                    pieces += [chunk, _NAN_ROW]
+        return np.concatenate(pieces)
+
+    def _apply_loss_sizes(self) -> None:
+        if self._model is None:
+            return
+        loss = self.point_losses() if self._size_by_loss else None
+        if loss is None:  # per-point sizes stay until replaced, so set them all (a scalar would not)
+            self.points_item.setSize(np.full(len(self._y), float(POINT_PX)))
+            self.miss_item.setSize(np.full(int(self._miss_mask.sum()), POINT_PX + 7.0))
+            return
+        sizes = loss_sizes(loss)
+        self.points_item.setSize(sizes)
+        self.miss_item.setSize(sizes[self._miss_mask] + 7)
+
+    def _on_hover_moved(self, scene_pos) -> None:
+        vb = self.plot_item.getViewBox()
+        if self._model is None or not len(self._y) or not vb.sceneBoundingRect().contains(scene_pos):
+            if self._hover_index is not None:
+                self.hover_point(None)
+            return
+        p = vb.mapSceneToView(scene_pos)
+        px, py = vb.viewPixelSize()
+        d2 = ((self._pt_xy[:, 0] - p.x()) / px) ** 2 + ((self._pt_xy[:, 1] - p.y()) / py) ** 2
+        i = int(np.argmin(d2))
+        index = i if d2[i] <= self.HOVER_PX ** 2 else None
+        if index != self._hover_index:
+            self.hover_point(index)
+
+    def _update_hover(self):
+        if self._hover_items is None:
+            return None
+        label, ring = self._hover_items
+        i = self._hover_index
+        if i is None:
+            self.hover_info = None
+            label.hide()
+            ring.hide()
+            return None
+        info = point_info(self._model, self._last_params, self._X[i], self._y[i], i)
+        self.hover_info = info
+        names = list(self._doc.feature_names) if self._doc is not None else list(self._model.input_names)
+        split = "test" if self._test_mask[i] else "training"
+        label.setHtml(f'<div style="font-size:9pt">{info.html(self._names, names[:self._X.shape[1]], split)}</div>')
+        x, y = self._pt_xy[i]
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        label.setAnchor((0 if x < (x0 + x1) / 2 else 1, 1 if y < (y0 + y1) / 2 else 0))
+        label.setPos(x, y)
+        size = float(self.points_item.data["size"][i]) if i < len(self.points_item.data) else -1.0
+        ring.setData([x], [y], size=(size if size > 0 else POINT_PX) + 10)
+        label.show()
+        ring.show()
+        return info
 
 
 def _label(value) -> str:

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QDoubleSpinBox, QGraphicsEllipseItem, QGraphicsRectItem, QHBoxLayout, QInputDialog,
+    QButtonGroup, QDoubleSpinBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QHBoxLayout, QInputDialog,
     QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -231,6 +231,9 @@ class DataDesigner(QWidget):
         self._overlay.hide()
         self._halo = pg.ScatterPlotItem(size=POINT_PX + 10, pen=None, brush=palette.qcolor(palette.INK, 85))
         self._points = pg.ScatterPlotItem(size=POINT_PX, symbol="o")
+        # Repainted from a pixmap unless the points change: the boundary overlay under them is
+        # redrawn ~30 times a second while training (measured with 10,000 points: 12–22 ms -> 7 ms).
+        self._points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._rings = pg.ScatterPlotItem(size=POINT_PX + 7, brush=None, pen=pg.mkPen(palette.INK, width=1.8))
         self._curves = [pg.PlotCurveItem() for _ in range(MAX_CLASSES)]
         self._threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen(palette.INK, width=1.5, style=Qt.PenStyle.DashLine))
@@ -613,6 +616,9 @@ class DataDesigner(QWidget):
 
     def _refresh_points(self) -> None:
         doc = self._doc
+        if len(self._class_fill) != doc.n_classes:  # a replace signalled points before classes
+            self._on_classes_changed()  # rebuilds the colours, then calls back here
+            return
         xy, labels = self._display_xy(), doc.labels
         fill, pens = self._class_fill[labels], self._class_pen[labels]
         # Masks of a previous run may not fit yet: documents signal classes before points.

@@ -2,25 +2,32 @@
 
 Metrics are computed from a snapshot's weights on the run's dataset with :mod:`engine.metrics`, at
 most once per snapshot, and not at all while the panel is hidden (the newest request is kept and
-computed when the panel is shown).
+computed when the panel is shown). While training runs, at most :data:`LIVE_RATE` times a second:
+a table of numbers changing 30 times a second cannot be read anyway, and the GUI thread's time
+goes to the pictures (benchmarks/gui_bench.py).
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from engine.metrics import accuracy, confusion_matrix, log_loss
+from engine.metrics import accuracy, log_loss
+from engine.model import PointEvaluator
+from lab_app.probes import POINTS_PROBE
 
-__all__ = ["MetricsView"]
+__all__ = ["MetricsView", "LIVE_RATE"]
 
 SPLITS = ("training", "test", "all")
+#: Live updates (``update_metrics(..., throttle=True)``) computed per second, at most.
+LIVE_RATE = 5.0
 _MINUS = "\u2212"
 _DASH = "\u2014"
 
@@ -35,17 +42,30 @@ class MetricsView(QWidget):
         self._pending = None          # (run_info, snapshot, document) not yet computed
         self._model = None
         self._model_run = None
-        self._proba: np.ndarray | None = None
+        self._points: PointEvaluator | None = None   # the run's points, features mapped once
+        self._last_compute = -math.inf
+        self._live_timer = QTimer(self, singleShot=True, timeout=self._compute_pending)
         self.compute_count = 0        # how many times metrics were computed (tests read it)
         self.values: dict[str, float | None] = {}
         self._build()
 
     # ------------------------------------------------------------ public API
-    def update_metrics(self, run_info, snapshot, document=None) -> None:
-        """Compute the metrics of ``snapshot.params`` on ``run_info.dataset`` (now, or when shown)."""
+    def update_metrics(self, run_info, snapshot, document=None, *, throttle: bool = False) -> None:
+        """Compute the metrics of ``snapshot.params`` on ``run_info.dataset`` (now, or when shown).
+
+        ``throttle=True`` (live training): at most :data:`LIVE_RATE` computations a second; a
+        request that comes sooner is kept and computed when its turn comes. Either way the newest
+        request wins, so a later unthrottled one (an earlier epoch on show) replaces a kept one.
+        """
         self._pending = (run_info, snapshot, document)
-        if self.isVisible():
-            self._compute()
+        if not self.isVisible():
+            return
+        wait = self._last_compute + 1.0 / LIVE_RATE - time.monotonic()
+        if throttle and wait > 0:
+            if not self._live_timer.isActive():
+                self._live_timer.start(max(1, math.ceil(1000 * wait)))
+            return
+        self._compute()
 
     def clear(self) -> None:
         self._pending = None
@@ -135,20 +155,35 @@ class MetricsView(QWidget):
         if self._pending is not None:
             self._compute()
 
+    def _compute_pending(self) -> None:
+        if self._pending is not None and self.isVisible():
+            self._compute()
+
     def _compute(self) -> None:
+        self._live_timer.stop()
+        self._last_compute = time.monotonic()
         run_info, snapshot, document = self._pending
         self._pending = None
+        ds = run_info.dataset
         if self._model_run is not run_info:
             self._model = run_info.model.copy()
             self._model_run = run_info
+            # Map and standardize the run's points once, not at every update (a data edit
+            # mid-run brings a new run_info).
+            self._points = PointEvaluator(self._model, ds.X) if ds.n_samples else None
         model = self._model
         self._names = _class_names(model.classes, document)  # classes may have been renamed
         model.network.params[...] = snapshot.params
-        ds = run_info.dataset
         train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
         test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
-        with np.errstate(all="ignore"):
-            proba = model.predict_proba(ds.X) if ds.n_samples else np.zeros((0, len(model.classes)))
+        probed = (getattr(snapshot, "extras", None) or {}).get(POINTS_PROBE)
+        if probed is not None and probed.dataset is ds:  # computed in the training thread
+            proba = probed.proba.astype(np.float64)
+        elif ds.n_samples:
+            with np.errstate(all="ignore"):  # Model.predict_proba's numbers, without its allocations
+                proba = self._points.evaluate(snapshot.params).astype(np.float64)
+        else:
+            proba = np.zeros((0, len(model.classes)))
         pred = np.argmax(proba, axis=1)
         y = ds.y
         values: dict[str, float | None] = {}
@@ -188,7 +223,7 @@ class MetricsView(QWidget):
             return
         idx = self._splits[SPLITS[self.split_combo.currentIndex()]]
         k = len(self._names)
-        cm = confusion_matrix(self._y[idx], self._pred[idx], k)
+        cm = _confusion(self._y[idx], self._pred[idx], k)
         table = self.confusion_table
         if table.rowCount() != k:
             table.setRowCount(k)
@@ -214,14 +249,17 @@ class MetricsView(QWidget):
     def _fill_equation(self) -> None:
         model = self._model
         linear = model.is_linear
-        for w in (self._eq_title, self.equation_label, self.coef_table):
-            w.setVisible(True)
-        self.equation_label.setFont(self._mono if linear else self.font())
+        # Visibility and fonts only when they change: each change re-lays the panel out.
+        for w, want in ((self._eq_title, True), (self.equation_label, True), (self.coef_table, linear)):
+            if w.isHidden() == want:
+                w.setVisible(want)
+        font = self._mono if linear else self.font()
+        if self.equation_label.font() != font:
+            self.equation_label.setFont(font)
         if not linear:
             self._eq_title.setText("Learned equation")
             self.equation_label.setText("A network with hidden layers has no single equation; "
                                         "see the boundary view.")
-            self.coef_table.setVisible(False)
             return
         self._eq_title.setText("Learned equation (original units)")
         rows = model.equation(digits=4)
@@ -246,6 +284,12 @@ class MetricsView(QWidget):
                     table.setItem(i, j, item)
                 item.setText(f"{values[i, j]:.4g}".replace("-", _MINUS))
         _fit_height(table)
+
+
+def _confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+    """(k, k) counts, row = true class, column = predicted: ``engine.metrics.confusion_matrix``'s
+    numbers with one ``bincount`` (scikit-learn's argument checks cost ~10 ms a call)."""
+    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 
 def _class_names(classes, document) -> list[str]:

@@ -1,0 +1,194 @@
+"""Screenshots of the insight tools, made with the program itself (offscreen).
+
+    python docs/make_tool_screenshots.py              # every tool: docs/tool_<name>.png
+    python docs/make_tool_screenshots.py doctor       # only some
+
+One function per tool, registered in :data:`TOOLS`: it builds the real window, loads data, trains
+until the run finishes and grabs the tool's dock (floated to a readable size). Add a tool by
+writing ``shoot_<name>(app, out)`` and listing it in :data:`TOOLS`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import generators  # noqa: E402
+from lab_app.main_window import MainWindow  # noqa: E402
+from lab_app.panels.trainer import DEFAULT_CONFIG  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DOCK_SIZE = (1000, 290)
+
+
+# ----------------------------------------------------------------------------- shared helpers
+def new_window(app) -> MainWindow:
+    """The real window with throw-away settings, shown offscreen."""
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, config=DEFAULT_CONFIG.with_(epochs=0))
+    window.show()
+    wait(app, lambda: False, 0.2)
+    return window
+
+
+def wait(app, condition, seconds: float = 30.0) -> bool:
+    """Process events until ``condition()`` holds or ``seconds`` pass."""
+    end = time.monotonic() + seconds
+    while not condition() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    return condition()
+
+
+def use_config(window, config) -> None:
+    window.trainer_panel.set_config(config)
+    window.controller.set_config(config)
+    window.controller.reset()
+
+
+def train_until_finished(app, window) -> None:
+    controller = window.controller
+    controller.train()
+    if not wait(app, lambda: controller.state == "idle" and controller.latest is not None
+                and controller.latest.state == "finished"):
+        raise SystemExit("training did not finish")
+
+
+def grab_dock(app, window, key: str, out: Path, size=DOCK_SIZE) -> None:
+    """Float dock ``key`` at ``size``, let it lay out and paint, and save its picture."""
+    dock = window.docks[key]
+    dock.setFloating(True)
+    dock.show()
+    dock.raise_()
+    dock.resize(*size)
+    wait(app, lambda: False, 0.5)
+    dock.grab().save(str(out))
+    print("wrote", out)
+
+
+def close(app, window) -> None:
+    window.controller.shutdown()
+    window.document.mark_saved()     # no "save changes?" question
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
+# ----------------------------------------------------------------------------- one per tool
+def shoot_doctor(app, out: Path) -> None:
+    """The doctor on the "learning rate far too high" preset: its verdict card with the one-click
+    fix, and the live signals (gradient, weights, oscillation, curvature, the 2/λ_max bound)."""
+    window = new_window(app)
+    window.dataset_menu.apply_preset("lr_too_high")
+    train_until_finished(app, window)
+    grab_dock(app, window, "doctor", out)
+    close(app, window)
+
+
+def shoot_reference(app, out: Path) -> None:
+    """The reference optimum mid-run: logistic regression on data drawn from a known logistic
+    model, learned against exact coefficients with glm's standard errors and z values."""
+    window = new_window(app)
+    data = generators.logistic_model(300, (2.0, -1.0), 0.5, seed=4).dataset
+    window.document.load_dataset(data)
+    use_config(window, DEFAULT_CONFIG.with_(optimizer="adam", lr=0.02, batch_size=0, epochs=60,
+                                            test_fraction=0.0))
+    train_until_finished(app, window)
+    grab_dock(app, window, "reference", out, size=(1000, 250))
+    close(app, window)
+
+
+def step_epochs(app, window, epochs: int) -> None:
+    """Train with Step, one epoch at a time: one snapshot (a path point, a history entry) per
+    epoch, however fast the model trains (Train sends at most ~30 snapshots a second)."""
+    controller = window.controller
+    for epoch in range(controller.latest.epoch + 1, controller.latest.epoch + epochs + 1):
+        controller.step()
+        if not wait(app, lambda: controller.state != "running" and controller.latest.epoch == epoch, 5):
+            raise SystemExit(f"step {epoch} did not finish")
+
+
+def shoot_landscape(app, out: Path) -> None:
+    """The loss landscape of the glm6 textbook data in 1-D (w, b): the run's Adam path ending at
+    the model, and SGD, momentum and Adam compared from one clicked start."""
+    window = new_window(app)
+    window.document.load_dataset(generators.glm6())
+    use_config(window, DEFAULT_CONFIG.with_(model="logistic", features=("x1",), standardize=True,
+                                            optimizer="adam", lr=0.3, batch_size=0, epochs=60,
+                                            test_fraction=0.0))
+    view = window.landscape_view
+    window.docks["landscape"].raise_()
+    step_epochs(app, window, 60)
+    wait(app, lambda: view.grid is not None and not view._jobs.busy("grid"), 10)
+    view.set_start((-2.0, 2.0))
+    done = []
+    view.pathsReady.connect(lambda: done.append(True))
+    view.compare_optimizers()
+    wait(app, lambda: bool(done) and not view._jobs.busy("grid"), 10)
+    grab_dock(app, window, "landscape", out, size=(760, 560))
+    close(app, window)
+
+
+def shoot_history(app, out: Path) -> None:
+    """Time travel on two moons: the boundary of a small network pinned at an earlier epoch,
+    with the boundaries of five epochs before it as onion skins (the oldest faintest)."""
+    window = new_window(app)
+    window.document.load_dataset(generators.moons(n=200, noise=0.15, seed=1))
+    use_config(window, DEFAULT_CONFIG.with_(model="mlp", hidden=(16, 16), activation="tanh", lr=0.02,
+                                            batch_size=16, epochs=0, test_fraction=0.2))
+    step_epochs(app, window, 100)
+    scrubber = window.history_scrubber
+    scrubber.onion_check.setChecked(True)
+    scrubber.show_epoch(45)
+    grab_dock(app, window, "boundary", out, size=(760, 640))
+    close(app, window)
+
+
+def shoot_hover(app, out: Path) -> None:
+    """Point forensics: the mouse over a misclassified point shows its logit, probabilities, loss
+    and gradient; points are sized by their loss."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtTest import QTest
+
+    window = new_window(app)
+    use_config(window, DEFAULT_CONFIG.with_(epochs=40))
+    train_until_finished(app, window)
+    boundary, scrubber = window.boundary_view, window.history_scrubber
+    scrubber.size_check.setChecked(True)
+    dock = window.docks["boundary"]
+    dock.setFloating(True)
+    dock.resize(760, 640)
+    wait(app, lambda: False, 0.4)
+    miss = boundary.misclassified_mask
+    losses = boundary.point_losses()
+    candidates = [i for i in range(len(losses)) if miss[i]] or list(range(len(losses)))
+    i = max(candidates, key=lambda k: losses[k])
+    x, y = window.controller.run_info.dataset.X[i]
+    scene = boundary.plot_item.getViewBox().mapViewToScene(QPointF(x, y))
+    QTest.mouseMove(boundary.plot_widget.viewport(), boundary.plot_widget.viewportTransform().map(scene).toPoint())
+    if not wait(app, lambda: boundary.hover_info is not None, 2):
+        boundary.hover_point(i)
+    grab_dock(app, window, "boundary", out, size=(760, 640))
+    close(app, window)
+
+
+TOOLS = {"doctor": shoot_doctor, "reference": shoot_reference,
+         "landscape": shoot_landscape, "history": shoot_history, "hover": shoot_hover}
+
+
+def main(argv) -> None:
+    app = QApplication.instance() or QApplication(argv[:1])
+    for name in argv[1:] or list(TOOLS):
+        TOOLS[name](app, HERE / f"tool_{name}.png")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,541 @@
+"""What ``glm`` would say: the exact optimum of a linear model beside what the learner found.
+
+On every new run of a model without hidden layers, :func:`compute_reference` fits the engine's
+objective (mean cross-entropy + ``l2·Σw²`` on the standardized weights) exactly with scikit-learn
+(:func:`engine.reference.fit_reference`), in a background thread of the view's own
+``QThreadPool`` (Orange's rule: one task at a time, a new run makes older results stale and they
+are dropped on arrival). The view then shows a coefficient table, learned against optimum, in
+original or standardized units; log-likelihood, deviance and AIC of both; for unpenalised binary
+models ``glm``'s standard errors and z values; and a banner when the classes are separable, where
+the unpenalised optimum does not exist. It also hands the optimum to the boundary view (a dashed
+contour) and the optimum's objective to the loss view (the ``L − L*`` tab).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from engine.reference import (
+    GlmStats, Reference, Separation, detect_separation, fit_reference, glm_statistics,
+    separation_in_history,
+)
+
+__all__ = ["ReferenceResult", "ReferenceView", "compute_reference", "SEPARATION_WINDOW"]
+
+#: Epochs of 100 % training accuracy with a rising ‖w‖ that count as separation seen in training
+#: (the doctor uses the same window).
+SEPARATION_WINDOW = 20
+#: Milliseconds between refreshes of the "learned" column while training runs.
+REFRESH_MS = 200
+SEPARATION_FIX = {"l2": 0.001}
+_MINUS = "\u2212"
+_DASH = "\u2014"
+_COLUMNS = ("Term", "Learned", "Optimum", "Difference", "Std. error", "z value", "Pr(>|z|)")
+_STATS = ("Log-likelihood", "Deviance", "AIC", "Objective", "L \u2212 L*")
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays inside
+class ReferenceResult:
+    """The optimum of one run's linear model, or why there is none.
+
+    Attributes
+    ----------
+    run_id, token : the run and the request it answers (stale results are dropped by ``token``).
+    status : "ok", "mlp" (no closed-form optimum) or "error".
+    message : plain language for "mlp" and "error"; notes (e.g. L1 ignored) for "ok".
+    reference : :class:`engine.reference.Reference` or None.
+    glm, glm_std : ``glm`` statistics in original / standardized units (unpenalised binary only).
+    separation : :class:`engine.reference.Separation` for unpenalised runs, else None.
+    params : (n_params,) the optimum in the network's flat layout (standardized space).
+    n_rows : training rows the optimum was fitted on.
+    seconds : time the fit took.
+    """
+
+    run_id: int
+    token: int
+    status: str
+    message: str = ""
+    reference: Reference | None = None
+    glm: GlmStats | None = None
+    glm_std: GlmStats | None = None
+    separation: Separation | None = None
+    params: np.ndarray | None = None
+    n_rows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def separable(self) -> bool:
+        return bool(self.separation is not None and self.separation.separable)
+
+
+def compute_reference(run_info, token: int = 0) -> ReferenceResult:
+    """Fit the exact optimum of ``run_info``'s model on its training rows (pure NumPy/scikit-learn,
+    safe in any thread). Never raises: failures come back as ``status == "error"``."""
+    model, config = run_info.model, run_info.config
+    if not model.is_linear:
+        return ReferenceResult(run_info.run_id, token, "mlp",
+                               "A neural network has no closed-form optimum: its loss has many "
+                               "minima and saddle points, and which one training reaches depends "
+                               "on the initial weights. The reference is for models without "
+                               "hidden layers.")
+    start = time.perf_counter()
+    try:
+        ds = run_info.dataset
+        idx = np.asarray(run_info.train_idx, dtype=np.int64)
+        Phi = model.feature_map.transform(ds.X[idx])
+        y = ds.y[idx]
+        k = model.network.n_classes
+        standardizer = model.standardizer if config.standardize else None
+        ref = fit_reference(Phi, y, k, l2=config.l2, standardizer=standardizer)
+        unpenalised = config.l2 == 0 and config.l1 == 0
+        separation = detect_separation(Phi, y, k) if unpenalised else None
+        glm = glm_std = None
+        if k == 2 and unpenalised and not (separation is not None and separation.separable):
+            glm = glm_statistics(Phi, y, ref.coef, ref.intercept)
+            Z = Phi if standardizer is None else standardizer.transform(Phi)
+            glm_std = glm_statistics(Z, y, ref.coef_std, ref.intercept_std)
+        net = model.network.copy()
+        (W, b), = net.layers
+        W[...] = ref.coef_std.T
+        b[...] = ref.intercept_std
+        notes = []
+        if config.l1 > 0:
+            notes.append(f"The reference covers L2 only: it ignores this run's L1 = {config.l1:g}, "
+                         "so the learner settles elsewhere.")
+        if not ref.converged:
+            notes.append(f"scikit-learn stopped after {ref.n_iter} iterations with gradient "
+                         f"{ref.grad_norm:.2g}: the optimum is approximate.")
+        return ReferenceResult(run_info.run_id, token, "ok", " ".join(notes), ref, glm, glm_std,
+                               separation, net.params.copy(), int(len(y)),
+                               time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - any failure is shown, never raised into Qt
+        return ReferenceResult(run_info.run_id, token, "error",
+                               f"No reference optimum for these data: {exc}",
+                               seconds=time.perf_counter() - start)
+
+
+class ReferenceView(QWidget):
+    """The reference optimum of the current run beside the learned weights.
+
+    Parameters
+    ----------
+    controller : :class:`lab_app.training.TrainingController` (runStarted, progress, history).
+    boundary_view : gets ``set_reference_params`` (the dashed optimum contour), or None.
+    loss_view : gets ``set_reference_loss`` (the ``L − L*`` tab), or None.
+
+    Signals
+    -------
+    resultReady(ReferenceResult) : the current run's optimum arrived.
+    fixRequested(dict) : the separation banner's button (``TrainConfig`` changes).
+    """
+
+    resultReady = Signal(object)
+    fixRequested = Signal(object)
+
+    def __init__(self, controller, boundary_view=None, loss_view=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("referenceView")
+        self._controller = controller
+        self._boundary = boundary_view
+        self._loss = loss_view
+        self._token = 0
+        self._info = None
+        self._result: ReferenceResult | None = None
+        self._snapshot = None
+        self._tail: deque = deque(maxlen=SEPARATION_WINDOW)   # (accuracy, ‖w‖) of the last epochs
+        self._history_norms: tuple[float, float] | None = None  # ‖w‖ over the window, once separation shows
+        self.compute_count = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)     # one fit at a time; a newer request replaces queued ones
+        self._emitter = _Emitter()
+        self._emitter.done.connect(self._on_result)
+        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self._refresh_learned)
+        self._build()
+        controller.runStarted.connect(self._on_run_started)
+        controller.progress.connect(self._on_progress)
+        controller.dataResnapshotted.connect(self._on_data_resnapshotted)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def result(self) -> ReferenceResult | None:
+        """The current run's optimum (None while it is being computed)."""
+        return self._result
+
+    @property
+    def separation_shown(self) -> bool:
+        return not self.banner.isHidden()
+
+    def table_text(self) -> list[dict[str, str]]:
+        """The coefficient table as ``[{column title: cell text}]`` (tests, export)."""
+        rows = []
+        for r in range(self.table.rowCount()):
+            rows.append({_COLUMNS[c]: (self.table.item(r, c).text() if self.table.item(r, c) else "")
+                         for c in range(len(_COLUMNS))})
+        return rows
+
+    def stats_text(self) -> dict[str, tuple[str, str]]:
+        """``{statistic: (learned text, optimum text)}`` of the statistics table."""
+        return {_STATS[r]: tuple(self.stats.item(r, c).text() for c in range(2))
+                for r in range(self.stats.rowCount())}
+
+    def recompute(self) -> None:
+        """Fit the optimum of the controller's current run again (in the background)."""
+        info = self._controller.run_info
+        if info is not None:
+            self._request(info)
+
+    def shutdown(self) -> None:
+        """Drop queued fits and wait for a running one (the window is closing)."""
+        self._pool.clear()
+        self._pool.waitForDone()
+
+    # ------------------------------------------------------------- building
+    def _build(self) -> None:
+        self.header = QLabel(objectName="referenceHeader", wordWrap=True)
+        self.header.setStyleSheet("color: #555;")
+        self.units_combo = QComboBox(objectName="referenceUnits")
+        self.units_combo.addItems(["original units", "standardized units"])
+        self.units_combo.setToolTip("Coefficients on the mapped features as given, or on the "
+                                    "standardized features the optimizer (and the penalty) sees")
+        self.units_combo.currentIndexChanged.connect(lambda _i: self._fill())
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.units_combo, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.banner = QWidget(objectName="separationBanner")
+        self.banner.setStyleSheet("#separationBanner { background: #fff4e0; border: 1px solid #e0a040;"
+                                  " border-radius: 4px; }")
+        self.banner_label = QLabel(wordWrap=True, objectName="separationText")
+        self.banner_button = QPushButton("Add L2 = 0.001", objectName="separationFix")
+        self.banner_button.clicked.connect(lambda: self.fixRequested.emit(dict(SEPARATION_FIX)))
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(6, 4, 6, 4)
+        row.addWidget(self.banner_label, 1)
+        row.addWidget(self.banner_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.banner.hide()
+        self.note = QLabel(objectName="referenceNote", wordWrap=True)
+        self.note.setStyleSheet("color: #8a5a00;")
+        self.note.hide()
+
+        self.table = _table("referenceTable", _COLUMNS)
+        self.stats = _table("referenceStats", ("Learned", "Optimum"))
+        self.stats.setRowCount(len(_STATS))
+        self.stats.setVerticalHeaderLabels(list(_STATS))
+        self.stats.verticalHeader().setVisible(True)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.stats)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.note)
+        layout.addWidget(split, 1)
+        self.header.setText("No run yet.")
+
+    # ------------------------------------------------------------ reactions
+    def _on_run_started(self, info) -> None:
+        self._tail.clear()
+        self._history_norms = None
+        self._snapshot = None
+        self._request(info)
+
+    def _on_data_resnapshotted(self, _epoch: int) -> None:
+        # The run now trains on edited points: its optimum moved.
+        self.recompute()
+
+    def _request(self, info) -> None:
+        self._token += 1
+        self._info = info
+        self._result = None
+        self._pool.clear()                  # a queued fit for an older run is not worth doing
+        self._publish(None)
+        self.banner.hide()
+        self.table.setRowCount(0)
+        if not info.model.is_linear:
+            self._show_result(compute_reference(info, self._token))   # instant: nothing to fit
+            return
+        self.header.setText("Computing the exact optimum…")
+        self.note.hide()
+        self._pool.start(_Task(info, self._token, self._emitter))
+
+    def _on_result(self, result: ReferenceResult) -> None:
+        if result.token != self._token:
+            return                          # a newer run or data edit made it stale
+        self._show_result(result)
+
+    def _show_result(self, result: ReferenceResult) -> None:
+        self._result = result
+        self.compute_count += 1
+        if result.status != "ok":
+            self.header.setText("No reference optimum." if result.status == "error"
+                                else "Reference optimum: not for neural networks.")
+            self._set_note(result.message)
+            self._publish(None)
+            self._fill()
+            self.resultReady.emit(result)
+            return
+        ref, info = result.reference, self._info
+        what = "logistic" if info.model.network.n_classes == 2 else "softmax"
+        penalty = f"L2 = {ref.l2:g}" if ref.l2 else "no penalty"
+        self.header.setText(
+            f"Exact optimum of {what} regression ({penalty}) on {result.n_rows:,} training rows: "
+            f"scikit-learn newton-cg, {ref.n_iter} iterations, {result.seconds * 1000:.0f} ms. "
+            "Dashed on the decision boundary; L \u2212 L* in the Loss dock.")
+        self._set_note(result.message)
+        self._publish(None if result.separable else result)
+        self._update_banner()
+        self._fill()
+        self.resultReady.emit(result)
+
+    def _on_progress(self, snapshot) -> None:
+        info = self._info
+        if info is None or snapshot.run_id != info.run_id:
+            return
+        self._snapshot = snapshot
+        if self._history_norms is None and snapshot.reports:
+            self._tail.extend((r.train_accuracy, r.weight_norm) for r in snapshot.reports)
+            self._check_history()
+        if snapshot.state != "running":
+            self._timer.stop()
+            self._refresh_learned()
+        elif not self._timer.isActive():
+            self._timer.start()
+
+    def _refresh_learned(self) -> None:
+        if self.on_show() or (self._snapshot is not None and self._snapshot.state != "running"):
+            self._fill()
+
+    def on_show(self) -> bool:
+        """True if any of the view can be seen (a dock behind another tab stays ``isVisible()``
+        in Qt 6; it is only moved out of sight)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def set_shown(self, shown: bool) -> None:
+        """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
+        if shown:
+            QTimer.singleShot(0, self, self._fill)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.set_shown(True)
+
+    # ------------------------------------------------------------- helpers
+    def _publish(self, result: ReferenceResult | None) -> None:
+        """Hand the optimum (or None) to the boundary and loss views."""
+        if self._boundary is not None:
+            self._boundary.set_reference_params(None if result is None else result.params)
+        if self._loss is not None:
+            if result is None:
+                self._loss.set_reference_loss(None)
+            else:
+                floor = float(np.finfo(self._info.config.dtype).eps) * max(abs(result.reference.objective), 1e-6)
+                self._loss.set_reference_loss(result.reference.objective, floor=floor)
+
+    def _check_history(self) -> None:
+        cfg = self._info.config
+        if not self._info.model.is_linear or len(self._tail) < SEPARATION_WINDOW:
+            return
+        accuracy, norms = zip(*self._tail)
+        if separation_in_history(accuracy, norms, l2=cfg.l2, l1=cfg.l1, window=SEPARATION_WINDOW):
+            self._history_norms = (norms[0], norms[-1])
+            self._update_banner()
+            self._publish(None)             # the optimum shown so far does not exist
+            self._fill()
+
+    def _update_banner(self) -> None:
+        result = self._result
+        by_data = result is not None and result.separable
+        by_history = self._history_norms is not None
+        if not (by_data or by_history):
+            self.banner.hide()
+            return
+        evidence = []
+        if by_data:
+            evidence.append("a straight line in these features splits the training classes "
+                            f"perfectly (‖w‖ grows from {result.separation.weight_norms[0]:.3g} to "
+                            f"{result.separation.weight_norms[-1]:.3g} as the penalty shrinks)")
+        if by_history:
+            a, b = self._history_norms
+            evidence.append(f"training accuracy is 100 % and ‖w‖ keeps growing ({a:.3g} → {b:.3g})")
+        evidence = "; ".join(evidence)
+        self.banner_label.setText(
+            "<b>The unpenalised optimum does not exist.</b> " + evidence[0].upper() + evidence[1:]
+            + ". The loss keeps falling as the weights grow for ever, so the fitted probabilities "
+            "become numerically 0 or 1 — R's glm warns \u201cfitted probabilities numerically 0 or "
+            "1 occurred\u201d. Add a little L2, or use early stopping, for a finite answer.")
+        self.banner.show()
+
+    def _set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def _fill(self) -> None:
+        """Rebuild both tables from the result and the newest snapshot's weights."""
+        result, info = self._result, self._info
+        if result is None or result.status != "ok" or info is None:
+            self.table.setRowCount(0)
+            for r in range(self.stats.rowCount()):
+                for c in range(2):
+                    self.stats.setItem(r, c, QTableWidgetItem(""))
+            return
+        standardized = self.units_combo.currentIndex() == 1
+        self.units_combo.setEnabled(bool(info.config.standardize))
+        ref = result.reference
+        coef, icpt = (ref.coef_std, ref.intercept_std) if standardized else (ref.coef, ref.intercept)
+        glm = result.glm_std if standardized else result.glm
+        learned = self._learned(standardized)
+        missing = result.separable or self._history_norms is not None
+        names = info.model.feature_names
+        classes = [str(c) for c in info.model.classes]
+        rows = []
+        for k in range(coef.shape[0]):
+            prefix = "" if coef.shape[0] == 1 else f"{classes[k]}: "
+            terms = [("(Intercept)", icpt[k], None if learned is None else learned[1][k])]
+            terms += [(name, coef[k, j], None if learned is None else learned[0][k, j])
+                      for j, name in enumerate(names)]
+            for i, (name, opt, got) in enumerate(terms):
+                se = z = p = None
+                if glm is not None and not missing:
+                    se, z, p = glm.std_errors[i], glm.z_values[i], glm.p_values[i]
+                rows.append((prefix + name, got, None if missing else opt, se, z, p))
+        self.table.setRowCount(len(rows))
+        for r, (name, got, opt, se, z, p) in enumerate(rows):
+            diff = None if got is None or opt is None else got - opt
+            cells = (name, _fixed(got, 6), _fixed(opt, 6) if opt is not None else "does not exist",
+                     _sci(diff), _fixed(se, 5), _fixed(z, 3), _p_value(p))
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+        show_glm = glm is not None and not missing
+        for c in (4, 5, 6):
+            self.table.setColumnHidden(c, not show_glm)
+        self._fill_stats(ref, missing)
+
+    def _fill_stats(self, ref: Reference, missing: bool) -> None:
+        n, p = self._result.n_rows, ref.n_params
+        learned = optimum = (None,) * len(_STATS)
+        losses = self._learned_losses()
+        if losses is not None:
+            loss, objective = losses
+            ll = -n * loss
+            learned = (ll, -2 * ll, -2 * ll + 2 * p, objective, objective - ref.objective)
+        if not missing:
+            optimum = (ref.log_likelihood, ref.deviance, ref.aic, ref.objective, 0.0)
+        # Below this the difference is rounding of the run's floats, not distance to the optimum.
+        floor = float(np.finfo(self._info.config.dtype).eps) * max(abs(ref.objective), 1e-6)
+        for r in range(len(_STATS)):
+            for c, value in enumerate((learned[r], optimum[r])):
+                if missing and (c == 1 or r == len(_STATS) - 1):
+                    text = _DASH
+                elif r < len(_STATS) - 1:
+                    text = _fixed(value, 4)
+                elif c == 0 and value is not None and abs(value) < floor:
+                    text = f"< {_sci(floor)} (precision)"
+                else:
+                    text = _sci(value)
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.stats.setItem(r, c, item)
+
+    def _learned_losses(self):
+        """(mean cross-entropy, objective) of the newest weights on the training rows: from the
+        epoch's report, or computed here for the initial weights (no report yet)."""
+        snap, info = self._snapshot, self._info
+        if snap is None:
+            return None
+        if snap.latest is not None:
+            return snap.latest.train_loss, snap.latest.objective
+        model = info.model.copy()
+        model.network.set_params(snap.params)
+        idx = np.asarray(info.train_idx, dtype=np.int64)
+        proba = model.predict_proba(info.dataset.X[idx])
+        picked = np.clip(proba[np.arange(len(idx)), info.dataset.y[idx]], 1e-300, 1.0)
+        loss = float(-np.mean(np.log(picked)))
+        (W, _b), = model.network.layers
+        W = W.astype(np.float64)
+        return loss, loss + info.config.l2 * float(np.sum(W**2)) + info.config.l1 * float(np.sum(np.abs(W)))
+
+    def _learned(self, standardized: bool):
+        """(coef (n_logits, m), intercept (n_logits,)) of the newest snapshot, softmax centred."""
+        snap, info = self._snapshot, self._info
+        if snap is None:
+            return None
+        model = info.model.copy()
+        model.network.set_params(snap.params)
+        if standardized:
+            (W, b), = model.network.layers
+            coef, icpt = W.T.astype(np.float64), b.astype(np.float64)
+        else:
+            coef, icpt = model.coef_intercept()
+        if coef.shape[0] > 1:    # softmax: centre like the reference (same probabilities)
+            coef, icpt = coef - coef.mean(axis=0), icpt - icpt.mean()
+        return coef, icpt
+
+
+class _Emitter(QObject):
+    """Carries a finished fit from the pool's thread to the GUI thread (a queued signal)."""
+
+    done = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, info, token: int, emitter: _Emitter):
+        super().__init__()
+        self._info, self._token, self._emitter = info, token, emitter
+
+    def run(self) -> None:
+        self._emitter.done.emit(compute_reference(self._info, self._token))
+
+
+def _table(name: str, columns) -> QTableWidget:
+    table = QTableWidget(0, len(columns), objectName=name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setAlternatingRowColors(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def _fixed(x, decimals: int) -> str:
+    """Fixed decimals as R prints them; scientific outside [10⁻⁴, 10⁵); minus as U+2212."""
+    if x is None:
+        return ""
+    x = float(x)
+    if not np.isfinite(x):
+        return "\u221e" if x > 0 else (f"{_MINUS}\u221e" if x < 0 else _DASH)
+    text = f"{x:.3e}" if x != 0 and not 1e-4 <= abs(x) < 1e5 else f"{x:.{decimals}f}"
+    return text.replace("-", _MINUS)
+
+
+def _p_value(x) -> str:
+    if x is None:
+        return ""
+    return _sci(x) if 0 <= x < 1e-3 else f"{x:.3g}"
+
+
+def _sci(x) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    if not np.isfinite(x):
+        return _DASH
+    return (f"{x:.2e}" if x != 0 else "0").replace("-", _MINUS)

@@ -1,0 +1,86 @@
+"""Probes: model evaluations the training thread does for the views, once per snapshot.
+
+A probe is a callable ``fn(trainer)`` registered with
+:meth:`lab_app.training.TrainingController.add_probe`; the worker calls it on the live trainer
+whenever it takes a snapshot, so the live weights are the snapshot's ``params``, and the result
+travels in ``Snapshot.extras[name]``. Doing these forward passes there keeps the GUI thread free
+to paint (benchmarks/gui_bench.py: a (64, 64) network over a 200×200 grid costs ~10 ms, over
+10,000 points ~2 ms, per snapshot, ~30 snapshots a second).
+
+Each probe builds its evaluator once per trainer, data and grid and reuses its buffers; results
+are copies. A view uses a result only when it fits what it shows (same grid, same data object),
+and otherwise evaluates the weights itself, so paused, stepped and edited states stay exact.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.model import GridEvaluator, PointEvaluator
+
+__all__ = ["GRID_PROBE", "POINTS_PROBE", "GridProbabilities", "GridProbe", "PointPredictions", "PointProbe"]
+
+#: ``Snapshot.extras`` key of the boundary grid (:class:`GridProbe`).
+GRID_PROBE = "boundary_grid"
+#: ``Snapshot.extras`` key of the per-point probabilities (:class:`PointProbe`).
+POINTS_PROBE = "point_probabilities"
+
+
+class GridProbabilities(NamedTuple):
+    """``P`` (H, W, n_classes) float32 ((W, n_classes) for 1-D models): the probabilities on the
+    grid ``spec`` = (xlim, ylim, (H, W)) it was evaluated on."""
+
+    spec: tuple
+    P: np.ndarray
+
+
+class PointPredictions(NamedTuple):
+    """``proba`` (n_samples, n_classes) float32: the probabilities of every row of ``dataset`` (the
+    engine Dataset the run trains on: compare it by identity)."""
+
+    dataset: object
+    proba: np.ndarray
+
+
+class GridProbe:
+    """The boundary view's grid, evaluated on the live model in the training thread.
+
+    The view publishes the grid it shows in :attr:`spec` = (xlim, ylim, (H, W)); the attribute is
+    replaced whole, so the worker reads either the old or the new grid, never a mixture.
+    """
+
+    def __init__(self):
+        self.spec: tuple | None = None
+        self._cached = None  # (trainer, standardizer, spec, GridEvaluator): worker thread only
+
+    def __call__(self, trainer) -> GridProbabilities | None:
+        spec = self.spec
+        if spec is None:
+            return None
+        model = trainer.model
+        cached = self._cached
+        if (cached is None or cached[0] is not trainer or cached[1] is not model.standardizer
+                or cached[2] != spec):
+            xlim, ylim, shape = spec
+            cached = self._cached = (trainer, model.standardizer, spec,
+                                     GridEvaluator(model, xlim, ylim, shape=shape))
+        return GridProbabilities(spec, cached[3].evaluate().copy())
+
+
+class PointProbe:
+    """The probabilities of every training-data point (both splits) under the live weights: the
+    boundary view's misclassified rings and the metrics panel share one forward pass."""
+
+    def __init__(self):
+        self._cached = None  # (trainer, dataset, standardizer, PointEvaluator): worker thread only
+
+    def __call__(self, trainer) -> PointPredictions | None:
+        dataset, model = trainer.dataset, trainer.model
+        if not dataset.n_samples:
+            return None
+        cached = self._cached
+        if (cached is None or cached[0] is not trainer or cached[1] is not dataset
+                or cached[2] is not model.standardizer):
+            cached = self._cached = (trainer, dataset, model.standardizer, PointEvaluator(model, dataset.X))
+        return PointPredictions(dataset, cached[3].evaluate().copy())
