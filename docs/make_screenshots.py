@@ -25,11 +25,11 @@ HERE = Path(__file__).resolve().parent
 SCENES = {
     "moons": (lambda: generators.moons(n=300, noise=0.2, seed=1),
               TrainConfig(model="mlp", hidden=(16, 16), activation="tanh", features=("x1", "x2"),
-                          lr=0.02, epochs=300, test_fraction=0.2)),
+                          lr=0.01, epochs=200, test_fraction=0.2)),
     "circles": (lambda: generators.circles(n=300, noise=0.08, seed=2),
                 TrainConfig(model="logistic", features=("x1", "x2", "x1^2", "x2^2", "x1*x2"),
                             lr=0.05, epochs=200, test_fraction=0.2)),
-    "three_classes": (lambda: generators.blobs(n=300, noise=1.2, seed=3, n_classes=3),
+    "three_classes": (lambda: generators.blobs(n=300, noise=2.4, seed=3, n_classes=3),
                       TrainConfig(model="softmax", features=("x1", "x2"), lr=0.05, epochs=150,
                                   test_fraction=0.2)),
 }
