@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-from sklearn.datasets import make_blobs, make_circles, make_moons
 
 from engine.data import Dataset
 
@@ -132,6 +131,7 @@ def circles(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
     """
     rng = np.random.default_rng(seed)
     n_outer, n_inner = _split_counts(n, _binary_shares(balance))
+    from sklearn.datasets import make_circles  # lazy: scikit-learn takes ~1 s to import
     X, y = make_circles(n_samples=(int(n_outer), int(n_inner)), noise=noise, factor=factor,
                         random_state=_sklearn_seed(rng))
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
@@ -159,6 +159,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
     """
     rng = np.random.default_rng(seed)
     n0, n1 = _split_counts(n, _binary_shares(balance))
+    from sklearn.datasets import make_moons  # lazy: scikit-learn takes ~1 s to import
     X, y = make_moons(n_samples=(int(n0), int(n1)), noise=noise, random_state=_sklearn_seed(rng))
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
 
@@ -233,6 +234,7 @@ def blobs(n: int = 300, noise: float = 1.0, seed: int | None = 0, *, n_classes: 
     counts = _split_counts(n, shares)
     angle = 2.0 * np.pi * np.arange(n_classes) / n_classes
     centres = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    from sklearn.datasets import make_blobs  # lazy: scikit-learn takes ~1 s to import
     X, y = make_blobs(n_samples=[int(c) for c in counts], centers=centres, cluster_std=noise,
                       random_state=_sklearn_seed(rng))
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)

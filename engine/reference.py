@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import sklearn
-from sklearn.linear_model import LogisticRegression
 
 __all__ = [
     "GlmStats",
@@ -35,7 +33,6 @@ __all__ = [
 
 #: Largest absolute gradient of the objective (in the fitted space) that still counts as converged.
 GRADIENT_TOLERANCE = 1e-6
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -93,7 +90,6 @@ class Reference:
     l2: float
     messages: tuple[str, ...] = ()
 
-
 def fit_reference(Phi: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 0.0,
                   standardizer=None, *, max_iter: int = 1000, tol: float = 1e-10) -> Reference:
     """Fit the exact optimum of the engine's linear-model objective with scikit-learn.
@@ -141,7 +137,9 @@ def fit_reference(Phi: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 0.
         scale = np.asarray(standardizer.scale_, dtype=np.float64)
         Z = (Phi - mean) / scale
 
-    penalty = {"C": 1.0 / (2.0 * n * l2)} if l2 > 0 else _NO_PENALTY
+    penalty = {"C": 1.0 / (2.0 * n * l2)} if l2 > 0 else _no_penalty()
+    from sklearn.linear_model import LogisticRegression  # lazy: importing scikit-learn takes ~1 s
+
     model = LogisticRegression(solver="newton-cg", tol=tol, max_iter=max_iter, **penalty)
     with warnings.catch_warnings(record=True) as caught:
         # Solver complaints (line search, iteration limit) are judged by our own gradient below.
@@ -174,7 +172,6 @@ def fit_reference(Phi: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 0.
         n_params=n_params, converged=bool(grad_norm <= GRADIENT_TOLERANCE and n_iter < max_iter),
         grad_norm=grad_norm, n_iter=n_iter, l2=float(l2),
         messages=tuple(str(w.message) for w in caught))
-
 
 @dataclass(frozen=True)
 class GlmStats:
@@ -211,7 +208,6 @@ class GlmStats:
     aic: float
     df_residual: int
     df_null: int
-
 
 def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray,
                    intercept: np.ndarray | float) -> GlmStats:
@@ -268,7 +264,6 @@ def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray,
         null_deviance=-2.0 * null_ll, aic=deviance + 2.0 * (m + 1),
         df_residual=n - (m + 1), df_null=n - 1)
 
-
 @dataclass(frozen=True)
 class Separation:
     """Verdict of :func:`detect_separation`.
@@ -293,7 +288,6 @@ class Separation:
     lambdas: tuple[float, ...]
     weight_norms: tuple[float, ...]
     accuracy: float
-
 
 def detect_separation(Phi: np.ndarray, y: np.ndarray, n_classes: int, *,
                       lambdas: Sequence[float] = (1e-8, 1e-10), growth: float = 1.05) -> Separation:
@@ -348,7 +342,6 @@ def detect_separation(Phi: np.ndarray, y: np.ndarray, n_classes: int, *,
     return Separation(separable=bool(separable), complete=bool(separable and accuracy == 1.0),
                       lambdas=lambdas, weight_norms=tuple(norms), accuracy=accuracy)
 
-
 def separation_in_history(train_accuracy: Sequence[float], weight_norm: Sequence[float], *,
                           l2: float = 0.0, l1: float = 0.0, window: int = 20,
                           min_increasing: float = 0.8, min_growth: float = 0.0) -> bool:
@@ -395,19 +388,16 @@ def separation_in_history(train_accuracy: Sequence[float], weight_norm: Sequence
     rising = np.mean(np.diff(norm) > 0)
     return bool(rising >= min_increasing and norm[-1] > (1.0 + min_growth) * norm[0])
 
-
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
 
 def _no_penalty() -> dict:
     """scikit-learn's spelling of "no penalty": ``C=inf`` from 1.8, ``penalty=None`` before."""
+    import sklearn
+
     major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
     return {"C": np.inf} if (major, minor) >= (1, 8) else {"penalty": None}
-
-
-_NO_PENALTY = _no_penalty()
-
 
 def _check_inputs(Phi: np.ndarray, y: np.ndarray, n_classes: int) -> None:
     if Phi.ndim != 2 or Phi.shape[0] == 0 or Phi.shape[1] == 0:
@@ -424,7 +414,6 @@ def _check_inputs(Phi: np.ndarray, y: np.ndarray, n_classes: int) -> None:
         raise ValueError(f"y must contain every class code 0..{n_classes - 1}, "
                          f"found {present.tolist()}")
 
-
 def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     """Mean cross-entropy from (n, 1) binary or (n, k) softmax logits, computed stably."""
     if logits.shape[1] == 1:
@@ -433,7 +422,6 @@ def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     top = logits.max(axis=1)
     log_norm = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
     return float(np.mean(log_norm - logits[np.arange(len(y)), y]))
-
 
 def _gradient(Z, y, logits, coef, l2):
     """Gradient of mean CE + l2 * sum(coef**2): w.r.t. coef (n_logits, m), intercept (n_logits,)."""
@@ -447,12 +435,10 @@ def _gradient(Z, y, logits, coef, l2):
         residual = P / n
     return residual.T @ Z + 2.0 * l2 * coef, residual.sum(axis=0)
 
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # exp of a non-positive number only: no overflow for large |z|.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
 
 def _safe_log(p: float) -> float:
     return math.log(p) if p > 0 else 0.0
