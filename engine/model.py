@@ -140,19 +140,21 @@ class PointEvaluator:
 
 
 class GridEvaluator:
-    """Probabilities of a model over a fixed H×W grid of the first two inputs.
+    """Probabilities of a model over a fixed H×W grid of two of its inputs.
 
     The grid's features are mapped and standardized once; :meth:`evaluate` then costs one
     forward pass into preallocated buffers (a :class:`PointEvaluator` of the grid points). Pass
-    ``params`` to evaluate a snapshot of the weights without touching the live network. Inputs
-    beyond the first two are held at ``fixed`` (default: the standardizer's mean of the raw
-    inputs is not known, so zeros).
+    ``params`` to evaluate a snapshot of the weights without touching the live network. The grid
+    varies inputs ``columns = (i, j)`` (x along ``xlim``, y along ``ylim``; default the first
+    two); every other input is held at ``fixed`` (n_inputs,) — e.g. the training mean of each raw
+    input; only the entries outside ``columns`` are used — or at 0 without it.
 
-    For 1-D models ``ylim`` is ignored and the result is (W, n_classes).
+    For 1-D models ``ylim`` and ``columns`` are ignored and the result is (W, n_classes).
     """
 
-    def __init__(self, model: Model, xlim, ylim=None, shape=(200, 200), fixed=None):
+    def __init__(self, model: Model, xlim, ylim=None, shape=(200, 200), fixed=None, columns=(0, 1)):
         self.model = model
+        self.columns = (int(columns[0]), int(columns[1])) if model.n_inputs > 1 else (0, 1)
         self.xlim, self.ylim = tuple(map(float, xlim)), tuple(map(float, ylim or (0.0, 1.0)))
         self.shape = (1, int(shape[1])) if model.n_inputs == 1 else (int(shape[0]), int(shape[1]))
         H, W = self.shape
@@ -165,7 +167,11 @@ class GridEvaluator:
             raw = np.zeros((H * W, model.n_inputs))
             if fixed is not None:
                 raw[:] = np.asarray(fixed, dtype=np.float64)
-            raw[:, 0], raw[:, 1] = gx.ravel(), gy.ravel()
+            i, j = self.columns
+            if not (0 <= i < model.n_inputs and 0 <= j < model.n_inputs and i != j):
+                raise ValueError(f"columns must be two different inputs in 0..{model.n_inputs - 1}, "
+                                 f"got {self.columns}")
+            raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
         self.xs = xs
         self._points = PointEvaluator(model, raw)
 

@@ -6,8 +6,16 @@ pushes one :mod:`lab_app.commands` command, so every edit is undoable and the ``
 the undo stack's clean state.  Training never writes here: it takes :meth:`LabDocument.dataset`, an
 immutable copy.
 
-Points are stored as ``(n, 2)`` float64 whatever the mode.  In 1-D mode the second column is kept but
-ignored (points added in 1-D get ``y = 0``), so switching modes and back loses nothing.
+Points are stored as ``(n, d)`` float64 with ``d >= 2`` whatever the mode.  Hand-drawn data have
+``d = 2``.  In 1-D mode the second column is kept but ignored (points added in 1-D get ``y = 0``), so
+switching modes and back loses nothing.
+
+Imported data may have more columns (up to :data:`MAX_FEATURES`); the engine trains on all of them
+(:attr:`LabDocument.X`, :meth:`LabDocument.dataset`) while the designer shows one pair,
+:attr:`LabDocument.view_columns` — view state, not undoable, announced by ``viewColumnsChanged``.
+:attr:`LabDocument.xy` and every point edit speak in the pair's coordinates: a moved point keeps its
+other columns; a new point gets, in every column outside the pair, the mean of the existing points
+(0 without points), so it sits in the middle of the data along the directions nobody can see.
 
 Class order is the user's.  The engine orders classes naturally (numbers numerically, else as
 strings), so :meth:`dataset` passes class *names* as labels: the default names "A", "B", "C", ... sort
@@ -40,6 +48,8 @@ from lab_app.commands import (
 MIN_CLASSES = 2
 MAX_CLASSES = palette.MAX_CLASSES
 MODES = ("2d", "1d")
+#: Feature columns a document holds (imported data); the designer shows two of them at a time.
+MAX_FEATURES = 8
 
 
 @dataclass(frozen=True)
@@ -65,10 +75,10 @@ class ClassInfo:
 class State:
     """Everything undoable, as one immutable value (the arrays are private copies, never mutated)."""
 
-    xy: np.ndarray
+    xy: np.ndarray                      # (n, d) every stored column, d >= 2
     labels: np.ndarray
     classes: tuple[ClassInfo, ...]
-    feature_names: tuple[str, str]
+    feature_names: tuple[str, ...]      # d names
     label_name: str
     mode: str
     xlim: tuple[float, float]
@@ -84,7 +94,10 @@ class LabDocument(QObject):
     modeChanged = Signal(str)
     rangesChanged = Signal()
     featureNamesChanged = Signal()
+    viewColumnsChanged = Signal()
     modifiedChanged = Signal(bool)
+
+    max_features = MAX_FEATURES
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -96,7 +109,8 @@ class LabDocument(QObject):
         )
         self._current = 0
         self._mode = "2d"
-        self._feature_names: tuple[str, str] = ("x1", "x2")
+        self._feature_names: tuple[str, ...] = ("x1", "x2")
+        self._view_columns = (0, 1)
         self._label_name = "label"
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
@@ -116,7 +130,8 @@ class LabDocument(QObject):
 
     @property
     def n_dims(self) -> int:
-        return 1 if self._mode == "1d" else 2
+        """Inputs the engine sees: 1 in 1-D mode, else every stored column (2 for drawn data)."""
+        return 1 if self._mode == "1d" else self._xy.shape[1]
 
     @property
     def X(self) -> np.ndarray:
@@ -125,8 +140,27 @@ class LabDocument(QObject):
 
     @property
     def xy(self) -> np.ndarray:
-        """``(n_points, 2)`` float64 copy of the stored coordinates (column 1 is ignored in 1-D mode)."""
-        return self._xy.copy()
+        """``(n_points, 2)`` float64 copy of the view pair's columns (:attr:`view_columns`; in 1-D
+        mode columns 0 and 1, and column 1 is ignored)."""
+        i, j = self.view_columns
+        return self._xy[:, [i, j]]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The names of every stored column (at least two, also in 1-D mode)."""
+        return self._feature_names
+
+    @property
+    def view_columns(self) -> tuple[int, int]:
+        """The pair of columns the designer and the boundary view show as x and y: (0, 1) unless
+        the data have more than two columns and another pair was chosen; always (0, 1) in 1-D mode."""
+        return (0, 1) if self._mode == "1d" else self._view_columns
+
+    @property
+    def view_names(self) -> tuple[str, str]:
+        """The names of the :attr:`view_columns` (both also in 1-D mode)."""
+        i, j = self.view_columns
+        return self._feature_names[i], self._feature_names[j]
 
     @property
     def labels(self) -> np.ndarray:
@@ -210,6 +244,21 @@ class LabDocument(QObject):
             self._current = index
             self.currentClassChanged.emit(index)
 
+    def set_view_columns(self, i: int, j: int, fit_ranges: bool = True) -> None:
+        """Show columns ``i`` and ``j`` as x and y (view state, not undoable); the ranges are fitted to
+        the new pair unless ``fit_ranges`` is False.  Emits ``viewColumnsChanged``, then ``rangesChanged``."""
+        pair = _check_view((i, j), self._xy.shape[1])
+        if pair == self._view_columns:
+            return
+        self._view_columns = pair
+        ranges = self._xlim, self._ylim
+        if fit_ranges:
+            ranges = _fitted_ranges(self.xy, self.n_dims, 0.15, self._xlim, self._ylim)
+            self._xlim, self._ylim = ranges  # applied before the signal: views redraw once
+        self.viewColumnsChanged.emit()
+        if fit_ranges:
+            self.rangesChanged.emit()
+
     def set_ranges(self, xlim: tuple[float, float], ylim: tuple[float, float] | None = None) -> None:
         """Set the visible axis ranges (view state, not undoable); also the boundary grid's extent."""
         xlim = _check_range(xlim, "x")
@@ -220,7 +269,7 @@ class LabDocument(QObject):
 
     def fit_ranges(self, margin: float = 0.15) -> None:
         """Set the ranges to the data plus ``margin`` (a fraction of the span), rounded outward."""
-        xlim, ylim = _fitted_ranges(self._xy, self.n_dims, margin, self._xlim, self._ylim)
+        xlim, ylim = _fitted_ranges(self.xy, self.n_dims, margin, self._xlim, self._ylim)
         self.set_ranges(xlim, ylim)
 
     def mark_saved(self) -> None:
@@ -229,7 +278,10 @@ class LabDocument(QObject):
 
     # ------------------------------------------------------------------ edits
     def add_points(self, xy, label: int | None = None) -> None:
-        """Add ``xy`` (k, 2) — or (k,) x values in 1-D — of class ``label`` (default: current class)."""
+        """Add ``xy`` (k, 2) — or (k,) x values in 1-D — of class ``label`` (default: current class).
+
+        The coordinates are the :attr:`view_columns`'; columns outside the pair get the mean of the
+        existing points (0 without points; in 1-D mode the ignored y of two-column data is 0)."""
         xy = self._coerce_xy(xy)
         if len(xy) == 0:
             return
@@ -243,8 +295,9 @@ class LabDocument(QObject):
             self._push(RemovePointsCommand(self, idx))
 
     def move_points(self, indices, new_xy, gesture_id: int | None = None) -> None:
-        """Move rows to ``new_xy`` (k, 2).  Moves sharing ``gesture_id`` merge into one undo step;
-        the default is the open gesture's id (see :meth:`begin_gesture`), else no merging."""
+        """Move rows to ``new_xy`` (k, 2) in the :attr:`view_columns` (their other columns stay).
+        Moves sharing ``gesture_id`` merge into one undo step; the default is the open gesture's id
+        (see :meth:`begin_gesture`), else no merging."""
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(np.unique(idx)) != len(idx):
             raise ValueError("move_points: indices must be unique")
@@ -266,7 +319,7 @@ class LabDocument(QObject):
     def clear(self) -> None:
         """Delete every point (classes stay)."""
         if self.n_points:
-            empty = replace(self._state(), xy=_empty_xy(), labels=_empty_labels())
+            empty = replace(self._state(), xy=self._xy[:0].copy(), labels=_empty_labels())
             self._push(StateCommand(self, "Clear points", empty))
 
     def add_class(self, name: str | None = None, color: str | None = None) -> int:
@@ -308,26 +361,32 @@ class LabDocument(QObject):
             self._push(EditClassCommand(self, index, info, f"Recolour class {info.name}"))
 
     def replace_data(self, X, labels, classes, feature_names=None, label_name: str = "label",
-                     fit_ranges: bool = True) -> None:
+                     fit_ranges: bool = True, view_columns=None) -> None:
         """Replace everything (one undo step) for imports and generators.
 
         Parameters
         ----------
-        X : (n, 1) or (n, 2) array_like
-            One column switches to 1-D mode, two to 2-D.
+        X : (n, d) array_like, 1 <= d <= :data:`MAX_FEATURES`
+            One column switches to 1-D mode, more to 2-D.
         labels : (n,) int array_like
             Codes into ``classes``.
         classes : sequence of ClassInfo, str, int or float
             2 to 8 classes (one is padded with a second, empty class); plain values become names
             with palette colours.
+        view_columns : (i, j) or None
+            The pair to show (default (0, 1)); the ranges are fitted to it.
         """
-        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges)
+        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges,
+                             view_columns)
+        old_view, self._view_columns = self._view_columns, _check_view(view_columns or (0, 1), after.xy.shape[1])
         self._push(StateCommand(self, "Replace data", after))
+        if self._view_columns != old_view:
+            self.viewColumnsChanged.emit()
 
-    def load_dataset(self, dataset, fit_ranges: bool = True) -> None:
+    def load_dataset(self, dataset, fit_ranges: bool = True, view_columns=None) -> None:
         """:meth:`replace_data` from an ``engine.data.Dataset`` (CSV import, generators)."""
         self.replace_data(dataset.X, dataset.y, list(dataset.classes), dataset.feature_names,
-                          dataset.label_name, fit_ranges)
+                          dataset.label_name, fit_ranges, view_columns)
 
     def set_mode(self, mode: str) -> None:
         """Switch between "2d" and "1d" (undoable; the y column is kept, only ignored)."""
@@ -437,6 +496,9 @@ class LabDocument(QObject):
         self._xy, self._labels, self._classes = s.xy, s.labels, s.classes
         self._feature_names, self._label_name, self._mode = s.feature_names, s.label_name, s.mode
         self._xlim, self._ylim = s.xlim, s.ylim
+        old_view = self._view_columns
+        if max(old_view) >= s.xy.shape[1]:  # the pair is view state: kept while its columns exist
+            self._view_columns = (0, 1)
         current = min(self._current, self.n_classes - 1)
         # Signals go out after the whole state is consistent, classes before points (points need colours).
         if s.mode != old.mode:
@@ -445,6 +507,8 @@ class LabDocument(QObject):
             self.classesChanged.emit()
         if s.feature_names != old.feature_names or s.label_name != old.label_name:
             self.featureNamesChanged.emit()
+        if self._view_columns != old_view:
+            self.viewColumnsChanged.emit()
         if current != self._current:
             self._current = current
             self.currentClassChanged.emit(current)
@@ -455,7 +519,9 @@ class LabDocument(QObject):
 
     # ------------------------------------------------------------- validation
     def _coerce_xy(self, xy, rows_from: np.ndarray | None = None) -> np.ndarray:
-        """(k, 2) float64 copy; in 1-D mode y is ignored: 0 for new points, unchanged for moved ones."""
+        """Stored rows (k, d) for view coordinates ``xy``: the pair's columns take them; the other
+        columns keep ``rows_from``'s values (moves) or take the column means (new points, see
+        :meth:`add_points`).  In 1-D mode y is ignored: 0 for new points, unchanged for moved ones."""
         a = np.array(xy, dtype=np.float64, copy=True)
         if a.ndim == 1:  # 1-D mode: a vector of x values; 2-D mode: one point
             a = a.reshape(-1, 1) if self._mode == "1d" else a.reshape(1, -1)
@@ -467,7 +533,18 @@ class LabDocument(QObject):
             raise ValueError("point coordinates must be finite numbers")
         if self._mode == "1d":
             a[:, 1] = 0.0 if rows_from is None else self._xy[rows_from, 1]
-        return a
+        if self._xy.shape[1] == 2:
+            return a
+        if rows_from is None:
+            fill = self._xy.mean(axis=0) if len(self._xy) else np.zeros(self._xy.shape[1])
+            rows = np.repeat(fill[None, :], len(a), axis=0)
+        else:
+            rows = self._xy[rows_from].copy()
+        i, j = self.view_columns
+        rows[:, i] = a[:, 0]
+        if self._mode == "2d":
+            rows[:, j] = a[:, 1]
+        return rows
 
     def _check_indices(self, indices, keep_order: bool = False) -> np.ndarray:
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
@@ -488,10 +565,6 @@ class LabDocument(QObject):
 
 
 # ------------------------------------------------------------------ helpers
-def _empty_xy() -> np.ndarray:
-    return np.empty((0, 2), dtype=np.float64)
-
-
 def _empty_labels() -> np.ndarray:
     return np.empty(0, dtype=np.int64)
 
@@ -541,12 +614,19 @@ def _fitted_ranges(xy, n_dims, margin, xlim, ylim):
     return out[0], out[1]
 
 
-def _build_state(old: State, X, labels, classes, feature_names, label_name, fit) -> State:
+def _check_view(pair, n_columns: int) -> tuple[int, int]:
+    i, j = (int(v) for v in pair)
+    if not (0 <= i < n_columns and 0 <= j < n_columns and i != j):
+        raise ValueError(f"view columns must be two different columns in 0..{n_columns - 1}, got {tuple(pair)}")
+    return i, j
+
+
+def _build_state(old: State, X, labels, classes, feature_names, label_name, fit, view=None) -> State:
     X = np.array(X, dtype=np.float64, copy=True)
     if X.ndim == 1:
         X = X[:, None]
-    if X.ndim != 2 or X.shape[1] not in (1, 2):
-        raise ValueError(f"the designer holds 1 or 2 features; got X of shape {X.shape} (choose columns)")
+    if X.ndim != 2 or not 1 <= X.shape[1] <= MAX_FEATURES:
+        raise ValueError(f"the lab holds 1 to {MAX_FEATURES} features; got X of shape {X.shape} (choose columns)")
     if not np.isfinite(X).all():
         raise ValueError("coordinates must be finite numbers")
     codes = np.array(labels, dtype=np.int64).reshape(-1)
@@ -566,12 +646,14 @@ def _build_state(old: State, X, labels, classes, feature_names, label_name, fit)
     if len(codes) and (codes.min() < 0 or codes.max() >= len(infos)):
         raise ValueError("labels must be codes 0..k-1 into classes")
     mode = "1d" if X.shape[1] == 1 else "2d"
-    xy = np.column_stack([X[:, 0], X[:, 1] if X.shape[1] == 2 else np.zeros(len(X))])
+    xy = np.column_stack([X[:, 0], np.zeros(len(X))]) if X.shape[1] == 1 else X
+    d = xy.shape[1]
     names = tuple(feature_names) if feature_names is not None else ()
-    names = (tuple(names) + ("x1", "x2")[len(names):])[:2]
+    names = (tuple(names) + tuple(f"x{k + 1}" for k in range(len(names), d)))[:d]
     state = replace(old, xy=xy, labels=codes, classes=tuple(infos), feature_names=names,
                     label_name=label_name, mode=mode)
     if fit:
-        xlim, ylim = _fitted_ranges(xy, 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
+        i, j = (0, 1) if mode == "1d" else _check_view(view or (0, 1), d)
+        xlim, ylim = _fitted_ranges(xy[:, [i, j]], 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
         state = replace(state, xlim=xlim, ylim=ylim)
     return state

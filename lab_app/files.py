@@ -253,7 +253,7 @@ class FileActions(QObject):
         dataset = dialog.dataset
         try:
             forget_run_marks(self.window)
-            self.window.document.load_dataset(dataset)  # one undo step
+            self.window.document.load_dataset(dataset, view_columns=dialog.view_columns)  # one undo step
         except (DataError, ValueError) as exc:
             self.dialogs.error(self.window, "Cannot import", f"{dialog.path}: {exc}\n\nYour data are unchanged.")
             return

@@ -6,6 +6,10 @@ the feature columns, and loads the whole file in the background with
 one). When a load finishes the dialog shows the class counts, or lists every problem in the file
 with its line and column; Import is enabled only for a clean load, so a failed import never
 touches the user's data. The caller takes :attr:`ImportDialog.dataset` when the dialog is accepted.
+
+The first two numeric columns are ticked to start with. More may be ticked (up to ``max_features``):
+the model trains on all of them, and two combo boxes choose the pair the designer shows first
+(:attr:`ImportDialog.view_columns`; the designer can show another pair later).
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ class ImportDialog(QDialog):
     Parameters
     ----------
     path : the CSV file.
-    max_features : how many feature columns the document can hold (the designer shows two).
+    max_features : how many feature columns the document can hold (the designer shows two of them).
     """
 
     ready = Signal()        # a load finished (loaded, failed or cancelled): tests wait for it
@@ -90,6 +94,21 @@ class ImportDialog(QDialog):
     @property
     def import_button(self) -> QPushButton:
         return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    @property
+    def view_columns(self) -> tuple[int, int] | None:
+        """The pair to show first, as indices into the features (``dataset.feature_names``, else
+        :attr:`feature_columns`); None for fewer than three features (all of them are shown)."""
+        names = tuple(self.dataset.feature_names) if self.dataset is not None else self.feature_columns
+        x, y = self.view_x_combo.currentText(), self.view_y_combo.currentText()
+        if len(names) <= 2 or x not in names or y not in names or x == y:
+            return None
+        return names.index(x), names.index(y)
+
+    def set_view_columns(self, x: str, y: str) -> None:
+        """Show feature columns ``x`` and ``y`` (names of ticked columns) first."""
+        self.view_x_combo.setCurrentText(x)
+        self.view_y_combo.setCurrentText(y)
 
     def set_label_column(self, name: str) -> None:
         self.label_combo.setCurrentText(name)
@@ -156,11 +175,29 @@ class ImportDialog(QDialog):
         self.feature_note = QLabel(objectName="importFeatureNote")
         self.feature_note.setWordWrap(True)
         self.feature_note.setStyleSheet("color: #555;")
+        self.view_x_combo = QComboBox(objectName="importViewX")
+        self.view_y_combo = QComboBox(objectName="importViewY")
+        self.view_x_combo.setToolTip("The feature the designer shows along x")
+        self.view_y_combo.setToolTip("The feature the designer shows along y")
+        self.view_row = QWidget()
+        view_layout = QHBoxLayout(self.view_row)
+        view_layout.setContentsMargins(0, 0, 0, 0)
+        view_layout.addWidget(QLabel("x"))
+        view_layout.addWidget(self.view_x_combo, 1)
+        view_layout.addWidget(QLabel("y"))
+        view_layout.addWidget(self.view_y_combo, 1)
+        self._view_pair = ("", "")
+        for combo in (self.view_x_combo, self.view_y_combo):
+            combo.currentTextChanged.connect(self._view_changed)
         columns_box = QGroupBox("Columns")
         form = QFormLayout(columns_box)
         form.addRow("Label:", self.label_combo)
         form.addRow("Features:", self.feature_list)
         form.addRow(self.feature_note)
+        form.addRow("Show:", self.view_row)
+        self.view_label = form.labelForField(self.view_row)
+        self.view_row.hide()
+        self.view_label.hide()
 
         self.class_table = QTableWidget(0, 2, objectName="importClassCounts")
         self.class_table.setHorizontalHeaderLabels(["class", "points"])
@@ -249,7 +286,7 @@ class ImportDialog(QDialog):
                 item = QListWidgetItem(name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 numeric = name in p.numeric_columns
-                item.setCheckState(Qt.CheckState.Checked if numeric and name in p.feature_columns[: self.max_features]
+                item.setCheckState(Qt.CheckState.Checked if numeric and name in p.feature_columns[:2]
                                    else Qt.CheckState.Unchecked)
                 if not numeric:
                     item.setToolTip("This column does not look numeric.")
@@ -277,7 +314,10 @@ class ImportDialog(QDialog):
             {0: "Tick one or two feature columns.",
              1: "One feature: the points lie on a line (1-D mode)."}.get(
                 n, "Two features: the designer shows them as x and y." if n == 2 else
-                f"{n} features ticked; the designer holds at most {self.max_features}."))
+                f"{n} features ticked; at most {self.max_features} can be imported." if n > self.max_features else
+                f"{n} features: the model trains on all {n}; the designer shows two at a time, "
+                "first the pair below."))
+        self._fill_view_combos()
         self.dataset = None
         self.import_button.setEnabled(False)
         self._reload_timer.start(150)  # a burst of ticks and unticks loads once
@@ -291,9 +331,37 @@ class ImportDialog(QDialog):
         if n == 0:
             return ["Tick at least one feature column."]
         if n > self.max_features:
-            return [f"{n} feature columns are ticked, but the designer holds at most {self.max_features} "
-                    f"(x and y). Untick {n - self.max_features}."]
+            held = " (x and y)" if self.max_features == 2 else ""
+            return [f"{n} feature columns are ticked, but the lab holds at most {self.max_features}{held}. "
+                    f"Untick {n - self.max_features}."]
         return []
+
+    def _fill_view_combos(self) -> None:
+        """Offer the ticked features as the pair to show (kept by name while they stay ticked)."""
+        names = list(self.feature_columns)
+        x, y = self._view_pair
+        if x not in names or y not in names or x == y:
+            x, y = (names + ["", ""])[:2]
+        with _blocked(self.view_x_combo), _blocked(self.view_y_combo):
+            for combo, value in ((self.view_x_combo, x), (self.view_y_combo, y)):
+                combo.clear()
+                combo.addItems(names)
+                combo.setCurrentText(value)
+        self._view_pair = (x, y)
+        show = len(names) > 2
+        self.view_row.setVisible(show)
+        self.view_label.setVisible(show)
+
+    def _view_changed(self, _text: str) -> None:
+        """A new pair; picking the other axis' feature swaps the two."""
+        x, y = self.view_x_combo.currentText(), self.view_y_combo.currentText()
+        old_x, old_y = self._view_pair
+        if x == y:
+            x, y = (x, old_x) if x != old_x else (old_y, y)
+            with _blocked(self.view_x_combo), _blocked(self.view_y_combo):
+                self.view_x_combo.setCurrentText(x)
+                self.view_y_combo.setCurrentText(y)
+        self._view_pair = (x, y)
 
     def _color_columns(self) -> None:
         if self.preview is None:

@@ -250,6 +250,9 @@ class MainWindow(QMainWindow):
         d.modifiedChanged.connect(self._update_title)
         d.classesChanged.connect(self._on_data_shape_changed)
         d.modeChanged.connect(self._on_data_shape_changed)
+        d.featureNamesChanged.connect(self._on_data_shape_changed)  # also the number of columns
+        # Queued: the boundary view redraws the new pair first (its own, direct connection).
+        d.viewColumnsChanged.connect(self._refresh_overlay, Qt.ConnectionType.QueuedConnection)
         self._update_title()
 
     # ---------------------------------------------------------------- training reactions

@@ -29,7 +29,7 @@ POINTS_PROBE = "point_probabilities"
 
 class GridProbabilities(NamedTuple):
     """``P`` (H, W, n_classes) float32 ((W, n_classes) for 1-D models): the probabilities on the
-    grid ``spec`` = (xlim, ylim, (H, W)) it was evaluated on."""
+    grid ``spec`` = (xlim, ylim, (H, W), columns, fixed) it was evaluated on."""
 
     spec: tuple
     P: np.ndarray
@@ -46,8 +46,10 @@ class PointPredictions(NamedTuple):
 class GridProbe:
     """The boundary view's grid, evaluated on the live model in the training thread.
 
-    The view publishes the grid it shows in :attr:`spec` = (xlim, ylim, (H, W)); the attribute is
-    replaced whole, so the worker reads either the old or the new grid, never a mixture.
+    The view publishes the grid it shows in :attr:`spec` = (xlim, ylim, (H, W)) or
+    (xlim, ylim, (H, W), columns, fixed) — :class:`~engine.model.GridEvaluator`'s arguments, ``fixed``
+    a tuple or None; the attribute is replaced whole, so the worker reads either the old or the new
+    grid, never a mixture.
     """
 
     def __init__(self):
@@ -62,9 +64,13 @@ class GridProbe:
         cached = self._cached
         if (cached is None or cached[0] is not trainer or cached[1] is not model.standardizer
                 or cached[2] != spec):
-            xlim, ylim, shape = spec
+            xlim, ylim, shape, *rest = spec
+            columns, fixed = rest if rest else ((0, 1), None)
+            n = model.n_inputs
+            if n > 1 and (max(columns) >= n or (fixed is not None and len(fixed) != n)):
+                return None  # the view's grid is for another run's inputs (a new run is starting)
             cached = self._cached = (trainer, model.standardizer, spec,
-                                     GridEvaluator(model, xlim, ylim, shape=shape))
+                                     GridEvaluator(model, xlim, ylim, shape=shape, fixed=fixed, columns=columns))
         return GridProbabilities(spec, cached[3].evaluate().copy())
 
 

@@ -33,7 +33,8 @@ def capture_session(window) -> dict:
                     "best_epoch": latest.best_epoch, "test_idx": np.asarray(info.test_idx).tolist()}
         if info.config != config:  # a configuration change waiting for a restart
             training["run_config"] = info.config.to_dict()
-    view = {"xlim": list(doc.xlim), "ylim": list(doc.ylim), "current_class": doc.current_class,
+    view = {"xlim": list(doc.xlim), "ylim": list(doc.ylim), "view_columns": list(doc.view_columns),
+            "current_class": doc.current_class,
             "overlay": window.act_overlay.isChecked(), "loss_log_y": window.loss_view.log_y_check.isChecked()}
     return session_to_dict(dataset, config, model=model, history=history,
                            colors=[c.color for c in doc.classes], class_names=doc.class_names,
@@ -43,22 +44,23 @@ def capture_session(window) -> dict:
 def apply_session(window, loaded: dict) -> None:
     """Show a loaded session (``engine.serialize.load_session`` output) in ``window``.
 
-    Raises ValueError, changing nothing, if the document cannot hold it (more than two feature
-    columns, more classes than the palette). The undo history is cleared: an opened file is a
-    fresh start.
+    Raises ValueError, changing nothing, if the document cannot hold it (more feature columns
+    than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
+    file is a fresh start.
     """
-    from lab_app.document import MAX_CLASSES, ClassInfo
+    from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
 
     doc, controller = window.document, window.controller
     ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
-    if ds.n_features > 2:
+    if ds.n_features > MAX_FEATURES:
         raise ValueError(f"the session has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); "
-                         "the designer holds 1 or 2")
+                         f"the lab holds at most {MAX_FEATURES}")
     if ds.n_classes > MAX_CLASSES:
         raise ValueError(f"the session has {ds.n_classes} classes; the lab draws at most {MAX_CLASSES}")
     classes = [ClassInfo(name, color or "") for name, color in zip(loaded["class_names"], loaded["colors"])]
     forget_run_marks(window)
-    doc.replace_data(ds.X, ds.y, classes, ds.feature_names, ds.label_name, fit_ranges="xlim" not in view)
+    doc.replace_data(ds.X, ds.y, classes, ds.feature_names, ds.label_name, fit_ranges="xlim" not in view,
+                     view_columns=_view_columns(view.get("view_columns"), ds.n_features))
     if "xlim" in view:
         doc.set_ranges(view["xlim"], view.get("ylim"))
     current = view.get("current_class")
@@ -91,6 +93,14 @@ def forget_run_marks(window) -> None:
     window.controller.stop()
     window.designer.set_test_mask(None)
     window.designer.set_misclassified(None)
+
+
+def _view_columns(value, n_features: int):
+    """The saved view pair if it names two different existing columns (else None: the first two)."""
+    if (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)
+            and value[0] != value[1] and all(0 <= v < n_features for v in value)):
+        return tuple(value)
+    return None
 
 
 def _fits(info, doc) -> bool:

@@ -78,6 +78,8 @@ class BoundaryView(QWidget):
         self._doc = None
         self._model = None
         self._evaluator: GridEvaluator | None = None
+        self._columns = (0, 1)          # the inputs the grid varies (the document's view pair)
+        self._fixed: tuple | None = None  # the other inputs' values on the grid (the training means)
         self._rgba: np.ndarray | None = None
         self._rect: tuple[float, float, float, float] | None = None
         self._last_params: np.ndarray | None = None
@@ -116,6 +118,8 @@ class BoundaryView(QWidget):
         net = self._model.network
         self._binary = net.n_classes == 2
         self._one_d = self._model.n_inputs == 1
+        self._columns = self._view_pair()
+        self._fixed = _training_means(run_info) if self._model.n_inputs > 2 else None
         self._last_params = np.empty_like(net.params)
         self._update_colors()
         self._set_data(run_info.dataset, getattr(run_info, "test_idx", None))
@@ -232,7 +236,8 @@ class BoundaryView(QWidget):
     def _doc_slots(self):
         d = self._doc
         return [(d.rangesChanged, self._on_ranges_changed), (d.classesChanged, self._on_classes_changed),
-                (d.pointsChanged, self._on_points_changed), (d.featureNamesChanged, self._update_decorations)]
+                (d.pointsChanged, self._on_points_changed), (d.featureNamesChanged, self._update_decorations),
+                (d.viewColumnsChanged, self._on_view_columns_changed)]
 
     # ---------------------------------------------------------- grid + data
     def _ranges(self):
@@ -241,7 +246,7 @@ class BoundaryView(QWidget):
             return tuple(self._doc.xlim), tuple(self._doc.ylim)
         X = self.run_info.dataset.X
         lims = []
-        for j in range(min(2, X.shape[1])):
+        for j in self._columns[: min(2, X.shape[1])]:
             lo, hi = (float(X[:, j].min()), float(X[:, j].max())) if len(X) else (-3.0, 3.0)
             pad = 0.12 * (hi - lo) if hi > lo else 1.0
             lims.append((lo - pad, hi + pad))
@@ -250,8 +255,9 @@ class BoundaryView(QWidget):
     def _build_grid(self) -> None:
         xlim, ylim = self._ranges()
         H, W = self.grid_shape
-        self._evaluator = GridEvaluator(self._model, xlim, ylim, shape=(H, W))
-        self.grid_probe.spec = (self._evaluator.xlim, self._evaluator.ylim, (H, W))
+        self._evaluator = GridEvaluator(self._model, xlim, ylim, shape=(H, W), fixed=self._fixed,
+                                        columns=self._columns)
+        self.grid_probe.spec = (self._evaluator.xlim, self._evaluator.ylim, (H, W), self._columns, self._fixed)
         h = 1 if self._one_d else H
         k = self._model.network.n_classes
         self._ys = np.linspace(*ylim, H)
@@ -286,7 +292,8 @@ class BoundaryView(QWidget):
             return
         xlim, ylim = self._ranges()
         ev = self._evaluator
-        if ev is not None and ev.xlim == tuple(map(float, xlim)) and (self._one_d or ev.ylim == tuple(map(float, ylim))):
+        if (ev is not None and ev.xlim == tuple(map(float, xlim)) and ev.columns == self._columns
+                and (self._one_d or ev.ylim == tuple(map(float, ylim)))):
             return  # already there (set_run was called for the new range)
         self._build_grid()
         self._render(self._last_params, force=True)
@@ -304,10 +311,33 @@ class BoundaryView(QWidget):
         net = self._model.network
         self._pt_inputs = augment(self._model.features(self._X), net.dtype)
         self._pt_workspace = Workspace(net, max(n, 1))
-        k = net.n_classes
-        level = self._y / max(k - 1, 1)
-        self._pt_xy = np.column_stack([self._X[:, 0], level if self._one_d else self._X[:, 1]])
+        self._place_points()
         self._style_points()
+
+    def _place_points(self) -> None:
+        """Where the points are drawn: the view pair's columns, or (x, class level) for 1-D data."""
+        i, j = self._columns
+        level = self._y / max(self._model.network.n_classes - 1, 1)
+        self._pt_xy = np.column_stack([self._X[:, i], level if self._one_d else self._X[:, j]])
+
+    def _view_pair(self) -> tuple[int, int]:
+        """The document's view pair when it fits this run's inputs, else the first two inputs."""
+        pair = tuple(self._doc.view_columns) if self._doc is not None else (0, 1)
+        return pair if not self._one_d and max(pair) < self._model.n_inputs else (0, 1)
+
+    def _on_view_columns_changed(self) -> None:
+        """The designer shows another pair of columns: show the same pair (the rest held at the means)."""
+        if self._model is None or self._view_pair() == self._columns:
+            return
+        self._columns = self._view_pair()
+        self._place_points()
+        self._style_points()
+        self.miss_item.setData(x=self._pt_xy[self._miss_mask, 0], y=self._pt_xy[self._miss_mask, 1])
+        self._build_grid()
+        self._update_decorations()
+        self._render(self._last_params, force=True)
+        if self._ref_item is not None:
+            self._draw_reference()
 
     def _on_points_changed(self) -> None:
         """The user edited the data: draw the document's points if they still fit this model."""
@@ -366,6 +396,7 @@ class BoundaryView(QWidget):
         if self._model is None:
             return
         names = list(self._doc.feature_names) if self._doc is not None else list(self._model.input_names)
+        names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
         key = (tuple(names), tuple(self._names), tuple(c.name() for c in self._qcolors), self._binary,
                self._one_d, bool(self._test_mask.any()))
         if key == self._decor_key:
@@ -376,7 +407,7 @@ class BoundaryView(QWidget):
         if self._one_d:
             item.setLabel("left", "probability  ·  class", color=TEXT_PEN)
         else:
-            item.setLabel("left", names[1] if len(names) > 1 else "x2", color=TEXT_PEN)
+            item.setLabel("left", names[1], color=TEXT_PEN)
         self.legend.clear()
         self._legend_samples = []
         for color, name in zip(self._qcolors, self._names):
@@ -630,9 +661,10 @@ class BoundaryView(QWidget):
             return
         model, params = ref
         xlim, ylim = self._ranges()
-        key = (id(model), tuple(xlim), tuple(ylim), self.grid_shape)
+        key = (id(model), tuple(xlim), tuple(ylim), self.grid_shape, self._columns)
         if key != self._ref_key:
-            self._ref_evaluator = GridEvaluator(model, xlim, ylim, shape=self.grid_shape)
+            self._ref_evaluator = GridEvaluator(model, xlim, ylim, shape=self.grid_shape, fixed=self._fixed,
+                                                columns=self._columns)
             self._ref_key = key
         ev = self._ref_evaluator
         P = np.asarray(ev.evaluate(params), dtype=np.float64)
@@ -799,9 +831,10 @@ class BoundaryView(QWidget):
             self._skin_items.append(item)
         if params:
             ev = self._evaluator
-            key = (id(self._model), ev.xlim, ev.ylim)
+            key = (id(self._model), ev.xlim, ev.ylim, ev.columns)
             if key != self._skin_key:
-                self._skin_evaluator = GridEvaluator(self._model, ev.xlim, ev.ylim, shape=self.SKIN_SHAPE)
+                self._skin_evaluator = GridEvaluator(self._model, ev.xlim, ev.ylim, shape=self.SKIN_SHAPE,
+                                                     fixed=self._fixed, columns=ev.columns)
                 self._skin_key, self._skin_cache = key, {}
         n = len(params)
         for i, item in enumerate(self._skin_items):
@@ -892,6 +925,15 @@ class BoundaryView(QWidget):
         label.show()
         ring.show()
         return info
+
+
+def _training_means(run_info) -> tuple[float, ...]:
+    """The mean of each raw input over the run's training split (all rows without one): the values
+    the grid holds the inputs it does not show at."""
+    X = np.asarray(run_info.dataset.X, dtype=np.float64)
+    idx = np.asarray(getattr(run_info, "train_idx", ()), dtype=np.int64)
+    rows = X[idx] if len(idx) else X
+    return tuple(float(v) for v in rows.mean(axis=0)) if len(rows) else (0.0,) * X.shape[1]
 
 
 def _label(value) -> str:

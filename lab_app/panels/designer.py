@@ -10,6 +10,9 @@ Mouse handling: an event filter on the plot's viewport takes every left/right bu
 pyqtgraph sees it, so a click lands exactly where it was made and never pans, zooms or opens a menu.
 The wheel (zoom) and the middle button (pan) still reach pyqtgraph; the new view range is written
 back to the document.
+
+Data with more than two columns (imports) show one pair at a time: two combo boxes under the plot
+choose it (``LabDocument.set_view_columns``); the axes are named after the pair.
 """
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QDoubleSpinBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QHBoxLayout, QInputDialog,
-    QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup, QComboBox, QDoubleSpinBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QHBoxLayout,
+    QInputDialog, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from lab_app import palette
@@ -67,6 +70,8 @@ class DataDesigner(QWidget):
         document.modeChanged.connect(self._on_mode_changed)
         document.rangesChanged.connect(self._on_ranges_changed)
         document.featureNamesChanged.connect(self._update_axis_labels)
+        document.featureNamesChanged.connect(self._sync_view_combos)
+        document.viewColumnsChanged.connect(self._on_view_columns_changed)
         self._on_classes_changed()
         self._on_mode_changed(document.mode)
         self._set_selection_mask(self._selection)  # enables/disables Delete and Relabel
@@ -329,9 +334,24 @@ class DataDesigner(QWidget):
         self.coords_label = QLabel(objectName="designerCoords")
         self.coords_label.setMinimumWidth(150)
         self.coords_label.setStyleSheet("color: #444;")
+        # The pair of columns on show, for data with more than two (hidden otherwise).
+        self.view_pair_box = QWidget(objectName="designerViewPair")
+        pair = QHBoxLayout(self.view_pair_box)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.setSpacing(3)
+        self.view_x_combo = QComboBox(objectName="designerViewX")
+        self.view_y_combo = QComboBox(objectName="designerViewY")
+        for axis, combo in (("x", self.view_x_combo), ("y", self.view_y_combo)):
+            combo.setToolTip(f"The column shown along {axis}; the others are hidden (new points get their means)")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.activated.connect(self._on_view_combo)
+            pair.addWidget(QLabel(f"{axis}:"))
+            pair.addWidget(combo)
+        self.view_pair_box.hide()
         self._range_spins = {}
         bottom = QHBoxLayout()
         bottom.addWidget(self.coords_label)
+        bottom.addWidget(self.view_pair_box)
         bottom.addStretch(1)
         for axis in ("x", "y"):
             label = QLabel(axis)
@@ -411,8 +431,36 @@ class DataDesigner(QWidget):
             if not one_d:
                 it.hide()
         self._update_axis_labels()
+        self._sync_view_combos()
         self._on_ranges_changed()
         self._refresh_points()
+
+    def _on_view_columns_changed(self) -> None:
+        self._sync_view_combos()
+        self._update_axis_labels()
+        self._refresh_points()
+
+    def _sync_view_combos(self) -> None:
+        """The combo boxes show the document's columns and pair (visible for more than two columns)."""
+        doc = self._doc
+        names = list(doc.column_names)
+        for combo, column in zip((self.view_x_combo, self.view_y_combo), doc.view_columns):
+            was = combo.blockSignals(True)
+            if [combo.itemText(k) for k in range(combo.count())] != names:
+                combo.clear()
+                combo.addItems(names)
+            combo.setCurrentIndex(column)
+            combo.blockSignals(was)
+        self.view_pair_box.setVisible(len(names) > 2 and doc.mode == "2d")
+
+    def _on_view_combo(self, _index: int) -> None:
+        """Show the chosen pair; choosing the other axis' column swaps the two."""
+        i, j = self.view_x_combo.currentIndex(), self.view_y_combo.currentIndex()
+        old_i, old_j = self._doc.view_columns
+        if i == j:
+            i, j = (i, old_i) if i != old_i else (old_j, j)
+        self._doc.set_view_columns(i, j)
+        self._sync_view_combos()
 
     def _on_ranges_changed(self) -> None:
         doc = self._doc
@@ -429,7 +477,7 @@ class DataDesigner(QWidget):
     def _update_axis_labels(self) -> None:
         doc = self._doc
         item = self.plot_widget.getPlotItem()
-        names = doc._feature_names  # both names, also in 1-D mode
+        names = doc.view_names  # both names, also in 1-D mode
         item.setLabel("bottom", names[0])
         if doc.mode == "1d" and doc.n_classes == 2:  # the curve is p of the positive (last) class
             item.setLabel("left", f"P({doc.label_name} = {doc.classes[-1].name} | {names[0]})")

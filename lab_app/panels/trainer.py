@@ -3,6 +3,9 @@
 The panel edits a :class:`engine.training.TrainConfig` and emits ``configChanged`` with the new
 one; it never starts training itself (the window's actions do). Changes that a running
 trainer cannot take (anything but the learning rate) show a banner offering a restart.
+
+The input-feature terms (x₁, x₂, x₁², …) are for one or two inputs. Data with more columns are
+used linearly, every input once (``features="linear"``): the term boxes are disabled meanwhile.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ class TrainerPanel(QWidget):
     def __init__(self, config: TrainConfig = DEFAULT_CONFIG, parent: QWidget | None = None):
         super().__init__(parent)
         self._updating = False
+        self._n_inputs = 2
         self._build()
         self.set_config(config)
 
@@ -47,9 +51,10 @@ class TrainerPanel(QWidget):
         model = self.model_combo.currentData()
         hidden = tuple(s.value() for s in self.unit_spins[: self.layers_spin.value()]) if model == "mlp" else ()
         terms = tuple(t for t, box in self.term_boxes.items() if box.isChecked() and box.isEnabled())
+        features = "linear" if self._n_inputs > 2 else terms or ("x1",)
         return TrainConfig(
             model=model, hidden=hidden, activation=self.activation_combo.currentText(),
-            features=terms or ("x1",), standardize=self.standardize_box.isChecked(),
+            features=features, standardize=self.standardize_box.isChecked(),
             optimizer=self.optimizer_combo.currentData(), lr=self.lr_spin.value(),
             nesterov=self.nesterov_box.isChecked(), batch_size=self.batch_spin.value(),
             epochs=self.epochs_spin.value(), l1=self.l1_spin.value(), l2=self.l2_spin.value(),
@@ -86,9 +91,18 @@ class TrainerPanel(QWidget):
         self._update_enabled()
 
     def set_input_dims(self, n_dims: int) -> None:
-        """Disable the x₂ terms for 1-D data."""
+        """Disable the x₂ terms for 1-D data, and every term for more than two inputs (the model is
+        then linear in all of them; ``configChanged`` tells when that starts or stops)."""
+        many, was_many = n_dims > 2, self._n_inputs > 2
+        self._n_inputs = n_dims
+        tip = f"Linear in all {n_dims} inputs for data with more than 2 columns" if many else ""
         for term, box in self.term_boxes.items():
-            box.setEnabled(n_dims >= 2 or "x2" not in term)
+            box.setEnabled(not many and (n_dims >= 2 or "x2" not in term))
+            box.setToolTip(tip)
+        self.features_note.setText(f"Linear in all {n_dims} inputs (the terms are for 2-column data).")
+        self.features_note.setVisible(many)
+        if many != was_many and not self._updating:
+            self.configChanged.emit(self.config())
 
     def set_n_classes(self, n_classes: int) -> None:
         """Logistic regression is for two classes: offer softmax instead for more."""
@@ -169,9 +183,14 @@ class TrainerPanel(QWidget):
             box = QCheckBox(TERM_LABELS[term], objectName=f"term_{term}")
             self.term_boxes[term] = box
             grid.addWidget(box, i // 3, i % 3)
+        self.features_note = QLabel(objectName="featuresNote")
+        self.features_note.setWordWrap(True)
+        self.features_note.setStyleSheet("color: #555;")
+        self.features_note.hide()
+        grid.addWidget(self.features_note, 3, 0, 1, 3)
         self.standardize_box = QCheckBox("Standardize inputs", objectName="standardize")
         self.standardize_box.setToolTip("Zero mean, unit variance, fitted on the training split")
-        grid.addWidget(self.standardize_box, 3, 0, 1, 3)
+        grid.addWidget(self.standardize_box, 4, 0, 1, 3)
         layout.addWidget(features)
 
         opt = QGroupBox("Optimizer")
