@@ -12,14 +12,15 @@ import csv
 import io
 import math
 import numbers
+import itertools
 import os
 import re
-import stat
-import uuid
 from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
+
+from .atomic import atomic_write
 
 LABEL_NAMES = ("label", "class", "target", "y", "species")
 """Column names taken as the label (any case), in order of preference."""
@@ -275,31 +276,14 @@ def write_csv(path, dataset):
     columns = [map(repr, column) for column in dataset.X.T.tolist()]
     lines = map(",".join, zip(*columns, table[dataset.y].tolist()))
     header = ",".join(map(_quote, [*dataset.feature_names, dataset.label_name])) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        try:
-            # os.open with 0o666 lets the umask decide permissions (tempfile would force 0o600).
-            handle = open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w",
-                          encoding="utf-8", newline="")
-            with handle:
-                handle.write(header)
-                handle.writelines(lines)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if os.path.exists(path):
-                os.chmod(temp, stat.S_IMODE(os.stat(path).st_mode))
-            os.replace(temp, path)
-        except BaseException:
-            _remove_quietly(temp)
-            raise
+        atomic_write(path, itertools.chain([header], lines), newline="")
     except OSError as exc:
         raise DataError(f"{path}: cannot save the file ({exc.strerror or exc}). Choose another folder "
                         "or free some disk space; the previous file, if any, is unchanged.", path=path) from exc
     except UnicodeEncodeError as exc:
         raise DataError(f"{path}: cannot save {exc.object[exc.start:exc.end]!r} as UTF-8; "
                         "rename that class or column. The previous file, if any, is unchanged.", path=path) from exc
-    _sync_folder(folder)
 
 
 @dataclass(frozen=True)
@@ -819,24 +803,3 @@ def _quote(text):
     if any(c in text for c in ',;\t"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def _remove_quietly(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
-def _sync_folder(folder):
-    """Make the rename durable; best effort, as not every platform can open a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

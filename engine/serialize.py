@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
 import re
-import stat
 import uuid
 from collections.abc import Iterable
 from dataclasses import fields
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write
 from .data import Dataset
 from .features import PRESETS, TERMS, FeatureMap, Standardizer
 from .model import Model
@@ -55,43 +54,8 @@ class SessionError(ValueError):
 
 
 def atomic_write_text(path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (a string or an iterable of strings) to ``path`` atomically.
-
-    The text goes to a temp file in the same folder, which is flushed, fsynced and renamed over
-    ``path``; then the folder is synced. Either the new file is complete or the old one is
-    untouched. OSError (read-only folder, full disk) propagates with the path as ``filename``.
-    An existing file keeps its permissions.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        # os.open with 0o666 lets the umask decide a new file's permissions (mkstemp forces 0o600).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        exc.filename = str(path)
-        raise
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                for piece in text:
-                    fh.write(piece)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            exc.filename = str(path)
-        raise
-    _sync_folder(folder)
+    """Write ``text`` (a string or an iterable of strings) to ``path`` atomically (engine.atomic)."""
+    atomic_write(path, text)
 
 
 # ---------------------------------------------------------------------------------------- models
@@ -548,17 +512,3 @@ def _plain_tree(v):
     if isinstance(v, np.ndarray):
         return v.tolist()
     return _finite_or_none(v)
-
-
-def _sync_folder(folder) -> None:
-    """Make the rename durable; best effort, as not every platform can open a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import errno
 import math
 import os
-import secrets
-import stat
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter and SVGExporter)
+from engine.atomic import atomic_write
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF, QSize, Qt, qInstallMessageHandler
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
@@ -269,40 +268,12 @@ def _svg(width: int, height: int, title: str, paint) -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, then ``os.replace`` it over ``path``."""
-    folder = path.parent if str(path.parent) else Path(".")
+    """Write ``data`` over ``path`` atomically; failures become ExportError with the reason."""
     try:
-        fd, tmp = _create_temp(folder, path.name)
+        atomic_write(path, data)
     except OSError as exc:
+        folder = path.parent if str(path.parent) else Path(".")
         raise ExportError(exc.errno, _reason(exc, folder), str(path)) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:  # keep the mode of the file being replaced
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ExportError(exc.errno, _reason(exc, folder), str(path)) from exc
-
-
-def _create_temp(folder: Path, name: str) -> tuple[int, str]:
-    """A new file beside the target, created with mode 0o666 less the umask (as ``open`` would;
-    ``tempfile.mkstemp`` would make it 0o600, and that mode would survive the rename)."""
-    for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
 def _reason(exc: OSError, folder: Path) -> str:

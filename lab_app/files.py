@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QDialog, QMenu
 
 from engine.data import DataError, Dataset, write_csv
-from engine.serialize import SESSION_SUFFIX, SessionError, atomic_write_text, load_session, save_session, session_to_dict
+from engine.serialize import SESSION_SUFFIX, SessionError, atomic_write_text, load_session, save_session
 from lab_app.autosave import Autosaver, find_orphans
 from lab_app.file_dialogs import EXPORT_TARGETS, Dialogs
 from lab_app.recent_files import RecentFiles

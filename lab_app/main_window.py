@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar, QWidget,
+    QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar,
 )
 
 from engine.runtime import limit_blas_threads

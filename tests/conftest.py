@@ -27,3 +27,25 @@ def _collect_qt_garbage(request):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     gc.collect()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Window settings in a private file, so tests never share or keep a layout."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    """The real lab window, shown offscreen; its background work is stopped at teardown."""
+    from lab_app.main_window import MainWindow
+
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.controller.shutdown()
+    w.landscape_view.shutdown()

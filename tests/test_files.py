@@ -496,7 +496,7 @@ def test_read_only_folder_gives_a_clear_message_and_keeps_the_old_file(qtbot, ma
 
 
 def test_full_disk_gives_a_clear_message_and_keeps_the_old_file(qtbot, make_window, tmp_path, monkeypatch):
-    import engine.serialize as serialize
+    import engine.atomic as atomic
 
     w = make_window()
     target = tmp_path / "s.logitlab.json"
@@ -507,7 +507,7 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_old_file(qtbot, make_wind
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(serialize.os, "fsync", full)
+    monkeypatch.setattr(atomic.os, "fsync", full)
     assert not w.files.save_to(target)
     assert "disk is full" in w.files.dialogs.errors[0]
     assert target.read_bytes() == old and os.listdir(tmp_path).count("s.logitlab.json") == 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -12,18 +12,7 @@ from engine.training import Trainer
 from lab_app import palette
 from lab_app.generator_dialog import LINEAR_TERMS, SINCOS_TERMS, TrueParameters
 from lab_app.insight_menu import TrueVsLearned, compare_with_truth, preset_config
-from lab_app.main_window import MainWindow
 from lab_app.panels.trainer import DEFAULT_CONFIG
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.controller.shutdown()
 
 
 @pytest.fixture

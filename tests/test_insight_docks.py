@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from engine import generators
-from lab_app.main_window import MainWindow
 from lab_app.panels.doctor import ThrottledProbe
 from lab_app.panels.trainer import DEFAULT_CONFIG
 
@@ -17,17 +15,6 @@ GLM6 = DEFAULT_CONFIG.with_(features=("x1",), optimizer="adam", lr=0.05, batch_s
                             test_fraction=0.0, l2=0.0)
 PRESET_VERDICT = {"separable": "separable", "unscaled": "unscaled", "xor_linear": "underfit_linear",
                   "lr_too_high": "lr_too_high", "minority": "imbalanced"}
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, config=DEFAULT_CONFIG.with_(epochs=0))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.controller.shutdown()
 
 
 def _number(text: str) -> float:

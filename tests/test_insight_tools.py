@@ -1,31 +1,18 @@
 """Insight tools in the real window: loss landscape, history scrubber, onion skin, hover forensics."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from engine import generators
 from engine.network import Network
 from engine.training import TrainConfig
 from lab_app.forensics import losses_from_logits, point_info
-from lab_app.main_window import MainWindow
 from lab_app.panels.history import ONION_SKINS, ParamHistory
 from lab_app.panels.trainer import DEFAULT_CONFIG
 
 GLM6_CONFIG = TrainConfig(model="logistic", features=("x1",), standardize=False, optimizer="adam", lr=0.1,
                           batch_size=0, epochs=150, test_fraction=0.0, seed=0)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, config=DEFAULT_CONFIG.with_(epochs=0))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.controller.shutdown()
-    w.landscape_view.shutdown()
 
 
 def _use(window, config, dataset=None):

@@ -5,28 +5,11 @@ import textwrap
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
 
-from engine.training import TrainConfig
 from lab_app.main_window import MainWindow
-from lab_app.panels.trainer import DEFAULT_CONFIG
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    w = MainWindow(settings=settings, config=DEFAULT_CONFIG.with_(epochs=0))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.controller.shutdown()
 
 
 def _click_data(qtbot, window, x, y, button=Qt.MouseButton.LeftButton):
