@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from engine.data import Dataset
 from engine.generators import GENERATORS, logistic_model
 from lab_app import palette
+from lab_app.plots import make_plot
 
 #: How the generator list is grouped; keys missing here are listed last under "More".
 GROUPS = (
@@ -304,16 +305,7 @@ class GeneratorDialog(QDialog):
 
         preview = QGroupBox("Preview")
         column = QVBoxLayout(preview)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setObjectName("previewPlot")
-        self.plot.setMinimumSize(340, 320)
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        item.showGrid(x=True, y=True, alpha=0.12)
-        for name in ("left", "bottom"):
-            item.getAxis(name).setPen(pg.mkPen("#6b6b6b"))
-            item.getAxis(name).setTextPen(pg.mkPen("#333333"))
+        self.plot, item = make_plot("previewPlot", (340, 320), grid=0.12)
         self.view_box = item.getViewBox()
         self.view_box.setMouseEnabled(x=False, y=False)
         # Created once; afterwards only their data change.

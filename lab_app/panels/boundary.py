@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 from engine.model import GridEvaluator
 from engine.network import Workspace, augment
 from lab_app import palette
+from lab_app.plots import AXIS_PEN, TEXT_PEN, make_plot
 from lab_app.forensics import loss_sizes, losses_from_logits, point_info
 from lab_app.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 
@@ -33,7 +34,6 @@ GRID_SHAPE = (200, 200)
 STRENGTH = 0.6
 Y_RANGE_1D = (-0.15, 1.15)     # the designer's 1-D y range: points at class levels 0..1
 POINT_PX = 9
-AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
 _NAN_ROW = np.full((1, 2), np.nan)
 _INK_RGB = QColor(palette.INK).getRgb()[:3]
 
@@ -173,17 +173,9 @@ class BoundaryView(QWidget):
 
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_widget.setObjectName("boundaryPlot")
-        self.plot_widget.setMinimumSize(240, 200)
-        item = self.plot_item = self.plot_widget.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
+        self.plot_widget, item = make_plot("boundaryPlot")
+        self.plot_item = item
         item.setContentsMargins(4, 4, 10, 4)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(AXIS_PEN))
-            axis.setTextPen(pg.mkPen(TEXT_PEN))
         vb = item.getViewBox()
         vb.disableAutoRange()
         vb.setMouseEnabled(x=False, y=False)  # the designer owns the view range; this view follows it

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from lab_app import palette
+from lab_app.plots import make_plot
 from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
 
 TOOLS = ("place", "brush", "erase", "select")
@@ -212,19 +213,9 @@ class DataDesigner(QWidget):
 
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_widget.setObjectName("designerPlot")
+        self.plot_widget, item = make_plot("designerPlot", grid=0.12)
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.plot_widget.setMinimumSize(240, 200)
         self.setFocusProxy(self.plot_widget)  # focusing the panel focuses the canvas: keys work at once
-        item = self.plot_widget.getPlotItem()
-        item.hideButtons()          # the "A" auto-range button would fight the document's ranges
-        item.setMenuEnabled(False)  # right-click erases
-        item.showGrid(x=True, y=True, alpha=0.12)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen("#6b6b6b"))
-            axis.setTextPen(pg.mkPen("#333333"))
         vb = self.view_box
         vb.setMouseMode(pg.ViewBox.PanMode)  # only middle drags reach it; left and right are ours
         vb.disableAutoRange()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from engine.landscape import LossLandscape, Objective, PCASlice, ranges_around
 from lab_app import palette
+from lab_app.plots import TEXT_PEN, make_plot
 
 __all__ = ["LandscapeView", "OPTIMIZER_COLORS", "COMPARE_STEPS", "SLICE_ROWS"]
 
@@ -49,7 +50,6 @@ N_LEVELS = 12
 MAX_DRAWN = 5000
 OPTIMIZER_COLORS = {"SGD": "#0072B2", "momentum": "#E69F00", "Adam": "#009E73"}   # Okabe–Ito
 START_COLOR = "#D55E00"
-AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
 #: Low loss light, high loss a muted violet: the coloured paths stay readable on top.
 MAP_COLORS = ("#fbfbff", "#e3e1f0", "#b9b5d6", "#7e78ad")
 _NAN_ROW = np.full((1, 2), np.nan)
@@ -244,16 +244,8 @@ class LandscapeView(QWidget):
 
     # ------------------------------------------------------------- building
     def _build(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_widget.setObjectName("landscapePlot")
-        self.plot_widget.setMinimumSize(240, 180)
-        item = self.plot_item = self.plot_widget.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(AXIS_PEN))
-            axis.setTextPen(pg.mkPen(TEXT_PEN))
+        self.plot_widget, item = make_plot("landscapePlot", (240, 180))
+        self.plot_item = item
         vb = item.getViewBox()
         vb.disableAutoRange()
         vb.setMouseEnabled(x=False, y=False)   # a click chooses the start; the map sets the range

@@ -16,12 +16,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from lab_app.plots import TEXT_PEN, make_plot
+
 __all__ = ["LossView"]
 
 TRAIN_COLOR = "#0072B2"    # Okabe–Ito blue: training
 VAL_COLOR = "#D55E00"      # Okabe–Ito vermillion: validation (test split)
 BEST_COLOR = "#009E73"     # Okabe–Ito bluish green: the early-stopping marker
-AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
 _INITIAL_CAPACITY = 1024
 #: Redraws per second of a live run's curves, at most (``append(..., throttle=True)``): each one
 #: re-lays out both axes and costs the GUI thread ~8–25 ms (benchmarks/gui_bench.py).
@@ -337,16 +338,9 @@ def _x_end(epoch: float) -> float:
 
 
 def _make_plot(name: str, ylabel: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
-    widget = pg.PlotWidget(background="w")
-    widget.setObjectName(name)
-    widget.setMinimumSize(220, 160)
-    item = widget.getPlotItem()
-    item.hideButtons()
-    item.showGrid(x=True, y=True, alpha=0.15)
+    widget, item = make_plot(name, (220, 160), grid=0.15)
     for axis_name, text in (("bottom", "epoch"), ("left", ylabel)):
         axis = item.getAxis(axis_name)
-        axis.setPen(pg.mkPen(AXIS_PEN))
-        axis.setTextPen(pg.mkPen(TEXT_PEN))
         axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis only confuses
         # Repaint an unchanged axis (and its grid) from a pixmap: replaying its tick labels costs
         # ~2 ms an axis at every redraw of the curves.
