@@ -215,12 +215,7 @@ class Workspace:
             np.multiply(p, half, out=p)
             np.add(p, half, out=p)
         else:
-            m = plan.rowmax
-            np.max(z, axis=1, keepdims=True, out=m)
-            np.subtract(z, m, out=p)
-            np.exp(p, out=p)
-            np.sum(p, axis=1, keepdims=True, out=m)
-            np.divide(p, m, out=p)
+            _softmax_rows(z, p, plan.rowmax)
         return p
 
     def probabilities(self, Xa: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -273,12 +268,7 @@ class Workspace:
             np.add(d, S, out=d)
             np.multiply(d, plan.half_inv_rows, out=d)
         else:
-            m = plan.rowmax
-            np.max(z, axis=1, keepdims=True, out=m)
-            np.subtract(z, m, out=d)
-            np.exp(d, out=d)
-            np.sum(d, axis=1, keepdims=True, out=m)
-            np.divide(d, m, out=d)
+            _softmax_rows(z, d, plan.rowmax)
             np.subtract(d, S, out=d)
             np.multiply(d, plan.inv_rows, out=d)
         self._backprop(Xa, plan, params, grad)
@@ -355,6 +345,16 @@ class _Rows:
         self.inv_rows = np.array(1.0 / max(rows, 1), dtype=ws.dtype)
         self.half_inv_rows = np.array(0.5 / max(rows, 1), dtype=ws.dtype)
 
+
+
+def _softmax_rows(z, out, rowmax) -> None:
+    """Row-wise softmax of logits ``z`` into ``out`` (shifted by the row maximum: no overflow);
+    ``rowmax`` is (rows, 1) scratch."""
+    np.max(z, axis=1, keepdims=True, out=rowmax)
+    np.subtract(z, rowmax, out=out)
+    np.exp(out, out=out)
+    np.sum(out, axis=1, keepdims=True, out=rowmax)
+    np.divide(out, rowmax, out=out)
 
 # Activations write f(z) into `out`; gradients turn dL/da into dL/dz in place (d *= f'(z)),
 # from z or from a = f(z), whichever is cheaper. ``ws`` supplies 0-d constants and scratch.

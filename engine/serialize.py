@@ -397,14 +397,7 @@ def _migrate(doc: dict, source: str) -> dict:
 
 def _numbers(value, what: str, ndim: int, empty_shape) -> np.ndarray:
     """A float64 array of JSON numbers (no strings, booleans or nulls) with ``ndim`` dimensions."""
-    if isinstance(value, np.ndarray):
-        array = value
-    else:
-        _expect(isinstance(value, list), f"{what} must be a list")
-        try:
-            array = np.array(value)
-        except (ValueError, TypeError, OverflowError):
-            raise _Bad(f"{what} must be a regular table of numbers") from None
+    array = _as_array(value, what, "a regular table of numbers")
     if array.size == 0:
         return np.zeros(empty_shape)
     _expect(array.dtype.kind in "iuf", f"{what} must hold only numbers")
@@ -414,18 +407,22 @@ def _numbers(value, what: str, ndim: int, empty_shape) -> np.ndarray:
 
 
 def _integers(value, what: str) -> np.ndarray:
-    if isinstance(value, np.ndarray):
-        array = value
-    else:
-        _expect(isinstance(value, list), f"{what} must be a list")
-        try:
-            array = np.array(value)
-        except (ValueError, TypeError, OverflowError):
-            raise _Bad(f"{what} must be a list of whole numbers") from None
+    array = _as_array(value, what, "a list of whole numbers")
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)
     _expect(array.ndim == 1 and array.dtype.kind in "iu", f"{what} must be a list of whole numbers")
     return array.astype(np.int64)
+
+
+def _as_array(value, what: str, expected: str) -> np.ndarray:
+    """A JSON list (or an array already) as a NumPy array; _Bad naming ``what`` otherwise."""
+    if isinstance(value, np.ndarray):
+        return value
+    _expect(isinstance(value, list), f"{what} must be a list")
+    try:
+        return np.array(value)
+    except (ValueError, TypeError, OverflowError):
+        raise _Bad(f"{what} must be {expected}") from None
 
 
 def _array_chunks(array: np.ndarray):
