@@ -20,6 +20,7 @@ def run(path: str | None = None) -> int:
 
     collector = GarbageCollector(interval=1.0)
     window = MainWindow()
+    sys.excepthook = unexpected_error_hook(window)
     window.show()
     # The window, Qt's wrappers and the imported modules are ~170,000 objects a full collection
     # walks: ~90 ms in the GUI thread every time one runs. They live as long as the program, so
@@ -31,3 +32,20 @@ def run(path: str | None = None) -> int:
     status = app.exec()
     del collector
     return status
+
+
+def unexpected_error_hook(window):
+    """An excepthook for bugs in a Qt slot: the traceback goes to stderr for a bug report, the user
+    gets a plain message (nothing is lost: the autosave keeps running), and the window stays usable."""
+    import traceback
+
+    from PySide6.QtWidgets import QMessageBox
+
+    def hook(kind, value, tb):
+        traceback.print_exception(kind, value, tb, file=sys.stderr)
+        window._message(QMessageBox.Icon.Critical, "Something went wrong",
+                        f"Logit Lab hit an unexpected error and skipped that action:\n\n"
+                        f"{kind.__name__}: {value}\n\nYour data are unchanged and autosaved; the "
+                        "details were written to the terminal for a bug report.")
+
+    return hook

@@ -184,3 +184,19 @@ def test_the_window_modules_do_not_import_scikit_learn():
             "assert not loaded, loaded[:5]\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_an_unexpected_error_becomes_a_message_not_a_dead_window(window, capsys):
+    from lab_app.app import unexpected_error_hook
+
+    hook = unexpected_error_hook(window)
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    title, text = window.last_message
+    assert title == "Something went wrong" and "RuntimeError: boom in a slot" in text
+    assert "boom in a slot" in capsys.readouterr().err
+    n = window.document.n_points
+    window.document.add_points([[0.0, 0.0]])
+    assert window.document.n_points == n + 1
