@@ -55,12 +55,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sklearn.datasets import make_moons  # noqa: E402
-from sklearn.linear_model import SGDClassifier  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.datasets import make_moons
+from sklearn.linear_model import SGDClassifier
+from sklearn.neural_network import MLPClassifier
 
-from engine.data import Dataset  # noqa: E402
-from engine.training import TrainConfig, Trainer  # noqa: E402
+from engine.data import Dataset
+from engine.training import TrainConfig, Trainer
 
 try:  # optional peer; never a project dependency
     import torch

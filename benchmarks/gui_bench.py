@@ -24,15 +24,14 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sklearn.datasets import make_moons  # noqa: E402
+import numpy as np
+from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from sklearn.datasets import make_moons
 
-from pyqtgraph.util.garbage_collector import GarbageCollector  # noqa: E402
-
-from engine.training import TrainConfig  # noqa: E402
-from lab_app.main_window import MainWindow  # noqa: E402
+from engine.training import TrainConfig
+from lab_app.window.main_window import MainWindow
 
 TARGET_P99_MS = 30.0
 TARGET_REDRAWS = 25.0

@@ -13,7 +13,7 @@ Qt, the window) is reported beside it.
 Scenarios:
 
 - ``read_csv``: :func:`engine.data.read_csv` alone, the engine's cost.
-- ``dialog``: File ▸ Import as the user meets it: :class:`lab_app.import_dialog.ImportDialog` opens
+- ``dialog``: File ▸ Import as the user meets it: :class:`lab_app.dialogs.import_csv.ImportDialog` opens
   offscreen, previews the file and loads it in its background thread. Seconds run from opening the
   dialog to the loaded data; meanwhile a 5 ms ``QTimer`` in the GUI thread records its ticks, and the
   longest gap between ticks says how long the window could not react (the "GUI freeze").
@@ -133,7 +133,7 @@ def _wait(app, condition, timeout=120.0):
 
 def run_dialog(path: str, cancel_at: float | None = None) -> dict:
     app = _app()
-    from lab_app.import_dialog import ImportDialog
+    from lab_app.dialogs.import_csv import ImportDialog
 
     small = os.path.join(os.path.dirname(path), "warm.csv")
     with open(small, "w") as fh:
@@ -160,7 +160,7 @@ def run_dialog(path: str, cancel_at: float | None = None) -> dict:
     ticker.start()
     _wait(app, lambda: ready)
     out = ticker.stop()
-    from lab_app import csv_loader
+    from lab_app.io import csv_loader
 
     _wait(app, lambda: not csv_loader._RUNNING)  # the load thread has ended
     threads_done = True
@@ -176,7 +176,7 @@ def run_window(path: str) -> dict:
     app = _app()
     from PySide6.QtCore import QSettings
 
-    from lab_app.main_window import MainWindow
+    from lab_app.window.main_window import MainWindow
 
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)

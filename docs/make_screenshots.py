@@ -14,12 +14,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from engine import generators  # noqa: E402
-from engine.training import TrainConfig  # noqa: E402
-from lab_app.main_window import MainWindow  # noqa: E402
+from engine import generators
+from engine.training import TrainConfig
+from lab_app.window.main_window import MainWindow
 
 HERE = Path(__file__).resolve().parent
 SCENES = {

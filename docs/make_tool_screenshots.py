@@ -18,12 +18,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from engine import generators  # noqa: E402
-from lab_app.main_window import MainWindow  # noqa: E402
-from lab_app.panels.trainer import DEFAULT_CONFIG  # noqa: E402
+from engine import generators
+from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.window.main_window import MainWindow
 
 HERE = Path(__file__).resolve().parent
 DOCK_SIZE = (1000, 290)
@@ -112,7 +112,7 @@ def step_epochs(app, window, epochs: int) -> None:
     controller = window.controller
     for epoch in range(controller.latest.epoch + 1, controller.latest.epoch + epochs + 1):
         controller.step()
-        if not wait(app, lambda: controller.state != "running" and controller.latest.epoch == epoch, 5):
+        if not wait(app, lambda epoch=epoch: controller.state != "running" and controller.latest.epoch == epoch, 5):
             raise SystemExit(f"step {epoch} did not finish")
 
 

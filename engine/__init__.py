@@ -7,9 +7,19 @@ Usable from a notebook::
     result = trainer.fit()
     trainer.model.predict_proba(X)
 """
-from .data import Dataset, DataError, read_csv, write_csv
+from .data import DataError, Dataset, read_csv, write_csv
 from .model import GridEvaluator, Model
 from .training import EpochReport, FitResult, TrainConfig, Trainer
 
-__all__ = ["Dataset", "DataError", "read_csv", "write_csv", "TrainConfig", "Trainer",
-           "EpochReport", "FitResult", "Model", "GridEvaluator"]
+__all__ = [
+           "DataError",
+           "Dataset",
+           "EpochReport",
+           "FitResult",
+           "GridEvaluator",
+           "Model",
+           "TrainConfig",
+           "Trainer",
+           "read_csv",
+           "write_csv",
+]

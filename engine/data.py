@@ -10,9 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import math
 import numbers
-import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -764,9 +764,9 @@ def _check_label(value):
     if isinstance(value, str) and "\x00" in value:
         raise _BadLabel(value, "the label contains a NUL character")
     text = value.strip() if isinstance(value, str) else value
-    if isinstance(text, (str, numbers.Real)) and not isinstance(text, bool) and _parses(text):
-        if not math.isfinite(float(text)):  # NaN is how numeric tables mark a missing label
-            raise _BadLabel(value, f"the label {text!r} is missing (not a finite number)")
+    if (isinstance(text, (str, numbers.Real)) and not isinstance(text, bool) and _parses(text)
+            and not math.isfinite(float(text))):  # NaN is how numeric tables mark a missing label
+        raise _BadLabel(value, f"the label {text!r} is missing (not a finite number)")
 
 
 def _number(value):

@@ -28,8 +28,17 @@ import numpy as np
 from .network import augment
 from .reference import separation_in_history
 
-__all__ = ["Verdict", "HessianStats", "model_signals", "hessian_stats", "linear_hessian",
-           "input_condition", "loss_oscillation", "diagnose", "EXPLAINED_BY"]
+__all__ = [
+    "EXPLAINED_BY",
+    "HessianStats",
+    "Verdict",
+    "diagnose",
+    "hessian_stats",
+    "input_condition",
+    "linear_hessian",
+    "loss_oscillation",
+    "model_signals",
+]
 
 #: |logit| above this is "saturated": the probability is within e⁻⁸ ≈ 3.4·10⁻⁴ of 0 or 1, the point
 #: where float32 probabilities print as 0.000 / 1.000 and R's glm would warn.

@@ -11,7 +11,7 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-__all__ = ["TERMS", "PRESETS", "FeatureMap", "Standardizer"]
+__all__ = ["PRESETS", "TERMS", "FeatureMap", "Standardizer"]
 
 #: The terms the GUI offers as check boxes (for 2-D inputs; x2 terms are dropped for 1-D inputs).
 TERMS = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2", "cos x1", "cos x2")
@@ -31,7 +31,7 @@ class FeatureMap:
     spec: object = "linear"
 
     @classmethod
-    def from_spec(cls, spec, n_inputs: int) -> "FeatureMap":
+    def from_spec(cls, spec, n_inputs: int) -> FeatureMap:
         """``spec`` is a preset name or a sequence of :data:`TERMS` names."""
         if n_inputs < 1:
             raise ValueError("a feature map needs at least one input")
@@ -111,10 +111,10 @@ class Standardizer:
         self.scale_ = None if scale is None else np.asarray(scale, dtype=np.float64)
 
     @classmethod
-    def identity(cls, n_features: int) -> "Standardizer":
+    def identity(cls, n_features: int) -> Standardizer:
         return cls(np.zeros(n_features), np.ones(n_features))
 
-    def fit(self, X: np.ndarray) -> "Standardizer":
+    def fit(self, X: np.ndarray) -> Standardizer:
         X = np.asarray(X, dtype=np.float64)
         self.mean_ = X.mean(axis=0)
         scale = X.std(axis=0)

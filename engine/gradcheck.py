@@ -9,7 +9,7 @@ import numpy as np
 
 from .network import Network
 
-__all__ = ["numerical_gradient", "gradient_check"]
+__all__ = ["gradient_check", "numerical_gradient"]
 
 
 def numerical_gradient(network: Network, X, y, l1=0.0, l2=0.0, h=1e-6) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from .network import Network, Workspace, add_penalty_grad, augment, targets
 from .optimizers import make_optimizer
 
-__all__ = ["Objective", "LandscapeGrid", "LossLandscape", "PCASlice", "ranges_around"]
+__all__ = ["LandscapeGrid", "LossLandscape", "Objective", "PCASlice", "ranges_around"]
 
 #: Floats per chunk of the batched forward pass (about 32 MB in float64).
 CHUNK_ELEMENTS = 4_000_000
@@ -86,7 +86,7 @@ class Objective:
                      "linear": lambda z: z}[network.activation]
 
     @classmethod
-    def from_trainer(cls, trainer, max_rows: int | None = None) -> "Objective":
+    def from_trainer(cls, trainer, max_rows: int | None = None) -> Objective:
         """The trainer's objective on its training split, in the space its optimizer sees."""
         X = trainer.model.features(trainer.dataset.X[trainer.train_idx])
         return cls(trainer.network, X, trainer.dataset.y[trainer.train_idx],
@@ -172,7 +172,7 @@ class LossLandscape:
         self.network: Network | None = None
 
     @classmethod
-    def from_trainer(cls, trainer) -> "LossLandscape":
+    def from_trainer(cls, trainer) -> LossLandscape:
         """The landscape of a trainer's linear binary model with 1 or 2 mapped features, on its
         training split in the space its optimizer sees; a 2-feature model's bias is held at its
         current value; the trainer's dtype is kept so paths match its arithmetic."""

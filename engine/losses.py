@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross_entropy", "sigmoid", "softmax", "penalty"]
+__all__ = ["cross_entropy", "penalty", "sigmoid", "softmax"]
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:

@@ -5,7 +5,7 @@ import numpy as np
 
 from .losses import cross_entropy
 
-__all__ = ["accuracy", "log_loss", "confusion_matrix"]
+__all__ = ["accuracy", "confusion_matrix", "log_loss"]
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 from .features import FeatureMap, Standardizer
 from .network import Network, Workspace, augment
 
-__all__ = ["Model", "PointEvaluator", "GridEvaluator"]
+__all__ = ["GridEvaluator", "Model", "PointEvaluator"]
 
 
 class Model:
@@ -81,7 +81,7 @@ class Model:
             rows.append(f"{label} = " + " ".join(terms))
         return rows
 
-    def copy(self) -> "Model":
+    def copy(self) -> Model:
         return Model(self.classes, self.feature_map, self.standardizer, self.network.copy(),
                      self.input_names)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .losses import cross_entropy
 
-__all__ = ["Network", "Workspace", "ACTIVATIONS", "augment"]
+__all__ = ["ACTIVATIONS", "Network", "Workspace", "augment"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 MAX_HIDDEN_LAYERS = 4
@@ -88,7 +88,7 @@ class Network:
             raise ValueError(f"expected {self.params.size} parameters, got {flat.size}")
         self.params[...] = flat
 
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         other = Network(self.n_inputs, self.n_classes, self.hidden, self.activation, self.dtype)
         other.params[...] = self.params
         return other
@@ -321,7 +321,7 @@ class Workspace:
             self._views[id(flat)] = entry
         return entry
 
-    def _plan(self, rows: int) -> "_Rows":
+    def _plan(self, rows: int) -> _Rows:
         plan = self._plans.get(rows)
         if plan is None:
             if len(self._plans) >= self._CACHE:
@@ -333,7 +333,7 @@ class Workspace:
 class _Rows:
     """Views of a workspace's buffers for a batch of ``rows`` rows, built once per batch size."""
 
-    __slots__ = ("hidden", "out", "delta", "probs", "rowmax", "inv_rows", "half_inv_rows")
+    __slots__ = ("delta", "half_inv_rows", "hidden", "inv_rows", "out", "probs", "rowmax")
 
     def __init__(self, ws: Workspace, rows: int):
         # per hidden layer: z, a (with ones column), f(z) (a without it), delta, scratch, zeros, mask

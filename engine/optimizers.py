@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "make_optimizer", "OPTIMIZERS"]
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "make_optimizer"]
 
 
 class Optimizer:

@@ -30,10 +30,24 @@ from .model import Model
 from .network import ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_UNITS, Network
 from .training import EpochReport, TrainConfig
 
-__all__ = ["SessionError", "SESSION_FORMAT", "SESSION_VERSION", "SESSION_SUFFIX", "model_to_dict",
-           "model_from_dict", "save_model", "load_model", "session_to_dict", "session_from_dict",
-           "save_session", "load_session", "session_json_chunks", "history_to_dict", "history_from_dict",
-           "atomic_write_text"]
+__all__ = [
+    "SESSION_FORMAT",
+    "SESSION_SUFFIX",
+    "SESSION_VERSION",
+    "SessionError",
+    "atomic_write_text",
+    "history_from_dict",
+    "history_to_dict",
+    "load_model",
+    "load_session",
+    "model_from_dict",
+    "model_to_dict",
+    "save_model",
+    "save_session",
+    "session_from_dict",
+    "session_json_chunks",
+    "session_to_dict",
+]
 
 SESSION_FORMAT = "logit-lab-session"
 MODEL_FORMAT = "logit-lab-model"
@@ -205,7 +219,7 @@ def session_from_dict(doc: dict, source: str = "<session>") -> dict:
         raise
     except RecursionError:
         raise SessionError(f"{source}: the session is damaged (nested too deeply)") from None
-    except Exception as exc:  # noqa: BLE001 - whatever slipped past the checks is still a damaged file
+    except Exception as exc:
         raise SessionError(f"{source}: the session is damaged ({_describe(exc)})") from None
 
 

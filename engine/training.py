@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from .data import Dataset, DataError
+from .data import DataError, Dataset
 from .features import FeatureMap, Standardizer
 from .losses import cross_entropy
 from .model import Model
 from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, targets
 from .optimizers import OPTIMIZERS, make_optimizer
 
-__all__ = ["TrainConfig", "EpochReport", "FitResult", "Trainer", "MODELS", "stratified_split"]
+__all__ = ["MODELS", "EpochReport", "FitResult", "TrainConfig", "Trainer", "stratified_split"]
 
 MODELS = ("auto", "logistic", "softmax", "mlp")
 #: A loss above max(DIVERGENCE_CHANCE·ln k, DIVERGENCE_GROWTH·initial loss) counts as divergence.
@@ -104,11 +104,11 @@ class TrainConfig:
                 for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def with_(self, **changes) -> "TrainConfig":
+    def with_(self, **changes) -> TrainConfig:
         return replace(self, **changes)
 
 

@@ -9,7 +9,7 @@ def run(path: str | None = None) -> int:
     """Open the lab (optionally with a session or CSV file); returns the exit status."""
     from PySide6.QtWidgets import QApplication
 
-    from lab_app.main_window import APP_NAME, ORGANIZATION, MainWindow
+    from lab_app.window.main_window import APP_NAME, ORGANIZATION, MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)

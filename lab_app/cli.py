@@ -128,7 +128,7 @@ def run_fit(args) -> int:
                 training={"epoch": trainer.epoch, "stopped_because": result.stopped_because,
                           "best_epoch": result.best_epoch}))
         if args.png or args.loss_png:
-            from lab_app.export import export_fit_pngs
+            from lab_app.io.export import export_fit_pngs
 
             export_fit_pngs(trainer, boundary_png=args.png, loss_png=args.loss_png)
     except OSError as exc:

@@ -20,14 +20,14 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from engine.forensics import loss_sizes, losses_from_logits, point_info
 from engine.model import GridEvaluator
 from engine.network import Workspace, augment
-from lab_app import palette
-from lab_app.plots import AXIS_PEN, TEXT_PEN, make_plot
-from lab_app.forensics import loss_sizes, losses_from_logits, point_info
-from lab_app.probes import GRID_PROBE, POINTS_PROBE, GridProbe
+from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
+from lab_app.widgets import palette
+from lab_app.widgets.plots import AXIS_PEN, TEXT_PEN, make_plot
 
-__all__ = ["BoundaryView", "binary_lut", "tint", "GRID_SHAPE", "STRENGTH", "Y_RANGE_1D"]
+__all__ = ["GRID_SHAPE", "STRENGTH", "Y_RANGE_1D", "BoundaryView", "binary_lut", "tint"]
 
 GRID_SHAPE = (200, 200)
 #: Share of a class colour where the model is certain; the rest is white, so filled points stay visible.
@@ -64,7 +64,7 @@ class BoundaryView(QWidget):
     image_item : the one probability image; contour_item : the 0.5 contour / class boundaries.
     points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
     render_count : how many times the image was recomputed (tests and benchmarks read it).
-    grid_probe : the :class:`~lab_app.probes.GridProbe` to register with the training controller
+    grid_probe : the :class:`~lab_app.training.probes.GridProbe` to register with the training controller
         (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
     """
 
@@ -483,7 +483,7 @@ class BoundaryView(QWidget):
 
     def _probed(self, snapshot):
         """``(grid P, point probabilities)`` the training thread computed for ``snapshot``
-        (:mod:`lab_app.probes`), each None unless it fits this run's grid and points."""
+        (:mod:`lab_app.training.probes`), each None unless it fits this run's grid and points."""
         extras = getattr(snapshot, "extras", None) or {}
         if getattr(snapshot, "run_id", None) != getattr(self.run_info, "run_id", None):
             return None, None
@@ -706,7 +706,7 @@ class BoundaryView(QWidget):
     _hover_on = False
     _hover_index = None
     _hover_items = None
-    #: The last hovered point's :class:`~lab_app.forensics.PointInfo` (None when nothing is hovered).
+    #: The last hovered point's :class:`~engine.forensics.PointInfo` (None when nothing is hovered).
     hover_info = None
 
     @property

@@ -21,13 +21,26 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDoubleSpinBox, QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QHBoxLayout,
-    QInputDialog, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from lab_app import palette
-from lab_app.plots import make_plot
-from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
+from lab_app.document.lab_document import MAX_CLASSES, MIN_CLASSES, LabDocument
+from lab_app.widgets import palette
+from lab_app.widgets.plots import make_plot
 
 TOOLS = ("place", "brush", "erase", "select")
 HIT_PX = 10.0        # a press this close to a point grabs it; erase removes the nearest this close

@@ -21,13 +21,24 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSizePolicy,
-    QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.diagnostics import SATURATION_LOGIT, diagnose, hessian_stats, model_signals
 
-__all__ = ["DoctorView", "Sparkline", "ThrottledProbe", "PROBE_INTERVAL", "TITLES"]
+__all__ = ["PROBE_INTERVAL", "TITLES", "DoctorView", "Sparkline", "ThrottledProbe"]
 
 #: Seconds between probe computations during a run (the last epoch of a run is always fresh).
 PROBE_INTERVAL = 0.1

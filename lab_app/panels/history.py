@@ -7,7 +7,7 @@ a slider and an epoch box move the boundary back to a recorded epoch (the bounda
 there while training goes on), the readout and the Metrics dock show that epoch's numbers, the
 Loss plot marks it, and "Live" returns to following training. "Onion skin" draws the boundaries
 of a few earlier epochs faintly; "Size by loss" sizes the points by −log P(true class). Hovering
-a point shows its forensics (:mod:`lab_app.forensics`, drawn by the boundary view).
+a point shows its forensics (:mod:`engine.forensics`, drawn by the boundary view).
 """
 from __future__ import annotations
 
@@ -18,10 +18,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
-__all__ = ["HistoryEntry", "ParamHistory", "HistoryScrubber", "ONION_SKINS"]
+__all__ = ["ONION_SKINS", "HistoryEntry", "HistoryScrubber", "ParamHistory"]
 
 #: How many earlier boundaries the onion skin shows.
 ONION_SKINS = 5

@@ -27,10 +27,10 @@ from PySide6.QtCore import QCoreApplication, QObject, QPoint, QPointF, QRectF, Q
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.landscape import LossLandscape, Objective, PCASlice, ranges_around
-from lab_app import palette
-from lab_app.plots import TEXT_PEN, make_plot
+from lab_app.widgets import palette
+from lab_app.widgets.plots import TEXT_PEN, make_plot
 
-__all__ = ["LandscapeView", "OPTIMIZER_COLORS", "COMPARE_STEPS", "SLICE_ROWS"]
+__all__ = ["COMPARE_STEPS", "OPTIMIZER_COLORS", "SLICE_ROWS", "LandscapeView"]
 
 #: Grid points × training rows of one two-parameter map (about 0.3 s at most).
 GRID_BUDGET = 3e7
@@ -336,7 +336,7 @@ class LandscapeView(QWidget):
         if self._config_source is not None:
             try:
                 return self._config_source()
-            except Exception:  # noqa: BLE001 - a half-edited panel: fall back to the run's settings
+            except Exception:
                 pass
         return self.run_info.config
 
@@ -520,7 +520,7 @@ class _Jobs(QObject):
         def run():
             try:
                 result, error = fn(), None
-            except Exception as exc:  # noqa: BLE001 - reported in the view, never lost in the thread
+            except Exception as exc:
                 result, error = None, f"{type(exc).__name__}: {exc}"
             try:
                 emit(kind, token, result, error)

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from lab_app.plots import TEXT_PEN, make_plot
+from lab_app.widgets.plots import TEXT_PEN, make_plot
 
 __all__ = ["LossView"]
 

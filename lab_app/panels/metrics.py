@@ -15,15 +15,24 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.metrics import accuracy, log_loss
 from engine.model import PointEvaluator
-from lab_app.probes import POINTS_PROBE
+from lab_app.training.probes import POINTS_PROBE
 
-__all__ = ["MetricsView", "LIVE_RATE"]
+__all__ = ["LIVE_RATE", "MetricsView"]
 
 SPLITS = ("training", "test", "all")
 #: Live updates (``update_metrics(..., throttle=True)``) computed per second, at most.

@@ -19,16 +19,30 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.reference import (
-    GlmStats, Reference, Separation, detect_separation, fit_reference, glm_statistics,
+    GlmStats,
+    Reference,
+    Separation,
+    detect_separation,
+    fit_reference,
+    glm_statistics,
     separation_in_history,
 )
 
-__all__ = ["ReferenceResult", "ReferenceView", "compute_reference", "SEPARATION_WINDOW"]
+__all__ = ["SEPARATION_WINDOW", "ReferenceResult", "ReferenceView", "compute_reference"]
 
 #: Epochs of 100 % training accuracy with a rising ‖w‖ that count as separation seen in training
 #: (the doctor uses the same window).
@@ -116,7 +130,7 @@ def compute_reference(run_info, token: int = 0) -> ReferenceResult:
         return ReferenceResult(run_info.run_id, token, "ok", " ".join(notes), ref, glm, glm_std,
                                separation, net.params.copy(), int(len(y)),
                                time.perf_counter() - start)
-    except Exception as exc:  # noqa: BLE001 - any failure is shown, never raised into Qt
+    except Exception as exc:
         return ReferenceResult(run_info.run_id, token, "error",
                                f"No reference optimum for these data: {exc}",
                                seconds=time.perf_counter() - start)

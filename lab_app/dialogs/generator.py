@@ -1,0 +1,510 @@
+"""The "New dataset" dialog: pick a seeded generator, set its knobs, watch a live preview.
+
+The dialog only *makes* data: every change of a control re-generates (debounced, so a spin-box
+drag is one regeneration) and redraws a small preview in the class colours. It never touches
+the document; whoever opened it reads :attr:`GeneratorDialog.dataset` (and, for the logistic
+model, :attr:`GeneratorDialog.truth`) after ``accepted`` (see :mod:`lab_app.window.data_menu`).
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.data import Dataset
+from engine.generators import GENERATORS, logistic_model
+from lab_app.widgets import palette
+from lab_app.widgets.plots import make_plot
+
+#: How the generator list is grouped; keys missing here are listed last under "More".
+GROUPS = (
+    ("Playground classics", ("two_gaussians", "xor", "circles", "moons", "spiral", "blobs")),
+    ("Known truth", ("logistic",)),
+    ("1-D classics", ("one_d_gaussians", "glm6")),
+)
+
+#: One line under the list saying what the chosen generator draws.
+DESCRIPTIONS = {
+    "two_gaussians": "Two round clouds at (−1, −1) and (1, 1); noise is their standard deviation.",
+    "xor": "Four clusters; class 1 where x₁ and x₂ share a sign. No line separates them.",
+    "circles": "A small circle inside a large one: separable only with squared terms or a hidden layer.",
+    "moons": "Two interleaving half circles.",
+    "spiral": "Interleaved spiral arms, one class per arm: a classic test for neural networks.",
+    "blobs": "3–8 Gaussian blobs on a circle, one class each: softmax regression territory.",
+    "logistic": "Labels drawn from Bernoulli(σ(w·x + b)) with weights you choose: "
+                "train, then compare true and learned weights.",
+    "one_d_gaussians": "One feature: class 0 ~ N(−4, sd²), class 1 ~ N(4, sd²). Shows the sigmoid itself.",
+    "glm6": "The six-point textbook example (fixed data; R's glm gives w = 0.552, b = −3.549).",
+}
+
+#: Known generator options: label, kind ("percent", "int", "float"), minimum, maximum, step, tip.
+OPTION_SPECS = {
+    "balance": ("Share of class 1", "percent", 0.5, 99.5, 5.0, "fraction of the points in class 1"),
+    "factor": ("Inner radius", "float", 0.05, 0.95, 0.05, "inner circle's radius relative to the outer one"),
+    "arms": ("Arms (classes)", "int", 2, 8, 1, "one class per spiral arm"),
+    "turns": ("Turns", "float", 0.25, 4.0, 0.25, "full turns each arm makes"),
+    "n_classes": ("Classes", "int", 3, 8, 1, "number of blobs, one class each"),
+}
+#: Options of the logistic generator; the "True model" group edits these, not the generic form.
+LOGISTIC_OPTIONS = ("weights", "bias", "distribution", "rho")
+DISTRIBUTIONS = (("normal", "Standard normal"), ("uniform", "Uniform (−√3, √3)"))
+LINEAR_TERMS = ("x1", "x2")
+SINCOS_TERMS = ("sin x1", "sin x2", "cos x1", "cos x2")
+TERM_LABELS = {"x1": "w₁ (x₁)", "x2": "w₂ (x₂)", "sin x1": "w (sin x₁)", "sin x2": "w (sin x₂)",
+               "cos x1": "w (cos x₁)", "cos x2": "w (cos x₂)"}
+#: Starting weights of the cos terms when the sin/cos transform is switched on (sin terms keep w₁, w₂).
+DEFAULT_COS_WEIGHTS = (-2.0, 1.0)
+PREVIEW_DELAY_MS = 100
+MAX_SAMPLES = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class TrueParameters:
+    """The truth behind a logistic-model dataset, kept so a fit can be compared with it.
+
+    Attributes
+    ----------
+    weights : np.ndarray
+        Shape (m,): one weight per entry of ``features``.
+    bias : float
+        True intercept.
+    features : tuple of str
+        Names of the features the truth is linear in, as in ``engine.features.TERMS``:
+        ``("x1", "x2")`` or ``("sin x1", "sin x2", "cos x1", "cos x2")``.
+    distribution, rho, logit_noise
+        How the inputs and the logit were drawn (``rho``: Toeplitz correlation).
+    dataset : Dataset
+        The generated data, so a run can tell whether it trains on them.
+    """
+
+    weights: np.ndarray
+    bias: float
+    features: tuple[str, ...]
+    distribution: str
+    rho: float
+    logit_noise: float
+    dataset: Dataset
+
+    def equation(self) -> str:
+        """``logit P(1) = 2·x1 − 1·x2 + 0.5`` (without the logit noise)."""
+        terms = [f"{_num(self.weights[0])}·{self.features[0]}"]
+        for w, name in zip(self.weights[1:], self.features[1:]):
+            terms.append(f"{'−' if w < 0 else '+'} {_num(abs(w))}·{name}")
+        b = self.bias
+        return f"logit P(1) = {' '.join(terms)} {'−' if b < 0 else '+'} {_num(abs(b))}"
+
+
+class GeneratorDialog(QDialog):
+    """Choose a generator from :data:`engine.generators.GENERATORS` and preview its data live.
+
+    ``previewUpdated`` fires after each regeneration. After ``accepted``, :attr:`dataset` holds
+    exactly the previewed data and :attr:`truth` the :class:`TrueParameters` (logistic model) or
+    None.
+    """
+
+    previewUpdated = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, generator: str = "two_gaussians",
+                 seed: int = 0):
+        super().__init__(parent)
+        self.setObjectName("generatorDialog")
+        self.setWindowTitle("New dataset")
+        self.dataset: Dataset | None = None
+        self.truth: TrueParameters | None = None
+        self.error: str | None = None
+        self._key = ""
+        self._option_getters: dict[str, Callable[[], object]] = {}
+        self.option_widgets: dict[str, QWidget] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(PREVIEW_DELAY_MS)
+        self._timer.timeout.connect(self.update_preview)
+        self._build()
+        self.seed_spin.setValue(seed)
+        self.set_generator(generator if generator in GENERATORS else next(iter(GENERATORS)))
+        self.update_preview()
+
+    # ---------------------------------------------------------------- public API
+    @property
+    def generator_key(self) -> str:
+        return self._key
+
+    def set_generator(self, key: str) -> None:
+        """Select generator ``key`` (as the list does): its default size, noise and options."""
+        if key not in GENERATORS:
+            raise KeyError(f"no generator {key!r}; choose one of {', '.join(GENERATORS)}")
+        self._key = key
+        item = self._items[key]
+        if self.list.currentItem() is not item:
+            self.list.setCurrentItem(item)  # comes back here through currentItemChanged
+            return
+        spec = GENERATORS[key]
+        blocked = [w.blockSignals(True) for w in (self.n_spin, self.noise_spin)]
+        self.n_spin.setValue(spec.n)
+        self.noise_spin.setValue(spec.noise)
+        for w, was in zip((self.n_spin, self.noise_spin), blocked):
+            w.blockSignals(was)
+        for w in (self.n_spin, self.noise_spin, self.seed_spin, self.new_seed_button):
+            w.setEnabled(not spec.fixed)
+        logistic = key == "logistic"
+        self.noise_label.setText("Logit noise (sd)" if logistic else "Noise (sd)")
+        self.noise_spin.setToolTip("sd of Gaussian noise added to each logit: a model the fit cannot "
+                                   "represent, it shrinks the learned weights" if logistic
+                                   else "standard deviation of the noise, in data units")
+        self._build_options(spec.options if not logistic else {})
+        self.truth_box.setVisible(logistic)
+        if logistic:
+            self._reset_truth_controls(spec.options)
+        self.description.setText(DESCRIPTIONS.get(key, _first_line(spec.make.__doc__)))
+        self.schedule_preview()
+
+    def params(self) -> dict:
+        """The current keyword arguments: ``n``, ``noise``, ``seed`` and the generator's options
+        (for the logistic model ``weights``, ``bias``, ``distribution``, ``rho``, ``transform``)."""
+        out = {"n": self.n_spin.value(), "noise": self.noise_spin.value(), "seed": self.seed_spin.value()}
+        out.update({name: get() for name, get in self._option_getters.items()})
+        if self._key == "logistic":
+            sincos = self.sincos_box.isChecked()
+            out.update(weights=tuple(s.value() for s in self.weight_spins[: 4 if sincos else 2]),
+                       bias=self.bias_spin.value(), distribution=self.distribution_combo.currentData(),
+                       rho=self.rho_spin.value(), transform="sincos" if sincos else None)
+        return out
+
+    def generate(self) -> tuple[Dataset, TrueParameters | None]:
+        """Make the data the controls describe (same controls, same arrays)."""
+        p = self.params()
+        if self._key != "logistic":
+            return GENERATORS[self._key].make(**p), None
+        made = logistic_model(p["n"], p["weights"], p["bias"], distribution=p["distribution"],
+                              rho=p["rho"], logit_noise=p["noise"], transform=p["transform"],
+                              seed=p["seed"])
+        features = SINCOS_TERMS if p["transform"] == "sincos" else LINEAR_TERMS
+        truth = TrueParameters(made.weights.copy(), made.bias, features, p["distribution"], p["rho"],
+                               p["noise"], made.dataset)
+        return made.dataset, truth
+
+    def schedule_preview(self) -> None:
+        """Regenerate after :data:`PREVIEW_DELAY_MS` of quiet (restarts on every change)."""
+        self._timer.start()
+
+    def update_preview(self) -> None:
+        """Regenerate now and redraw; a failure (e.g. fewer points than classes) is shown, not raised."""
+        self._timer.stop()
+        try:
+            self.dataset, self.truth = self.generate()
+            self.error = None
+        except ValueError as exc:
+            self.dataset, self.truth, self.error = None, None, str(exc)
+        self._draw()
+        self.ok_button.setEnabled(self.dataset is not None)
+        self.previewUpdated.emit()
+
+    def preview_points(self) -> np.ndarray:
+        """(k, 2) coordinates drawn in the preview (1-D data: x and the class level)."""
+        x, y = self.scatter.getData()
+        return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
+
+    def accept(self) -> None:
+        if self._timer.isActive():  # a change is still waiting for its preview: OK takes it too
+            self.update_preview()
+        if self.dataset is not None:
+            super().accept()
+
+    # ---------------------------------------------------------------- building
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        body = QHBoxLayout()
+        layout.addLayout(body, 1)
+
+        self.list = QListWidget(objectName="generatorList")
+        self.list.setFixedWidth(230)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._items: dict[str, QListWidgetItem] = {}
+        listed = {k for _, keys in GROUPS for k in keys}
+        groups = [*GROUPS, ("More", tuple(k for k in GENERATORS if k not in listed))]
+        for title, keys in groups:
+            keys = [k for k in keys if k in GENERATORS]
+            if not keys:
+                continue
+            header = QListWidgetItem(title)
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            header.setForeground(QColor("#555555"))  # a heading, not a greyed-out choice
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            self.list.addItem(header)
+            for key in keys:
+                item = QListWidgetItem("    " + GENERATORS[key].label)
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                self.list.addItem(item)
+                self._items[key] = item
+        self.list.currentItemChanged.connect(self._on_item_changed)
+        body.addWidget(self.list)
+
+        column_widget = QWidget()
+        column_widget.setFixedWidth(300)  # the preview keeps its place when the form changes
+        controls = QVBoxLayout(column_widget)
+        controls.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(column_widget)
+        sampling = QGroupBox("Sampling")
+        form = QFormLayout(sampling)
+        self.n_spin = _int_spin(2, MAX_SAMPLES, "samplesSpin", "number of points")
+        self.n_spin.setSingleStep(50)
+        form.addRow("Points", self.n_spin)
+        self.noise_spin = _float_spin(0.0, 5.0, 0.05, "noiseSpin", decimals=3)
+        self.noise_label = QLabel("Noise (sd)")
+        form.addRow(self.noise_label, self.noise_spin)
+        self.seed_spin = _int_spin(0, 2**31 - 1, "seedSpin", "same seed, same points")
+        self.new_seed_button = QToolButton(objectName="newSeedButton", text="New seed")
+        self.new_seed_button.setToolTip("draw a random seed")
+        self.new_seed_button.clicked.connect(self._new_seed)
+        row = QHBoxLayout()
+        row.addWidget(self.seed_spin, 1)
+        row.addWidget(self.new_seed_button)
+        form.addRow("Seed", row)
+        controls.addWidget(sampling)
+
+        self.options_box = QGroupBox("Shape")
+        self.options_form = QFormLayout(self.options_box)
+        controls.addWidget(self.options_box)
+
+        self.truth_box = QGroupBox("True model")
+        self.truth_box.setObjectName("trueModelBox")
+        form = QFormLayout(self.truth_box)
+        self.sincos_box = QCheckBox("sin/cos transform of the inputs", objectName="sincosBox")
+        self.sincos_box.setToolTip("the logit is linear in sin x₁, sin x₂, cos x₁, cos x₂ instead of x₁, x₂")
+        self.sincos_box.toggled.connect(self._on_sincos_toggled)
+        form.addRow(self.sincos_box)
+        self.weight_spins, self.weight_labels = [], []
+        for i in range(4):
+            spin = _float_spin(-20.0, 20.0, 0.5, f"weight{i}", decimals=2)
+            label = QLabel(TERM_LABELS[LINEAR_TERMS[i]] if i < 2 else TERM_LABELS[SINCOS_TERMS[i]])
+            form.addRow(label, spin)
+            self.weight_spins.append(spin)
+            self.weight_labels.append(label)
+        self.bias_spin = _float_spin(-20.0, 20.0, 0.25, "biasSpin", decimals=2)
+        form.addRow("Bias b", self.bias_spin)
+        self.distribution_combo = QComboBox(objectName="distributionCombo")
+        for key, text in DISTRIBUTIONS:
+            self.distribution_combo.addItem(text, key)
+        form.addRow("Inputs", self.distribution_combo)
+        self.rho_spin = _float_spin(-0.95, 0.95, 0.1, "rhoSpin", decimals=2)
+        self.rho_spin.setToolTip("correlation ρ^|i−j| between inputs (Toeplitz)")
+        form.addRow("Correlation ρ", self.rho_spin)
+        controls.addWidget(self.truth_box)
+        controls.addStretch(1)
+
+        preview = QGroupBox("Preview")
+        column = QVBoxLayout(preview)
+        self.plot, item = make_plot("previewPlot", (340, 320), grid=0.12)
+        self.view_box = item.getViewBox()
+        self.view_box.setMouseEnabled(x=False, y=False)
+        # Created once; afterwards only their data change.
+        self.scatter = pg.ScatterPlotItem(size=6, symbol="o")
+        self.truth_line = pg.InfiniteLine(pen=pg.mkPen(palette.INK, width=1.5, style=Qt.PenStyle.DashLine))
+        self.truth_line.setToolTip("true decision boundary w·x + b = 0")
+        self.truth_line.hide()
+        item.addItem(self.scatter)
+        item.addItem(self.truth_line, ignoreBounds=True)
+        self._brushes = [pg.mkBrush(palette.qcolor(i)) for i in range(palette.MAX_CLASSES)]
+        self._pens = [pg.mkPen(palette.outline(i), width=1) for i in range(palette.MAX_CLASSES)]
+        column.addWidget(self.plot, 1)
+        self.summary = QLabel(objectName="summaryLabel")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        column.addWidget(self.summary)
+        body.addWidget(preview, 1)
+
+        self.description = QLabel(objectName="generatorDescription")
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #444444;")
+        layout.addWidget(self.description)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                           | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Load dataset")
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
+        layout.addWidget(self.button_box)
+
+        for spin in (self.n_spin, self.noise_spin, self.seed_spin, *self.weight_spins, self.bias_spin,
+                     self.rho_spin):
+            spin.valueChanged.connect(self.schedule_preview)
+        self.distribution_combo.currentIndexChanged.connect(self.schedule_preview)
+        self.resize(920, 580)
+
+    def _build_options(self, options) -> None:
+        """One row per option of the chosen generator (known ones get friendly labels and ranges)."""
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)  # deletes the row's widgets too
+        self._option_getters.clear()
+        self.option_widgets.clear()
+        for name, default in options.items():
+            if name in LOGISTIC_OPTIONS:
+                continue
+            widget, getter = _option_widget(name, default)
+            if widget is None:
+                continue
+            widget.setObjectName(f"option_{name}")
+            signal = widget.valueChanged if hasattr(widget, "valueChanged") else widget.textChanged
+            signal.connect(self.schedule_preview)
+            label = OPTION_SPECS.get(name, (name.replace("_", " ").capitalize(),))[0]
+            self.options_form.addRow(label, widget)
+            self.option_widgets[name] = widget
+            self._option_getters[name] = getter
+        self.options_box.setVisible(bool(self.option_widgets))
+
+    def _reset_truth_controls(self, defaults) -> None:
+        weights = tuple(defaults.get("weights", (2.0, -1.0)))[:2]
+        values = [*weights, *DEFAULT_COS_WEIGHTS]
+        widgets = [*self.weight_spins, self.bias_spin, self.rho_spin, self.distribution_combo,
+                   self.sincos_box]
+        blocked = [w.blockSignals(True) for w in widgets]
+        for spin, value in zip(self.weight_spins, values):
+            spin.setValue(float(value))
+        self.bias_spin.setValue(float(defaults.get("bias", 0.0)))
+        self.rho_spin.setValue(float(defaults.get("rho", 0.0)))
+        index = self.distribution_combo.findData(defaults.get("distribution", "normal"))
+        self.distribution_combo.setCurrentIndex(max(index, 0))
+        self.sincos_box.setChecked(False)
+        for w, was in zip(widgets, blocked):
+            w.blockSignals(was)
+        self._show_weight_rows(False)
+
+    # ---------------------------------------------------------------- reactions
+    def _on_item_changed(self, item: QListWidgetItem | None, _previous) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if key in GENERATORS:
+            self.set_generator(key)
+
+    def _on_sincos_toggled(self, checked: bool) -> None:
+        self._show_weight_rows(checked)
+        self.schedule_preview()
+
+    def _show_weight_rows(self, sincos: bool) -> None:
+        names = SINCOS_TERMS if sincos else LINEAR_TERMS
+        for i, (spin, label) in enumerate(zip(self.weight_spins, self.weight_labels)):
+            visible = i < len(names)
+            spin.setVisible(visible)
+            label.setVisible(visible)
+            if visible:
+                label.setText(TERM_LABELS[names[i]])
+
+    def _new_seed(self) -> None:
+        self.seed_spin.setValue(int(np.random.default_rng().integers(0, 100_000)))
+
+    def _draw(self) -> None:
+        data = self.dataset
+        if data is None:
+            self.scatter.setData(x=[], y=[])
+            self.truth_line.hide()
+            self.summary.setText(f"<span style='color:#b00020'>{html.escape(self.error or '')}</span>")
+            return
+        one_d = data.n_features == 1
+        x = data.X[:, 0]
+        # 1-D data are drawn as the designer draws them: x against the class level.
+        y = data.y / max(data.n_classes - 1, 1) if one_d else data.X[:, 1]
+        codes = data.y % palette.MAX_CLASSES
+        self.scatter.setData(x=x, y=y, brush=[self._brushes[c] for c in codes],
+                             pen=[self._pens[c] for c in codes])
+        self.view_box.setAspectLocked(not one_d)
+        # 1-D: the vertical axis only separates the classes, so it names them.
+        levels = [(i / max(data.n_classes - 1, 1), str(c)) for i, c in enumerate(data.classes)]
+        self.plot.getPlotItem().getAxis("left").setTicks([levels] if one_d else None)
+        self._draw_truth_line(one_d)
+        self.view_box.autoRange(padding=0.06)
+        if one_d:
+            self.view_box.setYRange(-0.25, 1.25, padding=0)
+        self.summary.setText(_summary_html(data, self.truth))
+
+    def _draw_truth_line(self, one_d: bool) -> None:
+        t = self.truth
+        if one_d or t is None or t.features != LINEAR_TERMS or not np.any(t.weights):
+            self.truth_line.hide()
+            return
+        w = t.weights
+        # w·p + b = 0 at the point p nearest the origin; the line runs along (w2, −w1).
+        self.truth_line.setPos(pg.Point(*(-t.bias * w / (w @ w))))
+        self.truth_line.setAngle(float(np.degrees(np.arctan2(-w[0], w[1]))))
+        self.truth_line.show()
+
+
+# ------------------------------------------------------------------ helpers
+def _option_widget(name: str, default) -> tuple[QWidget | None, Callable[[], object] | None]:
+    label, kind, lo, hi, step, tip = OPTION_SPECS.get(name, (name, None, None, None, None, ""))
+    if kind is None:  # an option we have no spec for: guess from its default
+        if isinstance(default, bool) or not isinstance(default, (int, float)):
+            return None, None
+        kind = "int" if isinstance(default, int) else "float"
+        lo, hi, step = (-1000, 1000, 1) if kind == "int" else (-1000.0, 1000.0, 0.1)
+    if kind == "int":
+        spin = _int_spin(int(lo), int(hi), "", tip)
+        spin.setSingleStep(int(step))
+        spin.setValue(int(default))
+        return spin, spin.value
+    if kind == "percent":
+        spin = _float_spin(lo, hi, step, "", decimals=1)
+        spin.setSuffix(" %")
+        spin.setToolTip(tip)
+        spin.setValue(100.0 * float(default))
+        return spin, lambda: spin.value() / 100.0
+    spin = _float_spin(lo, hi, step, "", decimals=2)
+    spin.setToolTip(tip)
+    spin.setValue(float(default))
+    return spin, spin.value
+
+
+def _int_spin(lo: int, hi: int, name: str, tip: str) -> QSpinBox:
+    spin = QSpinBox(objectName=name)
+    spin.setRange(lo, hi)
+    spin.setToolTip(tip)
+    spin.setGroupSeparatorShown(True)
+    return spin
+
+
+def _float_spin(lo: float, hi: float, step: float, name: str, decimals: int = 2) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(objectName=name)
+    spin.setDecimals(decimals)
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    return spin
+
+
+def _summary_html(data: Dataset, truth: TrueParameters | None) -> str:
+    counts = np.bincount(data.y, minlength=data.n_classes)
+    parts = [f"<span style='color:{palette.hex_color(i)}'>●</span>&nbsp;{html.escape(str(c))}: {n:,}"
+             for i, (c, n) in enumerate(zip(data.classes, counts))]
+    text = f"<b>{data.n_samples:,} points</b> &nbsp; " + " &nbsp; ".join(parts)
+    if truth is not None:
+        text += f"<br>{html.escape(truth.equation())}"
+    return text
+
+
+def _num(value: float) -> str:
+    return f"{float(value):.4g}"
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""

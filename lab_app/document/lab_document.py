@@ -1,0 +1,659 @@
+"""The document: the points, classes and view ranges the user made, and the undo stack that changes them.
+
+``LabDocument`` is the single source of truth of the Qt program (DESIGN.md §1).  Views read it and
+subscribe to its signals; they change it only through the public edit methods below, each of which
+pushes one :mod:`lab_app.document.commands` command, so every edit is undoable and the ``modified`` flag follows
+the undo stack's clean state.  Training never writes here: it takes :meth:`LabDocument.dataset`, an
+immutable copy.
+
+Points are stored as ``(n, d)`` float64 with ``d >= 2`` whatever the mode.  Hand-drawn data have
+``d = 2``.  In 1-D mode the second column is kept but ignored (points added in 1-D get ``y = 0``), so
+switching modes and back loses nothing.
+
+Imported data may have more columns (up to :data:`MAX_FEATURES`); the engine trains on all of them
+(:attr:`LabDocument.X`, :meth:`LabDocument.dataset`) while the designer shows one pair,
+:attr:`LabDocument.view_columns` — view state, not undoable, announced by ``viewColumnsChanged``.
+:attr:`LabDocument.xy` and every point edit speak in the pair's coordinates: a moved point keeps its
+other columns; a new point gets, in every column outside the pair, the mean of the existing points
+(0 without points), so it sits in the middle of the data along the directions nobody can see.
+
+Class order is the user's.  The engine orders classes naturally (numbers numerically, else as
+strings), so :meth:`dataset` passes class *names* as labels: the default names "A", "B", "C", ... sort
+in document order; imported numeric labels ("0", "1", "10") are passed back as numbers so they sort
+numerically.  A user's renames may reorder the engine's classes; map them back with
+:meth:`LabDocument.class_index`, never by position.
+"""
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QColor, QUndoStack
+
+from lab_app.document.commands import (
+    AddPointsCommand,
+    EditClassCommand,
+    MovePointsCommand,
+    RelabelCommand,
+    RemovePointsCommand,
+    StateCommand,
+)
+from lab_app.widgets import palette
+
+MIN_CLASSES = 2
+MAX_CLASSES = palette.MAX_CLASSES
+MODES = ("2d", "1d")
+#: Feature columns a document holds (imported data); the designer shows two of them at a time.
+MAX_FEATURES = 8
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """One class: its display name (also the label the engine sees) and its colour as ``#rrggbb``."""
+
+    name: str
+    color: str = field(default="")
+
+    def __post_init__(self):
+        if not self.name.strip():
+            raise ValueError("a class name cannot be empty")
+        if isinstance(self.color, QColor):  # accept a QColor, store the hex string (immutable, JSON-able)
+            object.__setattr__(self, "color", self.color.name())
+        elif self.color and not QColor.isValidColorName(self.color):
+            raise ValueError(f"class {self.name!r}: {self.color!r} is not a colour; use e.g. '#E69F00'")
+
+    def qcolor(self, alpha: int = 255) -> QColor:
+        return palette.qcolor(self.color, alpha)
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Everything undoable, as one immutable value (the arrays are private copies, never mutated)."""
+
+    xy: np.ndarray                      # (n, d) every stored column, d >= 2
+    labels: np.ndarray
+    classes: tuple[ClassInfo, ...]
+    feature_names: tuple[str, ...]      # d names
+    label_name: str
+    mode: str
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+
+class LabDocument(QObject):
+    """Points with class labels, the class list, the mode and the axis ranges, behind an undo stack."""
+
+    pointsChanged = Signal()
+    classesChanged = Signal()
+    currentClassChanged = Signal(int)
+    modeChanged = Signal(str)
+    rangesChanged = Signal()
+    featureNamesChanged = Signal()
+    viewColumnsChanged = Signal()
+    modifiedChanged = Signal(bool)
+
+    max_features = MAX_FEATURES
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._xy = np.empty((0, 2), dtype=np.float64)
+        self._labels = np.empty(0, dtype=np.int64)
+        self._classes: tuple[ClassInfo, ...] = (
+            ClassInfo("A", palette.hex_color(0)),
+            ClassInfo("B", palette.hex_color(1)),
+        )
+        self._current = 0
+        self._mode = "2d"
+        self._feature_names: tuple[str, ...] = ("x1", "x2")
+        self._view_columns = (0, 1)
+        self._label_name = "label"
+        self._xlim = (-3.0, 3.0)
+        self._ylim = (-3.0, 3.0)
+        self._gesture_depth = 0
+        self._gesture_text = ""
+        self._gesture_id: int | None = None
+        self._macro_open = False
+        self._next_gesture_id = 1
+        self.undo_stack = QUndoStack(self)
+        # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def n_points(self) -> int:
+        return len(self._labels)
+
+    @property
+    def n_dims(self) -> int:
+        """Inputs the engine sees: 1 in 1-D mode, else every stored column (2 for drawn data)."""
+        return 1 if self._mode == "1d" else self._xy.shape[1]
+
+    @property
+    def X(self) -> np.ndarray:
+        """``(n_points, n_dims)`` float64 copy: the coordinates the engine sees."""
+        return self._xy[:, : self.n_dims].copy()
+
+    @property
+    def xy(self) -> np.ndarray:
+        """``(n_points, 2)`` float64 copy of the view pair's columns (:attr:`view_columns`; in 1-D
+        mode columns 0 and 1, and column 1 is ignored)."""
+        i, j = self.view_columns
+        return self._xy[:, [i, j]]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The names of every stored column (at least two, also in 1-D mode)."""
+        return self._feature_names
+
+    @property
+    def view_columns(self) -> tuple[int, int]:
+        """The pair of columns the designer and the boundary view show as x and y: (0, 1) unless
+        the data have more than two columns and another pair was chosen; always (0, 1) in 1-D mode."""
+        return (0, 1) if self._mode == "1d" else self._view_columns
+
+    @property
+    def view_names(self) -> tuple[str, str]:
+        """The names of the :attr:`view_columns` (both also in 1-D mode)."""
+        i, j = self.view_columns
+        return self._feature_names[i], self._feature_names[j]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """``(n_points,)`` int64 copy of class indices into :attr:`classes`."""
+        return self._labels.copy()
+
+    @property
+    def classes(self) -> tuple[ClassInfo, ...]:
+        return self._classes
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self._classes)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self._classes)
+
+    @property
+    def current_class(self) -> int:
+        return self._current
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self._feature_names[: self.n_dims]
+
+    @property
+    def label_name(self) -> str:
+        return self._label_name
+
+    @property
+    def xlim(self) -> tuple[float, float]:
+        return self._xlim
+
+    @property
+    def ylim(self) -> tuple[float, float]:
+        return self._ylim
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def class_index(self, value) -> int:
+        """Document index of an engine class (``Dataset.classes`` item: a name, or the number the
+        engine read from a numeric name)."""
+        key = _format_label(value)
+        for i, info in enumerate(self._classes):
+            if info.name == key or _same_number(info.name, value):
+                return i
+        raise KeyError(f"no class named {key!r}; classes are {list(self.class_names)}")
+
+    def colors_for(self, engine_classes: Sequence) -> list[QColor]:
+        """Colours for ``Dataset.classes`` / ``Model.classes`` in the engine's order, for views."""
+        return [self._classes[self.class_index(c)].qcolor() for c in engine_classes]
+
+    def dataset(self):
+        """An ``engine.data.Dataset`` snapshot: copies of the points, labelled by class name.
+
+        The engine orders classes naturally and reads numeric names as numbers ("10" after "9").
+        Only classes that have points appear (the engine cannot learn an empty class).
+        """
+        from engine.data import Dataset  # lazy: the document's own tests need no engine
+
+        names = np.array(self.class_names, dtype=object)
+        ds = Dataset.from_labels(self.X, names[self._labels], feature_names=list(self.feature_names),
+                                 label_name=self._label_name)
+        if ds.n_classes != len(np.unique(self._labels)):
+            raise ValueError(f"class names {list(self.class_names)} name the same number twice; rename one")
+        return ds
+
+    # ------------------------------------------------------------ plain state
+    def set_current_class(self, index: int) -> None:
+        """Select the class new points get.  Not undoable: it is a tool setting, not an edit."""
+        if not 0 <= index < self.n_classes:
+            raise IndexError(f"class index {index} out of range 0..{self.n_classes - 1}")
+        if index != self._current:
+            self._current = index
+            self.currentClassChanged.emit(index)
+
+    def set_view_columns(self, i: int, j: int, fit_ranges: bool = True) -> None:
+        """Show columns ``i`` and ``j`` as x and y (view state, not undoable); the ranges are fitted to
+        the new pair unless ``fit_ranges`` is False.  Emits ``viewColumnsChanged``, then ``rangesChanged``."""
+        pair = _check_view((i, j), self._xy.shape[1])
+        if pair == self._view_columns:
+            return
+        self._view_columns = pair
+        ranges = self._xlim, self._ylim
+        if fit_ranges:
+            ranges = _fitted_ranges(self.xy, self.n_dims, 0.15, self._xlim, self._ylim)
+            self._xlim, self._ylim = ranges  # applied before the signal: views redraw once
+        self.viewColumnsChanged.emit()
+        if fit_ranges:
+            self.rangesChanged.emit()
+
+    def set_ranges(self, xlim: tuple[float, float], ylim: tuple[float, float] | None = None) -> None:
+        """Set the visible axis ranges (view state, not undoable); also the boundary grid's extent."""
+        xlim = _check_range(xlim, "x")
+        ylim = self._ylim if ylim is None else _check_range(ylim, "y")
+        if (xlim, ylim) != (self._xlim, self._ylim):
+            self._xlim, self._ylim = xlim, ylim
+            self.rangesChanged.emit()
+
+    def fit_ranges(self, margin: float = 0.15) -> None:
+        """Set the ranges to the data plus ``margin`` (a fraction of the span), rounded outward."""
+        xlim, ylim = _fitted_ranges(self.xy, self.n_dims, margin, self._xlim, self._ylim)
+        self.set_ranges(xlim, ylim)
+
+    def mark_saved(self) -> None:
+        """Call after saving: the current state becomes the clean state (``modified`` is False)."""
+        self.undo_stack.setClean()
+
+    # ------------------------------------------------------------------ edits
+    def add_points(self, xy, label: int | None = None) -> None:
+        """Add ``xy`` (k, 2) — or (k,) x values in 1-D — of class ``label`` (default: current class).
+
+        The coordinates are the :attr:`view_columns`'; columns outside the pair get the mean of the
+        existing points (0 without points; in 1-D mode the ignored y of two-column data is 0)."""
+        xy = self._coerce_xy(xy)
+        if len(xy) == 0:
+            return
+        label = self._current if label is None else self._check_class(label)
+        labels = np.full(len(xy), label, dtype=np.int64)
+        self._push(AddPointsCommand(self, xy, labels, self._gesture_id))
+
+    def remove_points(self, indices) -> None:
+        idx = self._check_indices(indices)
+        if len(idx):
+            self._push(RemovePointsCommand(self, idx))
+
+    def move_points(self, indices, new_xy, gesture_id: int | None = None) -> None:
+        """Move rows to ``new_xy`` (k, 2) in the :attr:`view_columns` (their other columns stay).
+        Moves sharing ``gesture_id`` merge into one undo step; the default is the open gesture's id
+        (see :meth:`begin_gesture`), else no merging."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(np.unique(idx)) != len(idx):
+            raise ValueError("move_points: indices must be unique")
+        idx = self._check_indices(idx, keep_order=True)
+        new_xy = self._coerce_xy(new_xy, rows_from=idx)
+        if len(new_xy) != len(idx):
+            raise ValueError(f"move_points: {len(idx)} indices but {len(new_xy)} coordinates")
+        if len(idx):
+            gid = self._gesture_id if gesture_id is None else gesture_id
+            self._push(MovePointsCommand(self, idx, new_xy, gid))
+
+    def relabel(self, indices, label: int | None = None) -> None:
+        idx = self._check_indices(indices)
+        label = self._current if label is None else self._check_class(label)
+        idx = idx[self._labels[idx] != label]  # an edit that changes nothing is not an undo step
+        if len(idx):
+            self._push(RelabelCommand(self, idx, label))
+
+    def clear(self) -> None:
+        """Delete every point (classes stay)."""
+        if self.n_points:
+            empty = replace(self._state(), xy=self._xy[:0].copy(), labels=_empty_labels())
+            self._push(StateCommand(self, "Clear points", empty))
+
+    def add_class(self, name: str | None = None, color: str | None = None) -> int:
+        """Append a class (at most 8) and return its index.  Default name: the next unused letter."""
+        if self.n_classes >= MAX_CLASSES:
+            raise ValueError(f"at most {MAX_CLASSES} classes; remove one first")
+        name = _default_name(self.class_names) if name is None else name.strip()
+        self._check_new_name(name)
+        info = ClassInfo(name, color or palette.next_color(c.color for c in self._classes))
+        after = replace(self._state(), classes=self._classes + (info,))
+        self._push(StateCommand(self, f"Add class {name}", after))
+        return self.n_classes - 1
+
+    def remove_class(self, index: int) -> None:
+        """Remove a class and its points (at least 2 classes remain); higher class codes shift down."""
+        index = self._check_class(index)
+        if self.n_classes <= MIN_CLASSES:
+            raise ValueError(f"a document keeps at least {MIN_CLASSES} classes")
+        keep = self._labels != index
+        labels = self._labels[keep]
+        labels = labels - (labels > index)
+        classes = self._classes[:index] + self._classes[index + 1 :]
+        after = replace(self._state(), xy=self._xy[keep].copy(), labels=labels, classes=classes)
+        self._push(StateCommand(self, f"Remove class {self._classes[index].name}", after))
+
+    def rename_class(self, index: int, name: str) -> None:
+        index = self._check_class(index)
+        name = name.strip()
+        if name == self._classes[index].name:
+            return
+        self._check_new_name(name)
+        info = replace(self._classes[index], name=name)
+        self._push(EditClassCommand(self, index, info, f"Rename class to {name}"))
+
+    def set_class_color(self, index: int, color: str | QColor) -> None:
+        index = self._check_class(index)
+        info = replace(self._classes[index], color=QColor(color).name())
+        if info != self._classes[index]:
+            self._push(EditClassCommand(self, index, info, f"Recolour class {info.name}"))
+
+    def replace_data(self, X, labels, classes, feature_names=None, label_name: str = "label",
+                     fit_ranges: bool = True, view_columns=None) -> None:
+        """Replace everything (one undo step) for imports and generators.
+
+        Parameters
+        ----------
+        X : (n, d) array_like, 1 <= d <= :data:`MAX_FEATURES`
+            One column switches to 1-D mode, more to 2-D.
+        labels : (n,) int array_like
+            Codes into ``classes``.
+        classes : sequence of ClassInfo, str, int or float
+            2 to 8 classes (one is padded with a second, empty class); plain values become names
+            with palette colours.
+        view_columns : (i, j) or None
+            The pair to show (default (0, 1)); the ranges are fitted to it.
+        """
+        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges,
+                             view_columns)
+        old_view, self._view_columns = self._view_columns, _check_view(view_columns or (0, 1), after.xy.shape[1])
+        self._push(StateCommand(self, "Replace data", after))
+        if self._view_columns != old_view:
+            self.viewColumnsChanged.emit()
+
+    def load_dataset(self, dataset, fit_ranges: bool = True, view_columns=None) -> None:
+        """:meth:`replace_data` from an ``engine.data.Dataset`` (CSV import, generators)."""
+        self.replace_data(dataset.X, dataset.y, list(dataset.classes), dataset.feature_names,
+                          dataset.label_name, fit_ranges, view_columns)
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between "2d" and "1d" (undoable; the y column is kept, only ignored)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if mode != self._mode:
+            after = replace(self._state(), mode=mode)
+            self._push(StateCommand(self, "Switch to 1-D" if mode == "1d" else "Switch to 2-D", after))
+
+    def load_default_example(self, seed: int = 0, *, undoable: bool = True) -> None:
+        """Two overlapping Gaussian classes, 60 points each, so a newcomer can press Train at once.
+
+        They overlap a little on purpose: separable data has no finite logistic optimum.  With
+        ``undoable=False`` (start-up) the undo history is cleared and the document is clean.
+        """
+        rng = np.random.default_rng(seed)
+        a = rng.normal((-1.0, -0.6), 0.75, size=(60, 2))
+        b = rng.normal((1.0, 0.6), 0.75, size=(60, 2))
+        X = np.round(np.concatenate([a, b]), 3)  # short numbers read better in a saved CSV
+        labels = np.repeat([0, 1], 60)
+        self.replace_data(X, labels, ["A", "B"], ("x1", "x2"), "label")
+        if not undoable:
+            self.undo_stack.clear()
+            self.undo_stack.setClean()
+        self.set_current_class(0)
+
+    # --------------------------------------------------------------- gestures
+    def begin_gesture(self, text: str) -> int:
+        """Start a gesture (a drag, a brush stroke): every edit until :meth:`end_gesture` is one undo
+        step named ``text``.  Nests; returns the gesture id that merging commands share."""
+        self._gesture_depth += 1
+        if self._gesture_depth == 1:
+            self._gesture_text = text
+            self._gesture_id = self.new_gesture_id()
+        return self._gesture_id
+
+    def end_gesture(self) -> None:
+        if self._gesture_depth == 0:
+            raise RuntimeError("end_gesture() without begin_gesture()")
+        self._gesture_depth -= 1
+        if self._gesture_depth == 0:
+            if self._macro_open:
+                self.undo_stack.endMacro()
+            self._macro_open = False
+            self._gesture_id = None
+
+    @contextmanager
+    def gesture(self, text: str) -> Iterator[int]:
+        gid = self.begin_gesture(text)
+        try:
+            yield gid
+        finally:
+            self.end_gesture()
+
+    @property
+    def in_gesture(self) -> bool:
+        return self._gesture_depth > 0
+
+    def new_gesture_id(self) -> int:
+        self._next_gesture_id += 1
+        return self._next_gesture_id
+
+    @Slot(bool)
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
+
+    # ------------------------------------------ primitives used by commands only
+    def _push(self, command) -> None:
+        # The macro opens lazily, so a gesture that changed nothing leaves no empty undo step.
+        if self._gesture_depth and not self._macro_open:
+            self.undo_stack.beginMacro(self._gesture_text)
+            self._macro_open = True
+        self.undo_stack.push(command)
+
+    def _insert_rows(self, positions: np.ndarray, xy: np.ndarray, labels: np.ndarray) -> None:
+        """Insert rows so that they end up at ``positions`` (sorted) of the new arrays."""
+        at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
+        self._xy = np.insert(self._xy, at, xy, axis=0)
+        self._labels = np.insert(self._labels, at, labels)
+        self.pointsChanged.emit()
+
+    def _delete_rows(self, indices: np.ndarray) -> None:
+        self._xy = np.delete(self._xy, indices, axis=0)
+        self._labels = np.delete(self._labels, indices)
+        self.pointsChanged.emit()
+
+    def _set_xy(self, indices: np.ndarray, xy: np.ndarray) -> None:
+        self._xy = self._xy.copy()  # never mutate arrays a State or a caller may still hold
+        self._xy[indices] = xy
+        self.pointsChanged.emit()
+
+    def _set_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
+        self._labels = self._labels.copy()
+        self._labels[indices] = labels
+        self.pointsChanged.emit()
+
+    def _set_class(self, index: int, info: ClassInfo) -> None:
+        self._classes = self._classes[:index] + (info,) + self._classes[index + 1 :]
+        self.classesChanged.emit()
+
+    def _state(self) -> State:
+        return State(self._xy, self._labels, self._classes, self._feature_names, self._label_name,
+                     self._mode, self._xlim, self._ylim)
+
+    def _restore(self, s: State) -> None:
+        old = self._state()
+        self._xy, self._labels, self._classes = s.xy, s.labels, s.classes
+        self._feature_names, self._label_name, self._mode = s.feature_names, s.label_name, s.mode
+        self._xlim, self._ylim = s.xlim, s.ylim
+        old_view = self._view_columns
+        if max(old_view) >= s.xy.shape[1]:  # the pair is view state: kept while its columns exist
+            self._view_columns = (0, 1)
+        current = min(self._current, self.n_classes - 1)
+        # Signals go out after the whole state is consistent, classes before points (points need colours).
+        if s.mode != old.mode:
+            self.modeChanged.emit(s.mode)
+        if s.classes != old.classes:
+            self.classesChanged.emit()
+        if s.feature_names != old.feature_names or s.label_name != old.label_name:
+            self.featureNamesChanged.emit()
+        if self._view_columns != old_view:
+            self.viewColumnsChanged.emit()
+        if current != self._current:
+            self._current = current
+            self.currentClassChanged.emit(current)
+        if s.xy is not old.xy or s.labels is not old.labels:
+            self.pointsChanged.emit()
+        if (s.xlim, s.ylim) != (old.xlim, old.ylim):
+            self.rangesChanged.emit()
+
+    # ------------------------------------------------------------- validation
+    def _coerce_xy(self, xy, rows_from: np.ndarray | None = None) -> np.ndarray:
+        """Stored rows (k, d) for view coordinates ``xy``: the pair's columns take them; the other
+        columns keep ``rows_from``'s values (moves) or take the column means (new points, see
+        :meth:`add_points`).  In 1-D mode y is ignored: 0 for new points, unchanged for moved ones."""
+        a = np.array(xy, dtype=np.float64, copy=True)
+        if a.ndim == 1:  # 1-D mode: a vector of x values; 2-D mode: one point
+            a = a.reshape(-1, 1) if self._mode == "1d" else a.reshape(1, -1)
+        if a.ndim != 2 or a.shape[1] not in (1, 2) or (a.shape[1] == 1 and self._mode == "2d"):
+            raise ValueError(f"points must have shape (k, 2) (or (k,) x values in 1-D), got {np.shape(xy)}")
+        if a.shape[1] == 1:
+            a = np.column_stack([a[:, 0], np.zeros(len(a))])
+        if not np.isfinite(a).all():
+            raise ValueError("point coordinates must be finite numbers")
+        if self._mode == "1d":
+            a[:, 1] = 0.0 if rows_from is None else self._xy[rows_from, 1]
+        if self._xy.shape[1] == 2:
+            return a
+        if rows_from is None:
+            fill = self._xy.mean(axis=0) if len(self._xy) else np.zeros(self._xy.shape[1])
+            rows = np.repeat(fill[None, :], len(a), axis=0)
+        else:
+            rows = self._xy[rows_from].copy()
+        i, j = self.view_columns
+        rows[:, i] = a[:, 0]
+        if self._mode == "2d":
+            rows[:, j] = a[:, 1]
+        return rows
+
+    def _check_indices(self, indices, keep_order: bool = False) -> np.ndarray:
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(idx) and (idx.min() < 0 or idx.max() >= self.n_points):
+            raise IndexError(f"point indices must be in 0..{self.n_points - 1}")
+        return idx if keep_order else np.unique(idx)
+
+    def _check_class(self, index: int) -> int:
+        if not 0 <= int(index) < self.n_classes:
+            raise IndexError(f"class index {index} out of range 0..{self.n_classes - 1}")
+        return int(index)
+
+    def _check_new_name(self, name: str) -> None:
+        if not name:
+            raise ValueError("a class name cannot be empty")
+        if name in self.class_names:
+            raise ValueError(f"there is already a class named {name!r}")
+
+
+# ------------------------------------------------------------------ helpers
+def _empty_labels() -> np.ndarray:
+    return np.empty(0, dtype=np.int64)
+
+
+def _default_name(taken: Sequence[str]) -> str:
+    return next(c for c in string.ascii_uppercase if c not in taken)
+
+
+def _format_label(value) -> str:
+    """The class name for an engine label: ints and integral floats print without ".0"."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)
+
+
+def _same_number(name: str, value) -> bool:
+    try:
+        return float(name) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_range(lim, axis: str) -> tuple[float, float]:
+    lo, hi = (float(v) for v in lim)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"{axis} range must be two finite numbers with min < max, got {lim!r}")
+    return lo, hi
+
+
+def _fitted_ranges(xy, n_dims, margin, xlim, ylim):
+    if len(xy) == 0:
+        return xlim, ylim
+    out = []
+    for col in range(2):
+        if col >= n_dims:
+            out.append(ylim)
+            continue
+        lo, hi = float(xy[:, col].min()), float(xy[:, col].max())
+        pad = max((hi - lo) * margin, 0.5)
+        step = 10.0 ** math.floor(math.log10(hi - lo + 2 * pad)) / 5  # round outward to a tidy step
+        lo, hi = math.floor((lo - pad) / step) * step, math.ceil((hi + pad) / step) * step
+        out.append((float(f"{lo:.12g}"), float(f"{hi:.12g}")))  # 3.8, not 3.8000000000000003
+    return out[0], out[1]
+
+
+def _check_view(pair, n_columns: int) -> tuple[int, int]:
+    i, j = (int(v) for v in pair)
+    if not (0 <= i < n_columns and 0 <= j < n_columns and i != j):
+        raise ValueError(f"view columns must be two different columns in 0..{n_columns - 1}, got {tuple(pair)}")
+    return i, j
+
+
+def _build_state(old: State, X, labels, classes, feature_names, label_name, fit, view=None) -> State:
+    X = np.array(X, dtype=np.float64, copy=True)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or not 1 <= X.shape[1] <= MAX_FEATURES:
+        raise ValueError(f"the lab holds 1 to {MAX_FEATURES} features; got X of shape {X.shape} (choose columns)")
+    if not np.isfinite(X).all():
+        raise ValueError("coordinates must be finite numbers")
+    codes = np.array(labels, dtype=np.int64).reshape(-1)
+    if len(codes) != len(X):
+        raise ValueError(f"{len(X)} points but {len(codes)} labels")
+    infos = []
+    for i, c in enumerate(classes):
+        info = c if isinstance(c, ClassInfo) else ClassInfo(_format_label(c))
+        infos.append(info if info.color else replace(info, color=palette.hex_color(i)))
+    while len(infos) < MIN_CLASSES:  # one-class data still gets a second class to draw with
+        infos.append(ClassInfo(_default_name([c.name for c in infos]),
+                               palette.next_color(c.color for c in infos)))
+    if len(infos) > MAX_CLASSES:
+        raise ValueError(f"{len(infos)} classes; the lab draws at most {MAX_CLASSES}")
+    if len({c.name for c in infos}) != len(infos):
+        raise ValueError("class names must be unique")
+    if len(codes) and (codes.min() < 0 or codes.max() >= len(infos)):
+        raise ValueError("labels must be codes 0..k-1 into classes")
+    mode = "1d" if X.shape[1] == 1 else "2d"
+    xy = np.column_stack([X[:, 0], np.zeros(len(X))]) if X.shape[1] == 1 else X
+    d = xy.shape[1]
+    names = tuple(feature_names) if feature_names is not None else ()
+    names = (tuple(names) + tuple(f"x{k + 1}" for k in range(len(names), d)))[:d]
+    state = replace(old, xy=xy, labels=codes, classes=tuple(infos), feature_names=names,
+                    label_name=label_name, mode=mode)
+    if fit:
+        i, j = (0, 1) if mode == "1d" else _check_view(view or (0, 1), d)
+        xlim, ylim = _fitted_ranges(xy[:, [i, j]], 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
+        state = replace(state, xlim=xlim, ylim=ylim)
+    return state

@@ -1,0 +1,119 @@
+"""The lab window's state as a session (DESIGN.md §5), and a session back into the window.
+
+:func:`capture_session` reads the document, the training controller and the view toggles into
+``engine.serialize.session_to_dict`` form (copies: safe to hand to a writer thread);
+:func:`apply_session` shows a loaded session — points, classes and colours, configuration, the
+saved weights and history (``TrainingController.restore``), the ranges and the toggles — so the
+window looks as it did when saved.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.data import DataError, Dataset, sort_classes
+from engine.serialize import session_to_dict
+from engine.training import TrainConfig
+
+__all__ = ["apply_session", "capture_session", "forget_run_marks"]
+
+
+def capture_session(window) -> dict:
+    """The window's whole state as a session: points, classes and colours, the configuration,
+    the current weights and history (if they still fit the points), and the view."""
+    doc, controller = window.document, window.controller
+    dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
+    model, history, training = None, (), {}
+    info, latest = controller.run_info, controller.latest
+    config = controller.config
+    if info is not None and latest is not None and latest.run_id == info.run_id and _fits(info, doc):
+        model = info.model.copy()
+        model.network.set_params(latest.params)
+        history = controller.history
+        training = {"epoch": latest.epoch, "stopped_because": latest.stopped_because,
+                    "best_epoch": latest.best_epoch, "test_idx": np.asarray(info.test_idx).tolist()}
+        if info.config != config:  # a configuration change waiting for a restart
+            training["run_config"] = info.config.to_dict()
+    view = {"xlim": list(doc.xlim), "ylim": list(doc.ylim), "view_columns": list(doc.view_columns),
+            "current_class": doc.current_class,
+            "overlay": window.act_overlay.isChecked(), "loss_log_y": window.loss_view.log_y_check.isChecked()}
+    return session_to_dict(dataset, config, model=model, history=history,
+                           colors=[c.color for c in doc.classes], class_names=doc.class_names,
+                           mode=doc.mode, view=view, training=training)
+
+
+def apply_session(window, loaded: dict) -> None:
+    """Show a loaded session (``engine.serialize.load_session`` output) in ``window``.
+
+    Raises ValueError, changing nothing, if the document cannot hold it (more feature columns
+    than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
+    file is a fresh start.
+    """
+    from lab_app.document.lab_document import MAX_CLASSES, MAX_FEATURES, ClassInfo
+
+    doc, controller = window.document, window.controller
+    ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
+    if ds.n_features > MAX_FEATURES:
+        raise ValueError(f"the session has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); "
+                         f"the lab holds at most {MAX_FEATURES}")
+    if ds.n_classes > MAX_CLASSES:
+        raise ValueError(f"the session has {ds.n_classes} classes; the lab draws at most {MAX_CLASSES}")
+    classes = [ClassInfo(name, color or "") for name, color in zip(loaded["class_names"], loaded["colors"])]
+    forget_run_marks(window)
+    doc.replace_data(ds.X, ds.y, classes, ds.feature_names, ds.label_name, fit_ranges="xlim" not in view,
+                     view_columns=_view_columns(view.get("view_columns"), ds.n_features))
+    if "xlim" in view:
+        doc.set_ranges(view["xlim"], view.get("ylim"))
+    current = view.get("current_class")
+    if isinstance(current, int) and 0 <= current < doc.n_classes:
+        doc.set_current_class(current)
+    config = run_config = loaded["config"]
+    if isinstance(training.get("run_config"), dict):
+        try:
+            run_config = TrainConfig.from_dict(training["run_config"])
+            run_config.validate()
+        except (TypeError, ValueError):
+            run_config = config
+    window.trainer_panel.set_config(config)
+    controller.set_config(run_config)
+    if loaded["model"] is not None:
+        controller.restore(loaded["model"], loaded["history"], best_epoch=training.get("best_epoch"),
+                           stopped_because=training.get("stopped_because"))
+    else:
+        controller.reset()
+    if run_config != config:
+        controller.set_config(config)  # shows the "restart to apply" banner, as before saving
+    window.act_overlay.setChecked(bool(view.get("overlay", window.act_overlay.isChecked())))
+    window.loss_view.log_y_check.setChecked(bool(view.get("loss_log_y", False)))
+    doc.undo_stack.clear()
+
+
+def forget_run_marks(window) -> None:
+    """Before the points are replaced: stop training and drop the old run's per-point marks
+    (test split, misclassified rings), which describe points that are about to go."""
+    window.controller.stop()
+    window.designer.set_test_mask(None)
+    window.designer.set_misclassified(None)
+
+
+def _view_columns(value, n_features: int):
+    """The saved view pair if it names two different existing columns (else None: the first two)."""
+    if (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)
+            and value[0] != value[1] and all(0 <= v < n_features for v in value)):
+        return tuple(value)
+    return None
+
+
+def _fits(info, doc) -> bool:
+    """The run's model still matches the document (same classes and inputs), so it can be restored.
+
+    The engine's classes are the names of the classes that have points, in natural order
+    (``LabDocument.dataset``); computed here without building the dataset, which for a million
+    points would cost the autosave a noticeable pause.
+    """
+    labels = doc.labels
+    used = np.flatnonzero(np.bincount(labels, minlength=doc.n_classes)) if len(labels) else []
+    try:
+        classes = sort_classes([doc.class_names[i] for i in used])
+    except DataError:
+        return False
+    return tuple(classes) == tuple(info.model.classes) and doc.n_dims == info.model.n_inputs

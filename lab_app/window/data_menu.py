@@ -1,0 +1,230 @@
+"""The Data menu: "New dataset…" (the generator dialog) and the failure-mode presets.
+
+:func:`install_dataset_menu` adds the menu to a :class:`lab_app.window.main_window.MainWindow`. Loading
+generated or preset data is one undo step (``LabDocument.load_dataset``); a preset's training
+settings are not undoable (they are settings, not document edits). Data drawn from a known
+logistic model leave their truth on ``window.true_parameters`` so that, once a run has trained on
+them, the status bar (and later the metrics view) can show true against learned weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from engine.data import Dataset
+from engine.generators import PRESETS
+from engine.training import TrainConfig
+from lab_app.dialogs.generator import GeneratorDialog, TrueParameters
+from lab_app.panels.trainer import DEFAULT_CONFIG
+
+__all__ = ["DatasetMenu", "TrueVsLearned", "compare_with_truth", "install_dataset_menu",
+           "preset_config", "true_vs_learned"]
+
+NEW_DATASET_SHORTCUT = "Ctrl+Shift+N"
+#: Presets are chords: Ctrl+D (for Data), then the preset's number in the menu.
+PRESET_SHORTCUT = "Ctrl+D, {}"
+
+
+def install_dataset_menu(window) -> DatasetMenu:
+    """Add the "Data" menu (before "Train") to ``window`` and keep its handler as
+    ``window.dataset_menu``; ``window.true_parameters`` starts as None."""
+    window.dataset_menu = DatasetMenu(window)
+    return window.dataset_menu
+
+
+def preset_config(key: str, n_dims: int = 2) -> TrainConfig:
+    """The full :class:`TrainConfig` of preset ``key``: the lab's defaults with the preset's
+    overrides; ``features="linear"`` becomes the explicit terms the trainer panel ticks."""
+    config = DEFAULT_CONFIG.with_(**PRESETS[key].config)
+    if config.features == "linear":
+        config = config.with_(features=("x1", "x2")[:n_dims])
+    return config
+
+
+@dataclass(frozen=True)
+class TrueVsLearned:
+    """True and learned weights of the same features, for a readout or a table."""
+
+    features: tuple[str, ...]
+    true_weights: np.ndarray     # (m,)
+    learned_weights: np.ndarray  # (m,)
+    true_bias: float
+    learned_bias: float
+
+    def text(self) -> str:
+        def vec(a):
+            return "(" + ", ".join(f"{v:.3g}" for v in a) + ")"
+        return (f"True vs learned — w on {', '.join(self.features)}: {vec(self.true_weights)} vs "
+                f"{vec(self.learned_weights)}; b: {self.true_bias:.3g} vs {self.learned_bias:.3g}")
+
+
+def compare_with_truth(truth: TrueParameters, model) -> TrueVsLearned | str:
+    """Learned coefficients of a linear binary ``model`` (an ``engine.training.Model`` with its
+    weights set) next to ``truth``; a one-line reason (str) when they cannot be compared."""
+    if not model.is_linear or len(model.classes) != 2:
+        return "True weights are for a linear model: choose logistic regression to compare."
+    names = list(model.feature_names)
+    missing = [f for f in truth.features if f not in names]
+    if missing:
+        return f"The true model uses {', '.join(truth.features)}: tick those input features to compare."
+    coef, intercept = model.coef_intercept()
+    learned = np.array([coef[0, names.index(f)] for f in truth.features])
+    return TrueVsLearned(truth.features, truth.weights.copy(), learned, truth.bias, float(intercept[0]))
+
+
+def true_vs_learned(window, snapshot=None) -> TrueVsLearned | str | None:
+    """Compare ``window.true_parameters`` with the newest (or ``snapshot``'s) weights of the current
+    run; None when there is no truth or the run did not train on the generated points."""
+    truth = getattr(window, "true_parameters", None)
+    info = window.controller.run_info
+    snapshot = snapshot if snapshot is not None else window.controller.latest
+    if truth is None or info is None or snapshot is None or snapshot.run_id != info.run_id:
+        return None
+    if not _same_points(info.dataset, truth.dataset):
+        return None
+    model = info.model.copy()
+    model.network.set_params(snapshot.params)
+    return compare_with_truth(truth, model)
+
+
+class DatasetMenu(QObject):
+    """Owns the Data menu's actions and the generator dialog of one window."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.dialog: GeneratorDialog | None = None
+        self._last_generator = "two_gaussians"
+        self._last_seed = 0
+        window.true_parameters = None
+
+        self.act_new_dataset = QAction("&New dataset…", window)
+        self.act_new_dataset.setObjectName("actionNewDataset")
+        self.act_new_dataset.setShortcut(QKeySequence(NEW_DATASET_SHORTCUT))
+        tip = "Generate seeded data: classics, a known logistic model, 1-D examples"
+        self.act_new_dataset.setStatusTip(tip)
+        self.act_new_dataset.setToolTip(tip)
+        self.act_new_dataset.triggered.connect(self.open_dialog)
+        window.addAction(self.act_new_dataset)
+
+        bar = window.menuBar()
+        self.menu = QMenu("&Data", bar)
+        self.menu.setObjectName("menuData")
+        train = bar.findChild(QMenu, "menuTrain")
+        if train is not None:
+            bar.insertMenu(train.menuAction(), self.menu)
+        else:
+            bar.addMenu(self.menu)
+        self.menu.addAction(self.act_new_dataset)
+        self.presets_menu = self.menu.addMenu("Failure-mode &presets")
+        self.presets_menu.setObjectName("menuPresets")
+        self.preset_actions: dict[str, QAction] = {}
+        for number, (key, preset) in enumerate(PRESETS.items(), start=1):
+            action = QAction(preset.label, window)
+            action.setObjectName(f"actionPreset_{key}")
+            if number <= 9:
+                action.setShortcut(QKeySequence(PRESET_SHORTCUT.format(number)))
+            action.setStatusTip(preset.lesson)
+            action.setToolTip(preset.lesson)
+            action.triggered.connect(lambda _checked=False, key=key: self.apply_preset(key))
+            self.presets_menu.addAction(action)
+            window.addAction(action)  # shortcuts work with the menu closed
+            self.preset_actions[key] = action
+        self.presets_menu.setToolTipsVisible(True)
+
+        window.controller.finished.connect(self._on_finished)
+        window.controller.stateChanged.connect(self._on_state_changed)
+
+    # ---------------------------------------------------------------- public API
+    def true_parameters(self) -> TrueParameters | None:
+        """The truth of the last generated logistic-model data (None after other data)."""
+        return self.window.true_parameters
+
+    def open_dialog(self) -> GeneratorDialog:
+        """Show the generator dialog (window-modal, not blocking: training and tests go on)."""
+        if self.dialog is not None:
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return self.dialog
+        dialog = GeneratorDialog(self.window, generator=self._last_generator, seed=self._last_seed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._finish(dialog))
+        dialog.finished.connect(lambda _result: self._closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def load_generated(self, dataset: Dataset, truth: TrueParameters | None = None,
+                       message: str = "", *, reset: bool = True) -> bool:
+        """Replace the points by ``dataset`` (one undo step, ranges fitted) and, with ``reset``,
+        show a fresh untrained run on them. False (and a message) if the document refused them."""
+        w = self.window
+        try:
+            w.controller.stop()
+            # The old run's test split and misclassified marks do not belong to the new points.
+            w.designer.set_test_mask(None)
+            w.designer.set_misclassified(None)
+            w.document.load_dataset(dataset, fit_ranges=True)
+        except ValueError as exc:
+            w._message(QMessageBox.Icon.Warning, "Cannot load the dataset",
+                       f"{exc}\n\nYour data are unchanged.")
+            return False
+        w.true_parameters = truth
+        if reset:
+            w.controller.reset()
+        if message:
+            w.statusBar().showMessage(message, 10000)
+        return True
+
+    def apply_preset(self, key: str, seed: int = 0) -> None:
+        """Load preset ``key``'s data and training settings, and say what it teaches."""
+        preset = PRESETS[key]
+        w = self.window
+        dataset = preset.dataset_factory(seed=seed)
+        if not self.load_generated(dataset, reset=False):
+            return
+        config = preset_config(key, n_dims=dataset.n_features)
+        w.trainer_panel.set_config(config)
+        w.controller.set_config(config)
+        w.trainer_panel.show_restart_banner(False)
+        w.controller.reset()  # the new settings' initial model, on the new data
+        w.statusBar().showMessage(f"{preset.label}: {preset.lesson}")
+        w._message(QMessageBox.Icon.Information, preset.label, preset.lesson)
+
+    # ---------------------------------------------------------------- reactions
+    def _finish(self, dialog: GeneratorDialog) -> None:
+        self._last_generator = dialog.generator_key
+        self._last_seed = dialog.seed_spin.value()
+        label = dialog.list.currentItem().text().strip()
+        data = dialog.dataset
+        text = f"New dataset: {label}, {data.n_samples:,} points (seed {dialog.seed_spin.value()})."
+        if dialog.truth is not None:
+            text += f" True {dialog.truth.equation()} — train, then pause to compare."
+        self.load_generated(data, dialog.truth, text)
+
+    def _closed(self, dialog: GeneratorDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _on_finished(self, snapshot) -> None:
+        # Deferred: the window says "Training finished…" from the same signal; the readout wins.
+        QTimer.singleShot(0, self, lambda: self._show_readout(snapshot))
+
+    def _on_state_changed(self, state: str) -> None:
+        if state == "paused":
+            self._show_readout()
+
+    def _show_readout(self, snapshot=None) -> None:
+        result = true_vs_learned(self.window, snapshot)
+        if result is not None:
+            text = result if isinstance(result, str) else result.text()
+            self.window.statusBar().showMessage(text, 30000)
+            self.window.last_true_vs_learned = result
+
+
+def _same_points(a: Dataset, b: Dataset) -> bool:
+    return a.X.shape == b.X.shape and np.array_equal(a.X, b.X)

@@ -1,0 +1,82 @@
+"""Set-up for the window's tests: Qt garbage collected while the app lives, private settings."""
+import gc
+import os
+import tempfile
+
+import pytest
+
+# Test windows autosave; keep their recovery files out of the user's folder.
+os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", tempfile.mkdtemp(prefix="logit-lab-tests-"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage(request):
+    """After a Qt test, delete its widgets and collect cycles while the QApplication lives.
+
+    Left to the end of the session, Python's collector frees wrappers of Qt objects in an order
+    Qt does not survive (a segmentation fault in pytest's final gc pass, seen here).
+    """
+    yield
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = QCoreApplication.instance()
+    if app is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+    gc.collect()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Window settings in a private file, so tests never share or keep a layout."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    """The real lab window, shown offscreen; its background work is stopped at teardown."""
+    from lab_app.window.main_window import MainWindow
+
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.controller.shutdown()
+    w.landscape_view.shutdown()
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, monkeypatch):
+    """make_window(epochs=20, **config) -> a shown MainWindow with Scripted dialogs."""
+    from PySide6.QtCore import QSettings
+
+    from lab_app.panels.trainer import DEFAULT_CONFIG
+    from lab_app.window.main_window import MainWindow
+
+    from window_helpers import Scripted, quiet
+
+    recovery = tmp_path / "recovery"
+    monkeypatch.setenv("LOGIT_LAB_RECOVERY_DIR", str(recovery))
+    windows = []
+
+    def make(epochs=20, document=None, **config):
+        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(document, settings=settings, config=DEFAULT_CONFIG.with_(epochs=epochs, **config))
+        w.files.dialogs = Scripted()
+        # pytest-qt closes widgets before fixture teardown: stop scripting first, or an
+        # "unexpected question" would be raised inside closeEvent (C++ calling Python).
+        qtbot.addWidget(w, before_close_func=quiet)
+        w.resize(1200, 800)
+        w.show()
+        qtbot.waitExposed(w)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        quiet(w)
