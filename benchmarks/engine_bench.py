@@ -41,6 +41,7 @@ clock of this thread (``time.thread_time``), which other processes on the machin
 use it to compare engines on a busy machine. The default (wall clock, default threads) is what a
 user sees on an idle one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,8 +110,7 @@ def moons(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------- ours
 def ours(X, y, hidden, batch):
     """(one epoch, the end-of-epoch evaluation alone) of our trainer, as callables."""
-    trainer = Trainer(Dataset.from_labels(X, y),
-                      TrainConfig(hidden=hidden, batch_size=batch, lr=LR, epochs=0, seed=0))
+    trainer = Trainer(Dataset.from_labels(X, y), TrainConfig(hidden=hidden, batch_size=batch, lr=LR, epochs=0, seed=0))
     return trainer.run_epoch, trainer.current_metrics
 
 
@@ -121,8 +121,7 @@ def overhead_floor(hidden, steps: int = 4000, repeats: int = 3) -> float:
     """Seconds per minibatch of our trainer with a 1-row batch: pure call overhead."""
     if hidden not in _floor_cache:
         X, y = make_moons(n_samples=steps, noise=0.2, random_state=1)
-        trainer = Trainer(Dataset.from_labels(X, y),
-                          TrainConfig(hidden=hidden, batch_size=1, lr=LR, epochs=0, seed=0))
+        trainer = Trainer(Dataset.from_labels(X, y), TrainConfig(hidden=hidden, batch_size=1, lr=LR, epochs=0, seed=0))
         epoch = median_time(trainer.run_epoch, 1)  # warm-up + one epoch, for the eval's share
         evaluation = median_time(trainer.current_metrics, repeats)
         times = []
@@ -152,8 +151,8 @@ def gemm_limit(n: int, hidden, repeats: int = 7, chunk: int = 8192) -> tuple[flo
         A = rng.standard_normal((rows, fan_in), dtype=f32)
         M = rng.standard_normal((fan_in, fan_out), dtype=f32)
         D = rng.standard_normal((rows, fan_out), dtype=f32)
-        products.append((A, M, np.empty((rows, fan_out), f32)))             # forward
-        products.append((A.T, D, np.empty((fan_in, fan_out), f32)))         # weight gradient
+        products.append((A, M, np.empty((rows, fan_out), f32)))  # forward
+        products.append((A.T, D, np.empty((fan_in, fan_out), f32)))  # weight gradient
         if layer:
             products.append((D, M[:-1].T, np.empty((rows, fan_in - 1), f32)))  # delta below
     flops = sum(2.0 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in products) * n / rows
@@ -174,8 +173,15 @@ def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
 # ---------------------------------------------------------------------------------------- peers
 def mlp_epoch(Z, y, hidden, batch):
     """MLPClassifier(solver="adam"): one ``partial_fit`` = one pass over the data."""
-    clf = MLPClassifier(solver="adam", hidden_layer_sizes=hidden, batch_size=batch, alpha=0.0,
-                        learning_rate_init=LR, shuffle=True, random_state=0)
+    clf = MLPClassifier(
+        solver="adam",
+        hidden_layer_sizes=hidden,
+        batch_size=batch,
+        alpha=0.0,
+        learning_rate_init=LR,
+        shuffle=True,
+        random_state=0,
+    )
     clf.partial_fit(Z, y, classes=np.array([0, 1]))  # builds the network
     return lambda: clf.partial_fit(Z, y)
 
@@ -207,7 +213,7 @@ def torch_epoch(Z, y, hidden, batch):
         Xp, yp = Xt[perm], yt[perm]
         for start in range(0, n, batch):
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(Xp[start:start + batch]), yp[start:start + batch])
+            loss = loss_fn(model(Xp[start : start + batch]), yp[start : start + batch])
             loss.backward()
             opt.step()
 
@@ -227,10 +233,12 @@ def main(argv=None) -> int:
     global clock
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n = 10,000 only, hidden () and (64, 64)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="timed epochs per engine at n = 10,000 (n = 100,000 uses about half)")
-    parser.add_argument("--single-thread", action="store_true",
-                        help="one BLAS / torch thread, CPU-clock timing (for a shared machine)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed epochs per engine at n = 10,000 (n = 100,000 uses about half)"
+    )
+    parser.add_argument(
+        "--single-thread", action="store_true", help="one BLAS / torch thread, CPU-clock timing (for a shared machine)"
+    )
     parser.add_argument("--no-peers", action="store_true", help="time only our engine and the bounds")
     args = parser.parse_args(argv)
     sizes = SIZES[:1] if args.quick else SIZES
@@ -245,16 +253,33 @@ def main(argv=None) -> int:
         clock = time.thread_time
 
     started = time.perf_counter()
-    print("load average before: %.2f %.2f %.2f" % os.getloadavg()
-          + (" (single thread, CPU clock)" if args.single_thread else " (wall clock)"))
-    print(f"numpy {np.__version__}, {os.cpu_count()} cores, float32 matmul "
-          f"{peak_gflops():.0f} GFLOP/s at 1024²"
-          + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else
-             ", torch not importable"))
+    print(
+        "load average before: %.2f %.2f %.2f" % os.getloadavg()
+        + (" (single thread, CPU clock)" if args.single_thread else " (wall clock)")
+    )
+    print(
+        f"numpy {np.__version__}, {os.cpu_count()} cores, float32 matmul "
+        f"{peak_gflops():.0f} GFLOP/s at 1024²"
+        + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ", torch not importable")
+    )
     print()
-    header = ["n", "hidden", "batch", "ours samples/s", "epoch ms", "eval ms",
-              "MLPClassifier", "ours ×", "SGDClassifier", "ours ×", "PyTorch", "ours ×",
-              "floor ms", "GEMM ms", "loop/bound"]
+    header = [
+        "n",
+        "hidden",
+        "batch",
+        "ours samples/s",
+        "epoch ms",
+        "eval ms",
+        "MLPClassifier",
+        "ours ×",
+        "SGDClassifier",
+        "ours ×",
+        "PyTorch",
+        "ours ×",
+        "floor ms",
+        "GEMM ms",
+        "loop/bound",
+    ]
     gemm_rates = {}
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
@@ -278,17 +303,30 @@ def main(argv=None) -> int:
                 mine, ev = timed["ours"], timed["eval"]
                 mlp, sgd, tch = (timed.get(k, 0.0) for k in ("mlp", "sgd", "torch"))
                 floor = floor_step * math.ceil(n / batch)
-                row = [f"{n:,}", str(hidden), str(batch), _rate(n, mine), f"{mine * 1e3:.1f}",
-                       f"{ev * 1e3:.1f}", _rate(n, mlp), _ratio(mine, mlp), _rate(n, sgd),
-                       _ratio(mine, sgd), _rate(n, tch), _ratio(mine, tch),
-                       f"{floor * 1e3:.1f}", f"{gemm * 1e3:.1f}",
-                       f"{(mine - ev) / max(floor, gemm):.2f}"]
+                row = [
+                    f"{n:,}",
+                    str(hidden),
+                    str(batch),
+                    _rate(n, mine),
+                    f"{mine * 1e3:.1f}",
+                    f"{ev * 1e3:.1f}",
+                    _rate(n, mlp),
+                    _ratio(mine, mlp),
+                    _rate(n, sgd),
+                    _ratio(mine, sgd),
+                    _rate(n, tch),
+                    _ratio(mine, tch),
+                    f"{floor * 1e3:.1f}",
+                    f"{gemm * 1e3:.1f}",
+                    f"{(mine - ev) / max(floor, gemm):.2f}",
+                ]
                 print("| " + " | ".join(row) + " |", flush=True)
     print()
-    print("floor per minibatch (1-row batch, µs): "
-          + ", ".join(f"{h}: {s * 1e6:.1f}" for h, s in _floor_cache.items()))
-    print("GEMM throughput on the step's shapes (GFLOP/s): "
-          + ", ".join(f"n={n:,} {h}: {rate:.0f}" for (n, h), rate in gemm_rates.items()))
+    print("floor per minibatch (1-row batch, µs): " + ", ".join(f"{h}: {s * 1e6:.1f}" for h, s in _floor_cache.items()))
+    print(
+        "GEMM throughput on the step's shapes (GFLOP/s): "
+        + ", ".join(f"n={n:,} {h}: {rate:.0f}" for (n, h), rate in gemm_rates.items())
+    )
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0

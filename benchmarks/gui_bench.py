@@ -13,6 +13,7 @@ itself sets at that moment. "other CPU" is how many cores other processes used m
 
 Targets (the lab-window issue): p99 lateness < 30 ms; ≥ 25 boundary redraws/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
     """One run; ``batch=None`` keeps the window idle (no training) for the baseline row."""
     app = QApplication.instance() or QApplication([])
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
-    config = TrainConfig(model="mlp", hidden=hidden, lr=0.01, batch_size=batch or 32, epochs=0,
-                         features=("x1", "x2"), test_fraction=0.2)
+    config = TrainConfig(
+        model="mlp", hidden=hidden, lr=0.01, batch_size=batch or 32, epochs=0, features=("x1", "x2"), test_fraction=0.2
+    )
     window = MainWindow(settings=settings, config=config)
     X, y = make_moons(n_samples=n, noise=0.2, random_state=0)
     window.document.replace_data(X, y, ["A", "B"])
@@ -86,7 +88,9 @@ def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
     if cpu_before is not None and cpu_after is not None:
         other = ((cpu_after[0] - cpu_before[0]) - (cpu_after[1] - cpu_before[1])) / elapsed
     return {
-        "batch": batch, "n": n, "seconds": elapsed,
+        "batch": batch,
+        "n": n,
+        "seconds": elapsed,
         "ticks": len(lat),
         "p50_ms": statistics.median(lat) if lat else float("nan"),
         "p99_ms": lat[int(0.99 * (len(lat) - 1))] if lat else float("nan"),
@@ -128,18 +132,24 @@ def main():
     collector = GarbageCollector(interval=1.0)  # the program's GC regime (lab_app.app.run)
     batches = ([] if args.no_idle else [None]) + list(args.batch)
     rows = [measure(args.seconds, b, args.n) for b in batches]
-    print(f"\nMLP (64, 64) on {args.n:,} moons points, boundary grid 200×200, {args.seconds:.0f} s each, "
-          f"{os.cpu_count()} cores\n")
-    print("| batch | timer p50 late (ms) | p99 late (ms) | max (ms) | boundary redraws/s | epochs/s | samples/s "
-          "| other CPU (cores) |")
+    print(
+        f"\nMLP (64, 64) on {args.n:,} moons points, boundary grid 200×200, {args.seconds:.0f} s each, "
+        f"{os.cpu_count()} cores\n"
+    )
+    print(
+        "| batch | timer p50 late (ms) | p99 late (ms) | max (ms) | boundary redraws/s | epochs/s | samples/s "
+        "| other CPU (cores) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         other = "n/a" if r["other_cpu"] is None else f"{max(r['other_cpu'], 0.0):.1f}"
         if r["batch"] is None:
             print(f"| idle | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | – | – | – | {other} |")
             continue
-        print(f"| {r['batch']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | "
-              f"{r['redraws_per_s']:.1f} | {r['epochs_per_s']:.1f} | {r['samples_per_s']:,.0f} | {other} |")
+        print(
+            f"| {r['batch']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | "
+            f"{r['redraws_per_s']:.1f} | {r['epochs_per_s']:.1f} | {r['samples_per_s']:,.0f} | {other} |"
+        )
     print(f"\ntargets: p99 lateness < {TARGET_P99_MS:.0f} ms, ≥ {TARGET_REDRAWS:.0f} redraws/s")
     for r in rows:
         if r["batch"] is not None:

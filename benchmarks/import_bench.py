@@ -38,6 +38,7 @@ cores. ``--window`` (3 runs): load 1.9 s, but Import and the first draw of a mil
 ~39 s and 1.3 GB in the views (pyqtgraph ScatterPlotItem fed per-point brush/pen lists several
 times), which is the views' cost, not the import's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,13 @@ def run_read_csv(path: str) -> dict:
     cpu, start = time.process_time(), time.perf_counter()
     ds = read_csv(path)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "peak_mb": peak_mb(), "base_mb": base,
-            "rows": ds.n_samples}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_mb": peak_mb(),
+        "base_mb": base,
+        "rows": ds.n_samples,
+    }
 
 
 def _app():
@@ -151,10 +157,12 @@ def run_dialog(path: str, cancel_at: float | None = None) -> dict:
     dialog.ready.connect(lambda: ready.append(time.perf_counter()))
     clicked = []
     if cancel_at is not None:
+
         def maybe_cancel(percent):
             if percent >= cancel_at * 100 and not clicked:
                 clicked.append(time.perf_counter())
                 dialog.cancel_load_button.click()
+
         dialog.loader.progress.connect(maybe_cancel)
     dialog.show()
     ticker.start()
@@ -164,8 +172,14 @@ def run_dialog(path: str, cancel_at: float | None = None) -> dict:
 
     _wait(app, lambda: not csv_loader._RUNNING)  # the load thread has ended
     threads_done = True
-    out.update(seconds=ready[0] - start, cpu_seconds=time.process_time() - cpu, peak_mb=peak_mb(), base_mb=base,
-               rows=dialog.dataset.n_samples if dialog.dataset is not None else 0, threads_done=threads_done)
+    out.update(
+        seconds=ready[0] - start,
+        cpu_seconds=time.process_time() - cpu,
+        peak_mb=peak_mb(),
+        base_mb=base,
+        rows=dialog.dataset.n_samples if dialog.dataset is not None else 0,
+        threads_done=threads_done,
+    )
     if cancel_at is not None:
         out["cancel_seconds"] = ready[0] - clicked[0]
     dialog.done(0)
@@ -196,22 +210,37 @@ def run_window(path: str) -> dict:
     app.processEvents()
     done = time.perf_counter()
     out = ticker.stop()
-    out.update(seconds=done - start, load_seconds=loaded - start, show_seconds=done - loaded,
-               peak_mb=peak_mb(), base_mb=base, rows=window.document.n_points)
+    out.update(
+        seconds=done - start,
+        load_seconds=loaded - start,
+        show_seconds=done - loaded,
+        peak_mb=peak_mb(),
+        base_mb=base,
+        rows=window.document.n_points,
+    )
     window.files.dialogs.ask = lambda *a, **k: "discard"
     window.close()
     return out
 
 
-SCENARIOS = {"read_csv": run_read_csv, "dialog": run_dialog,
-             "cancel": lambda path: run_dialog(path, cancel_at=0.3), "window": run_window}
+SCENARIOS = {
+    "read_csv": run_read_csv,
+    "dialog": run_dialog,
+    "cancel": lambda path: run_dialog(path, cancel_at=0.3),
+    "window": run_window,
+}
 
 
 # ------------------------------------------------------------------ driver
 def child(scenario: str, path: str) -> dict:
-    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", scenario, path],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", scenario, path],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{scenario} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -231,27 +260,38 @@ def main(argv=None) -> int:
     path = os.path.join(folder, "big.csv")
     made = time.perf_counter()
     make_file(path, args.rows)
-    print(f"{args.rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB ({time.perf_counter() - made:.1f} s to write); "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
+    print(
+        f"{args.rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB ({time.perf_counter() - made:.1f} s to write); "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n"
+    )
     scenarios = ["read_csv", "dialog", "cancel"] + (["window"] if args.window else [])
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
-    print("| scenario | seconds (median) | min–max | CPU s (median) | peak MB | baseline MB | GUI gap p99 / max ms | rows |")
+    print(
+        "| scenario | seconds (median) | min–max | CPU s (median) | peak MB | baseline MB | GUI gap p99 / max ms | rows |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name in scenarios:
         runs = [child(name, path) for _ in range(args.repeats)]
         key = "cancel_seconds" if name == "cancel" else "seconds"
         secs = [r[key] for r in runs]
-        gap = (f"{max(r['p99_gap_ms'] for r in runs)} / {max(r['max_gap_ms'] for r in runs)}"
-               if name != "read_csv" else "—")
+        gap = (
+            f"{max(r['p99_gap_ms'] for r in runs)} / {max(r['max_gap_ms'] for r in runs)}"
+            if name != "read_csv"
+            else "—"
+        )
         cpu = [r["cpu_seconds"] for r in runs if "cpu_seconds" in r and name != "cancel"]
         cpu = f"{statistics.median(cpu):.2f}" if cpu else "—"
-        print(f"| {name} | {statistics.median(secs):.2f} | {min(secs):.2f}–{max(secs):.2f} | {cpu} | "
-              f"{max(r['peak_mb'] for r in runs):.0f} | {statistics.median(r['base_mb'] for r in runs):.0f} | "
-              f"{gap} | {runs[0]['rows']:,} |")
+        print(
+            f"| {name} | {statistics.median(secs):.2f} | {min(secs):.2f}–{max(secs):.2f} | {cpu} | "
+            f"{max(r['peak_mb'] for r in runs):.0f} | {statistics.median(r['base_mb'] for r in runs):.0f} | "
+            f"{gap} | {runs[0]['rows']:,} |"
+        )
         if name == "window":
             r = runs[0]
-            print(f"|  ↳ window: load {r['load_seconds']:.2f} s, then Import and first draw "
-                  f"{r['show_seconds']:.2f} s | | | | | | | |")
+            print(
+                f"|  ↳ window: load {r['load_seconds']:.2f} s, then Import and first draw "
+                f"{r['show_seconds']:.2f} s | | | | | | | |"
+            )
     shutil.rmtree(folder)
     return 0
 

@@ -5,6 +5,7 @@
 Each scene loads a dataset from engine.generators into the real window, trains with the scene's
 configuration until it finishes, and grabs the window.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,15 +24,28 @@ from lab_app.window.main_window import MainWindow
 
 HERE = Path(__file__).resolve().parent
 SCENES = {
-    "moons": (lambda: generators.moons(n=300, noise=0.2, seed=1),
-              TrainConfig(model="mlp", hidden=(16, 16), activation="tanh", features=("x1", "x2"),
-                          lr=0.01, epochs=200, test_fraction=0.2)),
-    "circles": (lambda: generators.circles(n=300, noise=0.08, seed=2),
-                TrainConfig(model="logistic", features=("x1", "x2", "x1^2", "x2^2", "x1*x2"),
-                            lr=0.05, epochs=200, test_fraction=0.2)),
-    "three_classes": (lambda: generators.blobs(n=300, noise=2.4, seed=3, n_classes=3),
-                      TrainConfig(model="softmax", features=("x1", "x2"), lr=0.05, epochs=150,
-                                  test_fraction=0.2)),
+    "moons": (
+        lambda: generators.moons(n=300, noise=0.2, seed=1),
+        TrainConfig(
+            model="mlp",
+            hidden=(16, 16),
+            activation="tanh",
+            features=("x1", "x2"),
+            lr=0.01,
+            epochs=200,
+            test_fraction=0.2,
+        ),
+    ),
+    "circles": (
+        lambda: generators.circles(n=300, noise=0.08, seed=2),
+        TrainConfig(
+            model="logistic", features=("x1", "x2", "x1^2", "x2^2", "x1*x2"), lr=0.05, epochs=200, test_fraction=0.2
+        ),
+    ),
+    "three_classes": (
+        lambda: generators.blobs(n=300, noise=2.4, seed=3, n_classes=3),
+        TrainConfig(model="softmax", features=("x1", "x2"), lr=0.05, epochs=150, test_fraction=0.2),
+    ),
 }
 
 
@@ -53,6 +67,7 @@ def shoot(app, name, make, config, out: Path) -> None:
             window.controller.shutdown()
             window.close()
             app.quit()
+
         QTimer.singleShot(400, later)
 
     window.controller.finished.connect(grab)

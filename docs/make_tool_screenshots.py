@@ -7,6 +7,7 @@ One function per tool, registered in :data:`TOOLS`: it builds the real window, l
 until the run finishes and grabs the tool's dock (floated to a readable size). Add a tool by
 writing ``shoot_<name>(app, out)`` and listing it in :data:`TOOLS`.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,10 @@ def use_config(window, config) -> None:
 def train_until_finished(app, window) -> None:
     controller = window.controller
     controller.train()
-    if not wait(app, lambda: controller.state == "idle" and controller.latest is not None
-                and controller.latest.state == "finished"):
+    if not wait(
+        app,
+        lambda: controller.state == "idle" and controller.latest is not None and controller.latest.state == "finished",
+    ):
         raise SystemExit("training did not finish")
 
 
@@ -76,7 +79,7 @@ def grab_dock(app, window, key: str, out: Path, size=DOCK_SIZE) -> None:
 
 def close(app, window) -> None:
     window.controller.shutdown()
-    window.document.mark_saved()     # no "save changes?" question
+    window.document.mark_saved()  # no "save changes?" question
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -99,8 +102,7 @@ def shoot_reference(app, out: Path) -> None:
     window = new_window(app)
     data = generators.logistic_model(300, (2.0, -1.0), 0.5, seed=4).dataset
     window.document.load_dataset(data)
-    use_config(window, DEFAULT_CONFIG.with_(optimizer="adam", lr=0.02, batch_size=0, epochs=60,
-                                            test_fraction=0.0))
+    use_config(window, DEFAULT_CONFIG.with_(optimizer="adam", lr=0.02, batch_size=0, epochs=60, test_fraction=0.0))
     train_until_finished(app, window)
     grab_dock(app, window, "reference", out, size=(1000, 250))
     close(app, window)
@@ -121,9 +123,19 @@ def shoot_landscape(app, out: Path) -> None:
     the model, and SGD, momentum and Adam compared from one clicked start."""
     window = new_window(app)
     window.document.load_dataset(generators.glm6())
-    use_config(window, DEFAULT_CONFIG.with_(model="logistic", features=("x1",), standardize=True,
-                                            optimizer="adam", lr=0.3, batch_size=0, epochs=60,
-                                            test_fraction=0.0))
+    use_config(
+        window,
+        DEFAULT_CONFIG.with_(
+            model="logistic",
+            features=("x1",),
+            standardize=True,
+            optimizer="adam",
+            lr=0.3,
+            batch_size=0,
+            epochs=60,
+            test_fraction=0.0,
+        ),
+    )
     view = window.landscape_view
     window.docks["landscape"].raise_()
     step_epochs(app, window, 60)
@@ -142,8 +154,12 @@ def shoot_history(app, out: Path) -> None:
     with the boundaries of five epochs before it as onion skins (the oldest faintest)."""
     window = new_window(app)
     window.document.load_dataset(generators.moons(n=200, noise=0.15, seed=1))
-    use_config(window, DEFAULT_CONFIG.with_(model="mlp", hidden=(16, 16), activation="tanh", lr=0.02,
-                                            batch_size=16, epochs=0, test_fraction=0.2))
+    use_config(
+        window,
+        DEFAULT_CONFIG.with_(
+            model="mlp", hidden=(16, 16), activation="tanh", lr=0.02, batch_size=16, epochs=0, test_fraction=0.2
+        ),
+    )
     step_epochs(app, window, 100)
     scrubber = window.history_scrubber
     scrubber.onion_check.setChecked(True)
@@ -180,8 +196,13 @@ def shoot_hover(app, out: Path) -> None:
     close(app, window)
 
 
-TOOLS = {"doctor": shoot_doctor, "reference": shoot_reference,
-         "landscape": shoot_landscape, "history": shoot_history, "hover": shoot_hover}
+TOOLS = {
+    "doctor": shoot_doctor,
+    "reference": shoot_reference,
+    "landscape": shoot_landscape,
+    "history": shoot_history,
+    "hover": shoot_hover,
+}
 
 
 def main(argv) -> None:

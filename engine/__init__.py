@@ -7,19 +7,20 @@ Usable from a notebook::
     result = trainer.fit()
     trainer.model.predict_proba(X)
 """
+
 from .data import DataError, Dataset, read_csv, write_csv
 from .model import GridEvaluator, Model
 from .training import EpochReport, FitResult, TrainConfig, Trainer
 
 __all__ = [
-           "DataError",
-           "Dataset",
-           "EpochReport",
-           "FitResult",
-           "GridEvaluator",
-           "Model",
-           "TrainConfig",
-           "Trainer",
-           "read_csv",
-           "write_csv",
+    "DataError",
+    "Dataset",
+    "EpochReport",
+    "FitResult",
+    "GridEvaluator",
+    "Model",
+    "TrainConfig",
+    "Trainer",
+    "read_csv",
+    "write_csv",
 ]

@@ -4,6 +4,7 @@ Every file the project writes (CSV, sessions, models, autosaves, exported pictur
 through :func:`atomic_write`: a temp file beside the target, flushed and fsynced, renamed over
 the target, then the folder is synced so the rename survives a power cut.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ class values in natural order. `read_csv` turns a CSV file into a Dataset or rai
 `DataError` with a message that names the file, line, column and value and says what to do.
 `write_csv` writes atomically, so a failed save never damages the old file.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -107,8 +108,9 @@ class Dataset:
             classes, y = _encode(labels)
         except _BadLabel as bad:
             row = next(i for i, v in enumerate(labels) if _same(v, bad.value))
-            raise DataError(f"The label of row {row} is {bad.value!r}: {bad.reason}. "
-                            "Give every point a label.", value=bad.value) from None
+            raise DataError(
+                f"The label of row {row} is {bad.value!r}: {bad.reason}. Give every point a label.", value=bad.value
+            ) from None
         return cls(X, y, tuple(classes), tuple(feature_names or ()), label_name)
 
     @property
@@ -157,8 +159,11 @@ def require_classes(dataset, minimum=2, source="the data"):
         found = f"has only one class {present[0]!r}"
     else:
         found = "has only the classes " + ", ".join(repr(c) for c in present)
-    raise DataError(f"{source} {found}; training needs at least {minimum} classes. "
-                    "Add points of another class or choose another label column.", path=source)
+    raise DataError(
+        f"{source} {found}; training needs at least {minimum} classes. "
+        "Add points of another class or choose another label column.",
+        path=source,
+    )
 
 
 def read_csv(path, x_columns=None, label_column=None, *, progress=None):
@@ -173,10 +178,11 @@ def read_csv(path, x_columns=None, label_column=None, *, progress=None):
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise DataError(f"{path}: cannot open the file ({exc.strerror or exc}). "
-                        "Check the name and that you may read it.", path=str(path)) from exc
-    return read_csv_text(data, source=str(path), x_columns=x_columns, label_column=label_column,
-                         progress=progress)
+        raise DataError(
+            f"{path}: cannot open the file ({exc.strerror or exc}). Check the name and that you may read it.",
+            path=str(path),
+        ) from exc
+    return read_csv_text(data, source=str(path), x_columns=x_columns, label_column=label_column, progress=progress)
 
 
 def read_csv_text(text_or_bytes, source="<text>", x_columns=None, label_column=None, *, progress=None):
@@ -238,28 +244,47 @@ def find_problems(path, x_columns, label_column, limit=100, progress=None):
                 report(min(start / (n / 40), 1.0))  # ~40 characters a line: a rough fraction
             found = []
             if len(record) != len(names):
-                found.append((None, f"this row has {len(record)} fields but the header has {len(names)}. "
-                                    f"Give every row {len(names)} fields.", None))
+                found.append(
+                    (
+                        None,
+                        f"this row has {len(record)} fields but the header has {len(names)}. "
+                        f"Give every row {len(names)} fields.",
+                        None,
+                    )
+                )
             else:
                 for j in chosen:
                     cell = record[j]
                     if not _parses(cell):
                         found.append((j, _not_a_number(cell), cell))
                     elif not math.isfinite(float(cell)):
-                        found.append((j, f"{cell.strip()!r} is not a finite number (NaN and infinity "
-                                         "cannot be used).", cell))
+                        found.append(
+                            (j, f"{cell.strip()!r} is not a finite number (NaN and infinity cannot be used).", cell)
+                        )
                 if not record[label].strip():
                     found.append((label, "the label is missing.", record[label]))
             for j, problem, value in found:
                 where = f"{source}, line {start}" + ("" if j is None else f", column {j + 1} {names[j]!r}")
-                problems.append(DataError(f"{where}: {problem}", path=source, line=start,
-                                          column=None if j is None else names[j],
-                                          column_number=None if j is None else j + 1, value=value))
+                problems.append(
+                    DataError(
+                        f"{where}: {problem}",
+                        path=source,
+                        line=start,
+                        column=None if j is None else names[j],
+                        column_number=None if j is None else j + 1,
+                        value=value,
+                    )
+                )
                 if len(problems) >= limit:
                     return problems
     except csv.Error as exc:
-        problems.append(DataError(f"{source}, line {reader.line_num}: cannot read this line as CSV ({exc}). "
-                                  "Check its quote marks.", path=source, line=reader.line_num))
+        problems.append(
+            DataError(
+                f"{source}, line {reader.line_num}: cannot read this line as CSV ({exc}). Check its quote marks.",
+                path=source,
+                line=reader.line_num,
+            )
+        )
     return problems
 
 
@@ -279,11 +304,17 @@ def write_csv(path, dataset):
     try:
         atomic_write(path, itertools.chain([header], lines), newline="")
     except OSError as exc:
-        raise DataError(f"{path}: cannot save the file ({exc.strerror or exc}). Choose another folder "
-                        "or free some disk space; the previous file, if any, is unchanged.", path=path) from exc
+        raise DataError(
+            f"{path}: cannot save the file ({exc.strerror or exc}). Choose another folder "
+            "or free some disk space; the previous file, if any, is unchanged.",
+            path=path,
+        ) from exc
     except UnicodeEncodeError as exc:
-        raise DataError(f"{path}: cannot save {exc.object[exc.start:exc.end]!r} as UTF-8; "
-                        "rename that class or column. The previous file, if any, is unchanged.", path=path) from exc
+        raise DataError(
+            f"{path}: cannot save {exc.object[exc.start : exc.end]!r} as UTF-8; "
+            "rename that class or column. The previous file, if any, is unchanged.",
+            path=path,
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -291,10 +322,10 @@ class CsvPreview:
     """The start of a CSV file, for an import dialog."""
 
     path: str
-    columns: tuple          # header names, trimmed
-    rows: tuple             # first data rows, each a tuple of trimmed strings (may be ragged)
-    delimiter: str          # "," ";" or "\t"
-    encoding: str           # "utf-8", "utf-8-sig", "utf-16" or "latin-1"
+    columns: tuple  # header names, trimmed
+    rows: tuple  # first data rows, each a tuple of trimmed strings (may be ragged)
+    delimiter: str  # "," ";" or "\t"
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16" or "latin-1"
     label_column: str | None
     numeric_columns: tuple  # columns that look numeric, the label included if it does
 
@@ -321,13 +352,22 @@ def preview_csv(path, max_rows=20, max_bytes=1 << 20):
     records = [[f.strip() for f in r] for r in _sample(text, delimiter, max(max_rows, 200) + 1)]
     columns = tuple(records[0]) if records else ()
     data_rows = records[1:]
-    numeric = tuple(name for j, name in enumerate(columns)
-                    if name and _looks_numeric([r[j] for r in data_rows if j < len(r)]))
-    return CsvPreview(str(path), columns, tuple(tuple(r) for r in data_rows[:max_rows]), delimiter,
-                      encoding, _guess_label(columns) if columns else None, numeric)
+    numeric = tuple(
+        name for j, name in enumerate(columns) if name and _looks_numeric([r[j] for r in data_rows if j < len(r)])
+    )
+    return CsvPreview(
+        str(path),
+        columns,
+        tuple(tuple(r) for r in data_rows[:max_rows]),
+        delimiter,
+        encoding,
+        _guess_label(columns) if columns else None,
+        numeric,
+    )
 
 
 # --------------------------------------------------------------------------- parsing
+
 
 class _BadLabel(Exception):
     def __init__(self, value, reason):
@@ -347,8 +387,11 @@ class _Table:
     @classmethod
     def parse(cls, text, source):
         if not text.strip():
-            raise DataError(f"{source}, line 1: the file is empty. Choose a CSV file with a header line "
-                            "and rows of data.", path=source, line=1)
+            raise DataError(
+                f"{source}, line 1: the file is empty. Choose a CSV file with a header line and rows of data.",
+                path=source,
+                line=1,
+            )
         delimiter = _sniff(text)
         quoted = '"' in text
         if quoted:
@@ -356,8 +399,11 @@ class _Table:
             try:
                 records = list(reader)
             except csv.Error as exc:
-                raise DataError(f"{source}, line {reader.line_num}: cannot read this line as CSV ({exc}). "
-                                "Check its quote marks.", path=source, line=reader.line_num) from None
+                raise DataError(
+                    f"{source}, line {reader.line_num}: cannot read this line as CSV ({exc}). Check its quote marks.",
+                    path=source,
+                    line=reader.line_num,
+                ) from None
             kept = [i for i, r in enumerate(records) if any(map(str.strip, r))]  # skip blank lines
         else:
             # Without quote marks a record is exactly one line, and splitting the whole text at
@@ -366,16 +412,21 @@ class _Table:
             no_delimiters = map(str.replace, records, repeat(delimiter), repeat(""))
             kept = [i for i, rest in enumerate(map(str.strip, no_delimiters)) if rest]
         if not kept:
-            raise DataError(f"{source}, line 1: the file holds only blank lines and separators. Choose a CSV "
-                            "file with a header line and rows of data.", path=source, line=1)
+            raise DataError(
+                f"{source}, line 1: the file holds only blank lines and separators. Choose a CSV "
+                "file with a header line and rows of data.",
+                path=source,
+                line=1,
+            )
         header = records[kept[0]] if quoted else records[kept[0]].split(delimiter)
         names = [name.strip() for name in header]
         table = cls(text, source, delimiter, names, kept, quoted)
         rows = [records[i] for i in kept[1:]]
         width = len(names)
         if not rows:
-            raise table.error(f"there are no data rows after the header (line {table.line(-1)}). "
-                              "Add at least one row of data.", row=0)
+            raise table.error(
+                f"there are no data rows after the header (line {table.line(-1)}). Add at least one row of data.", row=0
+            )
         if quoted:
             ragged = set(map(len, rows)) != {width}
         else:
@@ -383,8 +434,11 @@ class _Table:
         if ragged:
             fields = (len(r) if quoted else r.count(delimiter) + 1 for r in rows)
             k, n = next((k, n) for k, n in enumerate(fields) if n != width)
-            raise table.error(f"this row has {n} fields but the header has {width}. Give every "
-                              f"row {width} fields (look for a missing or extra {delimiter!r}).", row=k)
+            raise table.error(
+                f"this row has {n} fields but the header has {width}. Give every "
+                f"row {width} fields (look for a missing or extra {delimiter!r}).",
+                row=k,
+            )
         if quoted:
             table.columns = list(zip(*rows))
         else:
@@ -412,8 +466,14 @@ class _Table:
         if column is not None:
             name = self.names[column]
             where += f", column {self.numbers[column]} {name!r}"
-        return DataError(f"{where}: {problem}", path=self.source, line=line, column=name,
-                         column_number=None if column is None else self.numbers[column], value=value)
+        return DataError(
+            f"{where}: {problem}",
+            path=self.source,
+            line=line,
+            column=name,
+            column_number=None if column is None else self.numbers[column],
+            value=value,
+        )
 
     def dataset(self, x_columns, label_column):
         self._check_header()
@@ -428,14 +488,15 @@ class _Table:
         else:
             label = _guess_label(names, exclude=chosen or ())
             if label is None:
-                raise self.error("every column is a feature, so none is left for the label. "
-                                 "Choose a label column.")
+                raise self.error("every column is a feature, so none is left for the label. Choose a label column.")
             label = names.index(label)
         if chosen is None:
             chosen = [j for j in range(len(names)) if j != label and _looks_numeric(self.columns[j][:200])]
         elif label in chosen:
-            raise self.error(f"column {names[label]!r} cannot be both the label and a feature. "
-                             "Choose different columns.", column=label)
+            raise self.error(
+                f"column {names[label]!r} cannot be both the label and a feature. Choose different columns.",
+                column=label,
+            )
         if not chosen:
             if x_columns is not None:
                 raise self.error("no feature columns were chosen. Choose at least one.")
@@ -447,24 +508,30 @@ class _Table:
     def _check_header(self):
         names = self.names
         if all(_parses(n) for n in names):
-            raise self.error("the first line holds numbers, but a header line with column names is "
-                             "required. Add one, e.g. " + ",".join([f"x{j + 1}" for j in range(len(names) - 1)]
-                                                                   + ["label"]) + ".")
+            raise self.error(
+                "the first line holds numbers, but a header line with column names is "
+                "required. Add one, e.g. " + ",".join([f"x{j + 1}" for j in range(len(names) - 1)] + ["label"]) + "."
+            )
         for j in reversed(range(len(names))):
             if not names[j]:  # row names (R's write.csv), an index (pandas) or stray separators
                 del names[j], self.columns[j], self.numbers[j]
         seen = {}
         for j, name in enumerate(names):
             if name in seen:
-                raise self.error(f"the name {name!r} is also used by column {self.numbers[seen[name]]}. "
-                                 "Give every column a different name.", column=j, value=name)
+                raise self.error(
+                    f"the name {name!r} is also used by column {self.numbers[seen[name]]}. "
+                    "Give every column a different name.",
+                    column=j,
+                    value=name,
+                )
             seen[name] = j
 
     def _index(self, name):
         if name not in self.names:
             listing = ", ".join(repr(n) for n in self.names)
-            raise self.error(f"there is no column {name!r}; the columns are {listing}. "
-                             "Use one of these names.", value=name)
+            raise self.error(
+                f"there is no column {name!r}; the columns are {listing}. Use one of these names.", value=name
+            )
         return self.names.index(name)
 
     def _floats(self, j):
@@ -475,14 +542,24 @@ class _Table:
         except (ValueError, OverflowError):
             for k, cell in enumerate(column):
                 if not _parses(cell):
-                    raise self.error(_not_a_number(cell) + f" Correct the cell or delete the row, or leave "
-                                     f"{self.names[j]!r} out of the features.", k, j, cell) from None
+                    raise self.error(
+                        _not_a_number(cell) + f" Correct the cell or delete the row, or leave "
+                        f"{self.names[j]!r} out of the features.",
+                        k,
+                        j,
+                        cell,
+                    ) from None
             values = np.array([float(cell) for cell in column])  # NumPy is stricter than float(): trust float()
         finite = np.isfinite(values)
         if not finite.all():
             k = int(np.argmin(finite))
-            raise self.error(f"{column[k].strip()!r} is not a finite number (NaN and infinity cannot be "
-                             "used). Replace it with a number or delete the row.", k, j, column[k])
+            raise self.error(
+                f"{column[k].strip()!r} is not a finite number (NaN and infinity cannot be "
+                "used). Replace it with a number or delete the row.",
+                k,
+                j,
+                column[k],
+            )
         return values
 
     def _labels(self, j):
@@ -501,8 +578,10 @@ class _Table:
                 k = next((k for k, c in enumerate(column) if c.strip() and not _parses(c)), 0)
                 texts.append(f"{self.names[j]!r} (line {self.line(k)}: {column[k].strip()!r})")
         held = ("; columns holding text: " + ", ".join(texts)) if texts else ""
-        return self.error(f"there is no numeric feature column besides the label {self.names[label]!r}{held}. "
-                          "Add a column of numbers or choose the feature columns.")
+        return self.error(
+            f"there is no numeric feature column besides the label {self.names[label]!r}{held}. "
+            "Add a column of numbers or choose the feature columns."
+        )
 
 
 _FAST_CHUNK = 1 << 20
@@ -529,12 +608,14 @@ def _fast_dataset(text, source, x_columns, label_column, report):
     header = text[:header_end].removesuffix("\r") if crlf else text[:header_end]
     names = [name.strip() for name in header.split(delimiter)]
     width = len(names)
-    if (width < 2 or "" in names or len(set(names)) != width or "\r" in header
-            or all(_parses(n) for n in names)):
+    if width < 2 or "" in names or len(set(names)) != width or "\r" in header or all(_parses(n) for n in names):
         return None
     try:
-        chosen = None if x_columns is None else [names.index(n) for n in
-                                                  ([x_columns] if isinstance(x_columns, str) else x_columns)]
+        chosen = (
+            None
+            if x_columns is None
+            else [names.index(n) for n in ([x_columns] if isinstance(x_columns, str) else x_columns)]
+        )
         if label_column is not None:
             label = names.index(label_column)
         else:
@@ -632,12 +713,20 @@ def _decode(data, source, complete=True):
                 text, encoding = data.decode("latin-1"), "latin-1"  # never fails: every byte is a character
         if text is None:
             line = data.count(b"\n", 0, max(data.find(b"\x00"), 0)) + 1
-            raise DataError(f"{source}, line {line}: this looks like a binary file (it contains NUL bytes), "
-                            "not CSV text. Save it as CSV (UTF-8) and open that file.", path=source, line=line)
+            raise DataError(
+                f"{source}, line {line}: this looks like a binary file (it contains NUL bytes), "
+                "not CSV text. Save it as CSV (UTF-8) and open that file.",
+                path=source,
+                line=line,
+            )
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DataError(f"{source}, line {line}: this looks like a binary file (it contains NUL characters), "
-                        "not CSV text. Save it as CSV (UTF-8) and open that file.", path=source, line=line)
+        raise DataError(
+            f"{source}, line {line}: this looks like a binary file (it contains NUL characters), "
+            "not CSV text. Save it as CSV (UTF-8) and open that file.",
+            path=source,
+            line=line,
+        )
     return text, encoding
 
 
@@ -651,7 +740,7 @@ def _decode_utf8(data, complete):
     if len(data) <= _DECODE_CHUNK:
         return decoder.decode(data, final=complete)
     view = memoryview(data)
-    parts = [decoder.decode(view[i:i + _DECODE_CHUNK]) for i in range(0, len(data), _DECODE_CHUNK)]
+    parts = [decoder.decode(view[i : i + _DECODE_CHUNK]) for i in range(0, len(data), _DECODE_CHUNK)]
     parts.append(decoder.decode(b"", final=complete))
     return "".join(parts)
 
@@ -764,8 +853,12 @@ def _check_label(value):
     if isinstance(value, str) and "\x00" in value:
         raise _BadLabel(value, "the label contains a NUL character")
     text = value.strip() if isinstance(value, str) else value
-    if (isinstance(text, (str, numbers.Real)) and not isinstance(text, bool) and _parses(text)
-            and not math.isfinite(float(text))):  # NaN is how numeric tables mark a missing label
+    if (
+        isinstance(text, (str, numbers.Real))
+        and not isinstance(text, bool)
+        and _parses(text)
+        and not math.isfinite(float(text))
+    ):  # NaN is how numeric tables mark a missing label
         raise _BadLabel(value, f"the label {text!r} is missing (not a finite number)")
 
 
@@ -797,6 +890,7 @@ def _same(a, b):
 
 
 # --------------------------------------------------------------------------- files
+
 
 def _quote(text):
     """``text`` as one CSV field; quoted when it holds a delimiter, quote mark or line break."""

@@ -17,6 +17,7 @@ from cause to symptom: a symptom (saturated logits, dead units, a linear model s
 "converged") is not reported when a cause that explains it is (see :data:`EXPLAINED_BY`), so each
 failure reads as one verdict, not a cascade.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,17 +53,17 @@ EIGEN_FLOOR = 1e-12
 
 # -- lr_too_high: with full-batch gradient descent below the stable bound the loss never rises
 #    (descent lemma); minibatch noise makes small rises, so only rises above both floors count.
-OSCILLATION_WINDOW = 10        # epochs looked at for repeated rises
-OSCILLATION_RISES = 3          # rises in that window that mean "oscillating" (noise gives 0–2)
-RISE_RELATIVE = 0.05           # a rise must exceed 5 % of the previous loss ...
-RISE_ABSOLUTE = 0.02           # ... and 2 % of ln k, the loss of a uniform guess
-SPIKE_WINDOW = 50              # epochs looked at for a single overshoot
-SPIKE_FACTOR = 2.0             # the loss more than doubled in one epoch ...
-SPIKE_ABSOLUTE = 0.25          # ... by more than a quarter of ln k
+OSCILLATION_WINDOW = 10  # epochs looked at for repeated rises
+OSCILLATION_RISES = 3  # rises in that window that mean "oscillating" (noise gives 0–2)
+RISE_RELATIVE = 0.05  # a rise must exceed 5 % of the previous loss ...
+RISE_ABSOLUTE = 0.02  # ... and 2 % of ln k, the loss of a uniform guess
+SPIKE_WINDOW = 50  # epochs looked at for a single overshoot
+SPIKE_FACTOR = 2.0  # the loss more than doubled in one epoch ...
+SPIKE_ABSOLUTE = 0.25  # ... by more than a quarter of ln k
 # -- unscaled: plain gradient descent needs about κ/2 epochs per e-fold along the flattest
 #    direction, so κ > 10³ means > 500 epochs: more than a lesson's run.
 CONDITION_LIMIT = 1e3
-STANDARDIZE_GAIN = 10.0        # ... and standardizing must cut κ at least tenfold
+STANDARDIZE_GAIN = 10.0  # ... and standardizing must cut κ at least tenfold
 # -- separable: training accuracy 100 % and ‖w‖ rising over this many epochs (reference module)
 SEPARATION_WINDOW = 20
 # -- underfit_linear: the loss explains < 10 % of the class-share entropy (McFadden's R² < 0.1)
@@ -85,8 +86,7 @@ CONVERGED_WINDOW = 10
 
 WARNING, INFO = "warning", "info"
 #: Cause-before-symptom order; also the order verdicts are returned in.
-ORDER = ("lr_too_high", "unscaled", "separable", "imbalanced", "underfit_linear", "dead_relu",
-         "saturated", "converged")
+ORDER = ("lr_too_high", "unscaled", "separable", "imbalanced", "underfit_linear", "dead_relu", "saturated", "converged")
 #: symptom -> causes that explain it (the symptom is dropped when one of them fires).
 EXPLAINED_BY = {
     "underfit_linear": ("lr_too_high", "unscaled", "imbalanced"),
@@ -143,8 +143,7 @@ class HessianStats:
     eigenvalues: tuple = ()
     n_rows: int = 0
 
-    def lr_bound(self, optimizer: str = "sgd", momentum: float = 0.9,
-                 nesterov: bool = False) -> float | None:
+    def lr_bound(self, optimizer: str = "sgd", momentum: float = 0.9, nesterov: bool = False) -> float | None:
         """Largest stable step of ``optimizer`` near these weights (the quadratic model's limit):
         ``2/λ`` for sgd, ``2(1+μ)/λ`` for heavy-ball momentum, ``2(1+μ)/((1+2μ)λ)`` for Nesterov;
         None for Adam, whose step is normalised per coordinate."""
@@ -202,15 +201,20 @@ def model_signals(trainer, max_rows: int = MAX_ROWS) -> dict:
     report = trainer.history[-1] if trainer.history else None
     signals = dataclasses.asdict(report) if report is not None else {}
     signals.update(
-        n_rows=int(len(y)), n_classes=int(k), classes=[str(c) for c in trainer.dataset.classes],
-        is_linear=bool(net.is_linear), activation=net.activation if net.hidden else None,
-        lr=float(trainer.lr), stopped_because=trainer.stopped_because,
+        n_rows=int(len(y)),
+        n_classes=int(k),
+        classes=[str(c) for c in trainer.dataset.classes],
+        is_linear=bool(net.is_linear),
+        activation=net.activation if net.hidden else None,
+        lr=float(trainer.lr),
+        stopped_because=trainer.stopped_because,
         initial_loss=float(trainer.initial_loss),
         saturated_share=float(np.mean(saturated)) if len(y) else 0.0,
         confident_wrong_share=float(np.mean(saturated & (pred != y))) if len(y) else 0.0,
         dead_relu_per_layer=dead,
-        dead_relu_share=(None if dead is None else
-                         float(sum(d * h for d, h in zip(dead, net.hidden)) / sum(net.hidden))),
+        dead_relu_share=(
+            None if dead is None else float(sum(d * h for d, h in zip(dead, net.hidden)) / sum(net.hidden))
+        ),
         class_shares=class_shares.tolist(),
         predicted_shares=(np.bincount(pred, minlength=k) / max(len(y), 1)).tolist(),
         recall=[float(hits[c] / counts[c]) if counts[c] else None for c in range(k)],
@@ -218,9 +222,9 @@ def model_signals(trainer, max_rows: int = MAX_ROWS) -> dict:
         baseline_loss=float(-sum(s * math.log(s) for s in class_shares if s > 0)),
         input_condition=input_condition(augment(inputs, np.float64)),
         standardized_condition=input_condition(augment(standardized, np.float64)),
-        standardized_lambda_max=float(np.linalg.eigvalsh(
-            _second_moment(augment(standardized, np.float64)))[-1]),
-        feature_names=list(model.feature_names), feature_scales=scale.tolist(),
+        standardized_lambda_max=float(np.linalg.eigvalsh(_second_moment(augment(standardized, np.float64)))[-1]),
+        feature_names=list(model.feature_names),
+        feature_scales=scale.tolist(),
         loss_oscillation=loss_oscillation([r.train_loss for r in trainer.history], k),
     )
     return signals
@@ -237,18 +241,19 @@ def loss_oscillation(losses, n_classes: int = 2) -> dict:
     """
     L = np.asarray(losses, dtype=np.float64)
     chance = math.log(n_classes)
-    out = {"rises": 0, "window": 0, "max_rise": 0.0, "spike_epoch": None, "spike_from": None,
-           "spike_to": None}
+    out = {"rises": 0, "window": 0, "max_rise": 0.0, "spike_epoch": None, "spike_from": None, "spike_to": None}
     if L.size < 2 or not np.isfinite(L).all():
         return out
     d, prev = np.diff(L), L[:-1]
     recent = slice(max(0, d.size - OSCILLATION_WINDOW), d.size)
     rising = (d[recent] > RISE_RELATIVE * prev[recent]) & (d[recent] > RISE_ABSOLUTE * chance)
-    out.update(rises=int(rising.sum()), window=int(d[recent].size),
-               max_rise=float(max(0.0, (d[recent] / np.maximum(prev[recent], 1e-300)).max())))
+    out.update(
+        rises=int(rising.sum()),
+        window=int(d[recent].size),
+        max_rise=float(max(0.0, (d[recent] / np.maximum(prev[recent], 1e-300)).max())),
+    )
     start = max(0, d.size - SPIKE_WINDOW)
-    spikes = np.flatnonzero((L[start + 1:] > SPIKE_FACTOR * prev[start:])
-                            & (d[start:] > SPIKE_ABSOLUTE * chance))
+    spikes = np.flatnonzero((L[start + 1 :] > SPIKE_FACTOR * prev[start:]) & (d[start:] > SPIKE_ABSOLUTE * chance))
     if spikes.size:
         i = start + int(spikes[-1])
         out.update(spike_epoch=i + 2, spike_from=float(L[i]), spike_to=float(L[i + 1]))
@@ -256,8 +261,7 @@ def loss_oscillation(losses, n_classes: int = 2) -> dict:
 
 
 # ------------------------------------------------------------------------------------ curvature
-def hessian_stats(source, params=None, *, l2: float = 0.0,
-                  max_rows: int = MAX_ROWS) -> HessianStats:
+def hessian_stats(source, params=None, *, l2: float = 0.0, max_rows: int = MAX_ROWS) -> HessianStats:
     """Curvature of a linear model's objective at its current (or given) weights.
 
     Parameters
@@ -304,12 +308,15 @@ def hessian_stats(source, params=None, *, l2: float = 0.0,
     lam_min = _smallest(eig)
     bound = np.linalg.eigvalsh(_second_moment(Xa))[-1] * (0.25 if n_out == 1 else 0.5) + 2.0 * l2
     return HessianStats(
-        lambda_max=lam_max, lambda_min=lam_min,
+        lambda_max=lam_max,
+        lambda_min=lam_min,
         condition_number=lam_max / lam_min if lam_min > 0 else math.inf,
         stable_lr_bound=2.0 / lam_max if lam_max > 0 else math.inf,
         global_lr_bound=float(2.0 / bound) if bound > 0 else math.inf,
-        input_condition=input_condition(Xa), eigenvalues=tuple(float(v) for v in eig),
-        n_rows=int(len(Xa)))
+        input_condition=input_condition(Xa),
+        eigenvalues=tuple(float(v) for v in eig),
+        n_rows=int(len(Xa)),
+    )
 
 
 def linear_hessian(Xa: np.ndarray, params: np.ndarray, l2: float = 0.0) -> np.ndarray:
@@ -356,8 +363,7 @@ def input_condition(Xa: np.ndarray) -> float:
 
 
 # -------------------------------------------------------------------------------------- verdicts
-def diagnose(history, signals: dict, config, hessian: HessianStats | None = None,
-             separation=None) -> list[Verdict]:
+def diagnose(history, signals: dict, config, hessian: HessianStats | None = None, separation=None) -> list[Verdict]:
     """The doctor's verdicts on a run, warnings first, causes before symptoms.
 
     Parameters
@@ -377,10 +383,8 @@ def diagnose(history, signals: dict, config, hessian: HessianStats | None = None
         since -= 1
     recent = history[since:]
     found = {}
-    for rule in (_lr_too_high, _unscaled, _separable, _imbalanced, _underfit_linear, _dead_relu,
-                 _saturated):
-        verdict = rule(history=history, recent=recent, s=signals, cfg=config, hessian=hessian,
-                       separation=separation)
+    for rule in (_lr_too_high, _unscaled, _separable, _imbalanced, _underfit_linear, _dead_relu, _saturated):
+        verdict = rule(history=history, recent=recent, s=signals, cfg=config, hessian=hessian, separation=separation)
         if verdict is not None:
             found[verdict.code] = verdict
     for symptom, causes in EXPLAINED_BY.items():
@@ -406,21 +410,21 @@ def _lr_too_high(recent, s, cfg, hessian, **_):
         losses.insert(0, s["initial_loss"])
     osc = loss_oscillation(losses, s.get("n_classes", 2))
     if osc["rises"] >= OSCILLATION_RISES:
-        reasons.append(f"the loss grew in {osc['rises']} of the last {osc['window']} epochs "
-                       f"(by up to {_pct(osc['max_rise'])})")
+        reasons.append(
+            f"the loss grew in {osc['rises']} of the last {osc['window']} epochs (by up to {_pct(osc['max_rise'])})"
+        )
         details.update(rises=osc["rises"], window=osc["window"])
     if osc["spike_epoch"] is not None:
         epoch = recent[osc["spike_epoch"] - 1 - start].epoch
-        reasons.append(f"the loss jumped from {_num(osc['spike_from'])} to {_num(osc['spike_to'])} "
-                       f"at epoch {epoch}")
+        reasons.append(f"the loss jumped from {_num(osc['spike_from'])} to {_num(osc['spike_to'])} at epoch {epoch}")
         details.update(spike_epoch=epoch)
-    bound = (hessian.lr_bound(cfg.optimizer, cfg.momentum, cfg.nesterov)
-             if hessian is not None else None)
+    bound = hessian.lr_bound(cfg.optimizer, cfg.momentum, cfg.nesterov) if hessian is not None else None
     if bound is not None and lr > bound:
-        what = ("2/λ_max" if cfg.optimizer == "sgd" else
-                "2(1+μ)/((1+2μ)λ_max)" if cfg.nesterov else "2(1+μ)/λ_max")
-        reasons.append(f"the learning rate {_num(lr)} is above {what} = {_num(bound)}, the largest "
-                       f"step {cfg.optimizer} can take at these weights without overshooting")
+        what = "2/λ_max" if cfg.optimizer == "sgd" else "2(1+μ)/((1+2μ)λ_max)" if cfg.nesterov else "2(1+μ)/λ_max"
+        reasons.append(
+            f"the learning rate {_num(lr)} is above {what} = {_num(bound)}, the largest "
+            f"step {cfg.optimizer} can take at these weights without overshooting"
+        )
         details.update(bound=bound)
     if not reasons:
         return None
@@ -430,11 +434,15 @@ def _lr_too_high(recent, s, cfg, hessian, **_):
         safe = 0.5 * hessian.global_lr_bound * bound / hessian.stable_lr_bound
         new_lr = _nice(min(lr / 2.0, safe))
         details["safe_lr"] = safe
-    return Verdict("lr_too_high", WARNING,
-                   "Learning rate too high: " + "; ".join(reasons) + ". Each step overshoots the "
-                   "minimum, so the loss jumps about instead of settling.",
-                   {"lr": new_lr}, f"Lower the learning rate to {_num(new_lr)}",
-                   {**details, "lr": lr, "suggested_lr": new_lr})
+    return Verdict(
+        "lr_too_high",
+        WARNING,
+        "Learning rate too high: " + "; ".join(reasons) + ". Each step overshoots the "
+        "minimum, so the loss jumps about instead of settling.",
+        {"lr": new_lr},
+        f"Lower the learning rate to {_num(new_lr)}",
+        {**details, "lr": lr, "suggested_lr": new_lr},
+    )
 
 
 def _unscaled(s, cfg, **_):
@@ -442,13 +450,12 @@ def _unscaled(s, cfg, **_):
     if cfg.standardize or kappa is None or not kappa > CONDITION_LIMIT:
         return None
     if kappa_std is not None and kappa < STANDARDIZE_GAIN * kappa_std:
-        return None      # the inputs are collinear, not badly scaled: standardizing would not help
+        return None  # the inputs are collinear, not badly scaled: standardizing would not help
     scales = np.asarray(s.get("feature_scales") or [1.0])
     names = s.get("feature_names") or [f"x{i + 1}" for i in range(len(scales))]
     big, small = int(np.argmax(scales)), int(np.argmin(np.where(scales > 0, scales, np.inf)))
     ratio = scales[big] / scales[small] if scales[small] > 0 else math.inf
-    spread = (f" ({names[big]} varies {_num(ratio)}× more than {names[small]})"
-              if len(scales) > 1 and ratio > 3 else "")
+    spread = f" ({names[big]} varies {_num(ratio)}× more than {names[small]})" if len(scales) > 1 and ratio > 3 else ""
     fix = {"standardize": True}
     label = "Turn on Standardize"
     curvature = s.get("standardized_lambda_max")
@@ -458,12 +465,17 @@ def _unscaled(s, cfg, **_):
         c = 0.25 if s.get("n_classes", 2) == 2 else 0.5
         fix["lr"] = _nice(1.0 / (c * curvature))
         label += f" (learning rate {_num(fix['lr'])})"
-    return Verdict("unscaled", WARNING,
-                   f"Inputs are unscaled: condition number {_num(kappa)}{spread}. No single "
-                   f"learning rate suits every direction — the large feature needs tiny steps, the "
-                   f"small one then barely moves. Turn on Standardize (condition number "
-                   f"{_num(kappa_std)} after).", fix, label,
-                   {"condition": kappa, "standardized_condition": kappa_std, "ratio": ratio})
+    return Verdict(
+        "unscaled",
+        WARNING,
+        f"Inputs are unscaled: condition number {_num(kappa)}{spread}. No single "
+        f"learning rate suits every direction — the large feature needs tiny steps, the "
+        f"small one then barely moves. Turn on Standardize (condition number "
+        f"{_num(kappa_std)} after).",
+        fix,
+        label,
+        {"condition": kappa, "standardized_condition": kappa_std, "ratio": ratio},
+    )
 
 
 def _separable(history, s, cfg, separation, **_):
@@ -476,41 +488,58 @@ def _separable(history, s, cfg, separation, **_):
     if not (by_history or by_data):
         return None
     if by_history:
-        evidence = (f"training accuracy has been 100 % for the last {SEPARATION_WINDOW} epochs and "
-                    f"‖w‖ keeps growing ({_num(norms[-SEPARATION_WINDOW])} → {_num(norms[-1])})")
+        evidence = (
+            f"training accuracy has been 100 % for the last {SEPARATION_WINDOW} epochs and "
+            f"‖w‖ keeps growing ({_num(norms[-SEPARATION_WINDOW])} → {_num(norms[-1])})"
+        )
     else:
         evidence = "a straight line separates the training classes perfectly"
-    return Verdict("separable", WARNING,
-                   f"The classes are perfectly separable: {evidence}. Without a penalty the best "
-                   "weights do not exist: the loss keeps falling as the weights grow for ever, and "
-                   "the predicted probabilities become numerically 0 or 1 — R's glm warns "
-                   "\"fitted probabilities numerically 0 or 1 occurred\" for exactly this. Add a "
-                   "little L2 (or use early stopping) to get a finite, meaningful answer.",
-                   {"l2": 0.001}, "Add L2 = 0.001",
-                   {"weight_norm": norms[-1], "by_history": by_history, "by_data": by_data})
+    return Verdict(
+        "separable",
+        WARNING,
+        f"The classes are perfectly separable: {evidence}. Without a penalty the best "
+        "weights do not exist: the loss keeps falling as the weights grow for ever, and "
+        "the predicted probabilities become numerically 0 or 1 — R's glm warns "
+        '"fitted probabilities numerically 0 or 1 occurred" for exactly this. Add a '
+        "little L2 (or use early stopping) to get a finite, meaningful answer.",
+        {"l2": 0.001},
+        "Add L2 = 0.001",
+        {"weight_norm": norms[-1], "by_history": by_history, "by_data": by_data},
+    )
 
 
 def _imbalanced(history, s, **_):
     shares, recall = s.get("class_shares"), s.get("recall")
-    if not history or not shares or not recall:     # judge a trained model, not the initial one
+    if not history or not shares or not recall:  # judge a trained model, not the initial one
         return None
     classes = s.get("classes") or [str(i) for i in range(len(shares))]
-    candidates = [c for c, share in enumerate(shares) if share < MINORITY_SHARE
-                  and recall[c] is not None and recall[c] < MINORITY_RECALL]
+    candidates = [
+        c
+        for c, share in enumerate(shares)
+        if share < MINORITY_SHARE and recall[c] is not None and recall[c] < MINORITY_RECALL
+    ]
     if not candidates:
         return None
     c = min(candidates, key=lambda i: shares[i])
     major = int(np.argmax(shares))
     accuracy = s.get("train_accuracy")
-    acc_text = (f"its {_pct(accuracy)} training accuracy is close to the {_pct(shares[major])} "
-                f"that always answering '{classes[major]}' scores" if accuracy is not None else
-                f"always answering '{classes[major]}' would already score {_pct(shares[major])}")
-    return Verdict("imbalanced", WARNING,
-                   f"Imbalanced classes: '{classes[c]}' is only {_pct(shares[c])} of the training "
-                   f"data and the model recognises {_pct(recall[c])} of it; {acc_text}. Accuracy "
-                   "hides this — read the confusion matrix, and collect (or weight up) more "
-                   f"points of '{classes[c]}'.", None, "Show the confusion matrix",
-                   {"class": c, "share": shares[c], "recall": recall[c]})
+    acc_text = (
+        f"its {_pct(accuracy)} training accuracy is close to the {_pct(shares[major])} "
+        f"that always answering '{classes[major]}' scores"
+        if accuracy is not None
+        else f"always answering '{classes[major]}' would already score {_pct(shares[major])}"
+    )
+    return Verdict(
+        "imbalanced",
+        WARNING,
+        f"Imbalanced classes: '{classes[c]}' is only {_pct(shares[c])} of the training "
+        f"data and the model recognises {_pct(recall[c])} of it; {acc_text}. Accuracy "
+        "hides this — read the confusion matrix, and collect (or weight up) more "
+        f"points of '{classes[c]}'.",
+        None,
+        "Show the confusion matrix",
+        {"class": c, "share": shares[c], "recall": recall[c]},
+    )
 
 
 def _underfit_linear(history, s, cfg, **_):
@@ -524,18 +553,25 @@ def _underfit_linear(history, s, cfg, **_):
     if r2 >= UNDERFIT_R2 or max(window) - min(window) > PLATEAU_TOLERANCE * chance:
         return None
     if cfg.features == "linear":
-        fix, label, remedy = ({"features": "poly2"}, "Use poly2 features",
-                              "add curved features (poly2 adds x², y² and x·y) or a hidden layer")
+        fix, label, remedy = (
+            {"features": "poly2"},
+            "Use poly2 features",
+            "add curved features (poly2 adds x², y² and x·y) or a hidden layer",
+        )
     else:
-        fix, label, remedy = ({"model": "mlp", "hidden": (16,)}, "Add a hidden layer of 16 units",
-                              "add a hidden layer")
+        fix, label, remedy = ({"model": "mlp", "hidden": (16,)}, "Add a hidden layer of 16 units", "add a hidden layer")
     acc = history[-1].train_accuracy
-    return Verdict("underfit_linear", WARNING,
-                   f"A linear model cannot separate these classes: the loss has levelled off at "
-                   f"{_num(loss)}, hardly below {_num(baseline)} for guessing the class shares, "
-                   f"and accuracy is {_pct(acc)} (the larger class alone scores "
-                   f"{_pct(s.get('majority_share', 0.5))}). More epochs will not help: {remedy}.",
-                   fix, label, {"loss": loss, "baseline": baseline, "r2": r2})
+    return Verdict(
+        "underfit_linear",
+        WARNING,
+        f"A linear model cannot separate these classes: the loss has levelled off at "
+        f"{_num(loss)}, hardly below {_num(baseline)} for guessing the class shares, "
+        f"and accuracy is {_pct(acc)} (the larger class alone scores "
+        f"{_pct(s.get('majority_share', 0.5))}). More epochs will not help: {remedy}.",
+        fix,
+        label,
+        {"loss": loss, "baseline": baseline, "r2": r2},
+    )
 
 
 def _dead_relu(history, s, cfg, **_):
@@ -549,12 +585,16 @@ def _dead_relu(history, s, cfg, **_):
     units = hidden[worst] if worst < len(hidden) else None
     count = f"{round(per_layer[worst] * units)} of {units}" if units else _pct(per_layer[worst])
     new_lr = _nice(s.get("lr", cfg.lr) / 10.0)
-    return Verdict("dead_relu", WARNING,
-                   f"Dead ReLUs: {count} units of hidden layer {worst + 1} output 0 for every "
-                   "training point, so they get no gradient and never recover. Restart with a "
-                   "lower learning rate (or the tanh activation).",
-                   {"lr": new_lr}, f"Restart with learning rate {_num(new_lr)}",
-                   {"layer": worst, "share": per_layer[worst]})
+    return Verdict(
+        "dead_relu",
+        WARNING,
+        f"Dead ReLUs: {count} units of hidden layer {worst + 1} output 0 for every "
+        "training point, so they get no gradient and never recover. Restart with a "
+        "lower learning rate (or the tanh activation).",
+        {"lr": new_lr},
+        f"Restart with learning rate {_num(new_lr)}",
+        {"layer": worst, "share": per_layer[worst]},
+    )
 
 
 def _saturated(history, s, cfg, **_):
@@ -563,12 +603,17 @@ def _saturated(history, s, cfg, **_):
         return None
     fix = {"l2": 0.001} if not cfg.l2 else {"lr": _nice(s.get("lr", cfg.lr) / 10.0)}
     label = "Add L2 = 0.001" if not cfg.l2 else f"Lower the learning rate to {_num(fix['lr'])}"
-    return Verdict("saturated", WARNING,
-                   f"Saturated outputs: {_pct(share)} of the training points get probabilities "
-                   f"numerically 0 or 1 (|logit| > {SATURATION_LOGIT:g}) and {_pct(wrong)} are "
-                   "confidently wrong — each of those adds more than 8 to the loss. The model is "
-                   "far too sure of itself: add L2 to keep the weights small.", fix, label,
-                   {"saturated_share": share, "confident_wrong_share": wrong})
+    return Verdict(
+        "saturated",
+        WARNING,
+        f"Saturated outputs: {_pct(share)} of the training points get probabilities "
+        f"numerically 0 or 1 (|logit| > {SATURATION_LOGIT:g}) and {_pct(wrong)} are "
+        "confidently wrong — each of those adds more than 8 to the loss. The model is "
+        "far too sure of itself: add L2 to keep the weights small.",
+        fix,
+        label,
+        {"saturated_share": share, "confident_wrong_share": wrong},
+    )
 
 
 def _converged(recent, s):
@@ -579,10 +624,16 @@ def _converged(recent, s):
     grad = recent[-1].grad_norm
     if grad >= CONVERGED_GRAD or max(losses) - min(losses) > CONVERGED_FLAT * chance:
         return None
-    return Verdict("converged", INFO,
-                   f"Converged: the gradient norm is {_num(grad)} and the loss has stayed at "
-                   f"{_num(losses[-1])} for {CONVERGED_WINDOW} epochs; more epochs will not change "
-                   "the model.", None, None, {"grad_norm": grad, "loss": losses[-1]})
+    return Verdict(
+        "converged",
+        INFO,
+        f"Converged: the gradient norm is {_num(grad)} and the loss has stayed at "
+        f"{_num(losses[-1])} for {CONVERGED_WINDOW} epochs; more epochs will not change "
+        "the model.",
+        None,
+        None,
+        {"grad_norm": grad, "loss": losses[-1]},
+    )
 
 
 # --------------------------------------------------------------------------------------- helpers
@@ -597,8 +648,12 @@ def _training_sample(trainer, max_rows: int):
 def _forward(net, inputs):
     """Logits (n, n_outputs) and each hidden layer's activations, in float64, from the public
     per-layer views (independent of the trainer's optimised workspace)."""
-    act = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-           "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5, "linear": lambda z: z}[net.activation]
+    act = {
+        "relu": lambda z: np.maximum(z, 0.0),
+        "tanh": np.tanh,
+        "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5,
+        "linear": lambda z: z,
+    }[net.activation]
     a, hidden = np.asarray(inputs, dtype=np.float64), []
     layers = net.layers
     with np.errstate(over="ignore", invalid="ignore"):
@@ -625,7 +680,7 @@ def _second_moment(Xa):
 
 def _centred_basis(K: int) -> np.ndarray:
     """(K, K−1) orthonormal basis of the vectors whose entries sum to zero."""
-    q, _ = np.linalg.qr(np.eye(K)[:, :K - 1] - 1.0 / K)
+    q, _ = np.linalg.qr(np.eye(K)[:, : K - 1] - 1.0 / K)
     return q
 
 

@@ -4,6 +4,7 @@ A feature map turns raw inputs (n_samples, n_inputs) into mapped features (n_sam
 named presets (``linear``, ``poly2``, ``poly3``, ``sincos``) or an explicit tuple of the GUI's terms.
 Coefficients of linear models are reported on these mapped features, in their original units.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -153,9 +154,15 @@ def _monomials(n_inputs: int, degree: int):
 def _parse_term(name: str, n_inputs: int):
     """One GUI term name to a term tuple; None when it needs an input the data does not have."""
     table = {
-        "x1": ("poly", (1, 0)), "x2": ("poly", (0, 1)), "x1^2": ("poly", (2, 0)),
-        "x2^2": ("poly", (0, 2)), "x1*x2": ("poly", (1, 1)),
-        "sin x1": ("sin", 0), "sin x2": ("sin", 1), "cos x1": ("cos", 0), "cos x2": ("cos", 1),
+        "x1": ("poly", (1, 0)),
+        "x2": ("poly", (0, 1)),
+        "x1^2": ("poly", (2, 0)),
+        "x2^2": ("poly", (0, 2)),
+        "x1*x2": ("poly", (1, 1)),
+        "sin x1": ("sin", 0),
+        "sin x2": ("sin", 1),
+        "cos x1": ("cos", 0),
+        "cos x2": ("cos", 1),
     }
     if name not in table:
         raise ValueError(f"unknown feature {name!r}; choose from {', '.join(TERMS)}")

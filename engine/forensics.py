@@ -9,6 +9,7 @@ features plus the bias input, so ``‖∇ℓᵢ‖ = ‖p − t‖·‖φ̃‖``
 
 No Qt here: the boundary view calls these and draws the answer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class PointInfo:
 
     def html(self, class_names, input_names, split: str = "") -> str:
         """A few lines for the hover label."""
+
         def num(v, digits=4):
             return f"{v:.{digits}g}".replace("-", _MINUS)
 
@@ -77,9 +79,9 @@ def point_info(model, params, x_raw, label: int, index: int = -1) -> PointInfo:
     label : its class code.
     """
     x_raw = np.asarray(x_raw, dtype=np.float64).reshape(1, -1)
-    net = model.network.copy()          # the model's dtype: the numbers the trainer computes
+    net = model.network.copy()  # the model's dtype: the numbers the trainer computes
     net.set_params(np.asarray(params))
-    phi = model.features(x_raw)         # (1, n_features) standardized
+    phi = model.features(x_raw)  # (1, n_features) standardized
     y = np.array([int(label)])
     logits = net.logits(phi)[0].astype(np.float64)
     proba = net.predict_proba(phi)[0].astype(np.float64)
@@ -87,10 +89,10 @@ def point_info(model, params, x_raw, label: int, index: int = -1) -> PointInfo:
     if net.is_linear:
         t = np.zeros(net.n_classes)
         t[int(label)] = 1.0
-        residual = proba[1] - t[1] if net.n_outputs == 1 else proba - t    # p − y per logit
+        residual = proba[1] - t[1] if net.n_outputs == 1 else proba - t  # p − y per logit
         grad_norm = float(np.linalg.norm(residual) * np.sqrt(float(phi[0] @ phi[0]) + 1.0))
     else:
-        _, grad = net.loss_and_grad(phi, y)                                 # no penalty: the point's own
+        _, grad = net.loss_and_grad(phi, y)  # no penalty: the point's own
         grad_norm = float(np.linalg.norm(grad.astype(np.float64)))
     return PointInfo(int(index), x_raw[0].copy(), int(label), logits, proba, loss, grad_norm)
 
@@ -112,6 +114,5 @@ def loss_sizes(loss: np.ndarray) -> np.ndarray:
 
     The square root makes a marker's *area* grow linearly with the loss.
     """
-    share = np.clip(np.nan_to_num(np.asarray(loss, dtype=np.float64), nan=SIZE_LOSS_CAP) / SIZE_LOSS_CAP,
-                    0.0, 1.0)
+    share = np.clip(np.nan_to_num(np.asarray(loss, dtype=np.float64), nan=SIZE_LOSS_CAP) / SIZE_LOSS_CAP, 0.0, 1.0)
     return SIZE_MIN + (SIZE_MAX - SIZE_MIN) * np.sqrt(share)

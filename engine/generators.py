@@ -8,6 +8,7 @@ bit. Class sizes are exact (largest-remainder rounding of ``n * share``), not ra
 
 Labels are integer codes; for two classes the positive class is 1 (the last class, DESIGN.md §2).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -43,8 +44,8 @@ _NAMES_2D = ("x1", "x2")
 # Generators
 # --------------------------------------------------------------------------------------------
 
-def two_gaussians(n: int = 200, noise: float = 1.0, seed: int | None = 0, *,
-                  balance: float = 0.5) -> Dataset:
+
+def two_gaussians(n: int = 200, noise: float = 1.0, seed: int | None = 0, *, balance: float = 0.5) -> Dataset:
     """Two round Gaussian clouds centred at (-1, -1) (class 0) and (1, 1) (class 1).
 
     Parameters
@@ -72,8 +73,7 @@ def two_gaussians(n: int = 200, noise: float = 1.0, seed: int | None = 0, *,
     return _shuffled(rng, X, y, _NAMES_2D)
 
 
-def xor(n: int = 200, noise: float = 0.35, seed: int | None = 0, *,
-        balance: float = 0.5) -> Dataset:
+def xor(n: int = 200, noise: float = 0.35, seed: int | None = 0, *, balance: float = 0.5) -> Dataset:
     """XOR: four Gaussian clusters at (+-1, +-1); class 1 where x1 and x2 have the same sign.
 
     No straight line separates the classes, so a linear model stays near chance until a product
@@ -99,16 +99,18 @@ def xor(n: int = 200, noise: float = 0.35, seed: int | None = 0, *,
     n0, n1 = _split_counts(n, _binary_shares(balance))
     # Cluster order: two class-0 clusters, then two class-1 clusters.
     centres = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
-    per_cluster = np.concatenate([_split_counts(n0, (0.5, 0.5), at_least_one=False),
-                                  _split_counts(n1, (0.5, 0.5), at_least_one=False)])
+    per_cluster = np.concatenate(
+        [_split_counts(n0, (0.5, 0.5), at_least_one=False), _split_counts(n1, (0.5, 0.5), at_least_one=False)]
+    )
     cluster = np.repeat(np.arange(4), per_cluster)
     y = (cluster >= 2).astype(np.int64)
     X = centres[cluster] + noise * rng.standard_normal((n, 2))
     return _shuffled(rng, X, y, _NAMES_2D)
 
 
-def circles(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
-            balance: float = 0.5, factor: float = 0.5) -> Dataset:
+def circles(
+    n: int = 200, noise: float = 0.1, seed: int | None = 0, *, balance: float = 0.5, factor: float = 0.5
+) -> Dataset:
     """A small circle (class 1) inside a unit circle (class 0), via ``make_circles``.
 
     Parameters
@@ -132,13 +134,14 @@ def circles(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
     rng = np.random.default_rng(seed)
     n_outer, n_inner = _split_counts(n, _binary_shares(balance))
     from sklearn.datasets import make_circles  # lazy: scikit-learn takes ~1 s to import
-    X, y = make_circles(n_samples=(int(n_outer), int(n_inner)), noise=noise, factor=factor,
-                        random_state=_sklearn_seed(rng))
+
+    X, y = make_circles(
+        n_samples=(int(n_outer), int(n_inner)), noise=noise, factor=factor, random_state=_sklearn_seed(rng)
+    )
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
 
 
-def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
-          balance: float = 0.5) -> Dataset:
+def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0, *, balance: float = 0.5) -> Dataset:
     """Two interleaving half circles, via ``sklearn.datasets.make_moons``.
 
     Parameters
@@ -160,12 +163,12 @@ def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0, *,
     rng = np.random.default_rng(seed)
     n0, n1 = _split_counts(n, _binary_shares(balance))
     from sklearn.datasets import make_moons  # lazy: scikit-learn takes ~1 s to import
+
     X, y = make_moons(n_samples=(int(n0), int(n1)), noise=noise, random_state=_sklearn_seed(rng))
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
 
 
-def spiral(n: int = 300, noise: float = 0.05, seed: int | None = 0, *,
-           arms: int = 2, turns: float = 1.0) -> Dataset:
+def spiral(n: int = 300, noise: float = 0.05, seed: int | None = 0, *, arms: int = 2, turns: float = 1.0) -> Dataset:
     """``arms`` interleaved spiral arms, one class per arm, of equal size.
 
     Arm k is ``r (cos a, sin a)`` with ``r = t`` and ``a = 2 pi (k / arms + turns t)`` for ``t``
@@ -200,8 +203,14 @@ def spiral(n: int = 300, noise: float = 0.05, seed: int | None = 0, *,
     return _shuffled(rng, X, y, _NAMES_2D)
 
 
-def blobs(n: int = 300, noise: float = 1.0, seed: int | None = 0, *, n_classes: int = 3,
-          balance: Sequence[float] | None = None) -> Dataset:
+def blobs(
+    n: int = 300,
+    noise: float = 1.0,
+    seed: int | None = 0,
+    *,
+    n_classes: int = 3,
+    balance: Sequence[float] | None = None,
+) -> Dataset:
     """``n_classes`` Gaussian blobs with centres evenly spaced on a circle of radius 4.
 
     Uses ``sklearn.datasets.make_blobs``. Evenly spaced centres make every class reachable by a
@@ -235,13 +244,14 @@ def blobs(n: int = 300, noise: float = 1.0, seed: int | None = 0, *, n_classes: 
     angle = 2.0 * np.pi * np.arange(n_classes) / n_classes
     centres = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
     from sklearn.datasets import make_blobs  # lazy: scikit-learn takes ~1 s to import
-    X, y = make_blobs(n_samples=[int(c) for c in counts], centers=centres, cluster_std=noise,
-                      random_state=_sklearn_seed(rng))
+
+    X, y = make_blobs(
+        n_samples=[int(c) for c in counts], centers=centres, cluster_std=noise, random_state=_sklearn_seed(rng)
+    )
     return Dataset.from_labels(X, y, feature_names=_NAMES_2D)
 
 
-def one_d_gaussians(n: int = 200, noise: float = 2.0, seed: int | None = 0, *,
-                    balance: float = 0.5) -> Dataset:
+def one_d_gaussians(n: int = 200, noise: float = 2.0, seed: int | None = 0, *, balance: float = 0.5) -> Dataset:
     """One feature ``x``: class 0 ~ N(-4, noise²), class 1 ~ N(4, noise²).
 
     The 1-D case shows the fitted sigmoid itself; with the default sd of 2 the classes overlap
@@ -310,9 +320,17 @@ class GeneratedLogistic:
         return _apply_transform(np.asarray(X, float), self.transform) @ self.weights + self.bias
 
 
-def logistic_model(n: int, weights: Sequence[float], bias: float = 0.0, *,
-                   distribution: str = "normal", rho: float = 0.0, logit_noise: float = 0.0,
-                   transform: str | None = None, seed: int | None = 0) -> GeneratedLogistic:
+def logistic_model(
+    n: int,
+    weights: Sequence[float],
+    bias: float = 0.0,
+    *,
+    distribution: str = "normal",
+    rho: float = 0.0,
+    logit_noise: float = 0.0,
+    transform: str | None = None,
+    seed: int | None = 0,
+) -> GeneratedLogistic:
     """Sample ``y ~ Bernoulli(sigmoid(w . phi(x) + b + logit_noise * e))`` with ``e ~ N(0, 1)``.
 
     Because the truth is known, tests and lessons can check that a fit recovers it (within its
@@ -364,14 +382,13 @@ def logistic_model(n: int, weights: Sequence[float], bias: float = 0.0, *,
     else:
         raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}")
     lags = np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
-    X = Z @ np.linalg.cholesky(rho ** lags).T
+    X = Z @ np.linalg.cholesky(rho**lags).T
     truth_logit = _apply_transform(X, transform) @ w + bias
     if logit_noise > 0:
         truth_logit = truth_logit + logit_noise * rng.standard_normal(n)
     y = (rng.random(n) < _sigmoid(truth_logit)).astype(np.int64)
     names = tuple(f"x{i + 1}" for i in range(d))
-    return GeneratedLogistic(Dataset.from_labels(X, y, feature_names=names), w, float(bias),
-                             transform)
+    return GeneratedLogistic(Dataset.from_labels(X, y, feature_names=names), w, float(bias), transform)
 
 
 def sincos(X: np.ndarray) -> np.ndarray:
@@ -383,6 +400,7 @@ def sincos(X: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Registries for the GUI
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Generator:
@@ -410,12 +428,18 @@ class Generator:
     fixed: bool = False
 
 
-def _logistic_dataset(n: int = 300, noise: float = 0.0, seed: int | None = 0, *,
-                      weights: Sequence[float] = (2.0, -1.0), bias: float = 0.5,
-                      distribution: str = "normal", rho: float = 0.0) -> Dataset:
+def _logistic_dataset(
+    n: int = 300,
+    noise: float = 0.0,
+    seed: int | None = 0,
+    *,
+    weights: Sequence[float] = (2.0, -1.0),
+    bias: float = 0.5,
+    distribution: str = "normal",
+    rho: float = 0.0,
+) -> Dataset:
     """:func:`logistic_model` shaped like the other generators; ``noise`` is the logit noise."""
-    return logistic_model(n, weights, bias, distribution=distribution, rho=rho,
-                          logit_noise=noise, seed=seed).dataset
+    return logistic_model(n, weights, bias, distribution=distribution, rho=rho, logit_noise=noise, seed=seed).dataset
 
 
 def _glm6_dataset(n: int = 6, noise: float = 0.0, seed: int | None = 0) -> Dataset:
@@ -423,19 +447,25 @@ def _glm6_dataset(n: int = 6, noise: float = 0.0, seed: int | None = 0) -> Datas
     return glm6()
 
 
-GENERATORS: Mapping[str, Generator] = MappingProxyType({
-    "two_gaussians": Generator("Two Gaussians", two_gaussians, 200, 1.0, {"balance": 0.5}),
-    "xor": Generator("XOR", xor, 200, 0.35, {"balance": 0.5}),
-    "circles": Generator("Circles", circles, 200, 0.1, {"balance": 0.5, "factor": 0.5}),
-    "moons": Generator("Moons", moons, 200, 0.1, {"balance": 0.5}),
-    "spiral": Generator("Spiral", spiral, 300, 0.05, {"arms": 2, "turns": 1.0}),
-    "blobs": Generator("Blobs (3-8 classes)", blobs, 300, 1.0, {"n_classes": 3}),
-    "logistic": Generator("Logistic model (known weights)", _logistic_dataset, 300, 0.0,
-                          {"weights": (2.0, -1.0), "bias": 0.5, "distribution": "normal",
-                           "rho": 0.0}),
-    "one_d_gaussians": Generator("1-D Gaussians", one_d_gaussians, 200, 2.0, {"balance": 0.5}),
-    "glm6": Generator("Six-point glm example", _glm6_dataset, 6, 0.0, fixed=True),
-})
+GENERATORS: Mapping[str, Generator] = MappingProxyType(
+    {
+        "two_gaussians": Generator("Two Gaussians", two_gaussians, 200, 1.0, {"balance": 0.5}),
+        "xor": Generator("XOR", xor, 200, 0.35, {"balance": 0.5}),
+        "circles": Generator("Circles", circles, 200, 0.1, {"balance": 0.5, "factor": 0.5}),
+        "moons": Generator("Moons", moons, 200, 0.1, {"balance": 0.5}),
+        "spiral": Generator("Spiral", spiral, 300, 0.05, {"arms": 2, "turns": 1.0}),
+        "blobs": Generator("Blobs (3-8 classes)", blobs, 300, 1.0, {"n_classes": 3}),
+        "logistic": Generator(
+            "Logistic model (known weights)",
+            _logistic_dataset,
+            300,
+            0.0,
+            {"weights": (2.0, -1.0), "bias": 0.5, "distribution": "normal", "rho": 0.0},
+        ),
+        "one_d_gaussians": Generator("1-D Gaussians", one_d_gaussians, 200, 2.0, {"balance": 0.5}),
+        "glm6": Generator("Six-point glm example", _glm6_dataset, 6, 0.0, fixed=True),
+    }
+)
 """name -> :class:`Generator`, in the order the dialog should list them."""
 
 
@@ -486,42 +516,87 @@ def _minority(seed: int | None = 0) -> Dataset:
     return two_gaussians(1000, 1.5, seed, balance=0.01)
 
 
-PRESETS: Mapping[str, Preset] = MappingProxyType({
-    "separable": Preset(
-        "Perfectly separable", _separable,
-        "No overlap means no best weights: without L2 they grow for ever - add a little l2.",
-        {"model": "logistic", "features": "linear", "l2": 0.0, "l1": 0.0, "optimizer": "adam",
-         "lr": 0.05, "batch_size": 0, "epochs": 2000}),
-    "unscaled": Preset(
-        "One feature x1000", _unscaled,
-        "One feature in thousands: no learning rate suits both features - turn standardize on.",
-        {"model": "logistic", "features": "linear", "standardize": False, "optimizer": "sgd",
-         "lr": 1e-6, "batch_size": 0, "epochs": 500}),
-    "xor_linear": Preset(
-        "XOR for a line", _xor_linear,
-        "No straight line splits XOR, so a linear model stays near 50 % - "
-        "add x1*x2 or a hidden layer.",
-        {"model": "logistic", "features": "linear", "optimizer": "adam", "lr": 0.05,
-         "batch_size": 0, "epochs": 500}),
-    "lr_too_high": Preset(
-        "Learning rate far too high", _lr_too_high,
-        "Each step overshoots the minimum, so the loss jumps about or explodes - "
-        "lower the learning rate.",
-        {"model": "logistic", "features": "linear", "standardize": False, "optimizer": "sgd",
-         "lr": 50.0, "batch_size": 0, "epochs": 200}),
-    "minority": Preset(
-        "1 % minority class", _minority,
-        "Always predicting the majority already scores 99 %: "
-        "read the confusion matrix, not accuracy.",
-        {"model": "logistic", "features": "linear", "optimizer": "adam", "lr": 0.01,
-         "batch_size": 32, "epochs": 100, "test_fraction": 0.3}),
-})
+PRESETS: Mapping[str, Preset] = MappingProxyType(
+    {
+        "separable": Preset(
+            "Perfectly separable",
+            _separable,
+            "No overlap means no best weights: without L2 they grow for ever - add a little l2.",
+            {
+                "model": "logistic",
+                "features": "linear",
+                "l2": 0.0,
+                "l1": 0.0,
+                "optimizer": "adam",
+                "lr": 0.05,
+                "batch_size": 0,
+                "epochs": 2000,
+            },
+        ),
+        "unscaled": Preset(
+            "One feature x1000",
+            _unscaled,
+            "One feature in thousands: no learning rate suits both features - turn standardize on.",
+            {
+                "model": "logistic",
+                "features": "linear",
+                "standardize": False,
+                "optimizer": "sgd",
+                "lr": 1e-6,
+                "batch_size": 0,
+                "epochs": 500,
+            },
+        ),
+        "xor_linear": Preset(
+            "XOR for a line",
+            _xor_linear,
+            "No straight line splits XOR, so a linear model stays near 50 % - add x1*x2 or a hidden layer.",
+            {
+                "model": "logistic",
+                "features": "linear",
+                "optimizer": "adam",
+                "lr": 0.05,
+                "batch_size": 0,
+                "epochs": 500,
+            },
+        ),
+        "lr_too_high": Preset(
+            "Learning rate far too high",
+            _lr_too_high,
+            "Each step overshoots the minimum, so the loss jumps about or explodes - lower the learning rate.",
+            {
+                "model": "logistic",
+                "features": "linear",
+                "standardize": False,
+                "optimizer": "sgd",
+                "lr": 50.0,
+                "batch_size": 0,
+                "epochs": 200,
+            },
+        ),
+        "minority": Preset(
+            "1 % minority class",
+            _minority,
+            "Always predicting the majority already scores 99 %: read the confusion matrix, not accuracy.",
+            {
+                "model": "logistic",
+                "features": "linear",
+                "optimizer": "adam",
+                "lr": 0.01,
+                "batch_size": 32,
+                "epochs": 100,
+                "test_fraction": 0.3,
+            },
+        ),
+    }
+)
 """name -> :class:`Preset`."""
 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
 
 def _binary_shares(balance: float) -> tuple[float, float]:
     """Shares (class 0, class 1) for a fraction ``balance`` of class 1."""
@@ -559,8 +634,7 @@ def _sklearn_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
 
 
-def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray,
-              names: tuple[str, ...]) -> Dataset:
+def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Dataset:
     order = rng.permutation(len(y))
     return Dataset.from_labels(X[order], y[order], feature_names=names)
 

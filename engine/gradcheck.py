@@ -3,6 +3,7 @@
 Compares the analytic gradient of ``loss_and_grad`` (the trainer's own backward pass) with
 (f(θ + h·e_i) − f(θ − h·e_i)) / 2h for every parameter. Use float64 networks.
 """
+
 from __future__ import annotations
 
 import numpy as np

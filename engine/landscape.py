@@ -14,6 +14,7 @@
 Everything is in the coordinates the optimizer sees: inputs as fed to the network (standardized if
 the run standardizes) and the network's flat parameters.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,7 @@ class Objective:
         pass over every row).
     """
 
-    def __init__(self, network: Network, X, y, l1: float = 0.0, l2: float = 0.0,
-                 max_rows: int | None = None):
+    def __init__(self, network: Network, X, y, l1: float = 0.0, l2: float = 0.0, max_rows: int | None = None):
         self.network = network
         self.X = np.asarray(X, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.int64)
@@ -81,16 +81,20 @@ class Objective:
         positive = (self.y == 1).astype(np.float64)
         self._mean_yx = self.X.T @ positive / max(len(self.y), 1)
         self._mean_y = float(positive.mean()) if len(self.y) else 0.0
-        self._act = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-                     "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5,
-                     "linear": lambda z: z}[network.activation]
+        self._act = {
+            "relu": lambda z: np.maximum(z, 0.0),
+            "tanh": np.tanh,
+            "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5,
+            "linear": lambda z: z,
+        }[network.activation]
 
     @classmethod
     def from_trainer(cls, trainer, max_rows: int | None = None) -> Objective:
         """The trainer's objective on its training split, in the space its optimizer sees."""
         X = trainer.model.features(trainer.dataset.X[trainer.train_idx])
-        return cls(trainer.network, X, trainer.dataset.y[trainer.train_idx],
-                   trainer.config.l1, trainer.config.l2, max_rows)
+        return cls(
+            trainer.network, X, trainer.dataset.y[trainer.train_idx], trainer.config.l1, trainer.config.l2, max_rows
+        )
 
     def __call__(self, P) -> np.ndarray:
         """Objective of each row of ``P`` (G, n_params) (or of one (n_params,) vector): (G,)."""
@@ -103,7 +107,7 @@ class Objective:
         step = max(1, CHUNK_ELEMENTS // (max(len(self.y), 1) * width))
         out = np.empty(len(P))
         for start in range(0, len(P), step):
-            out[start:start + step] = self._chunk(P[start:start + step])
+            out[start : start + step] = self._chunk(P[start : start + step])
         return out[0] if single else out
 
     def _chunk(self, P: np.ndarray) -> np.ndarray:
@@ -112,18 +116,18 @@ class Objective:
         penalty = self.l1 * np.abs(w).sum(axis=1) + self.l2 * np.square(w).sum(axis=1)
         if net.is_linear and net.n_outputs == 1:
             # One GEMM for every grid point; the −y·z term is linear in the parameters.
-            z = P[:, :-1] @ self.X.T + P[:, -1:]                        # (g, n)
+            z = P[:, :-1] @ self.X.T + P[:, -1:]  # (g, n)
             with np.errstate(over="ignore", invalid="ignore"):
                 softplus = np.logaddexp(0.0, z).mean(axis=1)
             return softplus - P[:, :-1] @ self._mean_yx - P[:, -1] * self._mean_y + penalty
         a = self.X
-        mats = [P[:, o:o + r * c].reshape(g, r, c) for o, (r, c) in zip(net.offsets, net.shapes)]
+        mats = [P[:, o : o + r * c].reshape(g, r, c) for o, (r, c) in zip(net.offsets, net.shapes)]
         with np.errstate(over="ignore", invalid="ignore"):
             for depth, M in enumerate(mats):
                 # Contiguous weight stacks let matmul hand each product to BLAS (a strided view
                 # falls back to NumPy's own loop, ~50× slower for 64-unit layers).
                 W = np.ascontiguousarray(M[:, :-1, :])
-                z = np.matmul(a, W) + M[:, -1:, :]                     # (g, n, fan_out)
+                z = np.matmul(a, W) + M[:, -1:, :]  # (g, n, fan_out)
                 a = self._act(z) if depth < len(mats) - 1 else z
             if z.shape[2] == 1:
                 z = z[:, :, 0]
@@ -148,8 +152,7 @@ class LossLandscape:
     dtype : the network's dtype for :meth:`run_path` ("float64" exact, "float32" as the trainer).
     """
 
-    def __init__(self, X, y, *, bias: float = 0.0, l1: float = 0.0, l2: float = 0.0,
-                 dtype="float64"):
+    def __init__(self, X, y, *, bias: float = 0.0, l1: float = 0.0, l2: float = 0.0, dtype="float64"):
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.int64)
         if X.ndim != 2 or X.shape[1] not in (1, 2):
@@ -180,8 +183,14 @@ class LossLandscape:
         if not net.is_linear or net.n_classes != 2 or net.n_inputs not in (1, 2):
             raise ValueError("the loss landscape needs a binary linear model with 1 or 2 features")
         X = trainer.model.features(trainer.dataset.X[trainer.train_idx])
-        return cls(X, trainer.dataset.y[trainer.train_idx], bias=float(net.params[-1]),
-                   l1=trainer.config.l1, l2=trainer.config.l2, dtype=net.dtype)
+        return cls(
+            X,
+            trainer.dataset.y[trainer.train_idx],
+            bias=float(net.params[-1]),
+            l1=trainer.config.l1,
+            l2=trainer.config.l2,
+            dtype=net.dtype,
+        )
 
     def full_params(self, points) -> np.ndarray:
         """(..., 2) free coordinates → (..., n_params) flat network parameters."""
@@ -209,8 +218,16 @@ class LossLandscape:
         loss = self.loss(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
         return LandscapeGrid(xs, ys, loss, self.names)
 
-    def run_path(self, start, optimizer: str = "sgd", lr: float = 0.1, epochs: int = 100,
-                 batch_size: int = 0, seed: int = 0, **hyper) -> np.ndarray:
+    def run_path(
+        self,
+        start,
+        optimizer: str = "sgd",
+        lr: float = 0.1,
+        epochs: int = 100,
+        batch_size: int = 0,
+        seed: int = 0,
+        **hyper,
+    ) -> np.ndarray:
         """Train from ``start`` with the engine's optimizer and gradients; (epochs + 1, 2) path.
 
         ``path[k]`` holds the free parameters after ``k`` epochs (``path[0]`` is ``start`` rounded
@@ -239,7 +256,7 @@ class LossLandscape:
                 else:
                     Xs, Ts = Xa, T
                 for cursor in range(0, n, batch):
-                    xb, tb = Xs[cursor:cursor + batch], Ts[cursor:cursor + batch]
+                    xb, tb = Xs[cursor : cursor + batch], Ts[cursor : cursor + batch]
                     ws.forward(xb, net.params)
                     ws.backward(xb, tb, net.params, grad)
                     add_penalty_grad(net.params, net.weight_mask, grad, self.l1, self.l2)
@@ -249,8 +266,7 @@ class LossLandscape:
         self.network = net
         return path
 
-    def compare_paths(self, start, runs, epochs: int = 100, batch_size: int = 0,
-                      seed: int = 0) -> list[np.ndarray]:
+    def compare_paths(self, start, runs, epochs: int = 100, batch_size: int = 0, seed: int = 0) -> list[np.ndarray]:
         """One path per ``(optimizer, lr)`` or ``(optimizer, lr, hyper_dict)`` in ``runs``, all
         from the same ``start`` with the same minibatch order: a list of (epochs + 1, 2) arrays."""
         paths = []
@@ -295,8 +311,9 @@ class PCASlice:
         flip = np.where(self.coords[0] < 0, -1.0, 1.0)
         self.directions *= flip[:, None]
         self.coords *= flip
-        self.explained = (np.array([np.sum(self.coords[:, i]**2) for i in range(2)]) / total
-                          if total > 0 else np.zeros(2))
+        self.explained = (
+            np.array([np.sum(self.coords[:, i] ** 2) for i in range(2)]) / total if total > 0 else np.zeros(2)
+        )
 
     def params_at(self, points) -> np.ndarray:
         """(..., 2) plane coordinates → (..., n_params) parameters."""

@@ -3,6 +3,7 @@
 Everything here is stable for logits of any finite size: ``logaddexp`` and log-sum-exp never
 exponentiate a large positive number, so |z| = 1e4 gives the exact loss and no overflow warning.
 """
+
 from __future__ import annotations
 
 import numpy as np

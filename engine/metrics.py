@@ -1,4 +1,5 @@
 """Classification metrics on class codes and probabilities."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ models' coefficients in the original units of the mapped features (so they compa
 ``glm``). :class:`PointEvaluator` and :class:`GridEvaluator` evaluate many weight vectors at fixed
 points (the metrics, the boundary view's probability image) without allocating.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,9 @@ class Model:
     input_names : names of the raw input columns.
     """
 
-    def __init__(self, classes, feature_map: FeatureMap, standardizer: Standardizer,
-                 network: Network, input_names=None):
+    def __init__(
+        self, classes, feature_map: FeatureMap, standardizer: Standardizer, network: Network, input_names=None
+    ):
         self.classes = tuple(classes)
         self.feature_map = feature_map
         self.standardizer = standardizer
@@ -64,7 +66,7 @@ class Model:
         on the mapped features in their original (unstandardized) units."""
         if not self.is_linear:
             raise ValueError("only models without hidden layers have coefficients")
-        (W, b), = self.network.layers
+        ((W, b),) = self.network.layers
         return self.standardizer.to_original(W.T.astype(np.float64), b.astype(np.float64))
 
     def equation(self, digits: int = 4) -> list[str]:
@@ -76,14 +78,12 @@ class Model:
             terms = [f"{intercept[k]:.{digits}g}"]
             for w, name in zip(coef[k], names):
                 terms.append(f"{'−' if w < 0 else '+'} {abs(w):.{digits}g}·{name}")
-            label = (f"logit P({self.classes[-1]})" if coef.shape[0] == 1
-                     else f"z[{self.classes[k]}]")
+            label = f"logit P({self.classes[-1]})" if coef.shape[0] == 1 else f"z[{self.classes[k]}]"
             rows.append(f"{label} = " + " ".join(terms))
         return rows
 
     def copy(self) -> Model:
-        return Model(self.classes, self.feature_map, self.standardizer, self.network.copy(),
-                     self.input_names)
+        return Model(self.classes, self.feature_map, self.standardizer, self.network.copy(), self.input_names)
 
 
 class PointEvaluator:
@@ -169,8 +169,7 @@ class GridEvaluator:
                 raw[:] = np.asarray(fixed, dtype=np.float64)
             i, j = self.columns
             if not (0 <= i < model.n_inputs and 0 <= j < model.n_inputs and i != j):
-                raise ValueError(f"columns must be two different inputs in 0..{model.n_inputs - 1}, "
-                                 f"got {self.columns}")
+                raise ValueError(f"columns must be two different inputs in 0..{model.n_inputs - 1}, got {self.columns}")
             raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
         self.xs = xs
         self._points = PointEvaluator(model, raw)

@@ -6,6 +6,7 @@ ones and a layer is a single matrix product. Gradients have the same layout, so 
 updates the whole network with a handful of NumPy calls. :class:`Workspace` holds preallocated
 activation buffers for batches up to a given size; the hot loop allocates nothing.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,7 @@ class Network:
     dtype : "float32" (fast) or "float64" (exact, for gradient checks and reference work).
     """
 
-    def __init__(self, n_inputs: int, n_classes: int, hidden=(), activation: str = "relu",
-                 dtype="float32"):
+    def __init__(self, n_inputs: int, n_classes: int, hidden=(), activation: str = "relu", dtype="float32"):
         hidden = tuple(int(h) for h in hidden)
         if n_inputs < 1:
             raise ValueError("the network needs at least one input feature")
@@ -67,7 +67,7 @@ class Network:
 
     def unflatten(self, flat: np.ndarray) -> list[np.ndarray]:
         """Views of a flat buffer as the per-layer (fan_in + 1, fan_out) matrices."""
-        return [flat[o:o + a * b].reshape(a, b) for o, (a, b) in zip(self.offsets, self.shapes)]
+        return [flat[o : o + a * b].reshape(a, b) for o, (a, b) in zip(self.offsets, self.shapes)]
 
     @property
     def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -249,8 +249,7 @@ class Workspace:
         T = np.asarray(T, dtype=self.dtype)
         return 1.0 - 2.0 * T if self.net.n_outputs == 1 else T.copy()
 
-    def batch_gradient(self, Xa: np.ndarray, S: np.ndarray, params: np.ndarray,
-                       grad: np.ndarray) -> np.ndarray:
+    def batch_gradient(self, Xa: np.ndarray, S: np.ndarray, params: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Forward and backward pass of one batch: the mean cross-entropy's gradient into ``grad``.
 
         ``S`` is :meth:`fit_targets` of the batch's targets. The trainer's minibatch step and
@@ -337,14 +336,22 @@ class _Rows:
 
     def __init__(self, ws: Workspace, rows: int):
         # per hidden layer: z, a (with ones column), f(z) (a without it), delta, scratch, zeros, mask
-        self.hidden = [(ws.z[i][:rows], ws.hidden_out[i][:rows], ws.hidden_out[i][:rows, :-1],
-                        ws.delta[i][:rows], ws.scratch[i][:rows], ws._zeros[i][:rows],
-                        ws._masks[i][:rows]) for i in range(len(ws.z))]
+        self.hidden = [
+            (
+                ws.z[i][:rows],
+                ws.hidden_out[i][:rows],
+                ws.hidden_out[i][:rows, :-1],
+                ws.delta[i][:rows],
+                ws.scratch[i][:rows],
+                ws._zeros[i][:rows],
+                ws._masks[i][:rows],
+            )
+            for i in range(len(ws.z))
+        ]
         self.out, self.delta = ws.out[:rows], ws.delta[-1][:rows]
         self.probs, self.rowmax = ws.probs[:rows], ws.rowmax[:rows]
         self.inv_rows = np.array(1.0 / max(rows, 1), dtype=ws.dtype)
         self.half_inv_rows = np.array(0.5 / max(rows, 1), dtype=ws.dtype)
-
 
 
 def _softmax_rows(z, out, rowmax) -> None:
@@ -355,6 +362,7 @@ def _softmax_rows(z, out, rowmax) -> None:
     np.exp(out, out=out)
     np.sum(out, axis=1, keepdims=True, out=rowmax)
     np.divide(out, rowmax, out=out)
+
 
 # Activations write f(z) into `out`; gradients turn dL/da into dL/dz in place (d *= f'(z)),
 # from z or from a = f(z), whichever is cheaper. ``ws`` supplies 0-d constants and scratch.

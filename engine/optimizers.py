@@ -5,6 +5,7 @@ gradient at each step, as scikit-learn's stochastic optimizers are. Updates are 
 preallocated scratch space, so a step is a fixed dozen NumPy calls whatever the network's size.
 Formulas and defaults are Keras' so results can be compared with it.
 """
+
 from __future__ import annotations
 
 import math
@@ -113,9 +114,20 @@ class Adam(Optimizer):
         self._eps = np.array(epsilon, dtype=dtype)
         self._alpha = np.zeros((), dtype=dtype)
         # everything step() touches, fetched with one attribute lookup
-        self._buffers = (self._mv, self.m, self.v, self._betas, self._gain[:size],
-                         self._gain[size:], self._terms, self._g, self._g2, self._scratch,
-                         self._eps, self._alpha)
+        self._buffers = (
+            self._mv,
+            self.m,
+            self.v,
+            self._betas,
+            self._gain[:size],
+            self._gain[size:],
+            self._terms,
+            self._g,
+            self._g2,
+            self._scratch,
+            self._eps,
+            self._alpha,
+        )
 
     def step(self, params, grad):
         self.t = t = self.t + 1
@@ -144,9 +156,18 @@ class Adam(Optimizer):
 OPTIMIZERS = ("adam", "sgd", "momentum")
 
 
-def make_optimizer(name: str, size: int, dtype, *, lr: float, momentum: float = 0.9,
-                   nesterov: bool = False, beta1: float = 0.9, beta2: float = 0.999,
-                   epsilon: float = 1e-7) -> Optimizer:
+def make_optimizer(
+    name: str,
+    size: int,
+    dtype,
+    *,
+    lr: float,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-7,
+) -> Optimizer:
     """Build the optimizer called ``name`` for a flat buffer of ``size`` parameters."""
     if name == "adam":
         return Adam(size, dtype, lr, beta1, beta2, epsilon)

@@ -12,6 +12,7 @@ standardized space the engine trains in, and the coefficients are converted back
 Also here: ``glm``-style statistics for unpenalised binary models (standard errors, deviances, AIC),
 and a detector for (quasi-)separable data, where the unpenalised optimum does not exist.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,6 +34,7 @@ __all__ = [
 
 #: Largest absolute gradient of the objective (in the fitted space) that still counts as converged.
 GRADIENT_TOLERANCE = 1e-6
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -90,8 +92,17 @@ class Reference:
     l2: float
     messages: tuple[str, ...] = ()
 
-def fit_reference(Phi: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 0.0,
-                  standardizer=None, *, max_iter: int = 1000, tol: float = 1e-10) -> Reference:
+
+def fit_reference(
+    Phi: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    l2: float = 0.0,
+    standardizer=None,
+    *,
+    max_iter: int = 1000,
+    tol: float = 1e-10,
+) -> Reference:
     """Fit the exact optimum of the engine's linear-model objective with scikit-learn.
 
     Parameters
@@ -166,12 +177,23 @@ def fit_reference(Phi: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 0.
     n_params = n_logits * (Phi.shape[1] + 1)
     deviance = 2.0 * n * loss
     return Reference(
-        coef=coef, intercept=intercept, coef_std=coef_std, intercept_std=intercept_std,
-        loss=loss, objective=loss + l2 * float(np.sum(coef_std**2)),
-        log_likelihood=-n * loss, deviance=deviance, aic=deviance + 2.0 * n_params,
-        n_params=n_params, converged=bool(grad_norm <= GRADIENT_TOLERANCE and n_iter < max_iter),
-        grad_norm=grad_norm, n_iter=n_iter, l2=float(l2),
-        messages=tuple(str(w.message) for w in caught))
+        coef=coef,
+        intercept=intercept,
+        coef_std=coef_std,
+        intercept_std=intercept_std,
+        loss=loss,
+        objective=loss + l2 * float(np.sum(coef_std**2)),
+        log_likelihood=-n * loss,
+        deviance=deviance,
+        aic=deviance + 2.0 * n_params,
+        n_params=n_params,
+        converged=bool(grad_norm <= GRADIENT_TOLERANCE and n_iter < max_iter),
+        grad_norm=grad_norm,
+        n_iter=n_iter,
+        l2=float(l2),
+        messages=tuple(str(w.message) for w in caught),
+    )
+
 
 @dataclass(frozen=True)
 class GlmStats:
@@ -209,8 +231,8 @@ class GlmStats:
     df_residual: int
     df_null: int
 
-def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray,
-                   intercept: np.ndarray | float) -> GlmStats:
+
+def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: np.ndarray | float) -> GlmStats:
     """Standard errors and deviances of a binary logistic model at given coefficients.
 
     The standard errors are only meaningful at the unpenalised optimum (e.g. from
@@ -253,16 +275,24 @@ def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray,
     estimates = np.concatenate([[b], w])
     with np.errstate(divide="ignore", invalid="ignore"):
         z_values = estimates / std_errors
-    p_values = np.array([math.erfc(abs(v) / math.sqrt(2.0)) if np.isfinite(v) else np.nan
-                         for v in z_values])
+    p_values = np.array([math.erfc(abs(v) / math.sqrt(2.0)) if np.isfinite(v) else np.nan for v in z_values])
     rate = float(np.mean(y))
     null_ll = n * (rate * _safe_log(rate) + (1.0 - rate) * _safe_log(1.0 - rate))
     deviance = -2.0 * log_likelihood
     return GlmStats(
-        estimates=estimates, std_errors=std_errors, z_values=z_values, p_values=p_values,
-        covariance=covariance, log_likelihood=log_likelihood, deviance=deviance,
-        null_deviance=-2.0 * null_ll, aic=deviance + 2.0 * (m + 1),
-        df_residual=n - (m + 1), df_null=n - 1)
+        estimates=estimates,
+        std_errors=std_errors,
+        z_values=z_values,
+        p_values=p_values,
+        covariance=covariance,
+        log_likelihood=log_likelihood,
+        deviance=deviance,
+        null_deviance=-2.0 * null_ll,
+        aic=deviance + 2.0 * (m + 1),
+        df_residual=n - (m + 1),
+        df_null=n - 1,
+    )
+
 
 @dataclass(frozen=True)
 class Separation:
@@ -289,8 +319,10 @@ class Separation:
     weight_norms: tuple[float, ...]
     accuracy: float
 
-def detect_separation(Phi: np.ndarray, y: np.ndarray, n_classes: int, *,
-                      lambdas: Sequence[float] = (1e-8, 1e-10), growth: float = 1.05) -> Separation:
+
+def detect_separation(
+    Phi: np.ndarray, y: np.ndarray, n_classes: int, *, lambdas: Sequence[float] = (1e-8, 1e-10), growth: float = 1.05
+) -> Separation:
     """Tell whether the classes are (quasi-)separable by a linear model on ``Phi``.
 
     Idea (no linear programming): follow the L2-penalised optimum as λ shrinks. If the
@@ -339,12 +371,25 @@ def detect_separation(Phi: np.ndarray, y: np.ndarray, n_classes: int, *,
     predicted = (logits[:, 0] > 0).astype(int) if n_classes == 2 else np.argmax(logits, axis=1)
     accuracy = float(np.mean(predicted == y))
     separable = norms[-1] > growth * norms[0]
-    return Separation(separable=bool(separable), complete=bool(separable and accuracy == 1.0),
-                      lambdas=lambdas, weight_norms=tuple(norms), accuracy=accuracy)
+    return Separation(
+        separable=bool(separable),
+        complete=bool(separable and accuracy == 1.0),
+        lambdas=lambdas,
+        weight_norms=tuple(norms),
+        accuracy=accuracy,
+    )
 
-def separation_in_history(train_accuracy: Sequence[float], weight_norm: Sequence[float], *,
-                          l2: float = 0.0, l1: float = 0.0, window: int = 20,
-                          min_increasing: float = 0.8, min_growth: float = 0.0) -> bool:
+
+def separation_in_history(
+    train_accuracy: Sequence[float],
+    weight_norm: Sequence[float],
+    *,
+    l2: float = 0.0,
+    l1: float = 0.0,
+    window: int = 20,
+    min_increasing: float = 0.8,
+    min_growth: float = 0.0,
+) -> bool:
     """Tell from a linear model's training run whether its weights are running off to infinity.
 
     Cheap enough to call after every epoch. A linear model at 100 % training accuracy has found a
@@ -388,9 +433,11 @@ def separation_in_history(train_accuracy: Sequence[float], weight_norm: Sequence
     rising = np.mean(np.diff(norm) > 0)
     return bool(rising >= min_increasing and norm[-1] > (1.0 + min_growth) * norm[0])
 
+
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
+
 
 def _no_penalty() -> dict:
     """scikit-learn's spelling of "no penalty": ``C=inf`` from 1.8, ``penalty=None`` before."""
@@ -398,6 +445,7 @@ def _no_penalty() -> dict:
 
     major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
     return {"C": np.inf} if (major, minor) >= (1, 8) else {"penalty": None}
+
 
 def _check_inputs(Phi: np.ndarray, y: np.ndarray, n_classes: int) -> None:
     if Phi.ndim != 2 or Phi.shape[0] == 0 or Phi.shape[1] == 0:
@@ -411,8 +459,8 @@ def _check_inputs(Phi: np.ndarray, y: np.ndarray, n_classes: int) -> None:
     present = np.unique(y)
     if not np.array_equal(present, np.arange(n_classes)):
         # A missing class would have its logit pushed to -inf: no optimum exists.
-        raise ValueError(f"y must contain every class code 0..{n_classes - 1}, "
-                         f"found {present.tolist()}")
+        raise ValueError(f"y must contain every class code 0..{n_classes - 1}, found {present.tolist()}")
+
 
 def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     """Mean cross-entropy from (n, 1) binary or (n, k) softmax logits, computed stably."""
@@ -422,6 +470,7 @@ def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     top = logits.max(axis=1)
     log_norm = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
     return float(np.mean(log_norm - logits[np.arange(len(y)), y]))
+
 
 def _gradient(Z, y, logits, coef, l2):
     """Gradient of mean CE + l2 * sum(coef**2): w.r.t. coef (n_logits, m), intercept (n_logits,)."""
@@ -435,10 +484,12 @@ def _gradient(Z, y, logits, coef, l2):
         residual = P / n
     return residual.T @ Z + 2.0 * l2 * coef, residual.sum(axis=0)
 
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # exp of a non-positive number only: no overflow for large |z|.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
 
 def _safe_log(p: float) -> float:
     return math.log(p) if p > 0 else 0.0

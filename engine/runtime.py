@@ -6,6 +6,7 @@ threads, OpenBLAS makes our small matrix products 5–11× *slower* (an MLP (64,
 thread and the training thread each get a core of their own only when BLAS stays single-threaded.
 So the programs run BLAS on one thread; the library itself changes nothing unless asked.
 """
+
 from __future__ import annotations
 
 from threadpoolctl import threadpool_limits

@@ -10,6 +10,7 @@ is built from it, and any problem — random bytes, a truncated file, a wrong ty
 version — raises :class:`SessionError` with a message naming the file and the field. Older
 versions are migrated step by step (``_MIGRATIONS``); newer ones are refused.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,13 +55,25 @@ MODEL_FORMAT = "logit-lab-model"
 SESSION_VERSION = 1
 MODEL_VERSION = 1
 SESSION_SUFFIX = ".logitlab.json"
-_HISTORY_FIELDS = ("epoch", "train_loss", "train_accuracy", "objective", "val_loss", "val_accuracy",
-                   "grad_norm", "weight_norm", "update_ratio", "seconds", "lr", "samples")
+_HISTORY_FIELDS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "objective",
+    "val_loss",
+    "val_accuracy",
+    "grad_norm",
+    "weight_norm",
+    "update_ratio",
+    "seconds",
+    "lr",
+    "samples",
+)
 #: Upgrades, one version step each: ``_MIGRATIONS[v](doc)`` turns a version-v document into v + 1.
 _MIGRATIONS: dict = {}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}\Z")
-_MAX_INPUTS = 1000        # raw input columns a model may have (a guard against absurd files)
-_ROWS_PER_CHUNK = 20000   # points encoded per call, so a writer thread never holds the GIL long
+_MAX_INPUTS = 1000  # raw input columns a model may have (a guard against absurd files)
+_ROWS_PER_CHUNK = 20000  # points encoded per call, so a writer thread never holds the GIL long
 
 
 class SessionError(ValueError):
@@ -80,11 +93,15 @@ def model_to_dict(model: Model) -> dict:
         "classes": [_plain(c) for c in model.classes],
         "input_names": list(model.input_names),
         "features": spec if isinstance(spec, str) else list(spec),
-        "standardizer": {"mean": model.standardizer.mean_.tolist(),
-                         "scale": model.standardizer.scale_.tolist()},
-        "network": {"n_inputs": net.n_inputs, "n_classes": net.n_classes, "hidden": list(net.hidden),
-                    "activation": net.activation, "dtype": net.dtype.name,
-                    "params": net.params.astype(np.float64).tolist()},
+        "standardizer": {"mean": model.standardizer.mean_.tolist(), "scale": model.standardizer.scale_.tolist()},
+        "network": {
+            "n_inputs": net.n_inputs,
+            "n_classes": net.n_classes,
+            "hidden": list(net.hidden),
+            "activation": net.activation,
+            "dtype": net.dtype.name,
+            "params": net.params.astype(np.float64).tolist(),
+        },
     }
 
 
@@ -99,8 +116,12 @@ def model_from_dict(data: dict, source: str = "<model>") -> Model:
 
 
 def save_model(path, model: Model, config: TrainConfig | None = None) -> None:
-    doc = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "model": model_to_dict(model),
-           "config": None if config is None else config.to_dict()}
+    doc = {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "model": model_to_dict(model),
+        "config": None if config is None else config.to_dict(),
+    }
     atomic_write_text(path, json.dumps(doc, indent=1, allow_nan=False))
 
 
@@ -145,9 +166,18 @@ def history_from_dict(data: dict) -> list[EpochReport]:
     return out
 
 
-def session_to_dict(dataset: Dataset, config: TrainConfig, *, model: Model | None = None,
-                    history=(), colors=None, class_names=None, mode: str = "2d",
-                    view: dict | None = None, training: dict | None = None) -> dict:
+def session_to_dict(
+    dataset: Dataset,
+    config: TrainConfig,
+    *,
+    model: Model | None = None,
+    history=(),
+    colors=None,
+    class_names=None,
+    mode: str = "2d",
+    view: dict | None = None,
+    training: dict | None = None,
+) -> dict:
     """Everything a session file holds, ready for :func:`save_session`.
 
     The points and labels stay NumPy arrays (copies) here; :func:`save_session` writes them in
@@ -162,8 +192,9 @@ def session_to_dict(dataset: Dataset, config: TrainConfig, *, model: Model | Non
         "data": {
             "feature_names": list(dataset.feature_names),
             "label_name": dataset.label_name,
-            "classes": [{"label": _plain(c), "name": n, "color": col}
-                        for c, n, col in zip(dataset.classes, names, colors)],
+            "classes": [
+                {"label": _plain(c), "name": n, "color": col} for c, n, col in zip(dataset.classes, names, colors)
+            ],
             "points": np.array(dataset.X, dtype=np.float64),
             "labels": np.array(dataset.y, dtype=np.int64),
         },
@@ -234,29 +265,36 @@ def _expect(ok: bool, message: str) -> None:
 
 
 def _session_from_dict(doc: dict, source: str) -> dict:
-    _expect(isinstance(doc.get("data"), dict), "missing the \"data\" object")
+    _expect(isinstance(doc.get("data"), dict), 'missing the "data" object')
     data = doc["data"]
     mode = doc.get("mode", "2d")
-    _expect(mode in ("2d", "1d"), f"\"mode\" must be \"2d\" or \"1d\", not {mode!r}")
+    _expect(mode in ("2d", "1d"), f'"mode" must be "2d" or "1d", not {mode!r}')
     names = data.get("feature_names")
-    _expect(isinstance(names, list) and 1 <= len(names) <= _MAX_INPUTS
-            and all(isinstance(n, str) and n.strip() for n in names),
-            "\"feature_names\" must be a list of column names")
+    _expect(
+        isinstance(names, list)
+        and 1 <= len(names) <= _MAX_INPUTS
+        and all(isinstance(n, str) and n.strip() for n in names),
+        '"feature_names" must be a list of column names',
+    )
     label_name = data.get("label_name", "label")
-    _expect(isinstance(label_name, str) and bool(label_name.strip()), "\"label_name\" must be a name")
+    _expect(isinstance(label_name, str) and bool(label_name.strip()), '"label_name" must be a name')
     classes = data.get("classes")
-    _expect(isinstance(classes, list) and len(classes) >= 1, "\"classes\" must be a non-empty list")
+    _expect(isinstance(classes, list) and len(classes) >= 1, '"classes" must be a non-empty list')
     labels, class_names, colors = [], [], []
     for i, c in enumerate(classes):
         _expect(isinstance(c, dict), f"class {i} must be an object")
         label = c.get("label")
-        _expect(isinstance(label, str) or (_is_number(label) and math.isfinite(label)),
-                f"class {i} has no usable label ({label!r})")
+        _expect(
+            isinstance(label, str) or (_is_number(label) and math.isfinite(label)),
+            f"class {i} has no usable label ({label!r})",
+        )
         name = c.get("name", label if isinstance(label, str) else repr(label))
         _expect(isinstance(name, str) and bool(name.strip()), f"class {i} has no name")
         color = c.get("color")
-        _expect(color is None or (isinstance(color, str) and bool(_COLOR.match(color))),
-                f"class {name!r}: colour {color!r} is not #rrggbb")
+        _expect(
+            color is None or (isinstance(color, str) and bool(_COLOR.match(color))),
+            f"class {name!r}: colour {color!r} is not #rrggbb",
+        )
         labels.append(label)
         class_names.append(name.strip())
         colors.append(color)
@@ -264,8 +302,7 @@ def _session_from_dict(doc: dict, source: str) -> dict:
     _expect(len(set(map(_label_key, labels))) == len(labels), "two classes have the same label")
     X = _numbers(data.get("points"), "points", ndim=2, empty_shape=(0, len(names)))
     y = _integers(data.get("labels"), "labels")
-    _expect(X.shape[1] == len(names), f"points have {X.shape[1]} coordinates but there are "
-                                      f"{len(names)} feature names")
+    _expect(X.shape[1] == len(names), f"points have {X.shape[1]} coordinates but there are {len(names)} feature names")
     _expect(y.shape == (X.shape[0],), f"{X.shape[0]} points but {y.shape[0]} labels")
     _expect(not len(y) or (y.min() >= 0 and y.max() < len(classes)), "a label code points at no class")
     _expect(bool(np.isfinite(X).all()), "a point has a NaN or infinite coordinate")
@@ -290,13 +327,16 @@ def _session_from_dict(doc: dict, source: str) -> dict:
 def _model_from_dict(data) -> Model:
     _expect(isinstance(data, dict), "the model must be an object")
     n = data.get("network")
-    _expect(isinstance(n, dict), "the model has no \"network\"")
+    _expect(isinstance(n, dict), 'the model has no "network"')
     n_inputs, n_classes, hidden = n.get("n_inputs"), n.get("n_classes"), n.get("hidden", [])
     _expect(_is_int(n_inputs) and n_inputs >= 1, "network n_inputs must be a positive whole number")
     _expect(_is_int(n_classes) and n_classes >= 2, "network n_classes must be at least 2")
-    _expect(isinstance(hidden, list) and len(hidden) <= MAX_HIDDEN_LAYERS
-            and all(_is_int(h) and 1 <= h <= MAX_UNITS for h in hidden),
-            f"hidden layers must be at most {MAX_HIDDEN_LAYERS} sizes of 1 to {MAX_UNITS}")
+    _expect(
+        isinstance(hidden, list)
+        and len(hidden) <= MAX_HIDDEN_LAYERS
+        and all(_is_int(h) and 1 <= h <= MAX_UNITS for h in hidden),
+        f"hidden layers must be at most {MAX_HIDDEN_LAYERS} sizes of 1 to {MAX_UNITS}",
+    )
     _expect(n.get("activation") in ACTIVATIONS, f"unknown activation {n.get('activation')!r}")
     _expect(n.get("dtype") in ("float32", "float64"), f"unknown dtype {n.get('dtype')!r}")
     params = n.get("params")
@@ -307,12 +347,18 @@ def _model_from_dict(data) -> Model:
     flat = _numbers(params, "network params", ndim=1, empty_shape=(0,))
     _expect(bool(np.isfinite(flat).all()), "a weight is NaN or infinite")
     input_names = data.get("input_names")
-    _expect(isinstance(input_names, list) and 1 <= len(input_names) <= _MAX_INPUTS
-            and all(isinstance(s, str) for s in input_names), "\"input_names\" must be a list of names")
+    _expect(
+        isinstance(input_names, list)
+        and 1 <= len(input_names) <= _MAX_INPUTS
+        and all(isinstance(s, str) for s in input_names),
+        '"input_names" must be a list of names',
+    )
     features = data.get("features")
-    _expect(features in PRESETS or (isinstance(features, list) and 0 < len(features) <= len(TERMS)
-                                    and all(f in TERMS for f in features)),
-            f"unknown feature map {features!r}")
+    _expect(
+        features in PRESETS
+        or (isinstance(features, list) and 0 < len(features) <= len(TERMS) and all(f in TERMS for f in features)),
+        f"unknown feature map {features!r}",
+    )
     _expect(features != "poly3" or len(input_names) <= 20, "too many inputs for cubic features")
     fmap = FeatureMap.from_spec(features if isinstance(features, str) else tuple(features), len(input_names))
     _expect(fmap.n_outputs == n_inputs, "the feature map and the network disagree on the number of inputs")
@@ -320,14 +366,18 @@ def _model_from_dict(data) -> Model:
     _expect(isinstance(std, dict), "the model has no standardizer")
     mean = _numbers(std.get("mean"), "standardizer mean", ndim=1, empty_shape=(0,))
     scale = _numbers(std.get("scale"), "standardizer scale", ndim=1, empty_shape=(0,))
-    _expect(mean.shape == (n_inputs,) and scale.shape == (n_inputs,),
-            "standardizer size does not match the features")
-    _expect(bool(np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()),
-            "the standardizer's scale must be positive and finite")
+    _expect(mean.shape == (n_inputs,) and scale.shape == (n_inputs,), "standardizer size does not match the features")
+    _expect(
+        bool(np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()),
+        "the standardizer's scale must be positive and finite",
+    )
     classes = data.get("classes")
-    _expect(isinstance(classes, list) and len(classes) == n_classes
-            and all(isinstance(c, str) or (_is_number(c) and math.isfinite(c)) for c in classes),
-            "the model's classes do not match its network")
+    _expect(
+        isinstance(classes, list)
+        and len(classes) == n_classes
+        and all(isinstance(c, str) or (_is_number(c) and math.isfinite(c)) for c in classes),
+        "the model's classes do not match its network",
+    )
     network = Network(n_inputs, n_classes, tuple(hidden), n["activation"], n["dtype"])
     network.set_params(flat)
     return Model(classes, fmap, Standardizer(mean, scale), network, input_names)
@@ -336,7 +386,7 @@ def _model_from_dict(data) -> Model:
 def _config_from_dict(data) -> TrainConfig:
     if data is None:
         return TrainConfig()
-    _expect(isinstance(data, dict), "\"config\" must be an object")
+    _expect(isinstance(data, dict), '"config" must be an object')
     defaults = TrainConfig()
     values = {}
     for f in fields(TrainConfig):
@@ -368,14 +418,19 @@ def _config_from_dict(data) -> TrainConfig:
 def _view_from_dict(view) -> dict:
     if view is None:
         return {}
-    _expect(isinstance(view, dict), "\"view\" must be an object")
+    _expect(isinstance(view, dict), '"view" must be an object')
     out = dict(view)
     for key in ("xlim", "ylim"):
         if key in out:
             lim = out[key]
-            _expect(isinstance(lim, list) and len(lim) == 2 and all(_is_number(v) for v in lim)
-                    and all(math.isfinite(v) for v in lim) and lim[0] < lim[1],
-                    f"view {key} must be two finite numbers, low then high")
+            _expect(
+                isinstance(lim, list)
+                and len(lim) == 2
+                and all(_is_number(v) for v in lim)
+                and all(math.isfinite(v) for v in lim)
+                and lim[0] < lim[1],
+                f"view {key} must be two finite numbers, low then high",
+            )
             out[key] = (float(lim[0]), float(lim[1]))
     return out
 
@@ -383,7 +438,7 @@ def _view_from_dict(view) -> dict:
 def _training_from_dict(training, n_points: int) -> dict:
     if training is None:
         return {}
-    _expect(isinstance(training, dict), "\"training\" must be an object")
+    _expect(isinstance(training, dict), '"training" must be an object')
     out = dict(training)
     for key in ("epoch", "best_epoch", "run_id"):
         value = out.get(key)
@@ -447,7 +502,7 @@ def _array_chunks(array: np.ndarray):
     yield "[\n"
     n = len(array)
     for start in range(0, n, _ROWS_PER_CHUNK):
-        block = json.dumps(array[start:start + _ROWS_PER_CHUNK].tolist(), allow_nan=False)[1:-1]
+        block = json.dumps(array[start : start + _ROWS_PER_CHUNK].tolist(), allow_nan=False)[1:-1]
         if array.ndim == 2:
             block = block.replace("], [", "],\n[")
         if start + _ROWS_PER_CHUNK < n:
@@ -467,20 +522,23 @@ def _read_json(path, expected_format: str, newest: int) -> dict:
     except UnicodeDecodeError:
         raise SessionError(f"{source}: not a text file; expected a {expected_format} JSON file") from None
     except json.JSONDecodeError as exc:
-        raise SessionError(f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno} "
-                           f"({exc.msg}); the file may be truncated") from None
+        raise SessionError(
+            f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); the file may be truncated"
+        ) from None
     except RecursionError:
         raise SessionError(f"{source}: JSON nested too deeply") from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
         raise SessionError(f"{source}: not a usable JSON file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != expected_format:
-        raise SessionError(f"{source}: not a {expected_format} file (no \"format\": \"{expected_format}\")")
+        raise SessionError(f'{source}: not a {expected_format} file (no "format": "{expected_format}")')
     version = doc.get("version")
     if not _is_int(version) or version < 1:
-        raise SessionError(f"{source}: the \"version\" field must be a positive integer, not {version!r}")
+        raise SessionError(f'{source}: the "version" field must be a positive integer, not {version!r}')
     if version > newest:
-        raise SessionError(f"{source}: written by a newer Logit Lab (file version {version}, this "
-                           f"program reads up to {newest}); please update Logit Lab")
+        raise SessionError(
+            f"{source}: written by a newer Logit Lab (file version {version}, this "
+            f"program reads up to {newest}); please update Logit Lab"
+        )
     return doc
 
 

@@ -6,6 +6,7 @@ at the next minibatch boundary, and the next ``run_epoch`` resumes exactly there
 never changes the numbers. One ``numpy.random.Generator`` seeded from the config drives the
 split, the initial weights and every shuffle: the same seed gives the same numbers, bit for bit.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,10 +77,14 @@ class TrainConfig:
             (0 <= self.test_fraction < 1, "test fraction must be in [0, 1)"),
             (self.early_stopping >= 0, "early-stopping patience must be ≥ 0"),
             (self.dtype in ("float32", "float64"), "dtype must be float32 or float64"),
-            (self.model not in ("logistic", "softmax") or not self.hidden,
-             f"{self.model} regression has no hidden layers; choose model mlp for hidden layers"),
-            (n_classes is None or self.model != "logistic" or n_classes == 2,
-             f"logistic regression is for 2 classes, the data have {n_classes}; choose softmax"),
+            (
+                self.model not in ("logistic", "softmax") or not self.hidden,
+                f"{self.model} regression has no hidden layers; choose model mlp for hidden layers",
+            ),
+            (
+                n_classes is None or self.model != "logistic" or n_classes == 2,
+                f"logistic regression is for 2 classes, the data have {n_classes}; choose softmax",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -100,8 +105,7 @@ class TrainConfig:
         return self.hidden
 
     def to_dict(self) -> dict:
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in fields(self)}
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -151,8 +155,10 @@ class Trainer:
     def __init__(self, dataset: Dataset, config: TrainConfig = TrainConfig()):
         if dataset.n_classes < 2 or len(np.unique(dataset.y)) < 2:
             present = sorted({dataset.classes[i] for i in np.unique(dataset.y)}, key=str)
-            raise DataError(f"the data have only one class ({', '.join(map(str, present)) or 'none'}); "
-                            "training needs points of at least 2 classes")
+            raise DataError(
+                f"the data have only one class ({', '.join(map(str, present)) or 'none'}); "
+                "training needs points of at least 2 classes"
+            )
         config.validate(dataset.n_classes)
         self.config = config
         self.dataset = dataset
@@ -162,16 +168,22 @@ class Trainer:
             raise DataError("the training split holds only one class; lower the test fraction or add points")
         fmap = FeatureMap.from_spec(config.features, dataset.n_features)
         phi_train = fmap.transform(dataset.X[self.train_idx])
-        standardizer = (Standardizer().fit(phi_train) if config.standardize
-                        else Standardizer.identity(fmap.n_outputs))
-        network = Network(fmap.n_outputs, dataset.n_classes, config.hidden_layers(),
-                          config.activation, config.dtype)
+        standardizer = Standardizer().fit(phi_train) if config.standardize else Standardizer.identity(fmap.n_outputs)
+        network = Network(fmap.n_outputs, dataset.n_classes, config.hidden_layers(), config.activation, config.dtype)
         network.init(self.rng)
         self.model = Model(dataset.classes, fmap, standardizer, network, dataset.feature_names)
         self.model_name = config.model_name(dataset.n_classes)
         self.optimizer = make_optimizer(
-            config.optimizer, network.size, network.dtype, lr=config.lr, momentum=config.momentum,
-            nesterov=config.nesterov, beta1=config.beta1, beta2=config.beta2, epsilon=config.epsilon)
+            config.optimizer,
+            network.size,
+            network.dtype,
+            lr=config.lr,
+            momentum=config.momentum,
+            nesterov=config.nesterov,
+            beta1=config.beta1,
+            beta2=config.beta2,
+            epsilon=config.epsilon,
+        )
         self.history: list[EpochReport] = []
         self.epoch = 0
         self.stopped_because: str | None = None
@@ -275,8 +287,9 @@ class Trainer:
                 break
         else:
             self.stopped_because = "epochs"
-        return FitResult(self.stopped_because or "epochs", self.epoch, list(self.history),
-                         self.best_epoch, self.diverged_epoch)
+        return FitResult(
+            self.stopped_because or "epochs", self.epoch, list(self.history), self.best_epoch, self.diverged_epoch
+        )
 
     def replace_data(self, dataset: Dataset) -> None:
         """Train on edited data from the next epoch on, keeping weights and optimizer state.
@@ -302,9 +315,13 @@ class Trainer:
         epoch; ValueError if the model does not fit this data and configuration.
         """
         net, mine = model.network, self.network
-        if (tuple(model.classes) != tuple(self.model.classes) or net.params.shape != mine.params.shape
-                or net.hidden != mine.hidden or net.activation != mine.activation
-                or model.feature_map.terms != self.model.feature_map.terms):
+        if (
+            tuple(model.classes) != tuple(self.model.classes)
+            or net.params.shape != mine.params.shape
+            or net.hidden != mine.hidden
+            or net.activation != mine.activation
+            or model.feature_map.terms != self.model.feature_map.terms
+        ):
             raise ValueError("the saved model does not fit these data and this configuration")
         mine.set_params(net.params)
         self.model.standardizer = Standardizer(model.standardizer.mean_.copy(), model.standardizer.scale_.copy())
@@ -321,8 +338,13 @@ class Trainer:
             test_loss, test_acc = self._evaluate(self._test_inputs, self._test_y)
         w = self.network.params.astype(np.float64) * self.network.weight_mask
         penalty = self.config.l1 * float(np.abs(w).sum()) + self.config.l2 * float(np.dot(w, w))
-        return {"train_loss": train_loss, "train_accuracy": train_acc, "test_loss": test_loss,
-                "test_accuracy": test_acc, "objective": train_loss + penalty}
+        return {
+            "train_loss": train_loss,
+            "train_accuracy": train_acc,
+            "test_loss": test_loss,
+            "test_accuracy": test_acc,
+            "objective": train_loss + penalty,
+        }
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) of the current model on raw inputs."""
@@ -380,22 +402,32 @@ class Trainer:
         weight_norm = float(np.linalg.norm(params.astype(np.float64)))
         step = float(np.linalg.norm(params.astype(np.float64) - start_params))
         report = EpochReport(
-            epoch=self.epoch, train_loss=train_loss, train_accuracy=train_acc,
-            objective=train_loss + penalty, val_loss=val_loss, val_accuracy=val_acc,
-            grad_norm=math.sqrt(self._grad_sq / max(self._batches, 1)), weight_norm=weight_norm,
+            epoch=self.epoch,
+            train_loss=train_loss,
+            train_accuracy=train_acc,
+            objective=train_loss + penalty,
+            val_loss=val_loss,
+            val_accuracy=val_acc,
+            grad_norm=math.sqrt(self._grad_sq / max(self._batches, 1)),
+            weight_norm=weight_norm,
             update_ratio=step / weight_norm if weight_norm else 0.0,
-            seconds=self._epoch_seconds, lr=self.optimizer.lr, samples=self.n_train)
+            seconds=self._epoch_seconds,
+            lr=self.optimizer.lr,
+            samples=self.n_train,
+        )
         self.history.append(report)
         if cfg.early_stopping:
             self._early_stopping(report)
         return report
 
     def _diverged(self, train_loss, val_loss, params) -> bool:
-        limit = max(DIVERGENCE_CHANCE * math.log(self.dataset.n_classes),
-                    DIVERGENCE_GROWTH * self.initial_loss)
-        return (not math.isfinite(train_loss) or train_loss > limit
-                or (val_loss is not None and not math.isfinite(val_loss))
-                or not bool(np.isfinite(params).all()))
+        limit = max(DIVERGENCE_CHANCE * math.log(self.dataset.n_classes), DIVERGENCE_GROWTH * self.initial_loss)
+        return (
+            not math.isfinite(train_loss)
+            or train_loss > limit
+            or (val_loss is not None and not math.isfinite(val_loss))
+            or not bool(np.isfinite(params).all())
+        )
 
     def _early_stopping(self, report: EpochReport) -> None:
         """Keras' EarlyStopping(patience, restore_best_weights=True) on the validation loss
@@ -421,8 +453,8 @@ class Trainer:
         loss_sum, correct = 0.0, 0
         with np.errstate(all="ignore"):
             for start in range(0, n, ws.max_rows):
-                chunk = inputs[start:start + ws.max_rows]
-                yc = y[start:start + ws.max_rows]
+                chunk = inputs[start : start + ws.max_rows]
+                yc = y[start : start + ws.max_rows]
                 z = ws.forward(chunk, params)
                 if z.shape[1] == 1:
                     chunk_loss, chunk_correct = _binary_loss_sum(z[:, 0], yc)

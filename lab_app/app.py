@@ -1,4 +1,5 @@
 """Start the Qt application and open the lab window."""
+
 from __future__ import annotations
 
 import gc
@@ -43,9 +44,12 @@ def unexpected_error_hook(window):
 
     def hook(kind, value, tb):
         traceback.print_exception(kind, value, tb, file=sys.stderr)
-        window._message(QMessageBox.Icon.Critical, "Something went wrong",
-                        f"Logit Lab hit an unexpected error and skipped that action:\n\n"
-                        f"{kind.__name__}: {value}\n\nYour data are unchanged and autosaved; the "
-                        "details were written to the terminal for a bug report.")
+        window._message(
+            QMessageBox.Icon.Critical,
+            "Something went wrong",
+            f"Logit Lab hit an unexpected error and skipped that action:\n\n"
+            f"{kind.__name__}: {value}\n\nYour data are unchanged and autosaved; the "
+            "details were written to the terminal for a bug report.",
+        )
 
     return hook

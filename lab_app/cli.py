@@ -3,6 +3,7 @@
 ``fit`` never imports Qt unless a PNG is asked for, so it runs on servers and in CI.
 Exit status: 0 success, 2 bad input or usage (one ``error:`` line), 3 training diverged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,11 @@ def main(argv=None) -> int:
                 raise UsageError("usage: logit-lab open FILE")
             return _run_gui(argv[1])
         if argv and argv[0] in ("-h", "--help"):
-            print(__doc__.strip() + "\n\n  logit-lab                 open the lab window\n"
-                  "  logit-lab open FILE       open a session (.json) or a CSV\n"
-                  "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)")
+            print(
+                __doc__.strip() + "\n\n  logit-lab                 open the lab window\n"
+                "  logit-lab open FILE       open a session (.json) or a CSV\n"
+                "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)"
+            )
             return EXIT_OK
         if argv:
             raise UsageError(f"unknown command {argv[0]!r}; use fit, open, or no command")
@@ -72,8 +75,12 @@ def parse_fit_args(argv) -> argparse.Namespace:
     p.add_argument("--test-fraction", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE")
-    p.add_argument("--dtype", default="float64", choices=["float32", "float64"],
-                   help="arithmetic precision (default float64: exact numbers; float32 is faster)")
+    p.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float32", "float64"],
+        help="arithmetic precision (default float64: exact numbers; float32 is faster)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--save-model", metavar="PATH")
     p.add_argument("--save-session", metavar="PATH")
@@ -101,11 +108,22 @@ def run_fit(args) -> int:
         dataset = read_csv(args.data, x_columns=x_cols, label_column=args.label_column)
         model = args.model or ("mlp" if args.hidden else "auto")
         config = TrainConfig(
-            model=model, hidden=args.hidden, activation=args.activation, features=args.features,
-            standardize=args.standardize, optimizer=args.optimizer, lr=args.lr,
-            batch_size=args.batch_size, epochs=args.epochs, l1=args.l1, l2=args.l2,
-            test_fraction=args.test_fraction, seed=args.seed, early_stopping=args.early_stopping,
-            dtype=args.dtype)
+            model=model,
+            hidden=args.hidden,
+            activation=args.activation,
+            features=args.features,
+            standardize=args.standardize,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            l1=args.l1,
+            l2=args.l2,
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+            early_stopping=args.early_stopping,
+            dtype=args.dtype,
+        )
         trainer = Trainer(dataset, config)
     except (DataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -123,10 +141,20 @@ def run_fit(args) -> int:
         if args.save_model:
             save_model(args.save_model, trainer.model, config)
         if args.save_session:
-            save_session(args.save_session, session_to_dict(
-                dataset, config, model=trainer.model, history=trainer.history,
-                training={"epoch": trainer.epoch, "stopped_because": result.stopped_because,
-                          "best_epoch": result.best_epoch}))
+            save_session(
+                args.save_session,
+                session_to_dict(
+                    dataset,
+                    config,
+                    model=trainer.model,
+                    history=trainer.history,
+                    training={
+                        "epoch": trainer.epoch,
+                        "stopped_because": result.stopped_because,
+                        "best_epoch": result.best_epoch,
+                    },
+                ),
+            )
         if args.png or args.loss_png:
             from lab_app.io.export import export_fit_pngs
 
@@ -140,10 +168,13 @@ def run_fit(args) -> int:
     else:
         print(format_report(report, trainer))
     if result.stopped_because == "diverged":
-        print(f"error: training diverged at epoch {result.diverged_epoch}: the loss exploded. "
-              "The learning rate is probably too high"
-              + ("" if config.standardize else ", or the features need --standardize")
-              + "; the last finite weights were kept.", file=sys.stderr)
+        print(
+            f"error: training diverged at epoch {result.diverged_epoch}: the loss exploded. "
+            "The learning rate is probably too high"
+            + ("" if config.standardize else ", or the features need --standardize")
+            + "; the last finite weights were kept.",
+            file=sys.stderr,
+        )
         return EXIT_DIVERGED
     return EXIT_OK
 

@@ -1,4 +1,5 @@
 """Data files shipped with Logit Lab: example datasets (CSV) and presets (JSON)."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent

@@ -1,4 +1,5 @@
 """Set-up for every test: Qt offscreen, shared helpers importable, nothing written into the checkout."""
+
 import os
 import sys
 import tempfile
@@ -12,5 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 # Hypothesis keeps its example database in a temp folder, not in .hypothesis/ of the checkout.
 settings.register_profile(
-    "logit-lab", database=DirectoryBasedExampleDatabase(tempfile.mkdtemp(prefix="logit-lab-hypothesis-")))
+    "logit-lab", database=DirectoryBasedExampleDatabase(tempfile.mkdtemp(prefix="logit-lab-hypothesis-"))
+)
 settings.load_profile("logit-lab")

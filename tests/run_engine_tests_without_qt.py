@@ -4,6 +4,7 @@ The engine must work in a notebook or on a server with no Qt at all; this proves
 too. A finder at the front of ``sys.meta_path`` refuses every Qt binding, and pytest-qt is not
 loaded. Usage: ``python tests/run_engine_tests_without_qt.py [pytest options]``.
 """
+
 import importlib.abc
 import sys
 from pathlib import Path

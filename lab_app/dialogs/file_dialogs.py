@@ -10,6 +10,7 @@ chooser returns None and a message is only logged (and kept in :attr:`Dialogs.me
 File choosers are Qt's own widgets (``DontUseNativeDialog``): they look the same everywhere and
 can be driven by tests, unlike the platform's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,13 @@ __all__ = ["EXPORT_TARGETS", "SCALES", "Dialogs", "ExportChoice", "ExportOptions
 log = logging.getLogger(__name__)
 
 #: What File ▸ Export PNG/SVG can draw: key → menu text.
-EXPORT_TARGETS = {"boundary": "Decision boundary", "loss": "Loss curves", "accuracy": "Accuracy curves",
-                  "designer": "Data designer", "window": "Whole window"}
+EXPORT_TARGETS = {
+    "boundary": "Decision boundary",
+    "loss": "Loss curves",
+    "accuracy": "Accuracy curves",
+    "designer": "Data designer",
+    "window": "Whole window",
+}
 #: Resolutions offered: scale factor → text.
 SCALES = {1.0: "1× (screen)", 2.0: "2× (slides)", 3.0: "3×", 4.0: "4× (print)"}
 
@@ -46,18 +52,26 @@ def headless() -> bool:
 
 @dataclass(frozen=True)
 class ExportChoice:
-    target: str        # a key of EXPORT_TARGETS
-    scale: float       # a key of SCALES
+    target: str  # a key of EXPORT_TARGETS
+    scale: float  # a key of SCALES
 
 
 class Dialogs:
     """Modal questions, file choosers and messages for :class:`lab_app.window.files.FileActions`."""
 
     def __init__(self):
-        self.messages: list[tuple[str, str, str]] = []   # (kind, title, text) of every message
+        self.messages: list[tuple[str, str, str]] = []  # (kind, title, text) of every message
 
-    def ask(self, parent: QWidget, title: str, text: str, buttons: dict[str, str], default: str,
-            headless_answer: str | None = None, detail: str = "") -> str:
+    def ask(
+        self,
+        parent: QWidget,
+        title: str,
+        text: str,
+        buttons: dict[str, str],
+        default: str,
+        headless_answer: str | None = None,
+        detail: str = "",
+    ) -> str:
         """Ask a question; ``buttons`` maps answer keys to button texts (the first is the
         affirmative one; a key "cancel" is the Escape answer). Returns the chosen key."""
         if headless():
@@ -69,8 +83,11 @@ class Dialogs:
         box.setObjectName("fileQuestion")
         if detail:
             box.setInformativeText(detail)
-        roles = [QMessageBox.ButtonRole.AcceptRole, QMessageBox.ButtonRole.DestructiveRole,
-                 QMessageBox.ButtonRole.ActionRole]
+        roles = [
+            QMessageBox.ButtonRole.AcceptRole,
+            QMessageBox.ButtonRole.DestructiveRole,
+            QMessageBox.ButtonRole.ActionRole,
+        ]
         made = {}
         for i, (key, label) in enumerate(buttons.items()):
             role = QMessageBox.ButtonRole.RejectRole if key == "cancel" else roles[min(i, 2)]
@@ -85,16 +102,18 @@ class Dialogs:
     def open_file_name(self, parent: QWidget, caption: str, folder: str, filters: str) -> str | None:
         if headless():
             return None
-        path, _ = QFileDialog.getOpenFileName(parent, caption, folder, filters,
-                                              options=QFileDialog.Option.DontUseNativeDialog)
+        path, _ = QFileDialog.getOpenFileName(
+            parent, caption, folder, filters, options=QFileDialog.Option.DontUseNativeDialog
+        )
         return path or None
 
     def save_file_name(self, parent: QWidget, caption: str, suggested: str, filters: str) -> str | None:
         """A path to write; Qt's dialog already asked whether to replace an existing file."""
         if headless():
             return None
-        path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, filters,
-                                              options=QFileDialog.Option.DontUseNativeDialog)
+        path, _ = QFileDialog.getSaveFileName(
+            parent, caption, suggested, filters, options=QFileDialog.Option.DontUseNativeDialog
+        )
         return path or None
 
     def export_options(self, parent: QWidget, available: list[str]) -> ExportChoice | None:
@@ -125,8 +144,9 @@ class Dialogs:
 class ExportOptionsDialog(QDialog):
     """Which picture to export and at what resolution; the file name (PNG or SVG) comes next."""
 
-    def __init__(self, available: list[str], parent: QWidget | None = None, target: str | None = None,
-                 scale: float = 2.0):
+    def __init__(
+        self, available: list[str], parent: QWidget | None = None, target: str | None = None, scale: float = 2.0
+    ):
         super().__init__(parent)
         self.setObjectName("exportOptionsDialog")
         self.setWindowTitle("Export picture")
@@ -139,8 +159,10 @@ class ExportOptionsDialog(QDialog):
         for value, text in SCALES.items():
             self.scale_combo.addItem(text, value)
         self.scale_combo.setCurrentIndex(max(0, list(SCALES).index(scale) if scale in SCALES else 1))
-        note = QLabel("PNG or SVG: choose by the file name's ending. SVG is vector graphics "
-                      "(any size); the resolution applies to PNG.")
+        note = QLabel(
+            "PNG or SVG: choose by the file name's ending. SVG is vector graphics "
+            "(any size); the resolution applies to PNG."
+        )
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Choose file…")

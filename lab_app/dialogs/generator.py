@@ -5,6 +5,7 @@ drag is one regeneration) and redraws a small preview in the class colours. It n
 the document; whoever opened it reads :attr:`GeneratorDialog.dataset` (and, for the logistic
 model, :attr:`GeneratorDialog.truth`) after ``accepted`` (see :mod:`lab_app.window.data_menu`).
 """
+
 from __future__ import annotations
 
 import html
@@ -54,7 +55,7 @@ DESCRIPTIONS = {
     "spiral": "Interleaved spiral arms, one class per arm: a classic test for neural networks.",
     "blobs": "3–8 Gaussian blobs on a circle, one class each: softmax regression territory.",
     "logistic": "Labels drawn from Bernoulli(σ(w·x + b)) with weights you choose: "
-                "train, then compare true and learned weights.",
+    "train, then compare true and learned weights.",
     "one_d_gaussians": "One feature: class 0 ~ N(−4, sd²), class 1 ~ N(4, sd²). Shows the sigmoid itself.",
     "glm6": "The six-point textbook example (fixed data; R's glm gives w = 0.552, b = −3.549).",
 }
@@ -72,8 +73,14 @@ LOGISTIC_OPTIONS = ("weights", "bias", "distribution", "rho")
 DISTRIBUTIONS = (("normal", "Standard normal"), ("uniform", "Uniform (−√3, √3)"))
 LINEAR_TERMS = ("x1", "x2")
 SINCOS_TERMS = ("sin x1", "sin x2", "cos x1", "cos x2")
-TERM_LABELS = {"x1": "w₁ (x₁)", "x2": "w₂ (x₂)", "sin x1": "w (sin x₁)", "sin x2": "w (sin x₂)",
-               "cos x1": "w (cos x₁)", "cos x2": "w (cos x₂)"}
+TERM_LABELS = {
+    "x1": "w₁ (x₁)",
+    "x2": "w₂ (x₂)",
+    "sin x1": "w (sin x₁)",
+    "sin x2": "w (sin x₂)",
+    "cos x1": "w (cos x₁)",
+    "cos x2": "w (cos x₂)",
+}
 #: Starting weights of the cos terms when the sin/cos transform is switched on (sin terms keep w₁, w₂).
 DEFAULT_COS_WEIGHTS = (-2.0, 1.0)
 PREVIEW_DELAY_MS = 100
@@ -126,8 +133,7 @@ class GeneratorDialog(QDialog):
 
     previewUpdated = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, generator: str = "two_gaussians",
-                 seed: int = 0):
+    def __init__(self, parent: QWidget | None = None, *, generator: str = "two_gaussians", seed: int = 0):
         super().__init__(parent)
         self.setObjectName("generatorDialog")
         self.setWindowTitle("New dataset")
@@ -170,9 +176,11 @@ class GeneratorDialog(QDialog):
             w.setEnabled(not spec.fixed)
         logistic = key == "logistic"
         self.noise_label.setText("Logit noise (sd)" if logistic else "Noise (sd)")
-        self.noise_spin.setToolTip("sd of Gaussian noise added to each logit: a model the fit cannot "
-                                   "represent, it shrinks the learned weights" if logistic
-                                   else "standard deviation of the noise, in data units")
+        self.noise_spin.setToolTip(
+            "sd of Gaussian noise added to each logit: a model the fit cannot represent, it shrinks the learned weights"
+            if logistic
+            else "standard deviation of the noise, in data units"
+        )
         self._build_options(spec.options if not logistic else {})
         self.truth_box.setVisible(logistic)
         if logistic:
@@ -187,9 +195,13 @@ class GeneratorDialog(QDialog):
         out.update({name: get() for name, get in self._option_getters.items()})
         if self._key == "logistic":
             sincos = self.sincos_box.isChecked()
-            out.update(weights=tuple(s.value() for s in self.weight_spins[: 4 if sincos else 2]),
-                       bias=self.bias_spin.value(), distribution=self.distribution_combo.currentData(),
-                       rho=self.rho_spin.value(), transform="sincos" if sincos else None)
+            out.update(
+                weights=tuple(s.value() for s in self.weight_spins[: 4 if sincos else 2]),
+                bias=self.bias_spin.value(),
+                distribution=self.distribution_combo.currentData(),
+                rho=self.rho_spin.value(),
+                transform="sincos" if sincos else None,
+            )
         return out
 
     def generate(self) -> tuple[Dataset, TrueParameters | None]:
@@ -197,12 +209,20 @@ class GeneratorDialog(QDialog):
         p = self.params()
         if self._key != "logistic":
             return GENERATORS[self._key].make(**p), None
-        made = logistic_model(p["n"], p["weights"], p["bias"], distribution=p["distribution"],
-                              rho=p["rho"], logit_noise=p["noise"], transform=p["transform"],
-                              seed=p["seed"])
+        made = logistic_model(
+            p["n"],
+            p["weights"],
+            p["bias"],
+            distribution=p["distribution"],
+            rho=p["rho"],
+            logit_noise=p["noise"],
+            transform=p["transform"],
+            seed=p["seed"],
+        )
         features = SINCOS_TERMS if p["transform"] == "sincos" else LINEAR_TERMS
-        truth = TrueParameters(made.weights.copy(), made.bias, features, p["distribution"], p["rho"],
-                               p["noise"], made.dataset)
+        truth = TrueParameters(
+            made.weights.copy(), made.bias, features, p["distribution"], p["rho"], p["noise"], made.dataset
+        )
         return made.dataset, truth
 
     def schedule_preview(self) -> None:
@@ -341,16 +361,14 @@ class GeneratorDialog(QDialog):
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #444444;")
         layout.addWidget(self.description)
-        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                           | QDialogButtonBox.StandardButton.Cancel)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Load dataset")
         self.button_box.accepted.connect(self.accept)
         self.button_box.rejected.connect(self.reject)
         layout.addWidget(self.button_box)
 
-        for spin in (self.n_spin, self.noise_spin, self.seed_spin, *self.weight_spins, self.bias_spin,
-                     self.rho_spin):
+        for spin in (self.n_spin, self.noise_spin, self.seed_spin, *self.weight_spins, self.bias_spin, self.rho_spin):
             spin.valueChanged.connect(self.schedule_preview)
         self.distribution_combo.currentIndexChanged.connect(self.schedule_preview)
         self.resize(920, 580)
@@ -379,8 +397,7 @@ class GeneratorDialog(QDialog):
     def _reset_truth_controls(self, defaults) -> None:
         weights = tuple(defaults.get("weights", (2.0, -1.0)))[:2]
         values = [*weights, *DEFAULT_COS_WEIGHTS]
-        widgets = [*self.weight_spins, self.bias_spin, self.rho_spin, self.distribution_combo,
-                   self.sincos_box]
+        widgets = [*self.weight_spins, self.bias_spin, self.rho_spin, self.distribution_combo, self.sincos_box]
         blocked = [w.blockSignals(True) for w in widgets]
         for spin, value in zip(self.weight_spins, values):
             spin.setValue(float(value))
@@ -427,8 +444,7 @@ class GeneratorDialog(QDialog):
         # 1-D data are drawn as the designer draws them: x against the class level.
         y = data.y / max(data.n_classes - 1, 1) if one_d else data.X[:, 1]
         codes = data.y % palette.MAX_CLASSES
-        self.scatter.setData(x=x, y=y, brush=[self._brushes[c] for c in codes],
-                             pen=[self._pens[c] for c in codes])
+        self.scatter.setData(x=x, y=y, brush=[self._brushes[c] for c in codes], pen=[self._pens[c] for c in codes])
         self.view_box.setAspectLocked(not one_d)
         # 1-D: the vertical axis only separates the classes, so it names them.
         levels = [(i / max(data.n_classes - 1, 1), str(c)) for i, c in enumerate(data.classes)]
@@ -494,8 +510,10 @@ def _float_spin(lo: float, hi: float, step: float, name: str, decimals: int = 2)
 
 def _summary_html(data: Dataset, truth: TrueParameters | None) -> str:
     counts = np.bincount(data.y, minlength=data.n_classes)
-    parts = [f"<span style='color:{palette.hex_color(i)}'>●</span>&nbsp;{html.escape(str(c))}: {n:,}"
-             for i, (c, n) in enumerate(zip(data.classes, counts))]
+    parts = [
+        f"<span style='color:{palette.hex_color(i)}'>●</span>&nbsp;{html.escape(str(c))}: {n:,}"
+        for i, (c, n) in enumerate(zip(data.classes, counts))
+    ]
     text = f"<b>{data.n_samples:,} points</b> &nbsp; " + " &nbsp; ".join(parts)
     if truth is not None:
         text += f"<br>{html.escape(truth.equation())}"

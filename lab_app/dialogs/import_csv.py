@@ -11,6 +11,7 @@ The first two numeric columns are ticked to start with. More may be ticked (up t
 the model trains on all of them, and two combo boxes choose the pair the designer shows first
 (:attr:`ImportDialog.view_columns`; the designer can show another pair later).
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,17 +65,16 @@ class ImportDialog(QDialog):
     max_features : how many feature columns the document can hold (the designer shows two of them).
     """
 
-    ready = Signal()        # a load finished (loaded, failed or cancelled): tests wait for it
+    ready = Signal()  # a load finished (loaded, failed or cancelled): tests wait for it
 
-    def __init__(self, path, parent: QWidget | None = None, *, max_features: int = 2,
-                 max_classes: int = MAX_CLASSES):
+    def __init__(self, path, parent: QWidget | None = None, *, max_features: int = 2, max_classes: int = MAX_CLASSES):
         super().__init__(parent)
         self.setObjectName("importDialog")
         self.setWindowTitle(f"Import {os.path.basename(path)}")
         self.path = str(path)
         self.max_features = max_features
         self.max_classes = max_classes
-        self.dataset = None             # the loaded Dataset once a load for the current choice succeeded
+        self.dataset = None  # the loaded Dataset once a load for the current choice succeeded
         self.request: ImportRequest | None = None
         self.problems: list[str] = []
         self.preview = None
@@ -103,8 +103,7 @@ class ImportDialog(QDialog):
     @property
     def feature_columns(self) -> tuple[str, ...]:
         items = (self.feature_list.item(i) for i in range(self.feature_list.count()))
-        return tuple(it.text() for it in items
-                     if not it.isHidden() and it.checkState() == Qt.CheckState.Checked)
+        return tuple(it.text() for it in items if not it.isHidden() and it.checkState() == Qt.CheckState.Checked)
 
     @property
     def import_button(self) -> QPushButton:
@@ -279,7 +278,8 @@ class ImportDialog(QDialog):
         self.info_label.setText(
             f"<b>{_html(os.path.basename(self.path))}</b> — {_size(size)}{estimate}, "
             f"{_DELIMITER_NAMES.get(p.delimiter, repr(p.delimiter))}-separated, {p.encoding.upper()}. "
-            f"The first {len(p.rows)} rows:")
+            f"The first {len(p.rows)} rows:"
+        )
         self.table.setColumnCount(len(p.columns))
         self.table.setRowCount(len(p.rows))
         self.table.setHorizontalHeaderLabels(list(p.columns))
@@ -301,8 +301,9 @@ class ImportDialog(QDialog):
                 item = QListWidgetItem(name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 numeric = name in p.numeric_columns
-                item.setCheckState(Qt.CheckState.Checked if numeric and name in p.feature_columns[:2]
-                                   else Qt.CheckState.Unchecked)
+                item.setCheckState(
+                    Qt.CheckState.Checked if numeric and name in p.feature_columns[:2] else Qt.CheckState.Unchecked
+                )
                 if not numeric:
                     item.setToolTip("This column does not look numeric.")
                 self.feature_list.addItem(item)
@@ -326,12 +327,16 @@ class ImportDialog(QDialog):
         self._color_columns()
         n = len(self.feature_columns)
         self.feature_note.setText(
-            {0: "Tick one or two feature columns.",
-             1: "One feature: the points lie on a line (1-D mode)."}.get(
-                n, "Two features: the designer shows them as x and y." if n == 2 else
-                f"{n} features ticked; at most {self.max_features} can be imported." if n > self.max_features else
-                f"{n} features: the model trains on all {n}; the designer shows two at a time, "
-                "first the pair below."))
+            {0: "Tick one or two feature columns.", 1: "One feature: the points lie on a line (1-D mode)."}.get(
+                n,
+                "Two features: the designer shows them as x and y."
+                if n == 2
+                else f"{n} features ticked; at most {self.max_features} can be imported."
+                if n > self.max_features
+                else f"{n} features: the model trains on all {n}; the designer shows two at a time, "
+                "first the pair below.",
+            )
+        )
         self._fill_view_combos()
         self.dataset = None
         self.import_button.setEnabled(False)
@@ -347,8 +352,10 @@ class ImportDialog(QDialog):
             return ["Tick at least one feature column."]
         if n > self.max_features:
             held = " (x and y)" if self.max_features == 2 else ""
-            return [f"{n} feature columns are ticked, but the lab holds at most {self.max_features}{held}. "
-                    f"Untick {n - self.max_features}."]
+            return [
+                f"{n} feature columns are ticked, but the lab holds at most {self.max_features}{held}. "
+                f"Untick {n - self.max_features}."
+            ]
         return []
 
     def _fill_view_combos(self) -> None:
@@ -411,16 +418,20 @@ class ImportDialog(QDialog):
         self._fill_classes(dataset.classes, counts)
         problems = []
         if dataset.n_classes > self.max_classes:
-            problems.append(f"Column {dataset.label_name!r} holds {dataset.n_classes:,} different values, but the "
-                            f"lab draws at most {self.max_classes} classes. Choose the label column.")
+            problems.append(
+                f"Column {dataset.label_name!r} holds {dataset.n_classes:,} different values, but the "
+                f"lab draws at most {self.max_classes} classes. Choose the label column."
+            )
         if problems:
             self._show_problems(problems)
             self._set_status("This choice of columns cannot be imported.")
         else:
             self.dataset = dataset
             note = "  Only one class: training needs at least two." if dataset.n_classes < 2 else ""
-            self._set_status(f"{dataset.n_samples:,} points, {dataset.n_features} feature"
-                             f"{'s' if dataset.n_features != 1 else ''}, {dataset.n_classes} classes.{note}")
+            self._set_status(
+                f"{dataset.n_samples:,} points, {dataset.n_features} feature"
+                f"{'s' if dataset.n_features != 1 else ''}, {dataset.n_classes} classes.{note}"
+            )
             self.import_button.setEnabled(True)
         self.ready.emit()
 
@@ -475,8 +486,13 @@ class ImportDialog(QDialog):
         self.status_label.setText(text)
 
     def _set_controls_enabled(self, enabled: bool) -> None:
-        for widget in (self.label_combo, self.feature_list, self.import_button, self.progress_bar,
-                       self.cancel_load_button):
+        for widget in (
+            self.label_combo,
+            self.feature_list,
+            self.import_button,
+            self.progress_bar,
+            self.cancel_load_button,
+        ):
             widget.setEnabled(enabled)
         self.progress_bar.hide()
         self.cancel_load_button.hide()
@@ -485,7 +501,7 @@ class ImportDialog(QDialog):
         """Messages start with the path; the dialog's title already names the file."""
         for prefix in (self.path + ", ", self.path + ": "):
             if message.startswith(prefix):
-                return message[len(prefix):]
+                return message[len(prefix) :]
         return message
 
 
@@ -510,8 +526,11 @@ def _line_numbers(path: str, preview) -> list[int] | None:
         with open(path, "rb") as fh:
             head = fh.read(1 << 20)
         encoding = {"utf-8": "utf-8-sig", "text": "utf-8-sig"}.get(preview.encoding, preview.encoding)
-        reader = csv.reader(io.StringIO(head.decode(encoding, errors="replace"), newline=""),
-                            delimiter=preview.delimiter, skipinitialspace=True)
+        reader = csv.reader(
+            io.StringIO(head.decode(encoding, errors="replace"), newline=""),
+            delimiter=preview.delimiter,
+            skipinitialspace=True,
+        )
         lines, end = [], 0
         for record in reader:
             start, end = end + 1, reader.line_num
@@ -527,7 +546,8 @@ def _line_numbers(path: str, preview) -> list[int] | None:
 def _same_place(message: str, problem: DataError) -> bool:
     """True if ``message`` is about the line (and column) of ``problem``."""
     return (f", line {problem.line}," in message or f", line {problem.line}:" in message) and (
-        problem.column is None or f" {problem.column!r}:" in message)
+        problem.column is None or f" {problem.column!r}:" in message
+    )
 
 
 def _finite(text: str) -> bool:

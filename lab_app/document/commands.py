@@ -8,6 +8,7 @@ Point edits store only what they change (a drag over 10 000 points stores the mo
 change everything at once (clear, remove a class, replace the data, switch mode) store a whole
 :class:`State` before and after; they are rare and small next to a session's memory.
 """
+
 from __future__ import annotations
 
 import weakref

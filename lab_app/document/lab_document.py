@@ -23,6 +23,7 @@ in document order; imported numeric labels ("0", "1", "10") are passed back as n
 numerically.  A user's renames may reorder the engine's classes; map them back with
 :meth:`LabDocument.class_index`, never by position.
 """
+
 from __future__ import annotations
 
 import math
@@ -75,10 +76,10 @@ class ClassInfo:
 class State:
     """Everything undoable, as one immutable value (the arrays are private copies, never mutated)."""
 
-    xy: np.ndarray                      # (n, d) every stored column, d >= 2
+    xy: np.ndarray  # (n, d) every stored column, d >= 2
     labels: np.ndarray
     classes: tuple[ClassInfo, ...]
-    feature_names: tuple[str, ...]      # d names
+    feature_names: tuple[str, ...]  # d names
     label_name: str
     mode: str
     xlim: tuple[float, float]
@@ -229,8 +230,9 @@ class LabDocument(QObject):
         from engine.data import Dataset  # lazy: the document's own tests need no engine
 
         names = np.array(self.class_names, dtype=object)
-        ds = Dataset.from_labels(self.X, names[self._labels], feature_names=list(self.feature_names),
-                                 label_name=self._label_name)
+        ds = Dataset.from_labels(
+            self.X, names[self._labels], feature_names=list(self.feature_names), label_name=self._label_name
+        )
         if ds.n_classes != len(np.unique(self._labels)):
             raise ValueError(f"class names {list(self.class_names)} name the same number twice; rename one")
         return ds
@@ -360,8 +362,16 @@ class LabDocument(QObject):
         if info != self._classes[index]:
             self._push(EditClassCommand(self, index, info, f"Recolour class {info.name}"))
 
-    def replace_data(self, X, labels, classes, feature_names=None, label_name: str = "label",
-                     fit_ranges: bool = True, view_columns=None) -> None:
+    def replace_data(
+        self,
+        X,
+        labels,
+        classes,
+        feature_names=None,
+        label_name: str = "label",
+        fit_ranges: bool = True,
+        view_columns=None,
+    ) -> None:
         """Replace everything (one undo step) for imports and generators.
 
         Parameters
@@ -376,8 +386,7 @@ class LabDocument(QObject):
         view_columns : (i, j) or None
             The pair to show (default (0, 1)); the ranges are fitted to it.
         """
-        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges,
-                             view_columns)
+        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges, view_columns)
         old_view, self._view_columns = self._view_columns, _check_view(view_columns or (0, 1), after.xy.shape[1])
         self._push(StateCommand(self, "Replace data", after))
         if self._view_columns != old_view:
@@ -385,8 +394,15 @@ class LabDocument(QObject):
 
     def load_dataset(self, dataset, fit_ranges: bool = True, view_columns=None) -> None:
         """:meth:`replace_data` from an ``engine.data.Dataset`` (CSV import, generators)."""
-        self.replace_data(dataset.X, dataset.y, list(dataset.classes), dataset.feature_names,
-                          dataset.label_name, fit_ranges, view_columns)
+        self.replace_data(
+            dataset.X,
+            dataset.y,
+            list(dataset.classes),
+            dataset.feature_names,
+            dataset.label_name,
+            fit_ranges,
+            view_columns,
+        )
 
     def set_mode(self, mode: str) -> None:
         """Switch between "2d" and "1d" (undoable; the y column is kept, only ignored)."""
@@ -488,8 +504,16 @@ class LabDocument(QObject):
         self.classesChanged.emit()
 
     def _state(self) -> State:
-        return State(self._xy, self._labels, self._classes, self._feature_names, self._label_name,
-                     self._mode, self._xlim, self._ylim)
+        return State(
+            self._xy,
+            self._labels,
+            self._classes,
+            self._feature_names,
+            self._label_name,
+            self._mode,
+            self._xlim,
+            self._ylim,
+        )
 
     def _restore(self, s: State) -> None:
         old = self._state()
@@ -637,8 +661,7 @@ def _build_state(old: State, X, labels, classes, feature_names, label_name, fit,
         info = c if isinstance(c, ClassInfo) else ClassInfo(_format_label(c))
         infos.append(info if info.color else replace(info, color=palette.hex_color(i)))
     while len(infos) < MIN_CLASSES:  # one-class data still gets a second class to draw with
-        infos.append(ClassInfo(_default_name([c.name for c in infos]),
-                               palette.next_color(c.color for c in infos)))
+        infos.append(ClassInfo(_default_name([c.name for c in infos]), palette.next_color(c.color for c in infos)))
     if len(infos) > MAX_CLASSES:
         raise ValueError(f"{len(infos)} classes; the lab draws at most {MAX_CLASSES}")
     if len({c.name for c in infos}) != len(infos):
@@ -650,8 +673,9 @@ def _build_state(old: State, X, labels, classes, feature_names, label_name, fit,
     d = xy.shape[1]
     names = tuple(feature_names) if feature_names is not None else ()
     names = (tuple(names) + tuple(f"x{k + 1}" for k in range(len(names), d)))[:d]
-    state = replace(old, xy=xy, labels=codes, classes=tuple(infos), feature_names=names,
-                    label_name=label_name, mode=mode)
+    state = replace(
+        old, xy=xy, labels=codes, classes=tuple(infos), feature_names=names, label_name=label_name, mode=mode
+    )
     if fit:
         i, j = (0, 1) if mode == "1d" else _check_view(view or (0, 1), d)
         xlim, ylim = _fitted_ranges(xy[:, [i, j]], 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)

@@ -15,6 +15,7 @@ recovery file; nothing else ever deletes one.
 The folder is ``QStandardPaths.AppDataLocation``/recovery, or ``$LOGIT_LAB_RECOVERY_DIR``, or the
 ``directory`` argument (tests).
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,7 +55,7 @@ class Orphan:
 
     path: Path
     lock: QLockFile
-    saved_at: float       # modification time, seconds since the epoch
+    saved_at: float  # modification time, seconds since the epoch
 
     def release(self, delete: bool) -> None:
         """Give the file up: ``delete`` it (restored or discarded), or keep it for a later start."""
@@ -94,12 +95,20 @@ class Autosaver(QObject):
     directory : the recovery folder (default: :func:`recovery_dir`).
     """
 
-    saved = Signal(str)       # path written
-    failed = Signal(str)      # message
-    _written = Signal(object, int, str, str)   # writer thread, generation, path, error (worker → GUI)
+    saved = Signal(str)  # path written
+    failed = Signal(str)  # message
+    _written = Signal(object, int, str, str)  # writer thread, generation, path, error (worker → GUI)
 
-    def __init__(self, capture, directory=None, *, delay_ms: int = 1500, max_wait_ms: int = 10000,
-                 training_interval_ms: int = 15000, parent: QObject | None = None):
+    def __init__(
+        self,
+        capture,
+        directory=None,
+        *,
+        delay_ms: int = 1500,
+        max_wait_ms: int = 10000,
+        training_interval_ms: int = 15000,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self._capture = capture
         self.directory = recovery_dir(directory)
@@ -113,7 +122,7 @@ class Autosaver(QObject):
         self._again = False
         self._closed = False
         self._generation = 0
-        self._outcome: dict = {}   # writer thread → success, for save_now(wait=True)
+        self._outcome: dict = {}  # writer thread → success, for save_now(wait=True)
         self._written.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self.last_error: str | None = None
         self.writes = 0
@@ -166,8 +175,9 @@ class Autosaver(QObject):
             return False if wait else None
         if not self._ensure_lock():
             return False if wait else None
-        writer = threading.Thread(target=self._write, args=(session, self._generation),
-                                  name="logit-lab-autosave", daemon=True)
+        writer = threading.Thread(
+            target=self._write, args=(session, self._generation), name="logit-lab-autosave", daemon=True
+        )
         self._writer = writer
         writer.start()
         if not wait:

@@ -7,6 +7,7 @@ cancelled. A new load cancels the old one (Orange's rule: one task at a time). W
 :func:`engine.data.find_problems` lists every problem in the file, still in the background.
 The GUI thread never parses.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,7 +38,7 @@ class _Cancelled(Exception):
 class _LoadJob(QObject):
     """One load, run in its own QThread; reports back through queued signals."""
 
-    progressed = Signal(int, int)             # job id, percent
+    progressed = Signal(int, int)  # job id, percent
     done = Signal(int, object, object, object, list)  # job id, request, Dataset|None, error|None, problems
 
     def __init__(self, job_id: int, request: ImportRequest, cancel: threading.Event):
@@ -103,15 +104,15 @@ class CsvLoader(QObject):
     Deleting the loader cancels its loads; their threads end on their own within one chunk.
     """
 
-    progress = Signal(int)                 # percent of the current load, 0..100
-    loaded = Signal(object, object)        # ImportRequest, Dataset
-    failed = Signal(object, str, list)     # ImportRequest, message (names line and column), [DataError]
-    cancelled = Signal(object)             # ImportRequest
+    progress = Signal(int)  # percent of the current load, 0..100
+    loaded = Signal(object, object)  # ImportRequest, Dataset
+    failed = Signal(object, str, list)  # ImportRequest, message (names line and column), [DataError]
+    cancelled = Signal(object)  # ImportRequest
     busyChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._events: dict[int, threading.Event] = {}   # unfinished loads of this loader
+        self._events: dict[int, threading.Event] = {}  # unfinished loads of this loader
         self._current = 0
         # A plain function over plain data: it must run while this object is being destroyed.
         self.destroyed.connect(functools.partial(_cancel_all, self._events))

@@ -9,6 +9,7 @@ Files are written to a temporary file in the destination folder and moved over t
 ``os.replace``: a failed export never leaves a half-written or emptied file behind. Failures
 raise :class:`ExportError` (an ``OSError``) naming the path.
 """
+
 from __future__ import annotations
 
 import errno
@@ -39,7 +40,7 @@ __all__ = [
     "snapshot_from_trainer",
 ]
 
-BOUNDARY_SIZE = (720, 640)   # logical pixels of the CLI's boundary picture
+BOUNDARY_SIZE = (720, 640)  # logical pixels of the CLI's boundary picture
 LOSS_SIZE = (720, 440)
 
 
@@ -121,9 +122,15 @@ def run_from_trainer(trainer, run_id: int = 0):
     """A :class:`lab_app.training.RunInfo` of ``trainer`` (the model is a copy holding the current weights)."""
     from lab_app.training.controller import RunInfo
 
-    return RunInfo(run_id=run_id, config=trainer.config, dataset=trainer.dataset, model=trainer.model.copy(),
-                   train_idx=np.asarray(trainer.train_idx).copy(), test_idx=np.asarray(trainer.test_idx).copy(),
-                   model_name=getattr(trainer, "model_name", ""))
+    return RunInfo(
+        run_id=run_id,
+        config=trainer.config,
+        dataset=trainer.dataset,
+        model=trainer.model.copy(),
+        train_idx=np.asarray(trainer.train_idx).copy(),
+        test_idx=np.asarray(trainer.test_idx).copy(),
+        model_name=getattr(trainer, "model_name", ""),
+    )
 
 
 def snapshot_from_trainer(trainer, run_id: int = 0):
@@ -131,10 +138,18 @@ def snapshot_from_trainer(trainer, run_id: int = 0):
     from lab_app.training.controller import Snapshot
 
     history = tuple(trainer.history)
-    return Snapshot(run_id=run_id, epoch=trainer.epoch, params=trainer.network.params.copy(), reports=history,
-                    latest=history[-1] if history else None, state="finished",
-                    stopped_because=trainer.stopped_because, best_epoch=trainer.best_epoch,
-                    samples_per_second=0.0, data_version=0)
+    return Snapshot(
+        run_id=run_id,
+        epoch=trainer.epoch,
+        params=trainer.network.params.copy(),
+        reports=history,
+        latest=history[-1] if history else None,
+        state="finished",
+        stopped_because=trainer.stopped_because,
+        best_epoch=trainer.best_epoch,
+        samples_per_second=0.0,
+        data_version=0,
+    )
 
 
 def ensure_app() -> QApplication:
@@ -186,6 +201,7 @@ def _fit_loss_png(trainer, run, path, scale, app) -> Path:
 def _quiet_offscreen_plugin():
     """Drop the offscreen plugin's "does not support propagateSizeHints()" line (it would reach the
     CLI's stderr); every other Qt message goes where it went before."""
+
     def handler(mode, context, message):
         if "propagateSizeHints" in message:
             return
@@ -230,8 +246,12 @@ def _render_widget(widget: QWidget, scale: float) -> QPixmap:
 
 def _widget_svg(widget: QWidget) -> bytes:
     size = widget.size()
-    return _svg(size.width(), size.height(), widget.windowTitle() or widget.objectName(),
-                lambda painter: widget.render(painter, QPoint(0, 0)))
+    return _svg(
+        size.width(),
+        size.height(),
+        widget.windowTitle() or widget.objectName(),
+        lambda painter: widget.render(painter, QPoint(0, 0)),
+    )
 
 
 def _item_svg(item) -> bytes:
@@ -245,8 +265,9 @@ def _item_svg(item) -> bytes:
         target = QRectF(0, 0, w, h)
         if background.style() != Qt.BrushStyle.NoBrush:
             painter.fillRect(target, background)
-        exporter.setExportMode(True, {"antialias": True, "background": background.color(),
-                                      "painter": painter, "resolutionScale": 1.0})
+        exporter.setExportMode(
+            True, {"antialias": True, "background": background.color(), "painter": painter, "resolutionScale": 1.0}
+        )
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             exporter.getScene().render(painter, target, source)

@@ -1,4 +1,5 @@
 """The File ▸ Open Recent menu: the last files opened, saved or imported, kept in QSettings."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@
 saved weights and history (``TrainingController.restore``), the ranges and the toggles — so the
 window looks as it did when saved.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,16 +30,33 @@ def capture_session(window) -> dict:
         model = info.model.copy()
         model.network.set_params(latest.params)
         history = controller.history
-        training = {"epoch": latest.epoch, "stopped_because": latest.stopped_because,
-                    "best_epoch": latest.best_epoch, "test_idx": np.asarray(info.test_idx).tolist()}
+        training = {
+            "epoch": latest.epoch,
+            "stopped_because": latest.stopped_because,
+            "best_epoch": latest.best_epoch,
+            "test_idx": np.asarray(info.test_idx).tolist(),
+        }
         if info.config != config:  # a configuration change waiting for a restart
             training["run_config"] = info.config.to_dict()
-    view = {"xlim": list(doc.xlim), "ylim": list(doc.ylim), "view_columns": list(doc.view_columns),
-            "current_class": doc.current_class,
-            "overlay": window.act_overlay.isChecked(), "loss_log_y": window.loss_view.log_y_check.isChecked()}
-    return session_to_dict(dataset, config, model=model, history=history,
-                           colors=[c.color for c in doc.classes], class_names=doc.class_names,
-                           mode=doc.mode, view=view, training=training)
+    view = {
+        "xlim": list(doc.xlim),
+        "ylim": list(doc.ylim),
+        "view_columns": list(doc.view_columns),
+        "current_class": doc.current_class,
+        "overlay": window.act_overlay.isChecked(),
+        "loss_log_y": window.loss_view.log_y_check.isChecked(),
+    }
+    return session_to_dict(
+        dataset,
+        config,
+        model=model,
+        history=history,
+        colors=[c.color for c in doc.classes],
+        class_names=doc.class_names,
+        mode=doc.mode,
+        view=view,
+        training=training,
+    )
 
 
 def apply_session(window, loaded: dict) -> None:
@@ -53,14 +71,23 @@ def apply_session(window, loaded: dict) -> None:
     doc, controller = window.document, window.controller
     ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
     if ds.n_features > MAX_FEATURES:
-        raise ValueError(f"the session has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); "
-                         f"the lab holds at most {MAX_FEATURES}")
+        raise ValueError(
+            f"the session has {ds.n_features} feature columns ({', '.join(ds.feature_names)}); "
+            f"the lab holds at most {MAX_FEATURES}"
+        )
     if ds.n_classes > MAX_CLASSES:
         raise ValueError(f"the session has {ds.n_classes} classes; the lab draws at most {MAX_CLASSES}")
     classes = [ClassInfo(name, color or "") for name, color in zip(loaded["class_names"], loaded["colors"])]
     forget_run_marks(window)
-    doc.replace_data(ds.X, ds.y, classes, ds.feature_names, ds.label_name, fit_ranges="xlim" not in view,
-                     view_columns=_view_columns(view.get("view_columns"), ds.n_features))
+    doc.replace_data(
+        ds.X,
+        ds.y,
+        classes,
+        ds.feature_names,
+        ds.label_name,
+        fit_ranges="xlim" not in view,
+        view_columns=_view_columns(view.get("view_columns"), ds.n_features),
+    )
     if "xlim" in view:
         doc.set_ranges(view["xlim"], view.get("ylim"))
     current = view.get("current_class")
@@ -76,8 +103,12 @@ def apply_session(window, loaded: dict) -> None:
     window.trainer_panel.set_config(config)
     controller.set_config(run_config)
     if loaded["model"] is not None:
-        controller.restore(loaded["model"], loaded["history"], best_epoch=training.get("best_epoch"),
-                           stopped_because=training.get("stopped_because"))
+        controller.restore(
+            loaded["model"],
+            loaded["history"],
+            best_epoch=training.get("best_epoch"),
+            stopped_because=training.get("stopped_because"),
+        )
     else:
         controller.reset()
     if run_config != config:
@@ -97,8 +128,13 @@ def forget_run_marks(window) -> None:
 
 def _view_columns(value, n_features: int):
     """The saved view pair if it names two different existing columns (else None: the first two)."""
-    if (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)
-            and value[0] != value[1] and all(0 <= v < n_features for v in value)):
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(type(v) is int for v in value)
+        and value[0] != value[1]
+        and all(0 <= v < n_features for v in value)
+    ):
         return tuple(value)
     return None
 

@@ -11,6 +11,7 @@ Every item is created once; :meth:`BoundaryView.show` only evaluates the model w
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
 preallocated RGBA buffer with ``out=`` arithmetic.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,7 +33,7 @@ __all__ = ["GRID_SHAPE", "STRENGTH", "Y_RANGE_1D", "BoundaryView", "binary_lut",
 GRID_SHAPE = (200, 200)
 #: Share of a class colour where the model is certain; the rest is white, so filled points stay visible.
 STRENGTH = 0.6
-Y_RANGE_1D = (-0.15, 1.15)     # the designer's 1-D y range: points at class levels 0..1
+Y_RANGE_1D = (-0.15, 1.15)  # the designer's 1-D y range: points at class levels 0..1
 POINT_PX = 9
 _NAN_ROW = np.full((1, 2), np.nan)
 _INK_RGB = QColor(palette.INK).getRgb()[:3]
@@ -78,7 +79,7 @@ class BoundaryView(QWidget):
         self._doc = None
         self._model = None
         self._evaluator: GridEvaluator | None = None
-        self._columns = (0, 1)          # the inputs the grid varies (the document's view pair)
+        self._columns = (0, 1)  # the inputs the grid varies (the document's view pair)
         self._fixed: tuple | None = None  # the other inputs' values on the grid (the training means)
         self._rgba: np.ndarray | None = None
         self._rect: tuple[float, float, float, float] | None = None
@@ -184,17 +185,29 @@ class BoundaryView(QWidget):
         self.contour_item = pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2), connect="finite", antialias=True)
         self.curve_items = [pg.PlotDataItem(antialias=True) for _ in range(palette.MAX_CLASSES)]
         self.threshold_line = pg.InfiniteLine(
-            angle=90, movable=False, pen=pg.mkPen(palette.INK, width=1.5, style=Qt.PenStyle.DashLine),
-            label="x = {value:.3g}", labelOpts={"position": 0.88, "color": TEXT_PEN,
-                                                 "fill": pg.mkBrush(255, 255, 255, 210)})
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(palette.INK, width=1.5, style=Qt.PenStyle.DashLine),
+            label="x = {value:.3g}",
+            labelOpts={"position": 0.88, "color": TEXT_PEN, "fill": pg.mkBrush(255, 255, 255, 210)},
+        )
         self.points_item = pg.ScatterPlotItem(size=POINT_PX, symbol="o", antialias=True)
         # The points stay put while the image under them changes ~30 times a second: repaint them
         # from a pixmap (measured: a repaint with 10,000 points 10–12 ms -> 4.5–5.5 ms).
         self.points_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.miss_item = pg.ScatterPlotItem(size=POINT_PX + 7, symbol="o", brush=None,
-                                            pen=pg.mkPen(palette.INK, width=1.8), antialias=True)
-        for z, it in enumerate([self.image_item, self.contour_item, *self.curve_items, self.threshold_line,
-                                self.points_item, self.miss_item]):
+        self.miss_item = pg.ScatterPlotItem(
+            size=POINT_PX + 7, symbol="o", brush=None, pen=pg.mkPen(palette.INK, width=1.8), antialias=True
+        )
+        for z, it in enumerate(
+            [
+                self.image_item,
+                self.contour_item,
+                *self.curve_items,
+                self.threshold_line,
+                self.points_item,
+                self.miss_item,
+            ]
+        ):
             it.setZValue(z - 100 if it is self.image_item else z)
             item.addItem(it, ignoreBounds=True)
         for it in [*self.curve_items, self.threshold_line]:
@@ -202,14 +215,13 @@ class BoundaryView(QWidget):
         self._threshold_x: float | None = None
 
         # A one-row key above the plot (in the title's place), so it never covers the data.
-        self.legend = pg.LegendItem(colCount=8, horSpacing=14, labelTextColor=TEXT_PEN,
-                                    labelTextSize="9pt")
+        self.legend = pg.LegendItem(colCount=8, horSpacing=14, labelTextColor=TEXT_PEN, labelTextSize="9pt")
         item.layout.removeItem(item.titleLabel)
         item.titleLabel.hide()
         item.layout.addItem(self.legend, 0, 1, Qt.AlignmentFlag.AlignHCenter)
         self._legend_samples: list = []
         self._decor_key = None
-        self.color_bar: pg.ColorBarItem | None = None   # created for the first binary 2-D run
+        self.color_bar: pg.ColorBarItem | None = None  # created for the first binary 2-D run
 
     def _connect_document(self, document) -> None:
         if document is self._doc:
@@ -227,9 +239,13 @@ class BoundaryView(QWidget):
 
     def _doc_slots(self):
         d = self._doc
-        return [(d.rangesChanged, self._on_ranges_changed), (d.classesChanged, self._on_classes_changed),
-                (d.pointsChanged, self._on_points_changed), (d.featureNamesChanged, self._update_decorations),
-                (d.viewColumnsChanged, self._on_view_columns_changed)]
+        return [
+            (d.rangesChanged, self._on_ranges_changed),
+            (d.classesChanged, self._on_classes_changed),
+            (d.pointsChanged, self._on_points_changed),
+            (d.featureNamesChanged, self._update_decorations),
+            (d.viewColumnsChanged, self._on_view_columns_changed),
+        ]
 
     # ---------------------------------------------------------- grid + data
     def _ranges(self):
@@ -247,8 +263,7 @@ class BoundaryView(QWidget):
     def _build_grid(self) -> None:
         xlim, ylim = self._ranges()
         H, W = self.grid_shape
-        self._evaluator = GridEvaluator(self._model, xlim, ylim, shape=(H, W), fixed=self._fixed,
-                                        columns=self._columns)
+        self._evaluator = GridEvaluator(self._model, xlim, ylim, shape=(H, W), fixed=self._fixed, columns=self._columns)
         self.grid_probe.spec = (self._evaluator.xlim, self._evaluator.ylim, (H, W), self._columns, self._fixed)
         h = 1 if self._one_d else H
         k = self._model.network.n_classes
@@ -258,8 +273,8 @@ class BoundaryView(QWidget):
         self._index = np.empty((h, W), dtype=np.intp)
         self._ink = np.empty((h * W, 3), dtype=np.float32)
         self._certainty = np.empty((h * W, 1), dtype=np.float32)
-        self._top1 = np.empty(h * W, dtype=np.float32)   # largest probability per pixel
-        self._top2 = np.empty(h * W, dtype=np.float32)   # second largest
+        self._top1 = np.empty(h * W, dtype=np.float32)  # largest probability per pixel
+        self._top2 = np.empty(h * W, dtype=np.float32)  # second largest
         self._scratch = np.empty(h * W, dtype=np.float32)
         n_fields = 0 if self._one_d else (1 if self._binary else k - 1)
         self._fields = [np.empty((H, W), dtype=np.float64) for _ in range(n_fields)]  # contourpy's dtype
@@ -269,7 +284,7 @@ class BoundaryView(QWidget):
             y0, y1 = Y_RANGE_1D
             self._rect = (xlim[0] - dx / 2, y0, xlim[1] - xlim[0] + dx, y1 - y0)
             yrange = Y_RANGE_1D
-        else:            # pixel centres on the grid points
+        else:  # pixel centres on the grid points
             dy = (ylim[1] - ylim[0]) / max(H - 1, 1)
             self._rect = (xlim[0] - dx / 2, ylim[0] - dy / 2, xlim[1] - xlim[0] + dx, ylim[1] - ylim[0] + dy)
             yrange = ylim
@@ -284,14 +299,18 @@ class BoundaryView(QWidget):
             return
         xlim, ylim = self._ranges()
         ev = self._evaluator
-        if (ev is not None and ev.xlim == tuple(map(float, xlim)) and ev.columns == self._columns
-                and (self._one_d or ev.ylim == tuple(map(float, ylim)))):
+        if (
+            ev is not None
+            and ev.xlim == tuple(map(float, xlim))
+            and ev.columns == self._columns
+            and (self._one_d or ev.ylim == tuple(map(float, ylim)))
+        ):
             return  # already there (set_run was called for the new range)
         self._build_grid()
         self._render(self._last_params, force=True)
 
     def _set_data(self, dataset, test_idx) -> None:
-        self._dataset = dataset   # the training thread's point probabilities fit only this object
+        self._dataset = dataset  # the training thread's point probabilities fit only this object
         self._X = np.asarray(dataset.X, dtype=np.float64)
         self._y = np.asarray(dataset.y, dtype=np.int64)
         n = len(self._y)
@@ -389,8 +408,14 @@ class BoundaryView(QWidget):
             return
         names = list(self._doc.feature_names) if self._doc is not None else list(self._model.input_names)
         names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
-        key = (tuple(names), tuple(self._names), tuple(c.name() for c in self._qcolors), self._binary,
-               self._one_d, bool(self._test_mask.any()))
+        key = (
+            tuple(names),
+            tuple(self._names),
+            tuple(c.name() for c in self._qcolors),
+            self._binary,
+            self._one_d,
+            bool(self._test_mask.any()),
+        )
         if key == self._decor_key:
             return
         self._decor_key = key
@@ -403,16 +428,25 @@ class BoundaryView(QWidget):
         self.legend.clear()
         self._legend_samples = []
         for color, name in zip(self._qcolors, self._names):
-            self._add_key(pg.ScatterPlotItem(symbol="o", size=POINT_PX, brush=pg.mkBrush(color),
-                                             pen=pg.mkPen(palette.outline(color), width=1)), name)
+            self._add_key(
+                pg.ScatterPlotItem(
+                    symbol="o", size=POINT_PX, brush=pg.mkBrush(color), pen=pg.mkPen(palette.outline(color), width=1)
+                ),
+                name,
+            )
         if self._test_mask.any():
-            self._add_key(pg.ScatterPlotItem(symbol="o", size=POINT_PX, brush=pg.mkBrush("w"),
-                                             pen=pg.mkPen("#777777", width=2)), "test")
-        self._add_key(pg.ScatterPlotItem(symbol="o", size=POINT_PX + 5, brush=None,
-                                         pen=pg.mkPen(palette.INK, width=1.8)), "misclassified")
+            self._add_key(
+                pg.ScatterPlotItem(symbol="o", size=POINT_PX, brush=pg.mkBrush("w"), pen=pg.mkPen("#777777", width=2)),
+                "test",
+            )
+        self._add_key(
+            pg.ScatterPlotItem(symbol="o", size=POINT_PX + 5, brush=None, pen=pg.mkPen(palette.INK, width=1.8)),
+            "misclassified",
+        )
         if not self._one_d:
-            self._add_key(pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)),
-                          "P = 0.5" if self._binary else "boundary")
+            self._add_key(
+                pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)), "P = 0.5" if self._binary else "boundary"
+            )
         self._update_color_bar()
 
     def _add_key(self, sample, name: str) -> None:
@@ -432,8 +466,9 @@ class BoundaryView(QWidget):
         stops = self._lut[[0, 128, 255], :3]
         cmap = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=stops)
         if self.color_bar is None:
-            self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cmap, interactive=False, width=12,
-                                             pen=AXIS_PEN, colorMapMenu=False)
+            self.color_bar = pg.ColorBarItem(
+                values=(0.0, 1.0), colorMap=cmap, interactive=False, width=12, pen=AXIS_PEN, colorMapMenu=False
+            )
             axis = self.color_bar.axis
             axis.setPen(pg.mkPen(AXIS_PEN))
             axis.setTextPen(pg.mkPen(TEXT_PEN))
@@ -492,15 +527,14 @@ class BoundaryView(QWidget):
         want = (self.grid_shape[1],) if self._one_d else self.grid_shape
         if grid is not None and (grid.spec != self.grid_probe.spec or grid.P.shape != (*want, k)):
             grid = None
-        if points is not None and (points.dataset is not self._dataset
-                                   or points.proba.shape != (len(self._y), k)):
+        if points is not None and (points.dataset is not self._dataset or points.proba.shape != (len(self._y), k)):
             points = None
         return (None if grid is None else grid.P), (None if points is None else points.proba)
 
     def _color_binary(self, p1: np.ndarray) -> None:
         s = self._scaled
         np.multiply(p1, 255.0, out=s)
-        np.add(s, 0.5, out=s)                       # round half up: index = floor(255·p + 0.5)
+        np.add(s, 0.5, out=s)  # round half up: index = floor(255·p + 0.5)
         np.copyto(self._index, s, casting="unsafe")
         np.take(self._lut, self._index, axis=0, out=self._rgba)
 
@@ -512,9 +546,9 @@ class BoundaryView(QWidget):
         np.subtract(self._top1, 1.0 / k, out=c[:, 0])  # certainty = (max P − 1/k) / (1 − 1/k), scaled
         np.multiply(c, STRENGTH / (1.0 - 1.0 / k), out=c)
         ink = self._ink
-        np.matmul(flat, self._class_ink, out=ink)    # P @ (white − colours)
+        np.matmul(flat, self._class_ink, out=ink)  # P @ (white − colours)
         np.multiply(ink, c, out=ink)
-        np.subtract(255.5, ink, out=ink)             # + 0.5 rounds on the cast below
+        np.subtract(255.5, ink, out=ink)  # + 0.5 rounds on the cast below
         np.copyto(self._rgba.reshape(-1, 4)[:, :3], ink, casting="unsafe")
 
     def _top_two(self, flat: np.ndarray) -> None:
@@ -559,8 +593,11 @@ class BoundaryView(QWidget):
     def _draw_1d(self, probs: np.ndarray) -> None:
         xs = self._evaluator.xs
         k = probs.shape[1]
-        curves = [(probs[:, 1], palette.INK)] if self._binary else [
-            (probs[:, j], palette.outline(self._qcolors[j])) for j in range(k)]
+        curves = (
+            [(probs[:, 1], palette.INK)]
+            if self._binary
+            else [(probs[:, j], palette.outline(self._qcolors[j])) for j in range(k)]
+        )
         for j, curve in enumerate(self.curve_items):
             if j < len(curves):
                 ys, color = curves[j]
@@ -611,7 +648,6 @@ class BoundaryView(QWidget):
         self._miss_mask = miss
         self.miss_item.setData(x=self._pt_xy[miss, 0], y=self._pt_xy[miss, 1])
 
-
     # ------------------------------------- the exact optimum (lab_app.panels.reference)
     #: Dashed, grey: drawn over the learner's solid contour, it stays visible where the two meet.
     REFERENCE_PEN = ("#5a5a5a", 2.4)
@@ -637,7 +673,7 @@ class BoundaryView(QWidget):
             self._ref_item.setZValue(self.contour_item.zValue() + 0.5)
             self.plot_item.addItem(self._ref_item, ignoreBounds=True)
             self._ref_sample = pg.PlotDataItem(pen=pen)
-            self._regrid_timer.timeout.connect(self._draw_reference)   # follow the view's range
+            self._regrid_timer.timeout.connect(self._draw_reference)  # follow the view's range
         if params is None or self._model is None:
             self._reference = None
         else:
@@ -646,7 +682,7 @@ class BoundaryView(QWidget):
 
     def _draw_reference(self) -> None:
         item, ref = self._ref_item, self._reference
-        if ref is None or ref[0] is not self._model:   # none, or it belongs to an older run
+        if ref is None or ref[0] is not self._model:  # none, or it belongs to an older run
             item.setData([], [])
             item.hide()
             self.legend.removeItem(self._ref_sample)
@@ -655,8 +691,9 @@ class BoundaryView(QWidget):
         xlim, ylim = self._ranges()
         key = (id(model), tuple(xlim), tuple(ylim), self.grid_shape, self._columns)
         if key != self._ref_key:
-            self._ref_evaluator = GridEvaluator(model, xlim, ylim, shape=self.grid_shape, fixed=self._fixed,
-                                                columns=self._columns)
+            self._ref_evaluator = GridEvaluator(
+                model, xlim, ylim, shape=self.grid_shape, fixed=self._fixed, columns=self._columns
+            )
             self._ref_key = key
         ev = self._ref_evaluator
         P = np.asarray(ev.evaluate(params), dtype=np.float64)
@@ -668,7 +705,7 @@ class BoundaryView(QWidget):
             gx, gy = ev.xs, np.linspace(*ylim, self.grid_shape[0])
             if P.shape[-1] == 2:
                 fields, level = [P[..., 1]], 0.5
-            else:   # class j's region ends where P_j − max_{i≠j} P_i crosses 0
+            else:  # class j's region ends where P_j − max_{i≠j} P_i crosses 0
                 fields, level = [], 0.0
                 for j in range(P.shape[-1] - 1):
                     others = np.delete(P, j, axis=-1).max(axis=-1)
@@ -745,7 +782,7 @@ class BoundaryView(QWidget):
     def set_onion_skins(self, params_list) -> None:
         """Faint 0.5 contours (softmax: class boundaries; 1-D: p(x) curves) of earlier weights,
         oldest first and faintest; ``[]`` clears them. At most :attr:`MAX_SKINS` are drawn."""
-        self._skin_params = tuple(np.asarray(p) for p in list(params_list)[-self.MAX_SKINS:])
+        self._skin_params = tuple(np.asarray(p) for p in list(params_list)[-self.MAX_SKINS :])
         self._draw_onion_skins()
 
     @property
@@ -774,10 +811,12 @@ class BoundaryView(QWidget):
         scene = self.plot_widget.scene()
         if on:
             if self._hover_items is None:
-                label = pg.TextItem(anchor=(0, 1), color=TEXT_PEN, fill=pg.mkBrush(255, 255, 255, 235),
-                                    border=pg.mkPen("#9a9a9a"))
-                ring = pg.ScatterPlotItem(size=POINT_PX + 10, symbol="o", brush=None,
-                                          pen=pg.mkPen("#D55E00", width=2.2), antialias=True)
+                label = pg.TextItem(
+                    anchor=(0, 1), color=TEXT_PEN, fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#9a9a9a")
+                )
+                ring = pg.ScatterPlotItem(
+                    size=POINT_PX + 10, symbol="o", brush=None, pen=pg.mkPen("#D55E00", width=2.2), antialias=True
+                )
                 for z, it in ((60, ring), (61, label)):
                     it.setZValue(z)
                     it.hide()
@@ -825,8 +864,9 @@ class BoundaryView(QWidget):
             ev = self._evaluator
             key = (id(self._model), ev.xlim, ev.ylim, ev.columns)
             if key != self._skin_key:
-                self._skin_evaluator = GridEvaluator(self._model, ev.xlim, ev.ylim, shape=self.SKIN_SHAPE,
-                                                     fixed=self._fixed, columns=ev.columns)
+                self._skin_evaluator = GridEvaluator(
+                    self._model, ev.xlim, ev.ylim, shape=self.SKIN_SHAPE, fixed=self._fixed, columns=ev.columns
+                )
                 self._skin_key, self._skin_cache = key, {}
         n = len(params)
         for i, item in enumerate(self._skin_items):
@@ -841,7 +881,7 @@ class BoundaryView(QWidget):
                 if len(self._skin_cache) > 64:
                     self._skin_cache.clear()
                 xy = self._skin_cache[cache_key] = self._skin_lines(p)
-            alpha = int(round(45 + 125 * (i + 1) / n))      # oldest faintest
+            alpha = int(round(45 + 125 * (i + 1) / n))  # oldest faintest
             item.setPen(pg.mkPen(QColor(*_INK_RGB, alpha), width=1.4))
             item.setData(xy[:, 0], xy[:, 1])
             item.show()
@@ -852,13 +892,11 @@ class BoundaryView(QWidget):
         P = np.asarray(ev.evaluate(params), dtype=np.float64)
         if self._one_d:
             cols = [P[:, 1]] if self._binary else [P[:, j] for j in range(P.shape[1])]
-            return np.concatenate([np.column_stack([np.append(ev.xs, np.nan), np.append(c, np.nan)])
-                                   for c in cols])
+            return np.concatenate([np.column_stack([np.append(ev.xs, np.nan), np.append(c, np.nan)]) for c in cols])
         if self._binary:
             fields, level = [P[..., 1]], 0.5
         else:  # class j's region ends where P_j − max_{i≠j} P_i crosses 0
-            fields, level = [P[..., j] - np.delete(P, j, axis=-1).max(axis=-1)
-                             for j in range(P.shape[-1] - 1)], 0.0
+            fields, level = [P[..., j] - np.delete(P, j, axis=-1).max(axis=-1) for j in range(P.shape[-1] - 1)], 0.0
         ys = np.linspace(*ev.ylim, ev.shape[0])
         pieces = [np.empty((0, 2))]
         for z in fields:
@@ -889,7 +927,7 @@ class BoundaryView(QWidget):
         px, py = vb.viewPixelSize()
         d2 = ((self._pt_xy[:, 0] - p.x()) / px) ** 2 + ((self._pt_xy[:, 1] - p.y()) / py) ** 2
         i = int(np.argmin(d2))
-        index = i if d2[i] <= self.HOVER_PX ** 2 else None
+        index = i if d2[i] <= self.HOVER_PX**2 else None
         if index != self._hover_index:
             self.hover_point(index)
 
@@ -907,7 +945,7 @@ class BoundaryView(QWidget):
         self.hover_info = info
         names = list(self._doc.feature_names) if self._doc is not None else list(self._model.input_names)
         split = "test" if self._test_mask[i] else "training"
-        label.setHtml(f'<div style="font-size:9pt">{info.html(self._names, names[:self._X.shape[1]], split)}</div>')
+        label.setHtml(f'<div style="font-size:9pt">{info.html(self._names, names[: self._X.shape[1]], split)}</div>')
         x, y = self._pt_xy[i]
         (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
         label.setAnchor((0 if x < (x0 + x1) / 2 else 1, 1 if y < (y0 + y1) / 2 else 0))

@@ -14,6 +14,7 @@ back to the document.
 Data with more than two columns (imports) show one pair at a time: two combo boxes under the plot
 choose it (``LabDocument.set_view_columns``); the axes are named after the pair.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,10 +44,10 @@ from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
 
 TOOLS = ("place", "brush", "erase", "select")
-HIT_PX = 10.0        # a press this close to a point grabs it; erase removes the nearest this close
-DRAG_PX = 3.0        # movement below this is still a click (hands shake)
-POINT_PX = 9         # marker diameter
-BRUSH_MS = 40        # spray tick: 25 per second, a couple of points each, whatever the mouse does
+HIT_PX = 10.0  # a press this close to a point grabs it; erase removes the nearest this close
+DRAG_PX = 3.0  # movement below this is still a click (hands shake)
+POINT_PX = 9  # marker diameter
+BRUSH_MS = 40  # spray tick: 25 per second, a couple of points each, whatever the mouse does
 BRUSH_POINTS = 2
 Y_RANGE_1D = (-0.15, 1.15)
 _MINUS = "\u2212"
@@ -67,8 +68,8 @@ class DataDesigner(QWidget):
         self._test_mask: np.ndarray | None = None
         self._miscl_mask: np.ndarray | None = None
         self._rng = np.random.default_rng(0)  # brush spray; seeded so a test run repeats exactly
-        self._press: dict | None = None       # the gesture under way, see _on_press
-        self._moving: np.ndarray | None = None        # indices being dragged
+        self._press: dict | None = None  # the gesture under way, see _on_press
+        self._moving: np.ndarray | None = None  # indices being dragged
         self._pending_move: np.ndarray | None = None  # their newest position, not yet applied
         self._updating_ranges = False
 
@@ -251,8 +252,18 @@ class DataDesigner(QWidget):
         self._band.setBrush(palette.qcolor("#0072B2", 30))
         self._brush_cursor = QGraphicsEllipseItem()
         self._brush_cursor.setPen(_cosmetic_pen("#555555", Qt.PenStyle.DotLine))
-        for z, it in enumerate([self._overlay, *self._curves, self._threshold, self._halo, self._points,
-                                self._rings, self._band, self._brush_cursor]):
+        for z, it in enumerate(
+            [
+                self._overlay,
+                *self._curves,
+                self._threshold,
+                self._halo,
+                self._points,
+                self._rings,
+                self._band,
+                self._brush_cursor,
+            ]
+        ):
             it.setZValue(z - 100 if it is self._overlay else z)
             vb.addItem(it, ignoreBounds=True)
         for it in [*self._curves, self._threshold, self._band, self._brush_cursor]:
@@ -275,10 +286,12 @@ class DataDesigner(QWidget):
             return act
 
         group = QActionGroup(self)
-        tips = {"place": "Click to place a point, drag a point to move it, right-click to erase",
-                "brush": "Hold the mouse to spray points of the current class",
-                "erase": "Click or drag over points to erase them",
-                "select": "Drag a rectangle to select points (Shift adds)"}
+        tips = {
+            "place": "Click to place a point, drag a point to move it, right-click to erase",
+            "brush": "Hold the mouse to spray points of the current class",
+            "erase": "Click or drag over points to erase them",
+            "select": "Drag a rectangle to select points (Shift adds)",
+        }
         self._tool_actions = {}
         for tool, key in zip(TOOLS, "PBES"):
             act = action(f"designer{tool.title()}Tool", tool.title(), key, checkable=True, tip=tips[tool])
@@ -286,23 +299,41 @@ class DataDesigner(QWidget):
             act.toggled.connect(lambda on, t=tool: on and self._on_tool_action(t))
             self._tool_actions[tool] = act
         self._tool_actions["place"].setChecked(True)
-        self._delete_action = action("designerDeleteSelected", "Delete", QKeySequence.StandardKey.Delete,
-                                     self.delete_selected, tip="Delete the selected points")
-        self._delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete),
-                                          QKeySequence(Qt.Key.Key_Backspace)])
-        self._relabel_action = action("designerRelabelSelected", "Relabel", "R", self.relabel_selected,
-                                      tip="Give the selected points the current class")
-        self._select_all_action = action("designerSelectAll", "Select all", QKeySequence.StandardKey.SelectAll,
-                                         self.select_all)
+        self._delete_action = action(
+            "designerDeleteSelected",
+            "Delete",
+            QKeySequence.StandardKey.Delete,
+            self.delete_selected,
+            tip="Delete the selected points",
+        )
+        self._delete_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)]
+        )
+        self._relabel_action = action(
+            "designerRelabelSelected",
+            "Relabel",
+            "R",
+            self.relabel_selected,
+            tip="Give the selected points the current class",
+        )
+        self._select_all_action = action(
+            "designerSelectAll", "Select all", QKeySequence.StandardKey.SelectAll, self.select_all
+        )
         action("designerClearSelection", "Clear selection", Qt.Key.Key_Escape, self.clear_selection)
         for i in range(9):
-            action(f"designerClass{i + 1}", f"Class {i + 1}", str(i + 1),
-                   lambda _=False, i=i: i < self._doc.n_classes and self._doc.set_current_class(i))
+            action(
+                f"designerClass{i + 1}",
+                f"Class {i + 1}",
+                str(i + 1),
+                lambda _=False, i=i: i < self._doc.n_classes and self._doc.set_current_class(i),
+            )
         self._add_class_action = action("designerAddClass", "+", None, self._add_class, tip="Add a class")
-        self._remove_class_action = action("designerRemoveClass", _MINUS, None, self._remove_class,
-                                           tip="Remove the current class and its points")
-        self._fit_action = action("designerFitRanges", "Fit to data", None, self.fit_to_data,
-                                  tip="Set the axis ranges to the data")
+        self._remove_class_action = action(
+            "designerRemoveClass", _MINUS, None, self._remove_class, tip="Remove the current class and its points"
+        )
+        self._fit_action = action(
+            "designerFitRanges", "Fit to data", None, self.fit_to_data, tip="Set the axis ranges to the data"
+        )
 
     def _build_layout(self) -> None:
         tools = QToolBar("Designer tools", self, objectName="designerToolBar")
@@ -311,8 +342,9 @@ class DataDesigner(QWidget):
             tools.addAction(act)
         tools.addSeparator()
         tools.addWidget(QLabel(" Spread "))
-        self.spread_spin = QDoubleSpinBox(objectName="designerBrushSpread", decimals=2, minimum=0.01,
-                                          maximum=100.0, singleStep=0.05, value=0.30)
+        self.spread_spin = QDoubleSpinBox(
+            objectName="designerBrushSpread", decimals=2, minimum=0.01, maximum=100.0, singleStep=0.05, value=0.30
+        )
         self.spread_spin.setToolTip("Brush spread: standard deviation of the spray, in data units")
         self.spread_spin.valueChanged.connect(lambda _: self._update_brush_cursor())
         tools.addWidget(self.spread_spin)
@@ -361,8 +393,14 @@ class DataDesigner(QWidget):
             label = QLabel(axis)
             bottom.addWidget(label)
             for end in ("min", "max"):
-                spin = QDoubleSpinBox(objectName=f"designer{axis.upper()}{end.title()}", decimals=2,
-                                      minimum=-1e6, maximum=1e6, singleStep=0.5, keyboardTracking=False)
+                spin = QDoubleSpinBox(
+                    objectName=f"designer{axis.upper()}{end.title()}",
+                    decimals=2,
+                    minimum=-1e6,
+                    maximum=1e6,
+                    singleStep=0.5,
+                    keyboardTracking=False,
+                )
                 spin.setToolTip(f"{axis} axis {end}imum")
                 spin.setFixedWidth(76)
                 spin.valueChanged.connect(self._on_range_spin)
@@ -472,7 +510,7 @@ class DataDesigner(QWidget):
         self._updating_ranges = True
         try:
             self.view_box.setRange(xRange=doc.xlim, yRange=ylim, padding=0)
-            for (axis, lim) in (("x", doc.xlim), ("y", doc.ylim)):
+            for axis, lim in (("x", doc.xlim), ("y", doc.ylim)):
                 for end, value in zip(("min", "max"), lim):
                     self._range_spins[axis, end].setValue(value)
         finally:
@@ -540,8 +578,12 @@ class DataDesigner(QWidget):
             self.coords_label.clear()
             self._brush_cursor.hide()
             return False
-        if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
-                        QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease):
+        if kind not in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseButtonDblClick,
+            QEvent.Type.MouseMove,
+            QEvent.Type.MouseButtonRelease,
+        ):
             return False
         data = self.widget_pos_to_data(event.position())
         if kind == QEvent.Type.MouseMove:
@@ -572,8 +614,7 @@ class DataDesigner(QWidget):
         hit = self._nearest(data)
         # The tool is fixed for the whole gesture: a tool key pressed mid-drag must not unbalance it.
         tool = self._tool
-        self._press = {"button": button, "pos": QPointF(pos), "data": data, "hit": hit, "dragging": False,
-                       "tool": tool}
+        self._press = {"button": button, "pos": QPointF(pos), "data": data, "hit": hit, "dragging": False, "tool": tool}
         if button == Qt.MouseButton.RightButton:
             if hit is not None:  # right-click erases with any tool
                 self._doc.remove_points([hit])
@@ -651,8 +692,12 @@ class DataDesigner(QWidget):
         if press["dragging"]:
             (x0, y0), (x1, y1) = press["data"], data
             xy = self._display_xy()
-            mask |= ((xy[:, 0] >= min(x0, x1)) & (xy[:, 0] <= max(x0, x1))
-                     & (xy[:, 1] >= min(y0, y1)) & (xy[:, 1] <= max(y0, y1)))
+            mask |= (
+                (xy[:, 0] >= min(x0, x1))
+                & (xy[:, 0] <= max(x0, x1))
+                & (xy[:, 1] >= min(y0, y1))
+                & (xy[:, 1] <= max(y0, y1))
+            )
         elif press["hit"] is not None:
             mask[press["hit"]] = not (add and self._selection[press["hit"]])
         self._set_selection_mask(mask)
@@ -681,8 +726,11 @@ class DataDesigner(QWidget):
         self._points.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pens))
         sel = self._selection if len(self._selection) == len(xy) else np.zeros(len(xy), dtype=bool)
         self._halo.setData(x=xy[sel, 0], y=xy[sel, 1])
-        ring = (self._miscl_mask if self._miscl_mask is not None and len(self._miscl_mask) == len(xy)
-                else np.zeros(len(xy), dtype=bool))
+        ring = (
+            self._miscl_mask
+            if self._miscl_mask is not None and len(self._miscl_mask) == len(xy)
+            else np.zeros(len(xy), dtype=bool)
+        )
         self._rings.setData(x=xy[ring, 0], y=xy[ring, 1])
 
     def _update_class_buttons(self) -> None:
@@ -709,8 +757,9 @@ class DataDesigner(QWidget):
             data = (r.center().x(), r.center().y())
         s = self.brush_spread
         self._brush_cursor.setRect(QRectF(data[0] - s, data[1] - s, 2 * s, 2 * s))
-        self._brush_cursor.setPen(_cosmetic_pen(palette.outline(self._doc.classes[self._doc.current_class].color),
-                                                Qt.PenStyle.DashLine))
+        self._brush_cursor.setPen(
+            _cosmetic_pen(palette.outline(self._doc.classes[self._doc.current_class].color), Qt.PenStyle.DashLine)
+        )
         self._brush_cursor.show()
 
     # --------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ changes the run's configuration (the Trainer panel follows) and, when the change
 a new run. For plain gradient descent the stable learning-rate bound ``2/λ_max`` is marked on the
 Trainer panel's learning-rate control.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,38 +47,74 @@ PROBE_INTERVAL = 0.1
 REFRESH_MS = 250
 #: Points kept for each sparkline.
 SPARK_POINTS = 150
-TITLES = {"lr_too_high": "Learning rate too high", "unscaled": "Inputs not standardized",
-          "separable": "Perfectly separable classes", "imbalanced": "Imbalanced classes",
-          "underfit_linear": "A line cannot fit this", "dead_relu": "Dead ReLUs",
-          "saturated": "Saturated outputs", "converged": "Converged"}
+TITLES = {
+    "lr_too_high": "Learning rate too high",
+    "unscaled": "Inputs not standardized",
+    "separable": "Perfectly separable classes",
+    "imbalanced": "Imbalanced classes",
+    "underfit_linear": "A line cannot fit this",
+    "dead_relu": "Dead ReLUs",
+    "saturated": "Saturated outputs",
+    "converged": "Converged",
+}
 _SEVERITY_COLORS = {"warning": ("#fff4e0", "#e0a040"), "info": ("#e8f5ee", "#4caf7d")}
 # key, label, tooltip (what healthy looks like), log-scale sparkline
 _ROWS = (
-    ("grad_norm", "Gradient norm (RMS)",
-     "Root-mean-square gradient of the objective. Falls towards 0 as training converges; "
-     "stuck high with a flat loss means steps are too small or the model is saturated.", True),
-    ("weight_norm", "Weight norm \u2016w\u2016",
-     "Size of the weights. Levels off at an optimum; rising for ever at 100 % accuracy means the "
-     "classes are separable and the unpenalised optimum does not exist.", True),
-    ("update_ratio", "Update / weight ratio",
-     "How much one epoch changes the weights, relative to their size. About 10\u207b\u00b3 per step "
-     "is the classic healthy pace; much larger jumps about, much smaller crawls.", True),
-    ("saturated_share", f"Saturated logits (|z| > {SATURATION_LOGIT:g})",
-     "Share of training points whose predicted probability is numerically 0 or 1.", False),
-    ("dead_relu_share", "Dead ReLUs",
-     "Share of ReLU hidden units that output 0 for every training point: they get no gradient "
-     "and never recover.", False),
-    ("oscillation", "Loss oscillation",
-     "Rises of the training loss over the last epochs. Gradient descent below its stable step "
-     "never raises the full-batch loss; repeated rises mean the learning rate is too high.", True),
-    ("lambda_max", "Hessian \u03bb_max",
-     "Largest curvature of the objective at these weights (linear models).", True),
-    ("condition", "Condition number \u03ba",
-     "\u03bb_max / \u03bb_min: plain gradient descent needs about \u03ba/2 epochs per e-fold "
-     "along the flattest direction. Above 10\u00b3 standardize the inputs.", True),
-    ("lr_bound", "Stable lr at these weights",
-     "Near the current weights: 2/\u03bb_max for plain gradient descent (2(1+\u03bc)/\u03bb_max with momentum): a larger "
-     "step overshoots along the steepest direction. Adam normalises its steps, so no bound.", False),
+    (
+        "grad_norm",
+        "Gradient norm (RMS)",
+        "Root-mean-square gradient of the objective. Falls towards 0 as training converges; "
+        "stuck high with a flat loss means steps are too small or the model is saturated.",
+        True,
+    ),
+    (
+        "weight_norm",
+        "Weight norm \u2016w\u2016",
+        "Size of the weights. Levels off at an optimum; rising for ever at 100 % accuracy means the "
+        "classes are separable and the unpenalised optimum does not exist.",
+        True,
+    ),
+    (
+        "update_ratio",
+        "Update / weight ratio",
+        "How much one epoch changes the weights, relative to their size. About 10\u207b\u00b3 per step "
+        "is the classic healthy pace; much larger jumps about, much smaller crawls.",
+        True,
+    ),
+    (
+        "saturated_share",
+        f"Saturated logits (|z| > {SATURATION_LOGIT:g})",
+        "Share of training points whose predicted probability is numerically 0 or 1.",
+        False,
+    ),
+    (
+        "dead_relu_share",
+        "Dead ReLUs",
+        "Share of ReLU hidden units that output 0 for every training point: they get no gradient and never recover.",
+        False,
+    ),
+    (
+        "oscillation",
+        "Loss oscillation",
+        "Rises of the training loss over the last epochs. Gradient descent below its stable step "
+        "never raises the full-batch loss; repeated rises mean the learning rate is too high.",
+        True,
+    ),
+    ("lambda_max", "Hessian \u03bb_max", "Largest curvature of the objective at these weights (linear models).", True),
+    (
+        "condition",
+        "Condition number \u03ba",
+        "\u03bb_max / \u03bb_min: plain gradient descent needs about \u03ba/2 epochs per e-fold "
+        "along the flattest direction. Above 10\u00b3 standardize the inputs.",
+        True,
+    ),
+    (
+        "lr_bound",
+        "Stable lr at these weights",
+        "Near the current weights: 2/\u03bb_max for plain gradient descent (2(1+\u03bc)/\u03bb_max with momentum): a larger "
+        "step overshoots along the steepest direction. Adam normalises its steps, so no bound.",
+        False,
+    ),
 )
 _LINEAR_ONLY = {"lambda_max", "condition", "lr_bound"}
 _MINUS = "\u2212"
@@ -107,7 +144,7 @@ class DoctorView(QWidget):
         self._panel = trainer_panel
         self._info = None
         self._snapshot = None
-        self._separation = None            # (run_id, Separation) from the reference view
+        self._separation = None  # (run_id, Separation) from the reference view
         self._verdicts: list = []
         self._cards: dict[str, _VerdictCard] = {}
         self._series = {key: deque(maxlen=SPARK_POINTS) for key, *_ in _ROWS}
@@ -216,7 +253,7 @@ class DoctorView(QWidget):
         split.addWidget(self.table)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([450, 550])      # the cards' text needs the room; the table is compact
+        split.setSizes([450, 550])  # the cards' text needs the room; the table is compact
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -229,8 +266,9 @@ class DoctorView(QWidget):
             series.clear()
         for key in _LINEAR_ONLY:
             self.table.setRowHidden(self._row_of[key], not info.model.is_linear)
-        self.table.setRowHidden(self._row_of["dead_relu_share"],
-                                info.model.is_linear or info.model.network.activation != "relu")
+        self.table.setRowHidden(
+            self._row_of["dead_relu_share"], info.model.is_linear or info.model.network.activation != "relu"
+        )
         self._show_verdicts([], None)
 
     def _on_progress(self, snapshot) -> None:
@@ -238,9 +276,9 @@ class DoctorView(QWidget):
             return
         self._snapshot = snapshot
         self._collect(snapshot)
-        self._update_lr_bound()             # cheap, and the Trainer panel is on show anyway
+        self._update_lr_bound()  # cheap, and the Trainer panel is on show anyway
         if snapshot.state != "running":
-            self.refresh()                  # a run that stopped gets its verdict at once
+            self.refresh()  # a run that stopped gets its verdict at once
         else:
             self._schedule()
 
@@ -256,7 +294,7 @@ class DoctorView(QWidget):
     def set_shown(self, shown: bool) -> None:
         """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
         if shown:
-            QTimer.singleShot(0, self, self.refresh)   # verdicts were not computed while hidden
+            QTimer.singleShot(0, self, self.refresh)  # verdicts were not computed while hidden
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -293,7 +331,7 @@ class DoctorView(QWidget):
         if hessian is not None:
             bound = hessian.lr_bound(config.optimizer, config.momentum, config.nesterov)
         text = None if bound is None else f"{bound:.3g}"
-        if text != self._bound_text:        # a relayout of the panel only when the text changes
+        if text != self._bound_text:  # a relayout of the panel only when the text changes
             self._bound_text = text
             self._panel.set_lr_bound(bound)
 
@@ -308,15 +346,19 @@ class DoctorView(QWidget):
             "dead_relu_share": _pct(s.get("dead_relu_share")),
         }
         osc = s.get("loss_oscillation") or {}
-        values["oscillation"] = (f"{osc.get('rises', 0)} rises in {osc.get('window', 0)} epochs"
-                                 + (f" (max +{osc['max_rise']:.0%})" if osc.get("rises") else ""))
+        values["oscillation"] = f"{osc.get('rises', 0)} rises in {osc.get('window', 0)} epochs" + (
+            f" (max +{osc['max_rise']:.0%})" if osc.get("rises") else ""
+        )
         if hessian is not None:
             values["lambda_max"] = _num(hessian.lambda_max)
             values["condition"] = _num(hessian.condition_number)
             bound = hessian.lr_bound(cfg.optimizer, cfg.momentum, cfg.nesterov)
             lr = s.get("lr", cfg.lr)
-            values["lr_bound"] = ("none for Adam" if bound is None else
-                                  f"{_num(bound)} (lr {_num(lr)} is {'above' if lr > bound else 'below'})")
+            values["lr_bound"] = (
+                "none for Adam"
+                if bound is None
+                else f"{_num(bound)} (lr {_num(lr)} is {'above' if lr > bound else 'below'})"
+            )
         for key, text in values.items():
             self.table.item(self._row_of[key], 1).setText(text)
         for key, spark in self._sparks.items():
@@ -387,8 +429,9 @@ class _VerdictCard(QFrame):
 
     def set_verdict(self, verdict) -> None:
         fill, border = _SEVERITY_COLORS.get(verdict.severity, _SEVERITY_COLORS["warning"])
-        self.setStyleSheet(f"#verdict_{self.code} {{ background: {fill}; border: 1px solid {border};"
-                           " border-radius: 4px; }")
+        self.setStyleSheet(
+            f"#verdict_{self.code} {{ background: {fill}; border: 1px solid {border}; border-radius: 4px; }}"
+        )
         if self.message.text() != verdict.message:
             self.message.setText(verdict.message)
         self.button.setText(verdict.fix_label or "")
@@ -449,8 +492,8 @@ class ThrottledProbe:
 
     def __init__(self, fn, interval: float = PROBE_INTERVAL):
         self.fn, self.interval = fn, interval
-        self._lock = threading.Lock()   # reset() calls probes in the GUI thread
-        self._trainer = lambda: None    # weak reference to the trainer of the cached result
+        self._lock = threading.Lock()  # reset() calls probes in the GUI thread
+        self._trainer = lambda: None  # weak reference to the trainer of the cached result
         self._epoch = -1
         self._time = -math.inf
         self._result = None

@@ -9,6 +9,7 @@ Loss plot marks it, and "Live" returns to following training. "Onion skin" draws
 of a few earlier epochs faintly; "Size by loss" sizes the points by −log P(true class). Hovering
 a point shows its forensics (:mod:`engine.forensics`, drawn by the boundary view).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -68,8 +69,8 @@ class ParamHistory:
         self.entries: list[HistoryEntry] = []
         self.stride = 1
         self._offered = 0
-        self._provisional = False    # the last entry is off-stride: the next offer replaces it
-        self.version = 0             # bumps on every change (listeners compare it)
+        self._provisional = False  # the last entry is off-stride: the next offer replaces it
+        self.version = 0  # bumps on every change (listeners compare it)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -133,21 +134,28 @@ class HistoryScrubber(QWidget):
     #: The epoch on show after a move (-1: live).
     epochShown = Signal(int)
 
-    def __init__(self, controller, boundary_view, metrics_view=None, document=None, loss_view=None,
-                 history: ParamHistory | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        controller,
+        boundary_view,
+        metrics_view=None,
+        document=None,
+        loss_view=None,
+        history: ParamHistory | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("historyScrubber")
         self.controller, self.boundary_view = controller, boundary_view
         self.metrics_view, self.loss_view, self.document = metrics_view, loss_view, document
         self.history = history if history is not None else ParamHistory()
         self.live = True
-        self.index = -1              # the entry on show while not live
+        self.index = -1  # the entry on show while not live
         self._markers: list = []
         self._metrics_due = False
         self._report_key, self._report = None, None
         self._build()
-        self._onion_timer = QTimer(self, singleShot=True, interval=ONION_INTERVAL_MS,
-                                   timeout=self._refresh_skins)
+        self._onion_timer = QTimer(self, singleShot=True, interval=ONION_INTERVAL_MS, timeout=self._refresh_skins)
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
         boundary_view.liveSnapshotHeld.connect(self._on_live_held)
@@ -207,8 +215,9 @@ class HistoryScrubber(QWidget):
         self.live_button.setToolTip("Follow training again")
         self.live_button.clicked.connect(self.go_live)
         self.onion_check = QCheckBox("Onion skin", objectName="historyOnion")
-        self.onion_check.setToolTip(f"Draw the boundaries of {ONION_SKINS} earlier epochs faintly "
-                                    "(the oldest faintest)")
+        self.onion_check.setToolTip(
+            f"Draw the boundaries of {ONION_SKINS} earlier epochs faintly (the oldest faintest)"
+        )
         self.onion_check.toggled.connect(self._refresh_skins)
         self.size_check = QCheckBox("Size by loss", objectName="historySizeByLoss")
         self.size_check.setToolTip("Bigger points have a larger loss −log P(true class)")
@@ -286,9 +295,10 @@ class HistoryScrubber(QWidget):
     def _sync_controls(self) -> None:
         n = len(self.history)
         shown = n - 1 if self.live else self.index
-        for widget, top, value in ((self.slider, max(n - 1, 0), max(shown, 0)),
-                                   (self.epoch_spin, self.history[-1].epoch if n else 0,
-                                    self.history[shown].epoch if n else 0)):
+        for widget, top, value in (
+            (self.slider, max(n - 1, 0), max(shown, 0)),
+            (self.epoch_spin, self.history[-1].epoch if n else 0, self.history[shown].epoch if n else 0),
+        ):
             widget.blockSignals(True)
             widget.setMaximum(top)
             widget.setValue(value)
@@ -307,12 +317,14 @@ class HistoryScrubber(QWidget):
         if n == 0:
             return "No run yet."
         if self.live:
-            return (f"Live: epoch {self.history[-1].epoch}. Drag the slider back to see an earlier "
-                    "epoch; hover a point for its numbers.")
+            return (
+                f"Live: epoch {self.history[-1].epoch}. Drag the slider back to see an earlier "
+                "epoch; hover a point for its numbers."
+            )
         epoch = self.history[self.index].epoch
         info = self.controller.run_info
         key = (getattr(info, "run_id", None), epoch)
-        if self._report_key != key:   # looked up once per shown epoch, not at every snapshot
+        if self._report_key != key:  # looked up once per shown epoch, not at every snapshot
             self._report_key, self._report = key, _report_at(self.controller.history, epoch)
         report = self._report
         text = f"Showing epoch {epoch}"
@@ -334,11 +346,13 @@ class HistoryScrubber(QWidget):
             for item in (self.loss_view.plot_item, getattr(self.loss_view, "accuracy_plot_item", None)):
                 if item is None:
                     continue
-                line = pg.InfiniteLine(angle=90, movable=False,
-                                       pen=pg.mkPen(MARKER_COLOR, width=1.5, style=Qt.PenStyle.DotLine),
-                                       label="shown {value:.0f}",
-                                       labelOpts={"position": 0.9, "color": MARKER_COLOR,
-                                                  "fill": pg.mkBrush(255, 255, 255, 200)})
+                line = pg.InfiniteLine(
+                    angle=90,
+                    movable=False,
+                    pen=pg.mkPen(MARKER_COLOR, width=1.5, style=Qt.PenStyle.DotLine),
+                    label="shown {value:.0f}",
+                    labelOpts={"position": 0.9, "color": MARKER_COLOR, "fill": pg.mkBrush(255, 255, 255, 200)},
+                )
                 item.addItem(line, ignoreBounds=True)
                 self._markers.append(line)
         for line in self._markers:
@@ -360,7 +374,7 @@ class HistoryScrubber(QWidget):
         """Up to ONION_SKINS entries before ``current``, evenly spaced in epochs, oldest first."""
         if current <= 0:
             return []
-        epochs = self.history.epochs()[:current + 1]
+        epochs = self.history.epochs()[: current + 1]
         targets = np.linspace(epochs[0], epochs[current], ONION_SKINS + 1)[:-1]
         picks = sorted({int(np.clip(np.searchsorted(epochs, t), 0, current - 1)) for t in targets})
         return picks

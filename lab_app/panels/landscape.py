@@ -14,6 +14,7 @@ Every computation runs in one background thread (Orange's recipe: a plain functi
 time, a newer request supersedes, stale answers are dropped by a token), so the GUI never waits;
 maps are only computed while the view is visible.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -48,7 +49,7 @@ SCOUT = ("adam", 0.05, 150)
 N_LEVELS = 12
 #: Points of the live path drawn at most (the path itself keeps every snapshot).
 MAX_DRAWN = 5000
-OPTIMIZER_COLORS = {"SGD": "#0072B2", "momentum": "#E69F00", "Adam": "#009E73"}   # Okabe–Ito
+OPTIMIZER_COLORS = {"SGD": "#0072B2", "momentum": "#E69F00", "Adam": "#009E73"}  # Okabe–Ito
 START_COLOR = "#D55E00"
 #: Low loss light, high loss a muted violet: the coloured paths stay readable on top.
 MAP_COLORS = ("#fbfbff", "#e3e1f0", "#b9b5d6", "#7e78ad")
@@ -75,9 +76,9 @@ class LandscapeView(QWidget):
     pca : the :class:`~engine.landscape.PCASlice` on show ("pca" mode).
     """
 
-    gridReady = Signal()     # a map (two-parameter grid or PCA slice) is drawn
-    pathsReady = Signal()    # the optimizer comparison is drawn
-    sliceReady = Signal()    # a PCA slice is drawn
+    gridReady = Signal()  # a map (two-parameter grid or PCA slice) is drawn
+    pathsReady = Signal()  # the optimizer comparison is drawn
+    sliceReady = Signal()  # a PCA slice is drawn
 
     def __init__(self, history=None, config_source=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -110,7 +111,7 @@ class LandscapeView(QWidget):
     @property
     def path(self) -> np.ndarray:
         """(k, 2) the running model's path in plane units, one point per snapshot (a copy)."""
-        return self._buf[:self._n].copy()
+        return self._buf[: self._n].copy()
 
     def set_run(self, run_info) -> None:
         """Follow a new run (RunInfo): choose the mode and start its map."""
@@ -140,8 +141,10 @@ class LandscapeView(QWidget):
             return
         if self.mode == "pca":
             if self.pca is not None and snapshot.epoch != self._slice_epoch:
-                self.status.setText(f"The slice shows the path up to epoch {self._slice_epoch}; "
-                                    f"training is at epoch {snapshot.epoch}. Press Compute slice to update it.")
+                self.status.setText(
+                    f"The slice shows the path up to epoch {self._slice_epoch}; "
+                    f"training is at epoch {snapshot.epoch}. Press Compute slice to update it."
+                )
             return
         if self.mode != "two":
             return
@@ -182,8 +185,7 @@ class LandscapeView(QWidget):
         self._draw_compare()
         self._draw_start()
         a, b = self.landscape.names
-        self.status.setText(f"Start {a} = {self.start[0]:.4g}, {b} = {self.start[1]:.4g}. "
-                            "Press Compare optimizers.")
+        self.status.setText(f"Start {a} = {self.start[0]:.4g}, {b} = {self.start[1]:.4g}. Press Compare optimizers.")
 
     def compare_optimizers(self) -> bool:
         """Run SGD, momentum and Adam from :attr:`start` in the background (``pathsReady`` when drawn)."""
@@ -194,8 +196,11 @@ class LandscapeView(QWidget):
         batch = cfg.batch_size if 0 < cfg.batch_size < n else n
         wanted = cfg.epochs or DEFAULT_COMPARE_EPOCHS
         epochs = max(1, min(wanted, COMPARE_STEPS // math.ceil(n / batch)))
-        runs = [("sgd", cfg.lr), ("momentum", cfg.lr, {"momentum": cfg.momentum, "nesterov": cfg.nesterov}),
-                ("adam", cfg.lr, {"beta1": cfg.beta1, "beta2": cfg.beta2, "epsilon": cfg.epsilon})]
+        runs = [
+            ("sgd", cfg.lr),
+            ("momentum", cfg.lr, {"momentum": cfg.momentum, "nesterov": cfg.nesterov}),
+            ("adam", cfg.lr, {"beta1": cfg.beta1, "beta2": cfg.beta2, "epsilon": cfg.epsilon}),
+        ]
         land, start, seed = self.landscape, self.start.copy(), cfg.seed
 
         def job():
@@ -203,8 +208,10 @@ class LandscapeView(QWidget):
 
         self.compare_epochs = epochs
         capped = f" (capped from {wanted} so it stays quick)" if epochs < wanted else ""
-        self._compare_note = (f"SGD, momentum and Adam from the same start: learning rate {cfg.lr:g}, "
-                              f"{'full batch' if batch == n else f'batch {batch}'}, {epochs} epochs{capped}.")
+        self._compare_note = (
+            f"SGD, momentum and Adam from the same start: learning rate {cfg.lr:g}, "
+            f"{'full batch' if batch == n else f'batch {batch}'}, {epochs} epochs{capped}."
+        )
         self.status.setText("Running SGD, momentum and Adam…")
         self._jobs.submit("compare", job)
         return True
@@ -248,26 +255,46 @@ class LandscapeView(QWidget):
         self.plot_item = item
         vb = item.getViewBox()
         vb.disableAutoRange()
-        vb.setMouseEnabled(x=False, y=False)   # a click chooses the start; the map sets the range
+        vb.setMouseEnabled(x=False, y=False)  # a click chooses the start; the map sets the range
         self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setLookupTable(pg.ColorMap(np.linspace(0, 1, len(MAP_COLORS)),
-                                                   list(MAP_COLORS)).getLookupTable(nPts=256))
+        self.image_item.setLookupTable(
+            pg.ColorMap(np.linspace(0, 1, len(MAP_COLORS)), list(MAP_COLORS)).getLookupTable(nPts=256)
+        )
         self.contour_item = pg.PlotDataItem(pen=pg.mkPen(150, 146, 180, 200, width=1), connect="finite")
         self.min_item = pg.ScatterPlotItem(symbol="+", size=13, pen=pg.mkPen("#5a5a5a", width=1.6), brush=None)
         self.path_item = pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2.2), antialias=True)
-        self.head_item = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(palette.INK),
-                                            pen=pg.mkPen("w", width=1.2))
-        self.compare_items = {name: pg.PlotDataItem(pen=pg.mkPen(color, width=2.2), antialias=True)
-                              for name, color in OPTIMIZER_COLORS.items()}
+        self.head_item = pg.ScatterPlotItem(
+            symbol="o", size=10, brush=pg.mkBrush(palette.INK), pen=pg.mkPen("w", width=1.2)
+        )
+        self.compare_items = {
+            name: pg.PlotDataItem(pen=pg.mkPen(color, width=2.2), antialias=True)
+            for name, color in OPTIMIZER_COLORS.items()
+        }
         self.ends_item = pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen("w", width=1))
-        self.start_item = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(START_COLOR),
-                                             pen=pg.mkPen("w", width=1))
-        for z, it in enumerate([self.image_item, self.contour_item, self.min_item, *self.compare_items.values(),
-                                self.ends_item, self.path_item, self.head_item, self.start_item]):
+        self.start_item = pg.ScatterPlotItem(
+            symbol="star", size=18, brush=pg.mkBrush(START_COLOR), pen=pg.mkPen("w", width=1)
+        )
+        for z, it in enumerate(
+            [
+                self.image_item,
+                self.contour_item,
+                self.min_item,
+                *self.compare_items.values(),
+                self.ends_item,
+                self.path_item,
+                self.head_item,
+                self.start_item,
+            ]
+        ):
             it.setZValue(z - 100 if it is self.image_item else z)
             item.addItem(it, ignoreBounds=True)
-        self.legend = pg.LegendItem(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
-                                    pen=pg.mkPen("#c8c8c8"), labelTextColor=TEXT_PEN, labelTextSize="8pt")
+        self.legend = pg.LegendItem(
+            offset=(-8, 8),
+            brush=pg.mkBrush(255, 255, 255, 215),
+            pen=pg.mkPen("#c8c8c8"),
+            labelTextColor=TEXT_PEN,
+            labelTextSize="8pt",
+        )
         self.legend.setParentItem(item.getViewBox())
         self._legend_samples = {
             "this run": pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2.2)),
@@ -281,12 +308,13 @@ class LandscapeView(QWidget):
         self.status = QLabel("", objectName="landscapeStatus", wordWrap=True)
         self.status.setStyleSheet("color: #555;")
         self.compare_button = QPushButton("Compare optimizers", objectName="landscapeCompare")
-        self.compare_button.setToolTip("Run SGD, momentum and Adam from the start (click the map to move it) "
-                                       "with the trainer's learning rate and epochs")
+        self.compare_button.setToolTip(
+            "Run SGD, momentum and Adam from the start (click the map to move it) "
+            "with the trainer's learning rate and epochs"
+        )
         self.compare_button.clicked.connect(self.compare_optimizers)
         self.slice_button = QPushButton("Compute slice", objectName="landscapeSlice")
-        self.slice_button.setToolTip("Loss on the plane of the path's two main directions, through the "
-                                     "newest weights")
+        self.slice_button.setToolTip("Loss on the plane of the path's two main directions, through the newest weights")
         self.slice_button.clicked.connect(self.compute_slice)
         top = QHBoxLayout()
         top.addWidget(self.note, 1)
@@ -315,22 +343,27 @@ class LandscapeView(QWidget):
             if self.landscape.X.shape[1] == 1:
                 self.note.setText("Mean cross-entropy over (w, b). Click the map to choose a start.")
             else:
-                self.note.setText(f"Loss over (w1, w2) with the bias held at b = {self.landscape.base[-1]:.4g}. "
-                                  "Click the map to choose a start.")
+                self.note.setText(
+                    f"Loss over (w1, w2) with the bias held at b = {self.landscape.base[-1]:.4g}. "
+                    "Click the map to choose a start."
+                )
             self.status.setText("")
         elif self.mode == "pca":
             item.setLabel("bottom", "PC1", color=TEXT_PEN)
             item.setLabel("left", "PC2", color=TEXT_PEN)
-            self.note.setText(f"This model has {info.model.network.size} weights, too many for a map of two. "
-                              "Train, then compute a slice through the path's two main directions.")
+            self.note.setText(
+                f"This model has {info.model.network.size} weights, too many for a map of two. "
+                "Train, then compute a slice through the path's two main directions."
+            )
             self.status.setText("")
 
     def _build_landscape(self, bias: float) -> None:
         info = self.run_info
         net = info.model.network
         X = info.model.features(info.dataset.X[info.train_idx])
-        self.landscape = LossLandscape(X, info.dataset.y[info.train_idx], bias=bias, l1=info.config.l1,
-                                       l2=info.config.l2, dtype=net.dtype)
+        self.landscape = LossLandscape(
+            X, info.dataset.y[info.train_idx], bias=bias, l1=info.config.l1, l2=info.config.l2, dtype=net.dtype
+        )
 
     def _config(self):
         if self._config_source is not None:
@@ -393,8 +426,9 @@ class LandscapeView(QWidget):
             self.paths = result
             self._draw_compare()
             self.status.setText(self._compare_note)
-            if self.grid is not None and not all(_inside(p[np.isfinite(p).all(axis=1)], self.grid)
-                                                 for p in self.paths.values()):
+            if self.grid is not None and not all(
+                _inside(p[np.isfinite(p).all(axis=1)], self.grid) for p in self.paths.values()
+            ):
                 self._request_grid()
             self.pathsReady.emit()
         elif kind == "slice":
@@ -408,8 +442,10 @@ class LandscapeView(QWidget):
             self.plot_item.setLabel("bottom", f"PC1 ({ex[0]:.0%} of the path)", color=TEXT_PEN)
             self.plot_item.setLabel("left", f"PC2 ({ex[1]:.0%})", color=TEXT_PEN)
             self._set_legend(["this run", "grid minimum"])
-            self.status.setText(f"Slice through the weights at epoch {epoch} along the path's two main "
-                                f"directions; loss on {rows} training rows.")
+            self.status.setText(
+                f"Slice through the weights at epoch {epoch} along the path's two main "
+                f"directions; loss on {rows} training rows."
+            )
             self.sliceReady.emit()
             self.gridReady.emit()
 
@@ -452,7 +488,7 @@ class LandscapeView(QWidget):
         self._path_dirty = False
         if self.mode != "two":
             return
-        p = self._buf[:self._n]
+        p = self._buf[: self._n]
         if self._n > MAX_DRAWN:  # a long run: draw an even subsample (the newest point always)
             p = p[np.unique(np.linspace(0, self._n - 1, MAX_DRAWN).astype(np.int64))]
         self.path_item.setData(p[:, 0], p[:, 1])
@@ -499,7 +535,7 @@ class LandscapeView(QWidget):
 class _Jobs(QObject):
     """One background thread; per kind, only the newest request's answer is delivered."""
 
-    done = Signal(str, int, object, object)     # kind, token, result, error message or None
+    done = Signal(str, int, object, object)  # kind, token, result, error message or None
 
     def __init__(self, parent: QObject):
         super().__init__(parent)
@@ -512,7 +548,7 @@ class _Jobs(QObject):
         token = self._tokens[kind] = next(self._counter)
         old = self._futures.get(kind)
         if old is not None:
-            old.cancel()      # not started yet: never runs; running: its answer is dropped
+            old.cancel()  # not started yet: never runs; running: its answer is dropped
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="logit-lab-landscape")
         emit = self.done.emit
@@ -524,7 +560,7 @@ class _Jobs(QObject):
                 result, error = None, f"{type(exc).__name__}: {exc}"
             try:
                 emit(kind, token, result, error)
-            except RuntimeError:      # the view was deleted meanwhile
+            except RuntimeError:  # the view was deleted meanwhile
                 pass
 
         self._futures[kind] = self._executor.submit(run)
@@ -570,5 +606,6 @@ def _map_ranges(base_sets, extra_sets):
 def _inside(points, grid) -> bool:
     """True if every (…, 2) point lies on the map of ``grid``."""
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    return bool(np.all((p[:, 0] >= grid.xs[0]) & (p[:, 0] <= grid.xs[-1])
-                       & (p[:, 1] >= grid.ys[0]) & (p[:, 1] <= grid.ys[-1])))
+    return bool(
+        np.all((p[:, 0] >= grid.xs[0]) & (p[:, 0] <= grid.xs[-1]) & (p[:, 1] >= grid.ys[0]) & (p[:, 1] <= grid.ys[-1]))
+    )

@@ -5,6 +5,7 @@ Two tabs, each one pyqtgraph plot whose items are created once; every update onl
 ``scrollingPlots`` example), with peak downsampling and clip-to-view so a run of 100,000 epochs
 still redraws smoothly.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,9 +21,9 @@ from lab_app.widgets.plots import TEXT_PEN, make_plot
 
 __all__ = ["LossView"]
 
-TRAIN_COLOR = "#0072B2"    # Okabe–Ito blue: training
-VAL_COLOR = "#D55E00"      # Okabe–Ito vermillion: validation (test split)
-BEST_COLOR = "#009E73"     # Okabe–Ito bluish green: the early-stopping marker
+TRAIN_COLOR = "#0072B2"  # Okabe–Ito blue: training
+VAL_COLOR = "#D55E00"  # Okabe–Ito vermillion: validation (test split)
+BEST_COLOR = "#009E73"  # Okabe–Ito bluish green: the early-stopping marker
 _INITIAL_CAPACITY = 1024
 #: Redraws per second of a live run's curves, at most (``append(..., throttle=True)``): each one
 #: re-lays out both axes and costs the GUI thread ~8–25 ms (benchmarks/gui_bench.py).
@@ -55,9 +56,12 @@ class LossView(QWidget):
         self.accuracy_plot_item.setLimits(yMin=-0.02, yMax=1.02)
 
         # Loss falls and accuracy rises: their legends sit in the corner the curves leave empty.
-        self._legends = [item.addLegend(offset=offset, brush=pg.mkBrush(255, 255, 255, 215),
-                                        pen=pg.mkPen("#c8c8c8"), labelTextColor=TEXT_PEN)
-                         for item, offset in ((self.plot_item, (-10, 10)), (self.accuracy_plot_item, (-10, -10)))]
+        self._legends = [
+            item.addLegend(
+                offset=offset, brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#c8c8c8"), labelTextColor=TEXT_PEN
+            )
+            for item, offset in ((self.plot_item, (-10, 10)), (self.accuracy_plot_item, (-10, -10)))
+        ]
         self.train_curve = self._curve(self.plot_item, TRAIN_COLOR, Qt.PenStyle.SolidLine)
         self.val_curve = self._curve(self.plot_item, VAL_COLOR, Qt.PenStyle.SolidLine)
         self.train_acc_curve = self._curve(self.accuracy_plot_item, TRAIN_COLOR, Qt.PenStyle.SolidLine)
@@ -76,10 +80,17 @@ class LossView(QWidget):
         self._best_lines = []
         for item in (self.plot_item, self.accuracy_plot_item):
             line = pg.InfiniteLine(
-                angle=90, movable=False, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
                 label="best epoch {value:.0f}",
-                labelOpts={"position": 0.6, "color": BEST_COLOR, "anchors": [(0, 0.5), (0, 0.5)],
-                           "fill": pg.mkBrush(255, 255, 255, 200)})
+                labelOpts={
+                    "position": 0.6,
+                    "color": BEST_COLOR,
+                    "anchors": [(0, 0.5), (0, 0.5)],
+                    "fill": pg.mkBrush(255, 255, 255, 200),
+                },
+            )
             line.hide()
             item.addItem(line, ignoreBounds=True)
             self._best_lines.append(line)
@@ -116,9 +127,13 @@ class LossView(QWidget):
         """Copies of the held history: ``epoch``, ``train_loss``, ``val_loss``, ``train_accuracy``,
         ``val_accuracy`` (n_epochs,) float64; missing validation values are NaN."""
         b = self._buf[: self._n]
-        return {"epoch": b[:, _EPOCH].copy(), "train_loss": b[:, _TRAIN_LOSS].copy(),
-                "val_loss": b[:, _VAL_LOSS].copy(), "train_accuracy": b[:, _TRAIN_ACC].copy(),
-                "val_accuracy": b[:, _VAL_ACC].copy()}
+        return {
+            "epoch": b[:, _EPOCH].copy(),
+            "train_loss": b[:, _TRAIN_LOSS].copy(),
+            "val_loss": b[:, _VAL_LOSS].copy(),
+            "train_accuracy": b[:, _TRAIN_ACC].copy(),
+            "val_accuracy": b[:, _VAL_ACC].copy(),
+        }
 
     def reset(self, run_info=None) -> None:
         """Forget the curves (a new run). ``run_info`` (RunInfo or None) tells whether the run has a
@@ -142,9 +157,19 @@ class LossView(QWidget):
         if not reports:
             return
         nan = np.nan
-        rows = np.array([(r.epoch, r.train_loss, nan if r.val_loss is None else r.val_loss,
-                          r.train_accuracy, nan if r.val_accuracy is None else r.val_accuracy)
-                         for r in reports], dtype=np.float64)
+        rows = np.array(
+            [
+                (
+                    r.epoch,
+                    r.train_loss,
+                    nan if r.val_loss is None else r.val_loss,
+                    r.train_accuracy,
+                    nan if r.val_accuracy is None else r.val_accuracy,
+                )
+                for r in reports
+            ],
+            dtype=np.float64,
+        )
         if self._n:
             rows = rows[rows[:, _EPOCH] > self._buf[self._n - 1, _EPOCH]]
             if not len(rows):
@@ -154,7 +179,7 @@ class LossView(QWidget):
             grown = np.empty((max(2 * len(self._buf), need), 5), dtype=np.float64)
             grown[: self._n] = self._buf[: self._n]
             self._buf = grown
-        self._buf[self._n:need] = rows
+        self._buf[self._n : need] = rows
         self._n = need
         if not self._has_val and not np.isnan(rows[:, _VAL_LOSS]).all():
             self._set_has_val(True)
@@ -241,10 +266,9 @@ class LossView(QWidget):
         # and so costs a second full repaint (measured: 2 paints per append, 1 with this).
         self.loss_widget.scene().prepareForPaint()
 
-
     # ------------------------------------ L − L*: distance to the exact optimum (reference dock)
-    GAP_COLOR = "#CC79A7"      # Okabe–Ito reddish purple: not a training/validation colour here
-    _obj_buf = None            # (capacity, 2): epoch, objective of every held epoch
+    GAP_COLOR = "#CC79A7"  # Okabe–Ito reddish purple: not a training/validation colour here
+    _obj_buf = None  # (capacity, 2): epoch, objective of every held epoch
     _obj_n = 0
     _ref_loss = None
     _gap_floor = 0.0
@@ -287,13 +311,18 @@ class LossView(QWidget):
         self.gap_plot_item.setLogMode(x=False, y=True)
         self.gap_curve = self._curve(self.gap_plot_item, self.GAP_COLOR, Qt.PenStyle.SolidLine)
         self.gap_floor_line = pg.InfiniteLine(
-            angle=0, movable=False, pen=pg.mkPen("#999999", width=1, style=Qt.PenStyle.DashLine),
-            label="float precision", labelOpts={"position": 0.92, "color": "#777777",
-                                                "anchors": [(1, 1), (1, 1)]})
+            angle=0,
+            movable=False,
+            pen=pg.mkPen("#999999", width=1, style=Qt.PenStyle.DashLine),
+            label="float precision",
+            labelOpts={"position": 0.92, "color": "#777777", "anchors": [(1, 1), (1, 1)]},
+        )
         self.gap_plot_item.addItem(self.gap_floor_line, ignoreBounds=True)
-        self.gap_widget.setToolTip("Objective minus the exact optimum's (from the Reference dock). "
-                                   "A straight falling line on this log axis is linear convergence; "
-                                   "a level it cannot get below is the minibatch noise floor.")
+        self.gap_widget.setToolTip(
+            "Objective minus the exact optimum's (from the Reference dock). "
+            "A straight falling line on this log axis is linear convergence; "
+            "a level it cannot get below is the minibatch noise floor."
+        )
         self.tabs.addTab(self.gap_widget, "L − L*")
         self.tabs.currentChanged.connect(lambda _i: self._redraw_gap())
 
@@ -308,12 +337,13 @@ class LossView(QWidget):
             return
         need = self._obj_n + len(rows)
         if self._obj_buf is None or need > len(self._obj_buf):
-            grown = np.empty((max(2 * (0 if self._obj_buf is None else len(self._obj_buf)), need,
-                                  _INITIAL_CAPACITY), 2))
+            grown = np.empty(
+                (max(2 * (0 if self._obj_buf is None else len(self._obj_buf)), need, _INITIAL_CAPACITY), 2)
+            )
             if self._obj_n:
                 grown[: self._obj_n] = self._obj_buf[: self._obj_n]
             self._obj_buf = grown
-        self._obj_buf[self._obj_n:need] = rows
+        self._obj_buf[self._obj_n : need] = rows
         self._obj_n = need
         self._gap_dirty = True
         self._redraw_gap()

@@ -6,6 +6,7 @@ computed when the panel is shown). While training runs, at most :data:`LIVE_RATE
 a table of numbers changing 30 times a second cannot be read anyway, and the GUI thread's time
 goes to the pictures (benchmarks/gui_bench.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,13 +49,13 @@ class MetricsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("metricsView")
-        self._pending = None          # (run_info, snapshot, document) not yet computed
+        self._pending = None  # (run_info, snapshot, document) not yet computed
         self._model = None
         self._model_run = None
-        self._points: PointEvaluator | None = None   # the run's points, features mapped once
+        self._points: PointEvaluator | None = None  # the run's points, features mapped once
         self._last_compute = -math.inf
         self._live_timer = QTimer(self, singleShot=True, timeout=self._compute_pending)
-        self.compute_count = 0        # how many times metrics were computed (tests read it)
+        self.compute_count = 0  # how many times metrics were computed (tests read it)
         self.values: dict[str, float | None] = {}
         self._build()
 
@@ -100,9 +101,13 @@ class MetricsView(QWidget):
             head.setAlignment(Qt.AlignmentFlag.AlignRight)
             grid.addWidget(head, 0, col)
         self._value_labels: dict[str, QLabel] = {}
-        for row, (key, text, tip) in enumerate((
+        for row, (key, text, tip) in enumerate(
+            (
                 ("accuracy", "accuracy", "share of points whose most probable class is their label"),
-                ("log_loss", "log-loss", "mean cross-entropy −log P(true class); lower is better")), start=1):
+                ("log_loss", "log-loss", "mean cross-entropy −log P(true class); lower is better"),
+            ),
+            start=1,
+        ):
             name = QLabel(text)
             name.setToolTip(tip)
             grid.addWidget(name, row, 0)
@@ -250,7 +255,7 @@ class MetricsView(QWidget):
                     table.setItem(i, j, item)
                 item.setText(str(int(cm[i, j])))
                 share = cm[i, j] / row_totals[i]
-                base = (0, 158, 115) if i == j else (213, 94, 0)   # Okabe–Ito green right, vermillion wrong
+                base = (0, 158, 115) if i == j else (213, 94, 0)  # Okabe–Ito green right, vermillion wrong
                 alpha = int(round(150 * share)) if cm[i, j] else 0
                 item.setBackground(QColor(*base, alpha))
         _fit_height(table)
@@ -267,16 +272,14 @@ class MetricsView(QWidget):
             self.equation_label.setFont(font)
         if not linear:
             self._eq_title.setText("Learned equation")
-            self.equation_label.setText("A network with hidden layers has no single equation; "
-                                        "see the boundary view.")
+            self.equation_label.setText("A network with hidden layers has no single equation; see the boundary view.")
             return
         self._eq_title.setText("Learned equation (original units)")
         rows = model.equation(digits=4)
         self.equation_label.setText("\n".join(rows))
         coef, intercept = model.coef_intercept()
         names = ["intercept", *model.feature_names]
-        cols = ([f"logit P({self._names[-1]})"] if coef.shape[0] == 1
-                else [f"z[{n}]" for n in self._names])
+        cols = [f"logit P({self._names[-1]})"] if coef.shape[0] == 1 else [f"z[{n}]" for n in self._names]
         table = self.coef_table
         table.setRowCount(len(names))
         table.setColumnCount(len(cols))

@@ -10,6 +10,7 @@ models ``glm``'s standard errors and z values; and a banner when the classes are
 the unpenalised optimum does not exist. It also hands the optimum to the boundary view (a dashed
 contour) and the optimum's objective to the loss view (the ``L − L*`` tab).
 """
+
 from __future__ import annotations
 
 import time
@@ -95,11 +96,15 @@ def compute_reference(run_info, token: int = 0) -> ReferenceResult:
     safe in any thread). Never raises: failures come back as ``status == "error"``."""
     model, config = run_info.model, run_info.config
     if not model.is_linear:
-        return ReferenceResult(run_info.run_id, token, "mlp",
-                               "A neural network has no closed-form optimum: its loss has many "
-                               "minima and saddle points, and which one training reaches depends "
-                               "on the initial weights. The reference is for models without "
-                               "hidden layers.")
+        return ReferenceResult(
+            run_info.run_id,
+            token,
+            "mlp",
+            "A neural network has no closed-form optimum: its loss has many "
+            "minima and saddle points, and which one training reaches depends "
+            "on the initial weights. The reference is for models without "
+            "hidden layers.",
+        )
     start = time.perf_counter()
     try:
         ds = run_info.dataset
@@ -117,23 +122,41 @@ def compute_reference(run_info, token: int = 0) -> ReferenceResult:
             Z = Phi if standardizer is None else standardizer.transform(Phi)
             glm_std = glm_statistics(Z, y, ref.coef_std, ref.intercept_std)
         net = model.network.copy()
-        (W, b), = net.layers
+        ((W, b),) = net.layers
         W[...] = ref.coef_std.T
         b[...] = ref.intercept_std
         notes = []
         if config.l1 > 0:
-            notes.append(f"The reference covers L2 only: it ignores this run's L1 = {config.l1:g}, "
-                         "so the learner settles elsewhere.")
+            notes.append(
+                f"The reference covers L2 only: it ignores this run's L1 = {config.l1:g}, "
+                "so the learner settles elsewhere."
+            )
         if not ref.converged:
-            notes.append(f"scikit-learn stopped after {ref.n_iter} iterations with gradient "
-                         f"{ref.grad_norm:.2g}: the optimum is approximate.")
-        return ReferenceResult(run_info.run_id, token, "ok", " ".join(notes), ref, glm, glm_std,
-                               separation, net.params.copy(), int(len(y)),
-                               time.perf_counter() - start)
+            notes.append(
+                f"scikit-learn stopped after {ref.n_iter} iterations with gradient "
+                f"{ref.grad_norm:.2g}: the optimum is approximate."
+            )
+        return ReferenceResult(
+            run_info.run_id,
+            token,
+            "ok",
+            " ".join(notes),
+            ref,
+            glm,
+            glm_std,
+            separation,
+            net.params.copy(),
+            int(len(y)),
+            time.perf_counter() - start,
+        )
     except Exception as exc:
-        return ReferenceResult(run_info.run_id, token, "error",
-                               f"No reference optimum for these data: {exc}",
-                               seconds=time.perf_counter() - start)
+        return ReferenceResult(
+            run_info.run_id,
+            token,
+            "error",
+            f"No reference optimum for these data: {exc}",
+            seconds=time.perf_counter() - start,
+        )
 
 
 class ReferenceView(QWidget):
@@ -164,11 +187,11 @@ class ReferenceView(QWidget):
         self._info = None
         self._result: ReferenceResult | None = None
         self._snapshot = None
-        self._tail: deque = deque(maxlen=SEPARATION_WINDOW)   # (accuracy, ‖w‖) of the last epochs
+        self._tail: deque = deque(maxlen=SEPARATION_WINDOW)  # (accuracy, ‖w‖) of the last epochs
         self._history_norms: tuple[float, float] | None = None  # ‖w‖ over the window, once separation shows
         self.compute_count = 0
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)     # one fit at a time; a newer request replaces queued ones
+        self._pool.setMaxThreadCount(1)  # one fit at a time; a newer request replaces queued ones
         self._emitter = _Emitter()
         self._emitter.done.connect(self._on_result)
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self._refresh_learned)
@@ -191,14 +214,17 @@ class ReferenceView(QWidget):
         """The coefficient table as ``[{column title: cell text}]`` (tests, export)."""
         rows = []
         for r in range(self.table.rowCount()):
-            rows.append({_COLUMNS[c]: (self.table.item(r, c).text() if self.table.item(r, c) else "")
-                         for c in range(len(_COLUMNS))})
+            rows.append(
+                {
+                    _COLUMNS[c]: (self.table.item(r, c).text() if self.table.item(r, c) else "")
+                    for c in range(len(_COLUMNS))
+                }
+            )
         return rows
 
     def stats_text(self) -> dict[str, tuple[str, str]]:
         """``{statistic: (learned text, optimum text)}`` of the statistics table."""
-        return {_STATS[r]: tuple(self.stats.item(r, c).text() for c in range(2))
-                for r in range(self.stats.rowCount())}
+        return {_STATS[r]: tuple(self.stats.item(r, c).text() for c in range(2)) for r in range(self.stats.rowCount())}
 
     def recompute(self) -> None:
         """Fit the optimum of the controller's current run again (in the background)."""
@@ -217,16 +243,19 @@ class ReferenceView(QWidget):
         self.header.setStyleSheet("color: #555;")
         self.units_combo = QComboBox(objectName="referenceUnits")
         self.units_combo.addItems(["original units", "standardized units"])
-        self.units_combo.setToolTip("Coefficients on the mapped features as given, or on the "
-                                    "standardized features the optimizer (and the penalty) sees")
+        self.units_combo.setToolTip(
+            "Coefficients on the mapped features as given, or on the "
+            "standardized features the optimizer (and the penalty) sees"
+        )
         self.units_combo.currentIndexChanged.connect(lambda _i: self._fill())
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
         top.addWidget(self.units_combo, 0, Qt.AlignmentFlag.AlignTop)
 
         self.banner = QWidget(objectName="separationBanner")
-        self.banner.setStyleSheet("#separationBanner { background: #fff4e0; border: 1px solid #e0a040;"
-                                  " border-radius: 4px; }")
+        self.banner.setStyleSheet(
+            "#separationBanner { background: #fff4e0; border: 1px solid #e0a040; border-radius: 4px; }"
+        )
         self.banner_label = QLabel(wordWrap=True, objectName="separationText")
         self.banner_button = QPushButton("Add L2 = 0.001", objectName="separationFix")
         self.banner_button.clicked.connect(lambda: self.fixRequested.emit(dict(SEPARATION_FIX)))
@@ -274,12 +303,12 @@ class ReferenceView(QWidget):
         self._token += 1
         self._info = info
         self._result = None
-        self._pool.clear()                  # a queued fit for an older run is not worth doing
+        self._pool.clear()  # a queued fit for an older run is not worth doing
         self._publish(None)
         self.banner.hide()
         self.table.setRowCount(0)
         if not info.model.is_linear:
-            self._show_result(compute_reference(info, self._token))   # instant: nothing to fit
+            self._show_result(compute_reference(info, self._token))  # instant: nothing to fit
             return
         self.header.setText("Computing the exact optimum…")
         self.note.hide()
@@ -287,15 +316,16 @@ class ReferenceView(QWidget):
 
     def _on_result(self, result: ReferenceResult) -> None:
         if result.token != self._token:
-            return                          # a newer run or data edit made it stale
+            return  # a newer run or data edit made it stale
         self._show_result(result)
 
     def _show_result(self, result: ReferenceResult) -> None:
         self._result = result
         self.compute_count += 1
         if result.status != "ok":
-            self.header.setText("No reference optimum." if result.status == "error"
-                                else "Reference optimum: not for neural networks.")
+            self.header.setText(
+                "No reference optimum." if result.status == "error" else "Reference optimum: not for neural networks."
+            )
             self._set_note(result.message)
             self._publish(None)
             self._fill()
@@ -307,7 +337,8 @@ class ReferenceView(QWidget):
         self.header.setText(
             f"Exact optimum of {what} regression ({penalty}) on {result.n_rows:,} training rows: "
             f"scikit-learn newton-cg, {ref.n_iter} iterations, {result.seconds * 1000:.0f} ms. "
-            "Dashed on the decision boundary; L \u2212 L* in the Loss dock.")
+            "Dashed on the decision boundary; L \u2212 L* in the Loss dock."
+        )
         self._set_note(result.message)
         self._publish(None if result.separable else result)
         self._update_banner()
@@ -366,7 +397,7 @@ class ReferenceView(QWidget):
         if separation_in_history(accuracy, norms, l2=cfg.l2, l1=cfg.l1, window=SEPARATION_WINDOW):
             self._history_norms = (norms[0], norms[-1])
             self._update_banner()
-            self._publish(None)             # the optimum shown so far does not exist
+            self._publish(None)  # the optimum shown so far does not exist
             self._fill()
 
     def _update_banner(self) -> None:
@@ -378,18 +409,23 @@ class ReferenceView(QWidget):
             return
         evidence = []
         if by_data:
-            evidence.append("a straight line in these features splits the training classes "
-                            f"perfectly (‖w‖ grows from {result.separation.weight_norms[0]:.3g} to "
-                            f"{result.separation.weight_norms[-1]:.3g} as the penalty shrinks)")
+            evidence.append(
+                "a straight line in these features splits the training classes "
+                f"perfectly (‖w‖ grows from {result.separation.weight_norms[0]:.3g} to "
+                f"{result.separation.weight_norms[-1]:.3g} as the penalty shrinks)"
+            )
         if by_history:
             a, b = self._history_norms
             evidence.append(f"training accuracy is 100 % and ‖w‖ keeps growing ({a:.3g} → {b:.3g})")
         evidence = "; ".join(evidence)
         self.banner_label.setText(
-            "<b>The unpenalised optimum does not exist.</b> " + evidence[0].upper() + evidence[1:]
+            "<b>The unpenalised optimum does not exist.</b> "
+            + evidence[0].upper()
+            + evidence[1:]
             + ". The loss keeps falling as the weights grow for ever, so the fitted probabilities "
             "become numerically 0 or 1 — R's glm warns \u201cfitted probabilities numerically 0 or "
-            "1 occurred\u201d. Add a little L2, or use early stopping, for a finite answer.")
+            "1 occurred\u201d. Add a little L2, or use early stopping, for a finite answer."
+        )
         self.banner.show()
 
     def _set_note(self, text: str) -> None:
@@ -418,8 +454,7 @@ class ReferenceView(QWidget):
         for k in range(coef.shape[0]):
             prefix = "" if coef.shape[0] == 1 else f"{classes[k]}: "
             terms = [("(Intercept)", icpt[k], None if learned is None else learned[1][k])]
-            terms += [(name, coef[k, j], None if learned is None else learned[0][k, j])
-                      for j, name in enumerate(names)]
+            terms += [(name, coef[k, j], None if learned is None else learned[0][k, j]) for j, name in enumerate(names)]
             for i, (name, opt, got) in enumerate(terms):
                 se = z = p = None
                 if glm is not None and not missing:
@@ -428,8 +463,15 @@ class ReferenceView(QWidget):
         self.table.setRowCount(len(rows))
         for r, (name, got, opt, se, z, p) in enumerate(rows):
             diff = None if got is None or opt is None else got - opt
-            cells = (name, _fixed(got, 6), _fixed(opt, 6) if opt is not None else "does not exist",
-                     _sci(diff), _fixed(se, 5), _fixed(z, 3), _p_value(p))
+            cells = (
+                name,
+                _fixed(got, 6),
+                _fixed(opt, 6) if opt is not None else "does not exist",
+                _sci(diff),
+                _fixed(se, 5),
+                _fixed(z, 3),
+                _p_value(p),
+            )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c:
@@ -480,7 +522,7 @@ class ReferenceView(QWidget):
         proba = model.predict_proba(info.dataset.X[idx])
         picked = np.clip(proba[np.arange(len(idx)), info.dataset.y[idx]], 1e-300, 1.0)
         loss = float(-np.mean(np.log(picked)))
-        (W, _b), = model.network.layers
+        ((W, _b),) = model.network.layers
         W = W.astype(np.float64)
         return loss, loss + info.config.l2 * float(np.sum(W**2)) + info.config.l1 * float(np.sum(np.abs(W)))
 
@@ -492,11 +534,11 @@ class ReferenceView(QWidget):
         model = info.model.copy()
         model.network.set_params(snap.params)
         if standardized:
-            (W, b), = model.network.layers
+            ((W, b),) = model.network.layers
             coef, icpt = W.T.astype(np.float64), b.astype(np.float64)
         else:
             coef, icpt = model.coef_intercept()
-        if coef.shape[0] > 1:    # softmax: centre like the reference (same probabilities)
+        if coef.shape[0] > 1:  # softmax: centre like the reference (same probabilities)
             coef, icpt = coef - coef.mean(axis=0), icpt - icpt.mean()
         return coef, icpt
 

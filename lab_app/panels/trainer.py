@@ -7,6 +7,7 @@ trainer cannot take (anything but the learning rate) show a banner offering a re
 The input-feature terms (x₁, x₂, x₁², …) are for one or two inputs. Data with more columns are
 used linearly, every input once (``features="linear"``): the term boxes are disabled meanwhile.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,17 +34,30 @@ from PySide6.QtWidgets import (
 from engine.features import TERMS
 from engine.training import TrainConfig
 
-MODEL_CHOICES = (("logistic", "Logistic regression"), ("softmax", "Softmax regression"),
-                 ("mlp", "Neural network (MLP)"))
+MODEL_CHOICES = (
+    ("logistic", "Logistic regression"),
+    ("softmax", "Softmax regression"),
+    ("mlp", "Neural network (MLP)"),
+)
 OPTIMIZER_CHOICES = (("adam", "Adam"), ("sgd", "SGD"), ("momentum", "Momentum"))
 ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
-TERM_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁·x₂",
-               "sin x1": "sin x₁", "sin x2": "sin x₂", "cos x1": "cos x₁", "cos x2": "cos x₂"}
+TERM_LABELS = {
+    "x1": "x₁",
+    "x2": "x₂",
+    "x1^2": "x₁²",
+    "x2^2": "x₂²",
+    "x1*x2": "x₁·x₂",
+    "sin x1": "sin x₁",
+    "sin x2": "sin x₂",
+    "cos x1": "cos x₁",
+    "cos x2": "cos x₂",
+}
 LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
 
 #: What the lab starts with: fast, visibly moving, and correct for the default example.
-DEFAULT_CONFIG = TrainConfig(model="logistic", features=("x1", "x2"), lr=0.03, batch_size=32,
-                             epochs=0, test_fraction=0.2, seed=0)
+DEFAULT_CONFIG = TrainConfig(
+    model="logistic", features=("x1", "x2"), lr=0.03, batch_size=32, epochs=0, test_fraction=0.2, seed=0
+)
 
 
 class TrainerPanel(QWidget):
@@ -66,13 +80,22 @@ class TrainerPanel(QWidget):
         terms = tuple(t for t, box in self.term_boxes.items() if box.isChecked() and box.isEnabled())
         features = "linear" if self._n_inputs > 2 else terms or ("x1",)
         return TrainConfig(
-            model=model, hidden=hidden, activation=self.activation_combo.currentText(),
-            features=features, standardize=self.standardize_box.isChecked(),
-            optimizer=self.optimizer_combo.currentData(), lr=self.lr_spin.value(),
-            nesterov=self.nesterov_box.isChecked(), batch_size=self.batch_spin.value(),
-            epochs=self.epochs_spin.value(), l1=self.l1_spin.value(), l2=self.l2_spin.value(),
-            test_fraction=self.test_spin.value(), seed=self.seed_spin.value(),
-            early_stopping=self.patience_spin.value())
+            model=model,
+            hidden=hidden,
+            activation=self.activation_combo.currentText(),
+            features=features,
+            standardize=self.standardize_box.isChecked(),
+            optimizer=self.optimizer_combo.currentData(),
+            lr=self.lr_spin.value(),
+            nesterov=self.nesterov_box.isChecked(),
+            batch_size=self.batch_spin.value(),
+            epochs=self.epochs_spin.value(),
+            l1=self.l1_spin.value(),
+            l2=self.l2_spin.value(),
+            test_fraction=self.test_spin.value(),
+            seed=self.seed_spin.value(),
+            early_stopping=self.patience_spin.value(),
+        )
 
     def set_config(self, config: TrainConfig) -> None:
         self._updating = True
@@ -153,8 +176,9 @@ class TrainerPanel(QWidget):
 
         self.restart_banner = QWidget()
         self.restart_banner.setObjectName("restartBanner")
-        self.restart_banner.setStyleSheet("#restartBanner { background: #fff4d6; border: 1px solid #e0b84c;"
-                                          " border-radius: 4px; }")
+        self.restart_banner.setStyleSheet(
+            "#restartBanner { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 4px; }"
+        )
         banner = QHBoxLayout(self.restart_banner)
         text = QLabel("These changes apply to a new run.")
         text.setWordWrap(True)
@@ -241,8 +265,9 @@ class TrainerPanel(QWidget):
         self.l2_spin = _penalty_spin("l2Spin")
         form.addRow("L1 strength", self.l1_spin)
         form.addRow("L2 strength", self.l2_spin)
-        self.patience_spin = _spin(0, 100_000, "patience",
-                                   "stop when the validation loss has not improved for this many epochs")
+        self.patience_spin = _spin(
+            0, 100_000, "patience", "stop when the validation loss has not improved for this many epochs"
+        )
         self.patience_spin.setSpecialValueText("off")
         form.addRow("Early stopping", self.patience_spin)
         layout.addWidget(opt)
@@ -261,8 +286,14 @@ class TrainerPanel(QWidget):
 
         for w in (self.model_combo, self.activation_combo, self.optimizer_combo):
             w.currentIndexChanged.connect(self._changed)
-        for w in (self.layers_spin, *self.unit_spins, self.batch_spin, self.epochs_spin,
-                  self.patience_spin, self.seed_spin):
+        for w in (
+            self.layers_spin,
+            *self.unit_spins,
+            self.batch_spin,
+            self.epochs_spin,
+            self.patience_spin,
+            self.seed_spin,
+        ):
             w.valueChanged.connect(self._changed)
         for w in (self.l1_spin, self.l2_spin, self.test_spin):
             w.valueChanged.connect(self._changed)
@@ -289,8 +320,7 @@ class TrainerPanel(QWidget):
     def _update_enabled(self):
         mlp = self.model_combo.currentData() == "mlp"
         n = self.layers_spin.value()
-        for w in (self.layers_spin, self.layers_label, self.units_label, self.activation_combo,
-                  self.activation_label):
+        for w in (self.layers_spin, self.layers_label, self.units_label, self.activation_combo, self.activation_label):
             w.setVisible(mlp)
         for i, s in enumerate(self.unit_spins):
             s.setVisible(mlp and i < n)

@@ -12,6 +12,7 @@ tagged with a ``run_id`` so the controller drops what belongs to a superseded ru
 thread boundary is a frozen :class:`Snapshot` of copies, at most ~30 per second however fast the
 model trains (DESIGN.md §1).
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,8 @@ class RunInfo:
 
     run_id: int
     config: TrainConfig
-    dataset: Dataset            # the snapshot trained on (replaced after a data edit mid-run)
-    model: Model                # a copy with its own params: the initial model
+    dataset: Dataset  # the snapshot trained on (replaced after a data edit mid-run)
+    model: Model  # a copy with its own params: the initial model
     train_idx: np.ndarray
     test_idx: np.ndarray
     model_name: str
@@ -98,13 +99,13 @@ class TrainingController(QObject):
     collection, so the thread is always joined, never terminated.
     """
 
-    runStarted = Signal(object)           # RunInfo
-    progress = Signal(object)             # Snapshot, at most ~30 per second
-    finished = Signal(object)             # Snapshot: epochs reached, early stopping or stop()
-    diverged = Signal(object, str)        # Snapshot of the last finite model, plain-language message
+    runStarted = Signal(object)  # RunInfo
+    progress = Signal(object)  # Snapshot, at most ~30 per second
+    finished = Signal(object)  # Snapshot: epochs reached, early stopping or stop()
+    diverged = Signal(object, str)  # Snapshot of the last finite model, plain-language message
     error = Signal(str)
-    stateChanged = Signal(str)            # "idle" | "running" | "paused"
-    dataResnapshotted = Signal(int)       # epoch after which the edited points are used
+    stateChanged = Signal(str)  # "idle" | "running" | "paused"
+    dataResnapshotted = Signal(int)  # epoch after which the edited points are used
     configNeedsRestart = Signal()
 
     def __init__(self, document, parent: QObject | None = None):
@@ -116,10 +117,10 @@ class TrainingController(QObject):
         self._latest: Snapshot | None = None
         self._history: list[EpochReport] = []
         self._run_id = 0
-        self._run_open = False        # a run exists that train() resumes (not finished, stopped, failed)
-        self._pausing = False         # waiting for the worker's paused snapshot (pause or step)
+        self._run_open = False  # a run exists that train() resumes (not finished, stopped, failed)
+        self._pausing = False  # waiting for the worker's paused snapshot (pause or step)
         self._data_version = 0
-        self._handed: Dataset | None = None   # newest data given to the current run
+        self._handed: Dataset | None = None  # newest data given to the current run
         self._closed = False
         self._worker = TrainingWorker()
         self._probes: tuple = ()
@@ -132,8 +133,10 @@ class TrainingController(QObject):
         self._edit_timer.setSingleShot(True)
         self._edit_timer.setInterval(EDIT_COALESCE_MS)
         self._edit_timer.timeout.connect(self._hand_over_edit)
-        self._connections = [(signal, self._on_data_edited) for signal in
-                             (document.pointsChanged, document.classesChanged, document.modeChanged)]
+        self._connections = [
+            (signal, self._on_data_edited)
+            for signal in (document.pointsChanged, document.classesChanged, document.modeChanged)
+        ]
         app = QCoreApplication.instance()
         if app is not None:
             self._connections.append((app.aboutToQuit, self.shutdown))
@@ -213,8 +216,19 @@ class TrainingController(QObject):
         self._pausing = False
         self._set_state("idle")
         trainer = self._worker.trainer  # not touched by the worker until told to run
-        snap = Snapshot(self._run_id, trainer.epoch, _frozen_copy(trainer.network.params), (), None,
-                        "paused", None, None, 0.0, self._data_version, run_probes(self._probes, trainer))
+        snap = Snapshot(
+            self._run_id,
+            trainer.epoch,
+            _frozen_copy(trainer.network.params),
+            (),
+            None,
+            "paused",
+            None,
+            None,
+            0.0,
+            self._data_version,
+            run_probes(self._probes, trainer),
+        )
         self._latest = snap
         self.progress.emit(snap)
 
@@ -262,8 +276,9 @@ class TrainingController(QObject):
         self._finalizer()
 
     # ------------------------------------- restoring a saved session (used by lab_app.window.files)
-    def restore(self, model: Model, history=(), *, best_epoch: int | None = None,
-                stopped_because: str | None = None) -> bool:
+    def restore(
+        self, model: Model, history=(), *, best_epoch: int | None = None, stopped_because: str | None = None
+    ) -> bool:
         """Show a saved session's model: a new idle run on the document's points that starts from
         ``model``'s weights and standardizer with ``history`` (``Trainer.restore``). Emits
         ``runStarted``, then one ``progress`` snapshot holding every report, so the views draw
@@ -277,18 +292,26 @@ class TrainingController(QObject):
         self._run_open = stopped_because is None
         self._set_state("idle")
         trainer = self._worker.trainer  # not touched by the worker until told to run
-        snap = Snapshot(self._run_id, trainer.epoch, _frozen_copy(trainer.network.params), history,
-                        history[-1] if history else None, "paused" if self._run_open else "finished",
-                        stopped_because, best_epoch, 0.0, self._data_version,
-                        run_probes(self._probes, trainer))
+        snap = Snapshot(
+            self._run_id,
+            trainer.epoch,
+            _frozen_copy(trainer.network.params),
+            history,
+            history[-1] if history else None,
+            "paused" if self._run_open else "finished",
+            stopped_because,
+            best_epoch,
+            0.0,
+            self._data_version,
+            run_probes(self._probes, trainer),
+        )
         self._accept(snap)
         return True
 
     # --------------------------------------------------------------- internals
     def _needs_new_run(self) -> bool:
         run = self._run_info
-        return (run is None or not self._run_open
-                or replace(self._config, lr=run.config.lr) != run.config)
+        return run is None or not self._run_open or replace(self._config, lr=run.config.lr) != run.config
 
     def _new_run(self, prepare=None) -> bool:
         """Build a trainer on a fresh snapshot (in this thread: errors surface at once) and hand it
@@ -306,8 +329,15 @@ class TrainingController(QObject):
             return False
         self._ensure_thread()
         self._run_id += 1
-        self._run_info = RunInfo(self._run_id, self._config, dataset, trainer.model.copy(),
-                                 trainer.train_idx.copy(), trainer.test_idx.copy(), trainer.model_name)
+        self._run_info = RunInfo(
+            self._run_id,
+            self._config,
+            dataset,
+            trainer.model.copy(),
+            trainer.train_idx.copy(),
+            trainer.test_idx.copy(),
+            trainer.model_name,
+        )
         self._handed = dataset
         self._history, self._latest, self._run_open = [], None, True
         self._live_lr = self._config.lr
@@ -406,9 +436,9 @@ class TrainingWorker(QObject):
     the worker thread. Never touches widgets or the document.
     """
 
-    snapshotReady = Signal(object)                 # Snapshot (running or paused)
-    runEnded = Signal(object, int, str, str)       # Snapshot|None, run_id, finished|diverged|error, message
-    dataReplaced = Signal(int, int, object)        # run_id, epoch, (dataset, train_idx, test_idx)
+    snapshotReady = Signal(object)  # Snapshot (running or paused)
+    runEnded = Signal(object, int, str, str)  # Snapshot|None, run_id, finished|diverged|error, message
+    dataReplaced = Signal(int, int, object)  # run_id, epoch, (dataset, train_idx, test_idx)
 
     def __init__(self):
         super().__init__()
@@ -419,7 +449,7 @@ class TrainingWorker(QObject):
         self._trainer: Trainer | None = None
         self._run_id = 0
         self._start_version = 0
-        self._goal = "pause"          # "run" | "step" | "pause" | "stop"
+        self._goal = "pause"  # "run" | "step" | "pause" | "stop"
         self._ack_pause = False
         self._lr: float | None = None
         self._data: tuple | None = None
@@ -427,11 +457,11 @@ class TrainingWorker(QObject):
         # Worker-thread only.
         self._current: Trainer | None = None
         self._run = 0
-        self._active = False          # ran epochs since the last paused snapshot
+        self._active = False  # ran epochs since the last paused snapshot
         self._ended = False
         self._version = 0
         self._reports: list[EpochReport] = []
-        self._next_emit = -math.inf     # when the next running snapshot may go out
+        self._next_emit = -math.inf  # when the next running snapshot may go out
         self._last_yield = 0.0
         self._rate = _Rate()
         #: Set by the GUI thread when it has handled the last snapshot sent (back-pressure).
@@ -534,7 +564,7 @@ class TrainingWorker(QObject):
         self._run = self._run_id
         self._version = self._start_version
         self._reports = []
-        self._next_emit = -math.inf     # when the next running snapshot may go out
+        self._next_emit = -math.inf  # when the next running snapshot may go out
         self._delivered.set()
 
     def _do(self, kind: str, goal: str | None = None, lr=None, data=None) -> None:
@@ -603,14 +633,16 @@ class TrainingWorker(QObject):
                 raise dataset
             trainer.replace_data(dataset)
         except Exception as exc:
-            self._end("error", "error",
-                      f"Training stopped at epoch {trainer.epoch}: the edited data cannot be used by "
-                      f"this run ({exc}). Your points are unchanged; press Train to start a new run "
-                      "on them.")
+            self._end(
+                "error",
+                "error",
+                f"Training stopped at epoch {trainer.epoch}: the edited data cannot be used by "
+                f"this run ({exc}). Your points are unchanged; press Train to start a new run "
+                "on them.",
+            )
             return False
         self._version = version
-        self.dataReplaced.emit(self._run, trainer.epoch,
-                               (dataset, trainer.train_idx.copy(), trainer.test_idx.copy()))
+        self.dataReplaced.emit(self._run, trainer.epoch, (dataset, trainer.train_idx.copy(), trainer.test_idx.copy()))
         return True
 
     def _end(self, kind: str, stopped_because: str, message: str = "") -> None:
@@ -635,9 +667,19 @@ class TrainingWorker(QObject):
         # Throttled by time (DESIGN.md §1), and so that probes get at most MAX_PROBE_SHARE of it.
         probing = (done - started) * (1.0 - MAX_PROBE_SHARE) / MAX_PROBE_SHARE
         self._next_emit = max(started + PROGRESS_INTERVAL, done + probing)
-        return Snapshot(self._run, t.epoch, params, reports, t.history[-1] if t.history else None,
-                        state, stopped_because, t.best_epoch, self._rate.per_second(), self._version,
-                        extras)
+        return Snapshot(
+            self._run,
+            t.epoch,
+            params,
+            reports,
+            t.history[-1] if t.history else None,
+            state,
+            stopped_because,
+            t.best_epoch,
+            self._rate.per_second(),
+            self._version,
+            extras,
+        )
 
 
 def run_probes(probes, trainer) -> dict:
@@ -655,16 +697,20 @@ def run_probes(probes, trainer) -> dict:
 def divergence_message(trainer: Trainer) -> str:
     """Plain language: what happened, the likely cause, and that the last finite model is kept."""
     cfg, epoch = trainer.config, trainer.diverged_epoch or trainer.epoch + 1
-    parts = [f"Training diverged at epoch {epoch}: the loss became NaN or infinite, or exploded far "
-             "above its starting value.",
-             f"The learning rate ({trainer.lr:g}) is probably too high for the {cfg.optimizer} "
-             f"optimizer; try {trainer.lr / 10:g} or smaller."]
+    parts = [
+        f"Training diverged at epoch {epoch}: the loss became NaN or infinite, or exploded far "
+        "above its starting value.",
+        f"The learning rate ({trainer.lr:g}) is probably too high for the {cfg.optimizer} "
+        f"optimizer; try {trainer.lr / 10:g} or smaller.",
+    ]
     if not cfg.standardize:
         X = trainer.dataset.X
         size = float(np.abs(X).max()) if X.size else 0.0
         scale = f" (inputs as large as {size:.3g})" if size > 10 else ""
-        parts.append(f"Features are not standardized{scale}, so unscaled inputs make the steps huge: "
-                     "turn standardization on or rescale the data.")
+        parts.append(
+            f"Features are not standardized{scale}, so unscaled inputs make the steps huge: "
+            "turn standardization on or rescale the data."
+        )
     kept = f"from epoch {trainer.epoch}" if trainer.epoch else "the initial one"
     parts.append(f"The last finite model ({kept}) is kept.")
     return " ".join(parts)
@@ -720,11 +766,17 @@ def _join_worker(worker: TrainingWorker, threads: list) -> None:
 
 
 def _same_data(a: Dataset, b: Dataset) -> bool:
-    return (a.classes == b.classes and a.feature_names == b.feature_names
-            and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y))
+    return (
+        a.classes == b.classes
+        and a.feature_names == b.feature_names
+        and np.array_equal(a.X, b.X)
+        and np.array_equal(a.y, b.y)
+    )
 
 
 def _failure_message(trainer: Trainer | None, exc: Exception) -> str:
     where = f" at epoch {trainer.epoch + 1}" if trainer is not None else ""
-    return (f"Training failed{where}: {type(exc).__name__}: {exc}. The model so far is kept; "
-            "press Train to start a new run.")
+    return (
+        f"Training failed{where}: {type(exc).__name__}: {exc}. The model so far is kept; "
+        "press Train to start a new run."
+    )

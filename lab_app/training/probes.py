@@ -11,6 +11,7 @@ Each probe builds its evaluator once per trainer, data and grid and reuses its b
 are copies. A view uses a result only when it fits what it shows (same grid, same data object),
 and otherwise evaluates the weights itself, so paused, stepped and edited states stay exact.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -62,15 +63,18 @@ class GridProbe:
             return None
         model = trainer.model
         cached = self._cached
-        if (cached is None or cached[0] is not trainer or cached[1] is not model.standardizer
-                or cached[2] != spec):
+        if cached is None or cached[0] is not trainer or cached[1] is not model.standardizer or cached[2] != spec:
             xlim, ylim, shape, *rest = spec
             columns, fixed = rest if rest else ((0, 1), None)
             n = model.n_inputs
             if n > 1 and (max(columns) >= n or (fixed is not None and len(fixed) != n)):
                 return None  # the view's grid is for another run's inputs (a new run is starting)
-            cached = self._cached = (trainer, model.standardizer, spec,
-                                     GridEvaluator(model, xlim, ylim, shape=shape, fixed=fixed, columns=columns))
+            cached = self._cached = (
+                trainer,
+                model.standardizer,
+                spec,
+                GridEvaluator(model, xlim, ylim, shape=shape, fixed=fixed, columns=columns),
+            )
         return GridProbabilities(spec, cached[3].evaluate().copy())
 
 
@@ -86,7 +90,11 @@ class PointProbe:
         if not dataset.n_samples:
             return None
         cached = self._cached
-        if (cached is None or cached[0] is not trainer or cached[1] is not dataset
-                or cached[2] is not model.standardizer):
+        if (
+            cached is None
+            or cached[0] is not trainer
+            or cached[1] is not dataset
+            or cached[2] is not model.standardizer
+        ):
             cached = self._cached = (trainer, dataset, model.standardizer, PointEvaluator(model, dataset.X))
         return PointPredictions(dataset, cached[3].evaluate().copy())

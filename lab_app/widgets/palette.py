@@ -6,6 +6,7 @@ points) with, so it is the last colour a class should get.  The first two, orang
 classic binary pair: distinct for every common colour-vision deficiency and in grey-scale print.
 Yellow is weak on white, so views outline every point with :func:`outline` of its colour.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -3,6 +3,7 @@
 The "A" auto-range button and the context menu are hidden everywhere: ranges come from the
 document or the data, and the right mouse button belongs to the views (it erases in the designer).
 """
+
 from __future__ import annotations
 
 import pyqtgraph as pg

@@ -6,6 +6,7 @@ settings are not undoable (they are settings, not document edits). Data drawn fr
 logistic model leave their truth on ``window.true_parameters`` so that, once a run has trained on
 them, the status bar (and later the metrics view) can show true against learned weights.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,14 @@ from engine.training import TrainConfig
 from lab_app.dialogs.generator import GeneratorDialog, TrueParameters
 from lab_app.panels.trainer import DEFAULT_CONFIG
 
-__all__ = ["DatasetMenu", "TrueVsLearned", "compare_with_truth", "install_dataset_menu",
-           "preset_config", "true_vs_learned"]
+__all__ = [
+    "DatasetMenu",
+    "TrueVsLearned",
+    "compare_with_truth",
+    "install_dataset_menu",
+    "preset_config",
+    "true_vs_learned",
+]
 
 NEW_DATASET_SHORTCUT = "Ctrl+Shift+N"
 #: Presets are chords: Ctrl+D (for Data), then the preset's number in the menu.
@@ -50,7 +57,7 @@ class TrueVsLearned:
     """True and learned weights of the same features, for a readout or a table."""
 
     features: tuple[str, ...]
-    true_weights: np.ndarray     # (m,)
+    true_weights: np.ndarray  # (m,)
     learned_weights: np.ndarray  # (m,)
     true_bias: float
     learned_bias: float
@@ -58,8 +65,11 @@ class TrueVsLearned:
     def text(self) -> str:
         def vec(a):
             return "(" + ", ".join(f"{v:.3g}" for v in a) + ")"
-        return (f"True vs learned — w on {', '.join(self.features)}: {vec(self.true_weights)} vs "
-                f"{vec(self.learned_weights)}; b: {self.true_bias:.3g} vs {self.learned_bias:.3g}")
+
+        return (
+            f"True vs learned — w on {', '.join(self.features)}: {vec(self.true_weights)} vs "
+            f"{vec(self.learned_weights)}; b: {self.true_bias:.3g} vs {self.learned_bias:.3g}"
+        )
 
 
 def compare_with_truth(truth: TrueParameters, model) -> TrueVsLearned | str:
@@ -158,8 +168,9 @@ class DatasetMenu(QObject):
         dialog.open()
         return dialog
 
-    def load_generated(self, dataset: Dataset, truth: TrueParameters | None = None,
-                       message: str = "", *, reset: bool = True) -> bool:
+    def load_generated(
+        self, dataset: Dataset, truth: TrueParameters | None = None, message: str = "", *, reset: bool = True
+    ) -> bool:
         """Replace the points by ``dataset`` (one undo step, ranges fitted) and, with ``reset``,
         show a fresh untrained run on them. False (and a message) if the document refused them."""
         w = self.window
@@ -170,8 +181,7 @@ class DatasetMenu(QObject):
             w.designer.set_misclassified(None)
             w.document.load_dataset(dataset, fit_ranges=True)
         except ValueError as exc:
-            w._message(QMessageBox.Icon.Warning, "Cannot load the dataset",
-                       f"{exc}\n\nYour data are unchanged.")
+            w._message(QMessageBox.Icon.Warning, "Cannot load the dataset", f"{exc}\n\nYour data are unchanged.")
             return False
         w.true_parameters = truth
         if reset:

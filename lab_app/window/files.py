@@ -11,6 +11,7 @@ crash is followed by an offer to restore it.
 Every question goes through :attr:`FileActions.dialogs` (:class:`lab_app.dialogs.file_dialogs.Dialogs`),
 which tests replace with scripted answers.
 """
+
 from __future__ import annotations
 
 import errno
@@ -35,8 +36,20 @@ __all__ = ["CSV_FILTER", "SESSION_FILTER", "FileActions", "describe_os_error"]
 SESSION_FILTER = f"Logit Lab sessions (*{SESSION_SUFFIX} *.json)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt)"
 PICTURE_FILTER = "PNG image (*.png);;SVG vector image (*.svg)"
-_HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "objective",
-                    "lr", "grad_norm", "weight_norm", "update_ratio", "seconds", "samples")
+_HISTORY_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "train_accuracy",
+    "val_accuracy",
+    "objective",
+    "lr",
+    "grad_norm",
+    "weight_norm",
+    "update_ratio",
+    "seconds",
+    "samples",
+)
 _SAVE_BUTTONS = {"save": "Save", "discard": "Don't save", "cancel": "Cancel"}
 
 
@@ -91,8 +104,9 @@ class FileActions(QObject):
             before = actions[after_open + 1] if 0 <= after_open < len(actions) - 1 else None
             file_menu.insertMenu(before, self.recent.menu) if before else file_menu.addMenu(self.recent.menu)
             export_png = next((a for a in actions if a.objectName() == "actionExportPng"), None)
-            file_menu.insertAction(export_png, self.act_export_history) if export_png else \
-                file_menu.addAction(self.act_export_history)
+            file_menu.insertAction(export_png, self.act_export_history) if export_png else file_menu.addAction(
+                self.act_export_history
+            )
         # Drops: the window, and the plots (pyqtgraph's views accept drops for their scenes).
         w.setAcceptDrops(True)
         w.installEventFilter(self)
@@ -123,9 +137,14 @@ class FileActions(QObject):
             return True
         doing = {"close": "closing", "new": "starting a new session", "open": "opening another file"}[why]
         answer = self.dialogs.ask(
-            self.window, "Save changes?", f"Save the changes to {self.display_name()} before {doing}?",
-            _SAVE_BUTTONS, default="save", headless_answer="discard",
-            detail="Your changes will be lost if you don't save them.")
+            self.window,
+            "Save changes?",
+            f"Save the changes to {self.display_name()} before {doing}?",
+            _SAVE_BUTTONS,
+            default="save",
+            headless_answer="discard",
+            detail="Your changes will be lost if you don't save them.",
+        )
         if answer == "save":
             return self.save()
         return answer == "discard"
@@ -137,16 +156,21 @@ class FileActions(QObject):
         w = self.window
         forget_run_marks(self.window)
         doc = w.document
-        doc.replace_data(np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label",
-                         fit_ranges=False)
+        doc.replace_data(
+            np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label", fit_ranges=False
+        )
         doc.set_ranges((-3.0, 3.0), (-3.0, 3.0))
         doc.set_current_class(0)
         doc.undo_stack.clear()  # New is not undoable: the old session is gone (saved or declined)
         self._mark_clean(None)
 
     def open_file(self) -> None:
-        path = self.dialogs.open_file_name(self.window, "Open a session or a CSV file", self._folder(),
-                                           f"{SESSION_FILTER};;{CSV_FILTER};;All files (*)")
+        path = self.dialogs.open_file_name(
+            self.window,
+            "Open a session or a CSV file",
+            self._folder(),
+            f"{SESSION_FILTER};;{CSV_FILTER};;All files (*)",
+        )
         if path:
             self.open_path(path)
 
@@ -170,8 +194,7 @@ class FileActions(QObject):
             loaded = load_session(path)
             self.apply_session(loaded)
         except (SessionError, ValueError) as exc:
-            self.dialogs.error(self.window, "Cannot open the session",
-                               f"{exc}\n\nNothing was changed.")
+            self.dialogs.error(self.window, "Cannot open the session", f"{exc}\n\nNothing was changed.")
             return False
         self._mark_clean(str(path))
         self._remember(str(path))
@@ -219,8 +242,9 @@ class FileActions(QObject):
 
     # ================================================================== CSV
     def import_csv(self) -> None:
-        path = self.dialogs.open_file_name(self.window, "Import a CSV file", self._folder(),
-                                           f"{CSV_FILTER};;All files (*)")
+        path = self.dialogs.open_file_name(
+            self.window, "Import a CSV file", self._folder(), f"{CSV_FILTER};;All files (*)"
+        )
         if path:
             self.show_import_dialog(path)
 
@@ -230,8 +254,7 @@ class FileActions(QObject):
 
         if self.import_dialog is not None:
             self.import_dialog.reject()
-        dialog = ImportDialog(str(path), self.window,
-                              max_features=getattr(self.window.document, "max_features", 2))
+        dialog = ImportDialog(str(path), self.window, max_features=getattr(self.window.document, "max_features", 2))
         # Bound slots, not lambdas holding the dialog: PySide frees those badly with the dialog.
         dialog.finished.connect(self._on_import_finished)
         self.import_dialog = dialog
@@ -260,7 +283,8 @@ class FileActions(QObject):
         self._remember(dialog.path)
         self.window.controller.reset()
         self.window.statusBar().showMessage(
-            f"Imported {dataset.n_samples:,} points from {os.path.basename(dialog.path)}", 5000)
+            f"Imported {dataset.n_samples:,} points from {os.path.basename(dialog.path)}", 5000
+        )
 
     def export_csv(self) -> bool:
         """Write the points as CSV (the imported column names, else x1, x2, label)."""
@@ -287,8 +311,9 @@ class FileActions(QObject):
         if not history:
             self.dialogs.info(self.window, "Nothing to export", "There is no training history yet: press Train first.")
             return False
-        path = self._ask_path("Export the training history as CSV", _stem(self.path) + "-history.csv",
-                              CSV_FILTER, ".csv")
+        path = self._ask_path(
+            "Export the training history as CSV", _stem(self.path) + "-history.csv", CSV_FILTER, ".csv"
+        )
         if not path:
             return False
         lines = [",".join(_HISTORY_COLUMNS) + "\n"]
@@ -332,9 +357,13 @@ class FileActions(QObject):
 
     def picture_target(self, target: str):
         w = self.window
-        return {"boundary": lambda: w.boundary_view.plot_item, "loss": lambda: w.loss_view.plot_item,
-                "accuracy": lambda: w.loss_view.accuracy_plot_item,
-                "designer": lambda: w.designer.plot_widget.getPlotItem(), "window": lambda: w}[target]()
+        return {
+            "boundary": lambda: w.boundary_view.plot_item,
+            "loss": lambda: w.loss_view.plot_item,
+            "accuracy": lambda: w.loss_view.accuracy_plot_item,
+            "designer": lambda: w.designer.plot_widget.getPlotItem(),
+            "window": lambda: w,
+        }[target]()
 
     def recent_files(self) -> list[str]:
         return self.recent.paths() if self.recent is not None else []
@@ -376,11 +405,14 @@ class FileActions(QObject):
                 continue
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(orphan.saved_at))
             answer = self.dialogs.ask(
-                self.window, "Restore unsaved work?",
-                f"Logit Lab did not close properly. Your work was saved automatically at {when}. "
-                "Restore it?", {"restore": "Restore", "discard": "Discard", "cancel": "Not now"},
-                default="restore", headless_answer="cancel",
-                detail="Discard deletes the automatic copy; Not now keeps it for the next start.")
+                self.window,
+                "Restore unsaved work?",
+                f"Logit Lab did not close properly. Your work was saved automatically at {when}. Restore it?",
+                {"restore": "Restore", "discard": "Discard", "cancel": "Not now"},
+                default="restore",
+                headless_answer="cancel",
+                detail="Discard deletes the automatic copy; Not now keeps it for the next start.",
+            )
             if answer == "restore":
                 restored = self._restore_orphan(orphan)
             else:
@@ -398,8 +430,7 @@ class FileActions(QObject):
                 self._restoring = False
         except (SessionError, ValueError) as exc:
             orphan.release(delete=False)
-            self.dialogs.error(self.window, "Cannot restore",
-                               f"{exc}\n\nThe automatic copy is kept at {orphan.path}.")
+            self.dialogs.error(self.window, "Cannot restore", f"{exc}\n\nThe automatic copy is kept at {orphan.path}.")
             return False
         self.path = original if isinstance(original, str) else None
         self.window.document.undo_stack.resetClean()  # restored work is unsaved work
@@ -489,8 +520,9 @@ def _used_classes(dataset: Dataset) -> Dataset:
         return dataset
     remap = np.full(dataset.n_classes, -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
-    return Dataset(dataset.X, remap[dataset.y], tuple(dataset.classes[i] for i in used),
-                   dataset.feature_names, dataset.label_name)
+    return Dataset(
+        dataset.X, remap[dataset.y], tuple(dataset.classes[i] for i in used), dataset.feature_names, dataset.label_name
+    )
 
 
 def _cell(value) -> str:

@@ -5,6 +5,7 @@ the Metrics dock, toggled from the View menu) and wires them to each other: the 
 separation check informs the doctor, the separation banner's fix goes through the doctor's
 one-click fix, and the doctor's "show the confusion matrix" raises the Metrics dock.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -24,14 +25,13 @@ def install_insight_docks(window) -> tuple[DoctorView, ReferenceView]:
     ``window.docks["doctor"]``/``["reference"]``; the Metrics dock stays the visible tab.
     """
     doctor = DoctorView(window.controller, window.trainer_panel)
-    reference = ReferenceView(window.controller, boundary_view=window.boundary_view,
-                              loss_view=window.loss_view)
+    reference = ReferenceView(window.controller, boundary_view=window.boundary_view, loss_view=window.loss_view)
     metrics = window.docks["metrics"]
     actions = []
     for key, title, widget, tip in (
-            ("doctor", "Doctor", doctor, "Convergence doctor: live signals and verdicts with fixes"),
-            ("reference", "Reference optimum", reference,
-             "The exact optimum of linear models, as R's glm would give it")):
+        ("doctor", "Doctor", doctor, "Convergence doctor: live signals and verdicts with fixes"),
+        ("reference", "Reference optimum", reference, "The exact optimum of linear models, as R's glm would give it"),
+    ):
         dock = QDockWidget(title, window)
         dock.setObjectName(f"{key}Dock")
         dock.setWidget(widget)
@@ -39,7 +39,7 @@ def install_insight_docks(window) -> tuple[DoctorView, ReferenceView]:
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         window.tabifyDockWidget(metrics, dock)
         window.docks[key] = dock
-        dock.visibilityChanged.connect(widget.set_shown)   # tab switches give no showEvent
+        dock.visibilityChanged.connect(widget.set_shown)  # tab switches give no showEvent
         action = dock.toggleViewAction()
         action.setObjectName(f"actionToggle_{key}")
         action.setStatusTip(tip)

@@ -12,6 +12,7 @@
 Call it before the window connects its own slots, so the scrubber releases a pinned boundary
 before the window shows a new run in it.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -26,8 +27,7 @@ __all__ = ["InsightTools", "install_insight_tools"]
 class InsightTools:
     """What :func:`install_insight_tools` made (``window.insight_tools``)."""
 
-    def __init__(self, history: ParamHistory, scrubber: HistoryScrubber, landscape: LandscapeView,
-                 dock: QDockWidget):
+    def __init__(self, history: ParamHistory, scrubber: HistoryScrubber, landscape: LandscapeView, dock: QDockWidget):
         self.history, self.scrubber, self.landscape, self.landscape_dock = history, scrubber, landscape, dock
 
 
@@ -39,8 +39,9 @@ def install_insight_tools(window) -> InsightTools:
     """
     controller = window.controller
     history = ParamHistory()
-    scrubber = HistoryScrubber(controller, window.boundary_view, window.metrics_view, window.document,
-                               window.loss_view, history)
+    scrubber = HistoryScrubber(
+        controller, window.boundary_view, window.metrics_view, window.document, window.loss_view, history
+    )
     window.boundary_view.layout().addWidget(scrubber)
     window.boundary_view.set_hover_enabled(True)
 
@@ -79,5 +80,5 @@ class _CloseWatcher(QObject):
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Close:
-            self._landscape.shutdown()   # harmless if the close is refused: the next job restarts it
+            self._landscape.shutdown()  # harmless if the close is refused: the next job restarts it
         return False

@@ -4,6 +4,7 @@ Data flows one way (DESIGN.md §1): user input → :class:`LabDocument` → snap
 :class:`TrainingController` (worker thread) → snapshots → views. The window only wires these
 together and turns failures into messages; it computes nothing itself.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -54,8 +55,13 @@ Space again pauses, Step (Ctrl+E) runs one epoch, Reset (Ctrl+R) draws new initi
 class MainWindow(QMainWindow):
     """Logit Lab's main window."""
 
-    def __init__(self, document: LabDocument | None = None, *, settings: QSettings | None = None,
-                 config: TrainConfig = DEFAULT_CONFIG):
+    def __init__(
+        self,
+        document: LabDocument | None = None,
+        *,
+        settings: QSettings | None = None,
+        config: TrainConfig = DEFAULT_CONFIG,
+    ):
         super().__init__()
         limit_blas_threads(1)  # measured: 5–11× faster small GEMMs, and the GUI keeps its core
         self.setWindowTitle(APP_NAME)
@@ -86,8 +92,11 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- building
     def _build_views(self, config: TrainConfig) -> None:
-        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
-                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
         # No central widget: the docks share the whole window (a zero-size placeholder would pin
         # the middle row to its minimum height).
         self.designer = DataDesigner(self.document)
@@ -106,9 +115,11 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{key}Dock")
             dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         # The Trainer runs the full height on the right; pictures on top, curves and numbers below.
@@ -121,8 +132,11 @@ class MainWindow(QMainWindow):
 
     def _apply_default_sizes(self) -> None:
         """Dock proportions for a fresh layout; Qt honours them only once the window has its size."""
-        self.resizeDocks([self.docks["designer"], self.docks["boundary"], self.docks["trainer"]],
-                         [540, 540, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["designer"], self.docks["boundary"], self.docks["trainer"]],
+            [540, 540, 340],
+            Qt.Orientation.Horizontal,
+        )
         self.resizeDocks([self.docks["loss"], self.docks["metrics"]], [640, 440], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["designer"], self.docks["loss"]], [560, 250], Qt.Orientation.Vertical)
 
@@ -172,13 +186,14 @@ class MainWindow(QMainWindow):
         self.act_delete = self.designer.delete_action
         self.act_train = a("actionTrain", "&Train", self.controller.toggle, "Space", "Train / pause (Space)")
         self.act_step = a("actionStep", "&Step one epoch", self.controller.step, "Ctrl+E")
-        self.act_reset = a("actionReset", "&Reset weights", self.reset_weights, "Ctrl+R",
-                           "New initial weights from the seed")
+        self.act_reset = a(
+            "actionReset", "&Reset weights", self.reset_weights, "Ctrl+R", "New initial weights from the seed"
+        )
         self.act_reset_layout = a("actionResetLayout", "Reset &layout", self.reset_layout)
-        self.act_overlay = a("actionOverlay", "Boundary overlay in designer", self._refresh_overlay,
-                             "Ctrl+B", checkable=True)
-        self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1",
-                           checkable=True)
+        self.act_overlay = a(
+            "actionOverlay", "Boundary overlay in designer", self._refresh_overlay, "Ctrl+B", checkable=True
+        )
+        self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1", checkable=True)
         self.act_howto = a("actionHowTo", "&How to…", self.show_how_to, S.HelpContents)
         self.act_about = a("actionAbout", "&About Logit Lab", self.show_about)
         for action in (self.act_train, self.act_step, self.act_reset):
@@ -188,8 +203,18 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         m = bar.addMenu("&File")
         m.setObjectName("menuFile")
-        for act in (self.act_new, self.act_open, self.act_save, self.act_save_as, None, self.act_import,
-                    self.act_export_csv, self.act_export_png, None, self.act_quit):
+        for act in (
+            self.act_new,
+            self.act_open,
+            self.act_save,
+            self.act_save_as,
+            None,
+            self.act_import,
+            self.act_export_csv,
+            self.act_export_png,
+            None,
+            self.act_quit,
+        ):
             m.addSeparator() if act is None else m.addAction(act)
         m = bar.addMenu("&Edit")
         m.setObjectName("menuEdit")
@@ -215,8 +240,18 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_about)
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
-        for act in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None,
-                    self.act_train, self.act_step, self.act_reset):
+        for act in (
+            self.act_new,
+            self.act_open,
+            self.act_save,
+            None,
+            self.act_undo,
+            self.act_redo,
+            None,
+            self.act_train,
+            self.act_step,
+            self.act_reset,
+        ):
             tb.addSeparator() if act is None else tb.addAction(act)
 
     def _build_status_bar(self) -> None:
@@ -352,8 +387,7 @@ class MainWindow(QMainWindow):
         self._set_state_text(state)
 
     def _on_resnapshot(self, epoch: int) -> None:
-        self.statusBar().showMessage(f"Data changed: training continues on the edited points from epoch {epoch}.",
-                                     4000)
+        self.statusBar().showMessage(f"Data changed: training continues on the edited points from epoch {epoch}.", 4000)
 
     def _set_state_text(self, state: str) -> None:
         self.status_labels["state"].setText(state)
@@ -440,9 +474,12 @@ class MainWindow(QMainWindow):
             v = version("logit-lab")
         except PackageNotFoundError:
             v = "development"
-        QMessageBox.about(self, "About Logit Lab",
-                          f"<b>Logit Lab</b> {v}<p>Draw data, train logistic, softmax and small neural "
-                          "networks, and watch them learn — with exact numbers beside the pictures.</p>")
+        QMessageBox.about(
+            self,
+            "About Logit Lab",
+            f"<b>Logit Lab</b> {v}<p>Draw data, train logistic, softmax and small neural "
+            "networks, and watch them learn — with exact numbers beside the pictures.</p>",
+        )
 
     def _message(self, icon, title: str, text: str) -> QMessageBox:
         """A non-blocking message box (the event loop and training keep running)."""

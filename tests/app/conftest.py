@@ -1,4 +1,5 @@
 """Set-up for the window's tests: Qt garbage collected while the app lives, private settings."""
+
 import gc
 import os
 import tempfile

@@ -1,4 +1,5 @@
 """`logit-lab fit` against R's glm and on a diverging run: exit codes and the JSON report."""
+
 import json
 import math
 
@@ -18,8 +19,19 @@ def _fit_json(capsys, *args):
 
 
 def test_cli_reproduces_r_glm(capsys):
-    status, report, _ = _fit_json(capsys, example("glm6.csv"), "--optimizer", "adam", "--lr", "0.05",
-                                  "--batch-size", "0", "--epochs", "3000", "--no-standardize")
+    status, report, _ = _fit_json(
+        capsys,
+        example("glm6.csv"),
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--batch-size",
+        "0",
+        "--epochs",
+        "3000",
+        "--no-standardize",
+    )
     assert status == 0
     assert report["model"] == "logistic" and report["classes"] == [0, 1]
     assert report["coef"][0][0] == pytest.approx(GLM_W, abs=1e-4)
@@ -30,11 +42,13 @@ def test_cli_reproduces_r_glm(capsys):
 def test_high_learning_rate_diverges_and_keeps_finite_weights(tmp_path, capsys):
     data = load_breast_cancer()
     csv = tmp_path / "cancer.csv"
-    rows = ["radius,area,label"] + [f"{float(r)!r},{float(a)!r},{t}" for r, a, t in
-                                    zip(data.data[:, 0], data.data[:, 3], data.target)]
+    rows = ["radius,area,label"] + [
+        f"{float(r)!r},{float(a)!r},{t}" for r, a, t in zip(data.data[:, 0], data.data[:, 3], data.target)
+    ]
     csv.write_text("\n".join(rows) + "\n")
-    status, report, err = _fit_json(capsys, csv, "--optimizer", "sgd", "--lr", "10",
-                                    "--no-standardize", "--epochs", "50")
+    status, report, err = _fit_json(
+        capsys, csv, "--optimizer", "sgd", "--lr", "10", "--no-standardize", "--epochs", "50"
+    )
     assert status == 3
     assert report["stopped_because"] == "diverged"
     assert report["diverged_epoch"] >= 1

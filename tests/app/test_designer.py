@@ -3,6 +3,7 @@
 Events go to ``plot_widget.viewport()``, the widget Qt delivers mouse events to; positions come from
 ``data_to_widget_pos`` so a test says "click at data (1.5, -0.5)".
 """
+
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters

@@ -1,4 +1,5 @@
 """LabDocument: every edit is one undo step that restores exactly, and dataset() is what the engine needs."""
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor

@@ -1,4 +1,5 @@
 """PNG/SVG export: pyqtgraph's exporters after many updates, whole widgets, atomic writes, the CLI's PNGs."""
+
 import os
 import stat
 
@@ -85,16 +86,21 @@ def test_svg_export(plot, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "<svg" in text and "epoch" in text
     view = LossView()
-    qtbot_widget = export_svg(view, tmp_path / "widget.svg")     # a plain widget goes through QSvgGenerator
+    qtbot_widget = export_svg(view, tmp_path / "widget.svg")  # a plain widget goes through QSvgGenerator
     assert "<svg" in qtbot_widget.read_text(encoding="utf-8")
     view.deleteLater()
 
 
-@pytest.mark.parametrize("data, config", [
-    (moons(120, noise=0.2), TrainConfig(model="mlp", hidden=(8,), lr=0.02, epochs=30, test_fraction=0.2,
-                                        early_stopping=5)),
-    (blobs(150), TrainConfig(lr=0.05, epochs=20, dtype="float64")),
-])
+@pytest.mark.parametrize(
+    "data, config",
+    [
+        (
+            moons(120, noise=0.2),
+            TrainConfig(model="mlp", hidden=(8,), lr=0.02, epochs=30, test_fraction=0.2, early_stopping=5),
+        ),
+        (blobs(150), TrainConfig(lr=0.05, epochs=20, dtype="float64")),
+    ],
+)
 def test_export_fit_pngs_from_an_engine_trainer(qtbot, tmp_path, data, config):
     trainer = Trainer(data, config)
     trainer.fit()
@@ -108,7 +114,7 @@ def test_export_fit_pngs_from_an_engine_trainer(qtbot, tmp_path, data, config):
     pixels = np.frombuffer(ptr, dtype=np.uint32)
     assert len(np.unique(pixels)) > 100
     assert export_fit_pngs(trainer) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.png", "l.png"]   # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.png", "l.png"]  # no temp files left
 
 
 def test_cli_fit_writes_both_pngs(tmp_path, capsys):
@@ -116,8 +122,25 @@ def test_cli_fit_writes_both_pngs(tmp_path, capsys):
 
     csv = example("glm6.csv")
     boundary, loss = tmp_path / "boundary.png", tmp_path / "loss.png"
-    assert main(["fit", str(csv), "--epochs", "50", "--lr", "0.05", "--batch-size", "0",
-                 "--png", str(boundary), "--loss-png", str(loss)]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(csv),
+                "--epochs",
+                "50",
+                "--lr",
+                "0.05",
+                "--batch-size",
+                "0",
+                "--png",
+                str(boundary),
+                "--loss-png",
+                str(loss),
+            ]
+        )
+        == 0
+    )
     read_png(boundary), read_png(loss)
     assert "propagateSizeHints" not in capsys.readouterr().err
 
@@ -148,7 +171,7 @@ def test_failed_replace_raises_a_clear_error_and_keeps_the_old_file(plot, tmp_pa
     assert str(target) in str(info.value) and "Permission denied" in str(info.value)
     assert isinstance(info.value, OSError) and info.value.filename == str(target)
     assert target.read_bytes() == b"old picture"
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]          # the temp file is gone
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]  # the temp file is gone
     with pytest.raises(ExportError):
         export_svg(plot.getPlotItem(), target)
     assert target.read_bytes() == b"old picture"

@@ -1,5 +1,6 @@
 """Files in and out: CSV import/export, sessions, pictures, recent files, drag and drop, and what
 happens when the disk says no. Through the real window wherever the user would go through it."""
+
 from __future__ import annotations
 
 import csv
@@ -42,19 +43,31 @@ def general(text, x=None, label=None):
 
 
 def same(a: Dataset, b: Dataset) -> bool:
-    return (a.X.tobytes() == b.X.tobytes() and np.array_equal(a.y, b.y) and a.classes == b.classes
-            and a.feature_names == b.feature_names and a.label_name == b.label_name)
+    return (
+        a.X.tobytes() == b.X.tobytes()
+        and np.array_equal(a.y, b.y)
+        and a.classes == b.classes
+        and a.feature_names == b.feature_names
+        and a.label_name == b.label_name
+    )
 
 
-CELL = st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr), st.integers(-99, 99).map(str),
-                 st.sampled_from(["1e3", " 2.5", "-0", ".5", "abc", "", "nan", "inf", "1_0", "0x1p3", "1,5"]))
+CELL = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-99, 99).map(str),
+    st.sampled_from(["1e3", " 2.5", "-0", ".5", "abc", "", "nan", "inf", "1_0", "0x1p3", "1,5"]),
+)
 LABEL = st.sampled_from(["a", "b", " a", "1", "2.0", "10", "", "nan", "x y", "é"])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(st.tuples(CELL, CELL, LABEL), min_size=1, max_size=40),
-       newline=st.sampled_from(["\n", "\r\n"]), final=st.booleans(), chunk=st.sampled_from([8, 64, 1 << 20]),
-       label_first=st.booleans())
+@given(
+    rows=st.lists(st.tuples(CELL, CELL, LABEL), min_size=1, max_size=40),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    final=st.booleans(),
+    chunk=st.sampled_from([8, 64, 1 << 20]),
+    label_first=st.booleans(),
+)
 def test_fast_path_equals_the_general_parser_or_steps_aside(rows, newline, final, chunk, label_first):
     header = ["label", "x1", "x2"] if label_first else ["x1", "x2", "label"]
     lines = [",".join(header)] + [",".join((r[2], r[0], r[1]) if label_first else r) for r in rows]
@@ -149,11 +162,13 @@ def test_dialog_previews_guesses_columns_and_counts_classes(qtbot, tmp_path):
     dialog = open_dialog(qtbot, path)
     assert dialog.table.rowCount() == 20 and dialog.table.columnCount() == 4
     assert dialog.label_column == "kind" and dialog.feature_columns == ("width", "height")
-    counts = {dialog.class_table.item(i, 0).text(): dialog.class_table.item(i, 1).text()
-              for i in range(dialog.class_table.rowCount())}
+    counts = {
+        dialog.class_table.item(i, 0).text(): dialog.class_table.item(i, 1).text()
+        for i in range(dialog.class_table.rowCount())
+    }
     assert counts == {c: str((labels == c).sum()) for c in "abc"}
     assert dialog.import_button.isEnabled() and not dialog.problems
-    dialog.set_feature_columns(["depth"])   # one feature: 1-D
+    dialog.set_feature_columns(["depth"])  # one feature: 1-D
     with qtbot.waitSignal(dialog.ready, timeout=20000):
         pass
     assert dialog.dataset.feature_names == ("depth",)
@@ -197,6 +212,7 @@ def slow_loads(monkeypatch):
             if slow[0]:
                 time.sleep(0.002)
             progress(fraction)
+
         return real(path, x, label, progress=step)
 
     monkeypatch.setattr(csv_loader, "read_csv", crawling)
@@ -307,8 +323,9 @@ def test_imported_column_names_survive_export(qtbot, make_window, tmp_path):
     dialog = w.files.import_dialog
     qtbot.waitUntil(lambda: dialog.dataset is not None, timeout=20000)
     dialog.set_feature_columns(["depth", "width"])
-    qtbot.waitUntil(lambda: dialog.dataset is not None and dialog.dataset.feature_names == ("width", "depth"),
-                    timeout=20000)
+    qtbot.waitUntil(
+        lambda: dialog.dataset is not None and dialog.dataset.feature_names == ("width", "depth"), timeout=20000
+    )
     dialog.import_button.click()
     assert w.document.feature_names == ("width", "depth") and w.document.label_name == "kind"
     assert w.document.X.tobytes() == np.ascontiguousarray(X[:, [0, 2]]).tobytes()
@@ -379,18 +396,21 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
     d2 = w2.document
     assert d2.xy.tobytes() == doc.xy.tobytes() and np.array_equal(d2.labels, doc.labels)
     assert d2.classes == doc.classes and (d2.xlim, d2.ylim) == (doc.xlim, doc.ylim)
-    assert w2.controller.latest.params.tobytes() == last.params.tobytes()         # bit-exact weights
-    assert w2.controller.history == w.controller.history                          # every report, exactly
+    assert w2.controller.latest.params.tobytes() == last.params.tobytes()  # bit-exact weights
+    assert w2.controller.history == w.controller.history  # every report, exactly
     assert w2.controller.config == w.controller.config
     assert np.array_equal(w2.controller.run_info.test_idx, w.controller.run_info.test_idx)
     assert w2.act_overlay.isChecked() and w2.loss_view.log_y_check.isChecked()
     assert np.array_equal(w2.boundary_view.last_image, w.boundary_view.last_image)
-    pictures = {"boundary": lambda win: win.boundary_view.plot_widget,
-                "loss": lambda win: win.loss_view.loss_widget,
-                "accuracy": lambda win: win.loss_view.accuracy_widget,
-                "designer": lambda win: win.designer.plot_widget, "metrics": lambda win: win.metrics_view}
+    pictures = {
+        "boundary": lambda win: win.boundary_view.plot_widget,
+        "loss": lambda win: win.loss_view.loss_widget,
+        "accuracy": lambda win: win.loss_view.accuracy_widget,
+        "designer": lambda win: win.designer.plot_widget,
+        "metrics": lambda win: win.metrics_view,
+    }
     for name, part in pictures.items():
-        assert grab(part(w2)) == grab(part(w)), name                                   # same pixels
+        assert grab(part(w2)) == grab(part(w)), name  # same pixels
     assert not w2.isWindowModified() and w2.windowTitle().startswith("lab.logitlab.json")
 
 
@@ -421,10 +441,10 @@ def test_title_star_and_save_changes_prompt(qtbot, make_window, tmp_path):
     w.document.add_points([[0.5, 0.5]])
     assert w.isWindowModified() and "[*]" in w.windowTitle()
     files.dialogs.answers = ["cancel"]
-    assert not w.close() and w.isVisible()                # Cancel keeps the window
+    assert not w.close() and w.isVisible()  # Cancel keeps the window
     path = tmp_path / "s.logitlab.json"
     files.dialogs.answers, files.dialogs.paths = ["save"], [str(path)]
-    assert files.confirm_close() and path.exists()        # Save writes, then closing goes on
+    assert files.confirm_close() and path.exists()  # Save writes, then closing goes on
     assert load_session(path)["dataset"].n_samples == w.document.n_points
     assert not w.isWindowModified() and w.windowTitle().startswith("s.logitlab.json")
     w.document.add_points([[0.7, 0.7]])
@@ -458,10 +478,20 @@ def test_opening_a_damaged_or_newer_session_changes_nothing(qtbot, make_window, 
     assert w.files.save_to(good)
     before = w.document.xy.copy()
     doc = json.loads(good.read_text())
-    cases = {"truncated.json": good.read_text()[:500], "newer.json": json.dumps({**doc, "version": 99}),
-             "wrong.json": json.dumps({**doc, "data": {**doc["data"], "labels": "abc"}}),
-             "nine.json": json.dumps({**doc, "data": {**doc["data"], "classes": [
-                 {"label": str(i), "name": str(i), "color": None} for i in range(9)]}})}
+    cases = {
+        "truncated.json": good.read_text()[:500],
+        "newer.json": json.dumps({**doc, "version": 99}),
+        "wrong.json": json.dumps({**doc, "data": {**doc["data"], "labels": "abc"}}),
+        "nine.json": json.dumps(
+            {
+                **doc,
+                "data": {
+                    **doc["data"],
+                    "classes": [{"label": str(i), "name": str(i), "color": None} for i in range(9)],
+                },
+            }
+        ),
+    }
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
         w.files.dialogs.messages.clear()
@@ -577,12 +607,12 @@ def drop(widget, path):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     pos = QPointF(widget.width() / 2, widget.height() / 2)
-    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
     return event.isAccepted()
 
@@ -599,7 +629,7 @@ def test_dropping_a_csv_or_a_session_opens_it(qtbot, make_window, tmp_path):
     w.files.save_to(session)
     w.document.clear()
     w.files.dialogs.answers = ["discard"]
-    assert drop(w.designer.plot_widget.viewport(), session)   # onto a plot, too
+    assert drop(w.designer.plot_widget.viewport(), session)  # onto a plot, too
     assert w.document.n_points == 120 and w.files.path == str(session)
 
 
@@ -608,9 +638,15 @@ def small_session():
     ds = Dataset(np.array([[0.1, 0.2], [1 / 3, 2.5], [-1e-300, 7.0]]), [0, 1, 1], ("A", "B"), ("x1", "x2"))
     trainer = Trainer(ds, TrainConfig(epochs=4, batch_size=0))
     trainer.fit()
-    return session_to_dict(ds, trainer.config, model=trainer.model, history=trainer.history,
-                           colors=["#E69F00", None], view={"xlim": (-1.0, 2.0)},
-                           training={"epoch": 4, "test_idx": np.arange(0)})
+    return session_to_dict(
+        ds,
+        trainer.config,
+        model=trainer.model,
+        history=trainer.history,
+        colors=["#E69F00", None],
+        view={"xlim": (-1.0, 2.0)},
+        training={"epoch": 4, "test_idx": np.arange(0)},
+    )
 
 
 def test_session_chunks_are_the_json_of_the_session(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """The "New dataset" dialog and the Data menu, driven through a real lab window offscreen."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -198,8 +199,9 @@ def test_each_preset_loads_its_data_and_settings_and_tells_its_lesson(qtbot, win
     panel = window.trainer_panel.config()
     for name, value in preset.config.items():
         want = LINEAR_TERMS if (name, value) == ("features", "linear") else value
-        assert getattr(panel, name) == pytest.approx(want) if isinstance(value, float) \
-            else getattr(panel, name) == want, name
+        assert (
+            getattr(panel, name) == pytest.approx(want) if isinstance(value, float) else getattr(panel, name) == want
+        ), name
     assert window.controller.config == preset_config(key)
     assert window.controller.run_info.config == preset_config(key)
     assert preset.lesson in window.statusBar().currentMessage()
@@ -232,8 +234,7 @@ def test_logistic_model_stores_the_chosen_truth_on_the_window(qtbot, window, dia
     np.testing.assert_array_equal(truth.weights, [1.5, -2.5])
     assert truth.bias == -0.25 and truth.features == LINEAR_TERMS
     assert (truth.distribution, truth.rho, truth.logit_noise) == ("uniform", pytest.approx(0.3), 0.2)
-    expected = logistic_model(300, (1.5, -2.5), -0.25, distribution="uniform", rho=0.3,
-                              logit_noise=0.2, seed=0)
+    expected = logistic_model(300, (1.5, -2.5), -0.25, distribution="uniform", rho=0.3, logit_noise=0.2, seed=0)
     np.testing.assert_array_equal(window.document.X, expected.dataset.X)
     np.testing.assert_array_equal(window.document.labels, expected.dataset.y)
 

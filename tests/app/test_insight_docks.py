@@ -1,6 +1,7 @@
 """The Doctor and Reference optimum docks in the real window: glm's numbers on the six-point
 example, the learner converging onto them, the dashed optimum, L − L*, separation, and each
 failure preset's verdict with its one-click fix."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +12,16 @@ from engine import generators
 from lab_app.panels.doctor import ThrottledProbe
 from lab_app.panels.trainer import DEFAULT_CONFIG
 
-GLM6 = DEFAULT_CONFIG.with_(features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300,
-                            test_fraction=0.0, l2=0.0)
-PRESET_VERDICT = {"separable": "separable", "unscaled": "unscaled", "xor_linear": "underfit_linear",
-                  "lr_too_high": "lr_too_high", "minority": "imbalanced"}
+GLM6 = DEFAULT_CONFIG.with_(
+    features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300, test_fraction=0.0, l2=0.0
+)
+PRESET_VERDICT = {
+    "separable": "separable",
+    "unscaled": "unscaled",
+    "xor_linear": "underfit_linear",
+    "lr_too_high": "lr_too_high",
+    "minority": "imbalanced",
+}
 
 
 def _number(text: str) -> float:
@@ -31,15 +38,16 @@ def _start(qtbot, window, config):
 
 def _wait_reference(qtbot, window):
     view, controller = window.reference_view, window.controller
-    qtbot.waitUntil(lambda: view.result is not None
-                    and view.result.run_id == controller.run_info.run_id, timeout=5000)
+    qtbot.waitUntil(lambda: view.result is not None and view.result.run_id == controller.run_info.run_id, timeout=5000)
 
 
 def _train(qtbot, window):
     controller = window.controller
     window.act_train.trigger()
-    qtbot.waitUntil(lambda: controller.state == "idle" and controller.latest is not None
-                    and controller.latest.state == "finished", timeout=10000)
+    qtbot.waitUntil(
+        lambda: controller.state == "idle" and controller.latest is not None and controller.latest.state == "finished",
+        timeout=10000,
+    )
 
 
 def _rows(window):
@@ -48,18 +56,20 @@ def _rows(window):
 
 # -- the docks ------------------------------------------------------------------------------------
 
+
 def test_docks_are_tabbed_with_metrics_and_toggled_from_the_view_menu(window):
     metrics = window.docks["metrics"]
     for name in ("doctorDock", "referenceDock"):
         dock = window.findChild(QDockWidget, name)
         assert dock is not None and dock in window.tabifiedDockWidgets(metrics)
         assert dock.toggleViewAction() in window.view_menu.actions()
-    assert not metrics.visibleRegion().isEmpty()     # Metrics stays the tab on show
+    assert not metrics.visibleRegion().isEmpty()  # Metrics stays the tab on show
     window.docks["doctor"].toggleViewAction().trigger()
     assert window.docks["doctor"].isHidden()
 
 
 # -- reference optimum: what glm says -------------------------------------------------------------
+
 
 def test_glm6_reference_matches_r_and_training_reaches_it(qtbot, window):
     window.document.load_dataset(generators.glm6())
@@ -99,7 +109,7 @@ def test_loss_gap_is_positive_and_falls_on_a_log_axis(qtbot, window):
     assert gap[-1] < 1e-6 * gap[0]
     loss.tabs.setCurrentWidget(loss.gap_widget)
     x, y = loss.gap_curve.getData()
-    assert len(x) and np.nanmax(y) == pytest.approx(np.log10(gap.max()))   # drawn on a log axis
+    assert len(x) and np.nanmax(y) == pytest.approx(np.log10(gap.max()))  # drawn on a log axis
 
 
 def test_optimum_contour_is_dashed_on_the_2d_boundary(qtbot, window):
@@ -131,7 +141,7 @@ def test_neural_networks_get_a_note_and_no_optimum(qtbot, window):
 def test_l1_runs_say_the_reference_covers_l2_only(qtbot, window):
     _start(qtbot, window, DEFAULT_CONFIG.with_(epochs=0, l1=0.01, l2=0.001))
     assert "L2 only" in window.reference_view.note.text()
-    assert window.reference_view.table.isColumnHidden(4)   # no glm standard errors when penalised
+    assert window.reference_view.table.isColumnHidden(4)  # no glm standard errors when penalised
 
 
 def test_a_new_run_drops_a_stale_optimum(qtbot, window):
@@ -153,7 +163,7 @@ def test_separable_preset_shows_the_banner_and_no_optimum(qtbot, window):
     assert not window.boundary_view.reference_item.isVisible()
     assert window.loss_view.reference_loss is None
     run = window.controller.run_info.run_id
-    view.banner_button.click()                        # the banner's fix: a little L2, a new run
+    view.banner_button.click()  # the banner's fix: a little L2, a new run
     assert window.trainer_panel.l2_spin.value() == pytest.approx(0.001)
     assert window.controller.run_info.run_id > run and window.controller.run_info.config.l2 == 0.001
     _wait_reference(qtbot, window)
@@ -162,6 +172,7 @@ def test_separable_preset_shows_the_banner_and_no_optimum(qtbot, window):
 
 
 # -- the doctor -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key", sorted(PRESET_VERDICT))
 def test_each_failure_preset_shows_its_verdict_card(qtbot, window, key):
@@ -194,9 +205,8 @@ def test_the_unscaled_fix_turns_standardize_on_and_starts_a_new_run(qtbot, windo
 def test_signals_table_and_lr_bound_for_sgd_on_a_linear_model(qtbot, window):
     window.docks["doctor"].raise_()
     label = window.trainer_panel.lr_bound_label
-    assert label.isHidden()                           # Adam: no bound
-    window.trainer_panel.optimizer_combo.setCurrentIndex(
-        window.trainer_panel.optimizer_combo.findData("sgd"))
+    assert label.isHidden()  # Adam: no bound
+    window.trainer_panel.optimizer_combo.setCurrentIndex(window.trainer_panel.optimizer_combo.findData("sgd"))
     assert not label.isHidden() and "2/\u03bbmax" in label.text()
     window.trainer_panel.epochs_spin.setValue(20)
     _train(qtbot, window)
@@ -220,10 +230,10 @@ def test_throttled_probe_recomputes_per_epoch_only_after_the_interval():
     t = FakeTrainer()
     assert probe(t) == 0 and probe(t) == 0 and calls == [0]
     t.epoch = 1
-    assert probe(t) == 1                              # the first epoch is always fresh
+    assert probe(t) == 1  # the first epoch is always fresh
     t.epoch = 5
-    assert probe(t) == 1                              # throttled: the last result
+    assert probe(t) == 1  # throttled: the last result
     t.epoch = 100
-    assert probe(t) == 100                            # the run's last epoch is always fresh
+    assert probe(t) == 100  # the run's last epoch is always fresh
     other = FakeTrainer()
     assert probe(other) == 0 and calls == [0, 1, 100, 0]

@@ -1,4 +1,5 @@
 """Insight tools in the real window: loss landscape, history scrubber, onion skin, hover forensics."""
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -11,8 +12,17 @@ from engine.training import TrainConfig
 from lab_app.panels.history import ONION_SKINS, ParamHistory
 from lab_app.panels.trainer import DEFAULT_CONFIG
 
-GLM6_CONFIG = TrainConfig(model="logistic", features=("x1",), standardize=False, optimizer="adam", lr=0.1,
-                          batch_size=0, epochs=150, test_fraction=0.0, seed=0)
+GLM6_CONFIG = TrainConfig(
+    model="logistic",
+    features=("x1",),
+    standardize=False,
+    optimizer="adam",
+    lr=0.1,
+    batch_size=0,
+    epochs=150,
+    test_fraction=0.0,
+    seed=0,
+)
 
 
 def _use(window, config, dataset=None):
@@ -57,7 +67,7 @@ def test_landscape_dock_is_tabbed_with_loss_and_in_the_view_menu(window):
     assert dock.objectName() == "landscapeDock"
     assert dock in window.tabifiedDockWidgets(window.docks["loss"])
     assert dock.toggleViewAction() in window.view_menu.actions()
-    assert window.docks["loss"].widget().isVisible()   # the Loss tab stays in front
+    assert window.docks["loss"].widget().isVisible()  # the Loss tab stays in front
 
 
 def test_glm6_map_live_path_ends_at_the_model_and_compare_optimizers(qtbot, window):
@@ -99,7 +109,7 @@ def test_glm6_map_live_path_ends_at_the_model_and_compare_optimizers(qtbot, wind
         assert path.shape == (view.compare_epochs + 1, 2) and view.compare_epochs == GLM6_CONFIG.epochs
         assert np.array_equal(path[0], view.start)
     assert not np.allclose(view.paths["SGD"][-1], view.paths["Adam"][-1])
-    assert len(view.legend.items) == 6   # run, start, grid minimum and the three optimizers
+    assert len(view.legend.items) == 6  # run, start, grid minimum and the three optimizers
 
 
 def test_two_weights_map_holds_the_bias_of_the_shown_model(qtbot, window):
@@ -131,7 +141,7 @@ def test_mlp_gets_a_pca_slice_through_the_recorded_path(qtbot, window):
     assert np.array_equal(view.pca.center, history.stack()[-1])
     assert np.array_equal(history[-1].params, window.controller.latest.params)
     assert np.isfinite(view.grid.loss).all() and view.grid.names == ("PC1", "PC2")
-    assert np.allclose(view.pca.coords[-1], 0.0)    # the path ends at the newest weights
+    assert np.allclose(view.pca.coords[-1], 0.0)  # the path ends at the newest weights
 
 
 # ----------------------------------------------------------------- time travel
@@ -145,13 +155,13 @@ def test_scrubber_goes_back_to_an_earlier_epoch_and_live_returns(qtbot, window):
     scrubber, boundary = window.history_scrubber, window.boundary_view
     live_image = boundary.last_image.copy()
     assert len(scrubber.history) >= 2 and scrubber.live and not scrubber.live_button.isEnabled()
-    scrubber.slider.setValue(0)                          # the initial weights
+    scrubber.slider.setValue(0)  # the initial weights
     assert boundary.pinned and scrubber.shown_epoch == 0
     assert np.abs(boundary.last_image.astype(int) - live_image.astype(int)).max() > 10
     assert np.array_equal(boundary.shown_params, scrubber.history[0].params)
     assert "epoch 0" in window.metrics_view.caption_label.text()
     assert "Showing epoch 0" in scrubber.readout.text() and scrubber.live_button.isEnabled()
-    scrubber.epoch_spin.setValue(20)                     # nearest recorded epoch
+    scrubber.epoch_spin.setValue(20)  # nearest recorded epoch
     assert scrubber.shown_epoch == scrubber.history[scrubber.history.nearest(20)].epoch
     scrubber.live_button.click()
     assert scrubber.live and not boundary.pinned
@@ -178,12 +188,13 @@ def test_onion_skin_draws_faint_earlier_boundaries(qtbot, window):
     scrubber, boundary = window.history_scrubber, window.boundary_view
     assert scrubber.history.epochs().tolist() == list(range(11))
     scrubber.onion_check.setChecked(True)
-    drawn = [it for it in boundary.onion_items if it.isVisible() and it.getData()[0] is not None
-             and len(it.getData()[0])]
+    drawn = [
+        it for it in boundary.onion_items if it.isVisible() and it.getData()[0] is not None and len(it.getData()[0])
+    ]
     assert len(drawn) == ONION_SKINS
     alphas = [it.opts["pen"].color().alpha() for it in drawn]
-    assert alphas == sorted(alphas) and alphas[-1] < 255     # oldest faintest, all faint
-    scrubber.slider.setValue(2)                              # two earlier entries: two skins
+    assert alphas == sorted(alphas) and alphas[-1] < 255  # oldest faintest, all faint
+    scrubber.slider.setValue(2)  # two earlier entries: two skins
     assert sum(it.isVisible() for it in boundary.onion_items) == 2
     scrubber.onion_check.setChecked(False)
     assert not any(it.isVisible() for it in boundary.onion_items)
@@ -203,7 +214,7 @@ def test_hover_shows_logit_probability_loss_and_gradient(qtbot, window):
     assert got.index == i and boundary.hover_label.isVisible()
     model = info.model.copy()
     model.network.set_params(window.controller.latest.params)
-    expected = model.predict_proba(info.dataset.X[i:i + 1])[0]
+    expected = model.predict_proba(info.dataset.X[i : i + 1])[0]
     np.testing.assert_allclose(got.proba, expected, rtol=1e-6, atol=1e-7)
     assert got.loss == pytest.approx(-np.log(expected[info.dataset.y[i]]), rel=1e-5)
     assert f"{expected[1]:.3f}" in boundary.hover_label.textItem.toHtml()
@@ -243,7 +254,7 @@ def test_point_forensics_against_the_networks_own_gradient(hidden, n_classes):
         got = point_info(model, params, X[i], label, i)
         probe = net.copy()
         probe.set_params(params)
-        loss, grad = probe.loss_and_grad(std.transform(X[i:i + 1]), np.array([label]))
+        loss, grad = probe.loss_and_grad(std.transform(X[i : i + 1]), np.array([label]))
         assert got.loss == pytest.approx(loss, rel=1e-12)
         assert got.grad_norm == pytest.approx(np.linalg.norm(grad), rel=1e-10)
         assert got.proba.sum() == pytest.approx(1.0) and got.loss == pytest.approx(-np.log(got.proba[label]))
@@ -258,6 +269,6 @@ def test_param_history_thins_and_keeps_the_newest():
         assert len(h) <= 8 and h[-1].epoch == epoch and h[0].epoch == 0
     epochs = h.epochs()
     assert np.all(np.diff(epochs) > 0) and len(h) >= 4
-    h.append(99, np.zeros(3))            # the same epoch again (a paused snapshot) replaces it
+    h.append(99, np.zeros(3))  # the same epoch again (a paused snapshot) replaces it
     assert h[-1].epoch == 99 and not h[-1].params.any() and not h[-1].params.flags.writeable
     assert h.nearest(50) == int(np.argmin(np.abs(epochs - 50)))

@@ -5,6 +5,7 @@ The speed itself is measured by benchmarks/gui_bench.py; these tests pin the beh
 rely on, so the pictures stay exact: probe results equal the views' own evaluation, and a result
 that does not fit (another grid, other data) is never used.
 """
+
 import time
 from dataclasses import replace
 
@@ -26,8 +27,9 @@ TIMEOUT = 10_000
 
 @pytest.fixture(scope="module")
 def trainer():
-    t = Trainer(moons(300, noise=0.2), TrainConfig(model="mlp", hidden=(16, 16), lr=0.01, epochs=5,
-                                                   test_fraction=0.2, seed=2))
+    t = Trainer(
+        moons(300, noise=0.2), TrainConfig(model="mlp", hidden=(16, 16), lr=0.01, epochs=5, test_fraction=0.2, seed=2)
+    )
     t.fit()
     return t
 
@@ -57,16 +59,15 @@ def test_a_deadline_pauses_mid_epoch_without_changing_the_numbers():
         if sliced.run_epoch(deadline=time.perf_counter() - 1.0) is None:  # already due: one minibatch
             assert sliced.stopped_because == "stopped" and sliced.mid_epoch
             pauses += 1
-    assert pauses == 2 * (-(-straight.n_train // 16) - 1)      # every minibatch but an epoch's last
+    assert pauses == 2 * (-(-straight.n_train // 16) - 1)  # every minibatch but an epoch's last
     assert sliced.network.params.tobytes() == straight.network.params.tobytes()
 
 
 def test_point_and_grid_evaluators_give_the_models_probabilities(trainer, monkeypatch):
     X = trainer.dataset.X
-    np.testing.assert_allclose(PointEvaluator(trainer.model, X).evaluate(), trainer.model.predict_proba(X),
-                               atol=1e-6)
+    np.testing.assert_allclose(PointEvaluator(trainer.model, X).evaluate(), trainer.model.predict_proba(X), atol=1e-6)
     monkeypatch.setattr(PointEvaluator, "CHUNK", 1000)
-    ev = GridEvaluator(trainer.model, (-2, 3), (-1.5, 2), shape=(90, 70))   # 7 chunks of 900 rows
+    ev = GridEvaluator(trainer.model, (-2, 3), (-1.5, 2), shape=(90, 70))  # 7 chunks of 900 rows
     gx, gy = np.meshgrid(ev.xs, np.linspace(-1.5, 2, 90))
     want = trainer.model.predict_proba(np.column_stack([gx.ravel(), gy.ravel()])).reshape(90, 70, 2)
     np.testing.assert_allclose(ev.evaluate(), want, atol=1e-6)
@@ -76,12 +77,12 @@ def test_point_and_grid_evaluators_give_the_models_probabilities(trainer, monkey
 def test_the_boundary_view_draws_the_probed_grid_and_points_exactly(qtbot, boundary, trainer):
     boundary.set_run(run_from_trainer(trainer))
     params = snapshot_from_trainer(trainer).params
-    boundary.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))   # something else first
+    boundary.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))  # something else first
     own = BoundaryView()
     qtbot.addWidget(own)
     own.set_run(run_from_trainer(trainer))
     own.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))
-    own.show_snapshot(snapshot_from_trainer(trainer))                              # evaluated by the view
+    own.show_snapshot(snapshot_from_trainer(trainer))  # evaluated by the view
     snap = probed_snapshot(trainer, boundary)
     assert isinstance(snap.extras[GRID_PROBE], GridProbabilities)
     assert isinstance(snap.extras[POINTS_PROBE], PointPredictions)
@@ -94,19 +95,19 @@ def test_the_boundary_view_uses_a_probed_grid_only_when_it_fits(boundary, traine
     boundary.set_run(run_from_trainer(trainer))
     snap = probed_snapshot(trainer, boundary)
     grid = snap.extras[GRID_PROBE]
-    white = np.full_like(grid.P, 0.5)                       # P = 0.5 everywhere: a white image
+    white = np.full_like(grid.P, 0.5)  # P = 0.5 everywhere: a white image
     fitting = replace(snap, params=-snap.params, extras={GRID_PROBE: GridProbabilities(grid.spec, white)})
     boundary.show_snapshot(fitting)
-    assert boundary.last_image[..., :3].min() >= 250        # the probed grid was drawn
+    assert boundary.last_image[..., :3].min() >= 250  # the probed grid was drawn
     xlim, *rest = grid.spec
-    other = GridProbabilities(((xlim[0] - 1, xlim[1]), *rest), white)   # another grid
+    other = GridProbabilities(((xlim[0] - 1, xlim[1]), *rest), white)  # another grid
     boundary.show_snapshot(replace(snap, extras={GRID_PROBE: other}))
-    assert boundary.last_image[..., :3].min() < 200         # evaluated by the view instead
+    assert boundary.last_image[..., :3].min() < 200  # evaluated by the view instead
 
 
 def test_probes_follow_the_trainer_the_grid_and_the_data(trainer):
     probe = GridProbe()
-    assert probe(trainer) is None                            # no grid published yet
+    assert probe(trainer) is None  # no grid published yet
     probe.spec = ((-2.0, 3.0), (-1.5, 2.0), (40, 50))
     first = probe(trainer)
     assert first.P.shape == (40, 50, 2) and first.spec == probe.spec
@@ -140,7 +141,7 @@ def test_a_long_epoch_sends_running_snapshots_before_it_ends(qtbot):
         qtbot.waitUntil(lambda: controller.state == "paused", timeout=TIMEOUT)
     finally:
         controller.shutdown()
-    first_epoch = [s for s in seen if s.epoch == 0]           # 6,000 single-point steps take seconds
+    first_epoch = [s for s in seen if s.epoch == 0]  # 6,000 single-point steps take seconds
     assert len(first_epoch) >= 2
     assert not np.array_equal(first_epoch[0].params, first_epoch[1].params)
     assert all(s.extras[POINTS_PROBE].proba.shape == (6000, 2) for s in seen)
@@ -154,14 +155,14 @@ def test_live_metrics_are_computed_at_most_live_rate_times_a_second(qtbot, train
     qtbot.waitExposed(view)
     run, snap = run_from_trainer(trainer), snapshot_from_trainer(trainer)
     view.update_metrics(run, snap, throttle=True)
-    assert view.compute_count == 1                            # the first one at once
+    assert view.compute_count == 1  # the first one at once
     later = replace(snap, epoch=snap.epoch + 1)
     view.update_metrics(run, later, throttle=True)
     view.update_metrics(run, later, throttle=True)
-    assert view.compute_count == 1                            # kept, not computed yet
+    assert view.compute_count == 1  # kept, not computed yet
     qtbot.waitUntil(lambda: view.compute_count == 2, timeout=int(3000 / LIVE_RATE))
     assert f"epoch {later.epoch}" in view.caption_label.text()
-    view.update_metrics(run, snap)                            # unthrottled: now
+    view.update_metrics(run, snap)  # unthrottled: now
     assert view.compute_count == 3 and f"epoch {snap.epoch}" in view.caption_label.text()
     proba = trainer.model.predict_proba(run.dataset.X)
     tr = run.train_idx
@@ -176,11 +177,11 @@ def test_metrics_take_the_probed_point_probabilities_of_their_data(qtbot, traine
     run = run_from_trainer(trainer)
     n = run.dataset.n_samples
     sure = np.zeros((n, 2), dtype=np.float32)
-    sure[np.arange(n), run.dataset.y] = 1.0                   # every point right
+    sure[np.arange(n), run.dataset.y] = 1.0  # every point right
     snap = replace(snapshot_from_trainer(trainer), extras={POINTS_PROBE: PointPredictions(run.dataset, sure)})
     view.update_metrics(run, snap)
     assert view.values["train_accuracy"] == 1.0
-    other = PointPredictions(moons(n, noise=0.2), sure)       # other data: not used
+    other = PointPredictions(moons(n, noise=0.2), sure)  # other data: not used
     view.update_metrics(run, replace(snap, extras={POINTS_PROBE: other}))
     assert view.values["train_accuracy"] < 1.0
 
@@ -189,12 +190,11 @@ def test_live_loss_redraws_are_throttled_but_hold_every_epoch(qtbot, trainer):
     view = LossView()
     qtbot.addWidget(view)
     history = trainer.history
-    view.append(history[:2], throttle=True)                   # the first redraw at once
+    view.append(history[:2], throttle=True)  # the first redraw at once
     assert len(view.train_curve.getOriginalDataset()[0]) == 2
     view.append(history[2:4], throttle=True)
     assert view.n_epochs == 4 and len(view.data()["epoch"]) == 4
     assert len(view.train_curve.getOriginalDataset()[0]) == 2  # drawn later
-    qtbot.waitUntil(lambda: len(view.train_curve.getOriginalDataset()[0]) == 4,
-                    timeout=int(3000 / LIVE_REDRAWS))
-    view.append(history[4:])                                  # unthrottled: now
+    qtbot.waitUntil(lambda: len(view.train_curve.getOriginalDataset()[0]) == 4, timeout=int(3000 / LIVE_REDRAWS))
+    view.append(history[4:])  # unthrottled: now
     assert len(view.train_curve.getOriginalDataset()[0]) == len(history)

@@ -1,4 +1,5 @@
 """The real lab window, driven offscreen through its widgets and actions."""
+
 import subprocess
 import sys
 import textwrap
@@ -84,8 +85,7 @@ def test_pause_step_and_reset(qtbot, window):
         window.act_step.trigger()
     run = c.run_info.run_id
     window.act_reset.trigger()
-    qtbot.waitUntil(lambda: c.run_info.run_id != run and c.latest is not None and c.latest.epoch == 0,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: c.run_info.run_id != run and c.latest is not None and c.latest.epoch == 0, timeout=5000)
     assert window.loss_view.n_epochs == 0
 
 
@@ -162,7 +162,7 @@ def test_closing_mid_training_exits_cleanly(tmp_path):
         from lab_app.window.main_window import MainWindow
         from lab_app.panels.trainer import DEFAULT_CONFIG
         app = QApplication([])
-        w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat),
+        w = MainWindow(settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat),
                        config=DEFAULT_CONFIG.with_(hidden=(64, 64), model="mlp", epochs=0))
         w.show()
         w.controller.progress.connect(lambda s: s.epoch >= 3 and w.close())
@@ -178,10 +178,12 @@ def test_closing_mid_training_exits_cleanly(tmp_path):
 def test_the_window_modules_do_not_import_scikit_learn():
     """scikit-learn takes ~1 s to import; the window opens in ~0.7 s because nothing it imports
     needs it (the reference optimum and the generators import it, in the background, when they run)."""
-    code = ("import sys\n"
-            "import lab_app.window.main_window, lab_app.app\n"
-            "loaded = [m for m in sys.modules if m.split('.')[0] == 'sklearn']\n"
-            "assert not loaded, loaded[:5]\n")
+    code = (
+        "import sys\n"
+        "import lab_app.window.main_window, lab_app.app\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] == 'sklearn']\n"
+        "assert not loaded, loaded[:5]\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
 

@@ -1,4 +1,5 @@
 """Data with more than two feature columns: import, train on all of them, show one pair at a time."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -110,18 +111,18 @@ def test_designer_points_get_the_mean_of_the_hidden_columns(qtbot):
     assert doc.xy.tolist() == [[1.0, 0.0], [3.0, 2.0]] and doc.view_names == ("r", "p")
     doc.add_points([[5.0, 7.0]], 1)
     np.testing.assert_array_equal(doc.X[-1], [7.0, 15.0, 5.0, 6.0])
-    doc.move_points([0], [[9.0, 9.5]])         # a move changes only the pair's coordinates
+    doc.move_points([0], [[9.0, 9.5]])  # a move changes only the pair's coordinates
     np.testing.assert_array_equal(doc.X[0], [9.5, 10.0, 9.0, 4.0])
     doc.undo_stack.undo()
     doc.undo_stack.undo()
     assert doc.X.tobytes() == X.tobytes()
     doc.clear()
     assert doc.X.shape == (0, 4)
-    doc.add_points([[1.0, 2.0]])               # no points left: the hidden columns get 0
+    doc.add_points([[1.0, 2.0]])  # no points left: the hidden columns get 0
     np.testing.assert_array_equal(doc.X[0], [2.0, 0.0, 1.0, 0.0])
     doc.undo_stack.undo()
     doc.undo_stack.undo()
-    doc.undo_stack.undo()                      # before the import: two columns, the pair resets
+    doc.undo_stack.undo()  # before the import: two columns, the pair resets
     assert doc.n_dims == 2 and doc.view_columns == (0, 1)
     with pytest.raises(ValueError, match="view columns"):
         doc.set_view_columns(0, 2)

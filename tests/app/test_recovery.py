@@ -1,6 +1,7 @@
 """Autosave and crash recovery: the session is autosaved atomically while the user works, a clean
 exit or a save removes the copy, and after a crash — even ``kill -9`` mid-edit — the next start
 offers it back and every point returns."""
+
 from __future__ import annotations
 
 import json
@@ -115,12 +116,12 @@ def test_only_files_of_dead_labs_are_orphans(qtbot, tmp_path):
     alive = Autosaver(lambda: tiny_session(), tmp_path, delay_ms=0)
     alive.save_now(wait=True)
     qtbot.waitUntil(lambda: alive.writes == 1)
-    assert find_orphans(tmp_path) == []              # its lab is running: not an orphan
+    assert find_orphans(tmp_path) == []  # its lab is running: not an orphan
     dead = tmp_path / "autosave-99999999-deadbeef.logitlab.json"
-    shutil.copy(alive.path, dead)                    # a file whose lab is gone (no live lock)
+    shutil.copy(alive.path, dead)  # a file whose lab is gone (no live lock)
     orphans = find_orphans(tmp_path)
     assert [o.path for o in orphans] == [dead]
-    assert find_orphans(tmp_path) == []              # taken: a second lab does not offer it too
+    assert find_orphans(tmp_path) == []  # taken: a second lab does not offer it too
     orphans[0].release(delete=False)
     again = find_orphans(tmp_path)
     assert [o.path for o in again] == [dead]
@@ -267,9 +268,14 @@ CHILD = textwrap.dedent("""
 
 def test_kill_9_mid_edit_then_restore_recovers_every_point(qtbot, make_window, tmp_path):
     env = {**os.environ, "LOGIT_LAB_RECOVERY_DIR": str(tmp_path / "recovery"), "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "child.ini")], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "child.ini")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     try:
         ready, _, _ = select.select([child.stdout], [], [], 90)
         assert ready, "the child never reported its autosave"

@@ -1,4 +1,5 @@
 """A session that loads always opens in the window or is refused with a message, data unchanged."""
+
 from __future__ import annotations
 
 import json
@@ -46,5 +47,3 @@ def _shared_window(make_window):
         _WINDOWS.clear()
         _WINDOWS[key] = make_window(epochs=3)
     return _WINDOWS[key]
-
-

@@ -3,6 +3,7 @@
 ``lab_app.training.RunInfo``/``Snapshot`` records of a finished engine Trainer come from
 ``lab_app.io.export.run_from_trainer`` / ``snapshot_from_trainer``.
 """
+
 from dataclasses import replace
 
 import numpy as np
@@ -28,8 +29,7 @@ def trained(dataset, **config):
 
 @pytest.fixture(scope="module")
 def moons_mlp():
-    return trained(moons(200, noise=0.2), model="mlp", hidden=(16, 16), lr=0.01, epochs=60,
-                   test_fraction=0.25, seed=1)
+    return trained(moons(200, noise=0.2), model="mlp", hidden=(16, 16), lr=0.01, epochs=60, test_fraction=0.25, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +55,17 @@ def loss_view(qtbot):
 
 def fake_reports(start, count, val=True):
     epochs = np.arange(start, start + count)
-    return [EpochReport(epoch=int(e), train_loss=1.0 / e, train_accuracy=1 - 0.5 / e, objective=1.0 / e,
-                        val_loss=1.2 / e if val else None, val_accuracy=1 - 0.6 / e if val else None)
-            for e in epochs]
+    return [
+        EpochReport(
+            epoch=int(e),
+            train_loss=1.0 / e,
+            train_accuracy=1 - 0.5 / e,
+            objective=1.0 / e,
+            val_loss=1.2 / e if val else None,
+            val_accuracy=1 - 0.6 / e if val else None,
+        )
+        for e in epochs
+    ]
 
 
 def with_params(snapshot, params):
@@ -69,7 +77,7 @@ def linear_x1_snapshot(trainer):
     params = np.zeros_like(trainer.network.params)
     net = trainer.model.network.copy()
     net.params[...] = 0
-    (W, b), = net.layers
+    ((W, b),) = net.layers
     W[0, 0] = 1.0
     params[...] = net.params
     return with_params(snapshot_from_trainer(trainer), params)
@@ -90,7 +98,7 @@ def test_loss_view_holds_every_appended_epoch(loss_view, moons_mlp):
     np.testing.assert_array_equal(vy, [r.val_loss for r in history])
     ax, ay = loss_view.train_acc_curve.getOriginalDataset()
     np.testing.assert_array_equal(ay, [r.train_accuracy for r in history])
-    loss_view.append(history[-5:])                                # delivered again (progress, then finished)
+    loss_view.append(history[-5:])  # delivered again (progress, then finished)
     assert loss_view.n_epochs == n
     loss_view.reset()
     assert loss_view.n_epochs == 0
@@ -105,11 +113,11 @@ def test_loss_view_takes_100k_epochs_in_chunks_and_downsamples(loss_view, qtbot)
     for start in range(1, total + 1, chunk):
         loss_view.append(fake_reports(start, chunk))
     assert loss_view.n_epochs == total
-    assert total <= len(loss_view._buf) < 2 * total          # grown by doubling, not per append
+    assert total <= len(loss_view._buf) < 2 * total  # grown by doubling, not per append
     x, y = loss_view.train_curve.getOriginalDataset()
     assert len(x) == total and x[-1] == total and y[-1] == pytest.approx(1.0 / total)
     qtbot.wait(20)
-    shown_x, _ = loss_view.train_curve.getData()               # what is drawn: peak-downsampled
+    shown_x, _ = loss_view.train_curve.getData()  # what is drawn: peak-downsampled
     assert 0 < len(shown_x) < total // 10
     assert loss_view.data()["val_loss"][-1] == pytest.approx(1.2 / total)
 
@@ -134,7 +142,7 @@ def test_log_y_toggle_changes_the_plot_log_mode(loss_view, qtbot):
     assert loss_view.plot_item.getAxis("left").logMode is True
     assert loss_view.train_curve.opts["logMode"] == [False, True]
     _, shown = loss_view.train_curve.getData()
-    assert shown[0] == pytest.approx(0.0)                      # log10(1/1)
+    assert shown[0] == pytest.approx(0.0)  # log10(1/1)
     check.click()
     assert loss_view.plot_item.getAxis("left").logMode is False
 
@@ -154,7 +162,7 @@ def test_boundary_image_changes_with_params_and_skips_unchanged(boundary, moons_
     run, snap = run_from_trainer(moons_mlp), snapshot_from_trainer(moons_mlp)
     boundary.set_run(run)
     count = boundary.render_count
-    assert boundary.show(snap) is None and boundary.render_count == count   # same weights: no work
+    assert boundary.show(snap) is None and boundary.render_count == count  # same weights: no work
     first = boundary.last_image.copy()
     assert first.shape == (200, 200, 4) and first.dtype == np.uint8
     boundary.show(with_params(snap, -snap.params))
@@ -178,7 +186,7 @@ def test_binary_contour_of_logit_x1_is_the_line_x_equals_0(boundary):
     xlim = boundary._evaluator.xlim
     cell = (xlim[1] - xlim[0]) / (200 - 1)
     assert np.abs(x[finite]).max() <= cell
-    ylim = boundary._evaluator.ylim                               # the line spans the whole view
+    ylim = boundary._evaluator.ylim  # the line spans the whole view
     assert y[finite].min() == pytest.approx(ylim[0]) and y[finite].max() == pytest.approx(ylim[1])
     # Left of the line class 0's colour, right of it class 1's, white on it.
     img = boundary.last_image
@@ -187,7 +195,9 @@ def test_binary_contour_of_logit_x1_is_the_line_x_equals_0(boundary):
     left, right = 0, len(xs) - 1
     p_left = 1 / (1 + np.exp(-xs[left]))
     np.testing.assert_allclose(img[100, left, :3], 255 + STRENGTH * abs(2 * p_left - 1) * (c0 - 255), atol=2)
-    assert np.abs(img[100, right, :3].astype(int) - tint(c1, STRENGTH * abs(2 / (1 + np.exp(-xs[right])) - 1))).max() <= 2
+    assert (
+        np.abs(img[100, right, :3].astype(int) - tint(c1, STRENGTH * abs(2 / (1 + np.exp(-xs[right])) - 1))).max() <= 2
+    )
     mid = np.argmin(np.abs(xs))
     assert img[100, mid, :3].min() >= 240
 
@@ -229,8 +239,8 @@ def test_multiclass_pixels_take_their_class_colour(boundary, blobs3):
         assert np.argmin(distances) == k
         assert distances[k] <= 8, (k, pixel, tints[k])
     x, _ = boundary.contour_item.getOriginalDataset()
-    assert np.isfinite(x).sum() > 10                             # class boundaries were drawn
-    assert boundary.color_bar is None or not boundary.color_bar.isVisible()   # the bar is binary-only
+    assert np.isfinite(x).sum() > 10  # class boundaries were drawn
+    assert boundary.color_bar is None or not boundary.color_bar.isVisible()  # the bar is binary-only
 
 
 def test_colour_bar_only_for_binary_2d_runs(boundary, moons_mlp, blobs3):
@@ -257,7 +267,7 @@ def test_one_d_run_draws_the_probability_curve_and_threshold(boundary):
     np.testing.assert_allclose(cy, P[:, 1])
     assert boundary.last_image.shape == (1, 200, 4)
     _, py = boundary.points_item.getData()
-    assert set(np.round(py, 6)) == {0.0, 1.0}                    # points at their class level
+    assert set(np.round(py, 6)) == {0.0, 1.0}  # points at their class level
 
 
 def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
@@ -283,7 +293,7 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     doc.set_ranges((-1.0, 1.0), (-1.0, 1.0))
     qtbot.wait(20)
     assert boundary.render_count == count and boundary._evaluator.xlim == other.xlim
-    boundary.set_run(run_from_trainer(trainer))                   # no document at all
+    boundary.set_run(run_from_trainer(trainer))  # no document at all
     other.set_ranges((-2.0, 2.0), (-2.0, 2.0))
     qtbot.wait(20)
     assert boundary._evaluator.xlim != (-2.0, 2.0)
@@ -295,7 +305,7 @@ def test_metrics_match_the_engine_and_wait_while_hidden(qtbot, moons_mlp):
     qtbot.addWidget(view)
     run, snap = run_from_trainer(moons_mlp), snapshot_from_trainer(moons_mlp)
     view.update_metrics(run, snap)
-    assert view.compute_count == 0                               # hidden: nothing computed yet
+    assert view.compute_count == 0  # hidden: nothing computed yet
     view.show()
     qtbot.waitExposed(view)
     assert view.compute_count == 1
@@ -312,7 +322,7 @@ def test_metrics_match_the_engine_and_wait_while_hidden(qtbot, moons_mlp):
     view.split_combo.setCurrentIndex(1)
     cm = np.array([[int(table.item(i, j).text()) for j in range(2)] for i in range(2)])
     assert cm.sum() == len(te)
-    assert not view.coef_table.isVisible()                      # an MLP has no equation
+    assert not view.coef_table.isVisible()  # an MLP has no equation
 
 
 def test_metrics_show_the_linear_equation_in_original_units(qtbot, blobs3):

@@ -1,4 +1,5 @@
 """engine.data: Dataset, CSV reading and writing, and the DataError messages users see."""
+
 import errno
 import math
 import os
@@ -35,6 +36,7 @@ def bits(array):
 
 
 # --------------------------------------------------------------------------- errors, one per kind
+
 
 @pytest.mark.parametrize("text", ["", b"", "  \n\n", "\ufeff", b"\xef\xbb\xbf\r\n"])
 def test_empty_file(text):
@@ -128,8 +130,8 @@ def test_header_row_is_required():
 
 
 def test_unnamed_columns_are_row_names_not_data():
-    r_style = '"","x","label"\n"1",0.5,"a"\n"2",1.5,"b"\n'     # R's write.csv
-    pandas_style = ",x,label\n0,0.5,a\n1,1.5,b\n"                 # pandas' to_csv
+    r_style = '"","x","label"\n"1",0.5,"a"\n"2",1.5,"b"\n'  # R's write.csv
+    pandas_style = ",x,label\n0,0.5,a\n1,1.5,b\n"  # pandas' to_csv
     for text in (r_style, pandas_style):
         ds = read_csv_text(text)
         assert ds.feature_names == ("x",) and ds.X.tolist() == [[0.5], [1.5]] and ds.classes == ("a", "b")
@@ -165,6 +167,7 @@ def test_require_classes():
 
 # --------------------------------------------------------------------------- reading
 
+
 def test_example_file_reads():
     ds = read_csv(str(resources.example("glm6.csv")))
     assert ds.X[:, 0].tolist() == [2, 3, 5, 7, 11, 13]
@@ -172,15 +175,18 @@ def test_example_file_reads():
     assert (ds.classes, ds.feature_names, ds.label_name) == ((0, 1), ("x",), "y")
 
 
-@pytest.mark.parametrize("raw", [
-    b"\xef\xbb\xbfx1,x2,label\n1.5,2,a\n3,4,b\n",            # UTF-8 with BOM
-    b"x1,x2,label\r\n1.5,2,a\r\n3,4,b\r\n",                    # CRLF
-    b"x1;x2;label\n1.5;2;a\n3;4;b\n",                          # semicolon
-    b"x1\tx2\tlabel\n1.5\t2\ta\n3\t4\tb\n",                    # tab
-    b'"x1","x2","label"\r\n"1.5","2","a"\r\n"3","4","b"\r\n',  # quoted everything
-    b"\n\nx1 , x2 , label\n\n1.5, 2, a\n,,\n3,4,b\n\n",       # blank lines, spaces, empty spreadsheet row
-    "x1,x2,label\n1.5,2,a\n3,4,b\n".encode("utf-16"),          # UTF-16 with BOM (Excel "Unicode text")
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xef\xbb\xbfx1,x2,label\n1.5,2,a\n3,4,b\n",  # UTF-8 with BOM
+        b"x1,x2,label\r\n1.5,2,a\r\n3,4,b\r\n",  # CRLF
+        b"x1;x2;label\n1.5;2;a\n3;4;b\n",  # semicolon
+        b"x1\tx2\tlabel\n1.5\t2\ta\n3\t4\tb\n",  # tab
+        b'"x1","x2","label"\r\n"1.5","2","a"\r\n"3","4","b"\r\n',  # quoted everything
+        b"\n\nx1 , x2 , label\n\n1.5, 2, a\n,,\n3,4,b\n\n",  # blank lines, spaces, empty spreadsheet row
+        "x1,x2,label\n1.5,2,a\n3,4,b\n".encode("utf-16"),  # UTF-16 with BOM (Excel "Unicode text")
+    ],
+)
 def test_encodings_and_delimiters(raw):
     ds = read_csv_text(raw)
     assert ds.X.tolist() == [[1.5, 2.0], [3.0, 4.0]]
@@ -268,6 +274,7 @@ def test_preview_of_a_file_cut_inside_a_character(tmp_path):
 
 # --------------------------------------------------------------------------- Dataset
 
+
 def test_dataset_from_labels_and_subset():
     ds = Dataset.from_labels(np.arange(8.0).reshape(4, 2), ["b", "a", "c", "a"])
     assert ds.classes == ("a", "b", "c") and ds.y.tolist() == [1, 0, 2, 0]
@@ -285,19 +292,23 @@ def test_dataset_numeric_label_array():
     assert ds.classes == (1, 2, 10) and ds.y.tolist() == [2, 1, 0, 1]
 
 
-@pytest.mark.parametrize("X, labels, message", [
-    (np.zeros((3, 2)), ["a", "b"], "3 rows but there are 2 labels"),
-    ([[0.0, np.nan], [1.0, 2.0]], ["a", "b"], r"X\[0, 1\] is nan"),
-    ([[0.0], [np.inf]], ["a", "b"], "finite"),
-    (np.zeros((2, 1)), np.array([0.0, np.nan]), "row 1"),
-    (np.zeros((2, 1)), ["a", ""], "row 1"),
-])
+@pytest.mark.parametrize(
+    "X, labels, message",
+    [
+        (np.zeros((3, 2)), ["a", "b"], "3 rows but there are 2 labels"),
+        ([[0.0, np.nan], [1.0, 2.0]], ["a", "b"], r"X\[0, 1\] is nan"),
+        ([[0.0], [np.inf]], ["a", "b"], "finite"),
+        (np.zeros((2, 1)), np.array([0.0, np.nan]), "row 1"),
+        (np.zeros((2, 1)), ["a", ""], "row 1"),
+    ],
+)
 def test_dataset_validation(X, labels, message):
     with pytest.raises(DataError, match=message):
         Dataset.from_labels(X, labels)
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def test_round_trip_is_bit_exact(tmp_path):
     X = np.array([[0.1, -0.0], [5e-324, 1.7976931348623157e308], [1 / 3, -2.5e-17], [np.nextafter(1.0, 2), 1e16]])
@@ -362,12 +373,18 @@ def test_unencodable_label_is_a_data_error(tmp_path):
 
 # --------------------------------------------------------------------------- properties
 
-CSV_ALPHABET = st.sampled_from(list("0123456789.,;\t\"\r\n -+eEaxnNiIfFlb\x00é\ufeff"))
+CSV_ALPHABET = st.sampled_from(list('0123456789.,;\t"\r\n -+eEaxnNiIfFlb\x00é\ufeff'))
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300), st.text(CSV_ALPHABET, max_size=300),
-                 st.text(CSV_ALPHABET, max_size=200).map(lambda body: "x1,x2,label\n" + body)))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300),
+        st.text(CSV_ALPHABET, max_size=300),
+        st.text(CSV_ALPHABET, max_size=200).map(lambda body: "x1,x2,label\n" + body),
+    )
+)
 def test_any_input_gives_a_dataset_or_a_data_error(content):
     try:
         ds = read_csv_text(content)
@@ -397,17 +414,23 @@ def finite_label(text):
 
 
 LABELS = st.one_of(
-    st.integers(-10**20, 10**20),
+    st.integers(-(10**20), 10**20),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=8)
-    .filter(lambda s: s == s.strip() and s and finite_label(s)),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=8).filter(
+        lambda s: s == s.strip() and s and finite_label(s)
+    ),
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(X=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
-                    elements=st.floats(allow_nan=False, allow_infinity=False)),
-       data_=st.data())
+@given(
+    X=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
+        elements=st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    data_=st.data(),
+)
 def test_round_trip_property(tmp_path_factory, X, data_):
     kinds = data_.draw(st.lists(LABELS, min_size=1, max_size=4))
     labels = data_.draw(st.lists(st.sampled_from(kinds), min_size=len(X), max_size=len(X)))

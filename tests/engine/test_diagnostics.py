@@ -1,5 +1,6 @@
 """The convergence doctor: each failure-mode preset gets its own verdict and no other, healthy runs
 get none, and the curvature numbers agree with finite differences and with gradient descent."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,10 +28,14 @@ from engine.reference import detect_separation, fit_reference
 from engine.training import EpochReport, TrainConfig, Trainer
 
 #: Epochs per preset: enough for its failure to show (every preset trains in < 0.1 s).
-PRESET_EPOCHS = {"separable": 300, "unscaled": 100, "xor_linear": 200, "lr_too_high": 200,
-                 "minority": 60}
-PRESET_VERDICT = {"separable": "separable", "unscaled": "unscaled", "xor_linear": "underfit_linear",
-                  "lr_too_high": "lr_too_high", "minority": "imbalanced"}
+PRESET_EPOCHS = {"separable": 300, "unscaled": 100, "xor_linear": 200, "lr_too_high": 200, "minority": 60}
+PRESET_VERDICT = {
+    "separable": "separable",
+    "unscaled": "unscaled",
+    "xor_linear": "underfit_linear",
+    "lr_too_high": "lr_too_high",
+    "minority": "imbalanced",
+}
 
 
 def train(dataset, config):
@@ -51,6 +56,7 @@ def preset_run(name, seed=0, **changes):
 
 
 # -- the failure-mode presets -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("name", sorted(PRESET_VERDICT))
@@ -122,17 +128,22 @@ def test_separation_from_the_data_fires_before_the_history_shows_it():
     verdicts = doctor(trainer, separation=separation)
     assert [v.code for v in verdicts] == ["separable"]
     assert verdicts[0].details["by_data"] and not verdicts[0].details["by_history"]
-    assert doctor(preset_run("separable", l2=1e-3)) == []          # a penalty: the optimum exists
+    assert doctor(preset_run("separable", l2=1e-3)) == []  # a penalty: the optimum exists
 
 
 # -- healthy runs -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dataset, config", [
-    (g.moons(200, 0.1, 0), TrainConfig(hidden=(16,), lr=0.01, epochs=200)),
-    (g.moons(200, 0.2, 1), TrainConfig(hidden=(16, 16), activation="tanh", lr=0.01, epochs=150)),
-    (g.two_gaussians(200, 1.0, 0), TrainConfig(lr=0.01, epochs=150)),
-    (g.blobs(300, 2.5, 0, n_classes=4), TrainConfig(optimizer="momentum", lr=0.05, epochs=100)),
-], ids=["moons-mlp", "moons-tanh", "gaussians-logistic", "blobs-softmax-momentum"])
+
+@pytest.mark.parametrize(
+    "dataset, config",
+    [
+        (g.moons(200, 0.1, 0), TrainConfig(hidden=(16,), lr=0.01, epochs=200)),
+        (g.moons(200, 0.2, 1), TrainConfig(hidden=(16, 16), activation="tanh", lr=0.01, epochs=150)),
+        (g.two_gaussians(200, 1.0, 0), TrainConfig(lr=0.01, epochs=150)),
+        (g.blobs(300, 2.5, 0, n_classes=4), TrainConfig(optimizer="momentum", lr=0.05, epochs=100)),
+    ],
+    ids=["moons-mlp", "moons-tanh", "gaussians-logistic", "blobs-softmax-momentum"],
+)
 def test_healthy_runs_get_no_warning_at_any_epoch(dataset, config):
     trainer = Trainer(dataset, config)
     while trainer.epoch < config.epochs:
@@ -143,8 +154,7 @@ def test_healthy_runs_get_no_warning_at_any_epoch(dataset, config):
 
 
 def test_converged_is_an_info_shown_only_without_warnings():
-    trainer = train(g.two_gaussians(200, 1.0, 0),
-                    TrainConfig(optimizer="sgd", lr=1.0, batch_size=0, epochs=300))
+    trainer = train(g.two_gaussians(200, 1.0, 0), TrainConfig(optimizer="sgd", lr=1.0, batch_size=0, epochs=300))
     verdicts = doctor(trainer)
     assert [(v.code, v.severity) for v in verdicts] == [("converged", "info")]
     assert verdicts[0].fix is None
@@ -153,6 +163,7 @@ def test_converged_is_an_info_shown_only_without_warnings():
 
 
 # -- signals ------------------------------------------------------------------------------------
+
 
 def test_signals_carry_the_epoch_report_and_plain_values():
     trainer = preset_run("minority")
@@ -173,6 +184,7 @@ def test_signals_carry_the_epoch_report_and_plain_values():
         if isinstance(value, dict):
             return all(plain(v) for v in value.values())
         return value is None or isinstance(value, (bool, int, float, str))
+
     assert all(plain(v) for v in signals.values()), {k: type(v) for k, v in signals.items()}
 
 
@@ -180,17 +192,16 @@ def test_signals_subsample_large_training_sets():
     trainer = Trainer(g.two_gaussians(5000, 1.0, 0), TrainConfig(epochs=1))
     signals = model_signals(trainer, max_rows=2000)
     assert signals["n_rows"] == 2000 and "train_loss" not in signals
-    assert signals == model_signals(trainer, max_rows=2000)         # fixed sample
+    assert signals == model_signals(trainer, max_rows=2000)  # fixed sample
 
 
 def test_dead_relus_are_counted_and_diagnosed():
     trainer = train(g.moons(200, 0.1, 0), TrainConfig(hidden=(8, 6), lr=0.01, epochs=20))
     (W1, b1), (W2, b2), _ = trainer.network.layers
-    b1[:5] = -1e3                                         # 5 of 8 first-layer units: dead
+    b1[:5] = -1e3  # 5 of 8 first-layer units: dead
     signals = model_signals(trainer)
     assert signals["dead_relu_per_layer"][0] == pytest.approx(5 / 8)
-    assert signals["dead_relu_share"] == pytest.approx(
-        (5 + 6 * signals["dead_relu_per_layer"][1]) / 14)
+    assert signals["dead_relu_share"] == pytest.approx((5 + 6 * signals["dead_relu_per_layer"][1]) / 14)
     verdicts = diagnose(trainer.history, signals, trainer.config)
     assert "dead_relu" in [v.code for v in verdicts]
     dead = next(v for v in verdicts if v.code == "dead_relu")
@@ -213,21 +224,23 @@ def test_confidently_wrong_outputs_are_saturated():
 def test_softmax_saturation_uses_the_top_class_log_odds():
     data = g.blobs(90, 0.3, 0, n_classes=3)
     trainer = Trainer(data, TrainConfig(epochs=1))
-    (W, b), = trainer.network.layers
+    ((W, b),) = trainer.network.layers
     W[...] = 0.0
-    b[...] = [20.0, 0.0, 0.0]                 # log-odds of class 0 vs the rest: 20 − ln 2 > 8
+    b[...] = [20.0, 0.0, 0.0]  # log-odds of class 0 vs the rest: 20 − ln 2 > 8
     signals = model_signals(trainer)
     assert signals["saturated_share"] == 1.0
     assert signals["confident_wrong_share"] == pytest.approx(2 / 3)
-    b[...] = [8.0, 0.5, 0.0]                  # 8 − log(e^0.5 + 1) < 8: not saturated
+    b[...] = [8.0, 0.5, 0.0]  # 8 − log(e^0.5 + 1) < 8: not saturated
     assert model_signals(trainer)["saturated_share"] == 0.0
 
 
 def test_input_condition_of_the_unscaled_preset():
     data = g.PRESETS["unscaled"].dataset_factory()
     kappa = input_condition(augment(data.X, np.float64))
-    eig = np.linalg.eigvalsh(np.cov(np.column_stack([data.X, np.ones(len(data.X))]).T, bias=True)
-                             + np.outer(*[np.r_[data.X.mean(0), 1.0]] * 2))
+    eig = np.linalg.eigvalsh(
+        np.cov(np.column_stack([data.X, np.ones(len(data.X))]).T, bias=True)
+        + np.outer(*[np.r_[data.X.mean(0), 1.0]] * 2)
+    )
     assert kappa == pytest.approx(eig[-1] / eig[0], rel=1e-6)
     assert kappa > 1e6
     signals = model_signals(preset_run("unscaled"))
@@ -243,18 +256,19 @@ def test_loss_oscillation_counts_rises_and_spikes():
     out = loss_oscillation(wobble)
     assert out["rises"] == 4 and out["window"] == 7 and out["max_rise"] == pytest.approx(0.2)
     assert out["spike_epoch"] is None
-    noise = [0.300, 0.301, 0.299, 0.302, 0.300, 0.303]        # < 5 %: minibatch noise
+    noise = [0.300, 0.301, 0.299, 0.302, 0.300, 0.303]  # < 5 %: minibatch noise
     assert loss_oscillation(noise)["rises"] == 0
     spike = loss_oscillation([0.4, 0.3, 0.25, 2.0, 1.5, 1.0])
     assert (spike["spike_epoch"], spike["spike_from"], spike["spike_to"]) == (4, 0.25, 2.0)
-    assert loss_oscillation([0.01, 0.025])["spike_epoch"] is None     # doubled but tiny
+    assert loss_oscillation([0.01, 0.025])["spike_epoch"] is None  # doubled but tiny
 
 
 def test_oscillating_history_message():
     config = TrainConfig(optimizer="adam", lr=0.1)
     losses = [0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5, 0.6, 0.5]
-    history = [EpochReport(epoch=i + 1, train_loss=v, train_accuracy=0.8, objective=v, lr=0.1)
-               for i, v in enumerate(losses)]
+    history = [
+        EpochReport(epoch=i + 1, train_loss=v, train_accuracy=0.8, objective=v, lr=0.1) for i, v in enumerate(losses)
+    ]
     verdicts = diagnose(history, {"lr": 0.1, "n_classes": 2, "is_linear": False}, config)
     assert [v.code for v in verdicts] == ["lr_too_high"]
     assert "the loss grew in 5 of the last 10 epochs (by up to 20 %)" in verdicts[0].message
@@ -267,6 +281,7 @@ def test_numbers_read_like_the_issue():
 
 
 # -- curvature ----------------------------------------------------------------------------------
+
 
 def fd_hessian(net, X, y, l2, h=1e-5):
     base = net.params.copy()
@@ -310,13 +325,12 @@ def test_hessian_matches_finite_differences(n_classes, l2):
 
 def test_hessian_of_a_trainer_is_in_the_standardized_space():
     data = g.two_gaussians(150, 1.0, 0)
-    trainer = train(Dataset.from_labels(data.X * [1.0, 30.0], data.y),
-                    TrainConfig(l2=0.01, epochs=20))
+    trainer = train(Dataset.from_labels(data.X * [1.0, 30.0], data.y), TrainConfig(l2=0.01, epochs=20))
     stats = hessian_stats(trainer)
     Xa = augment(trainer.model.features(trainer.dataset.X[trainer.train_idx]), np.float64)
     direct = hessian_stats(Xa, trainer.network.params, l2=0.01)
     assert stats == direct
-    assert stats.input_condition < 10            # standardized: the ×30 is gone
+    assert stats.input_condition < 10  # standardized: the ×30 is gone
     with pytest.raises(ValueError):
         hessian_stats(Trainer(g.moons(40, 0.1, 0), TrainConfig(hidden=(3,))))
 
@@ -324,7 +338,7 @@ def test_hessian_of_a_trainer_is_in_the_standardized_space():
 def test_stable_bound_separates_convergence_from_oscillation():
     """Near the optimum the objective is quadratic: plain gradient descent with a step just below
     2/λ_max converges, well above it the steepest direction overshoots and never settles."""
-    data = g.one_d_gaussians(200, 4.0, 0)          # overlapping classes: a well-conditioned bowl
+    data = g.one_d_gaussians(200, 4.0, 0)  # overlapping classes: a well-conditioned bowl
     X = (data.X - data.X.mean()) / data.X.std()
     ref = fit_reference(X, data.y, 2)
     optimum = np.array([ref.coef[0, 0], ref.intercept[0]])
@@ -358,11 +372,9 @@ def test_momentum_bounds_separate_convergence_from_oscillation(mu, nesterov):
 
 
 def test_untrained_models_are_not_judged():
-    trainer = Trainer(g.PRESETS["minority"].dataset_factory(),
-                      TrainConfig(**g.PRESETS["minority"].config))
+    trainer = Trainer(g.PRESETS["minority"].dataset_factory(), TrainConfig(**g.PRESETS["minority"].config))
     assert diagnose([], model_signals(trainer), trainer.config) == []
-    unscaled = Trainer(g.PRESETS["unscaled"].dataset_factory(),
-                       TrainConfig(**g.PRESETS["unscaled"].config))
+    unscaled = Trainer(g.PRESETS["unscaled"].dataset_factory(), TrainConfig(**g.PRESETS["unscaled"].config))
     # Badly scaled inputs are a fact about the data: said before the first epoch.
     assert [v.code for v in diagnose([], model_signals(unscaled), unscaled.config)] == ["unscaled"]
 

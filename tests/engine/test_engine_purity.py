@@ -1,4 +1,5 @@
 """The engine must run without Qt: in a notebook, in the CLI, in CI."""
+
 import ast
 import pathlib
 import subprocess
@@ -27,8 +28,10 @@ def test_no_engine_module_imports_qt():
 
 def test_importing_every_engine_module_loads_no_qt():
     modules = [p.stem for p in ENGINE.glob("*.py") if p.stem != "__init__"]
-    code = ("import sys, importlib\n"
-            f"for m in {modules!r}: importlib.import_module('engine.' + m)\n"
-            f"bad = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, importlib\n"
+        f"for m in {modules!r}: importlib.import_module('engine.' + m)\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {QT!r}]\n"
+        "assert not bad, bad\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

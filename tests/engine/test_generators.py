@@ -1,4 +1,5 @@
 """Generators: seeded, right shapes and class sizes, and logistic_model recovers its own truth."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,20 +12,36 @@ from engine import generators as g
 from engine.data import Dataset
 from engine.reference import detect_separation, fit_reference
 
-RANDOM = ["two_gaussians", "xor", "circles", "moons", "spiral", "blobs", "logistic",
-          "one_d_gaussians"]
+RANDOM = ["two_gaussians", "xor", "circles", "moons", "spiral", "blobs", "logistic", "one_d_gaussians"]
 
 # TrainConfig's fields, per the module contract; used if engine.training is not importable.
 CONTRACT_CONFIG_FIELDS = {
-    "model", "hidden", "activation", "features", "standardize", "optimizer", "lr", "momentum",
-    "nesterov", "beta1", "beta2", "epsilon", "batch_size", "epochs", "l1", "l2",
-    "test_fraction", "seed", "early_stopping", "dtype"}
+    "model",
+    "hidden",
+    "activation",
+    "features",
+    "standardize",
+    "optimizer",
+    "lr",
+    "momentum",
+    "nesterov",
+    "beta1",
+    "beta2",
+    "epsilon",
+    "batch_size",
+    "epochs",
+    "l1",
+    "l2",
+    "test_fraction",
+    "seed",
+    "early_stopping",
+    "dtype",
+}
 
 
 def make(name, seed=0, **kwargs):
     spec = g.GENERATORS[name]
-    return spec.make(n=kwargs.pop("n", spec.n), noise=kwargs.pop("noise", spec.noise), seed=seed,
-                     **kwargs)
+    return spec.make(n=kwargs.pop("n", spec.n), noise=kwargs.pop("noise", spec.noise), seed=seed, **kwargs)
 
 
 @pytest.mark.parametrize("name", RANDOM)
@@ -49,9 +66,19 @@ def test_registry_entries_make_valid_datasets(name):
     assert len(data.feature_names) == data.n_features
 
 
-@pytest.mark.parametrize("name, n_features, n_classes", [
-    ("two_gaussians", 2, 2), ("xor", 2, 2), ("circles", 2, 2), ("moons", 2, 2), ("spiral", 2, 2),
-    ("blobs", 2, 3), ("logistic", 2, 2), ("one_d_gaussians", 1, 2)])
+@pytest.mark.parametrize(
+    "name, n_features, n_classes",
+    [
+        ("two_gaussians", 2, 2),
+        ("xor", 2, 2),
+        ("circles", 2, 2),
+        ("moons", 2, 2),
+        ("spiral", 2, 2),
+        ("blobs", 2, 3),
+        ("logistic", 2, 2),
+        ("one_d_gaussians", 1, 2),
+    ],
+)
 def test_shapes(name, n_features, n_classes):
     data = make(name, n=123)
     assert data.X.shape == (123, n_features)
@@ -128,6 +155,7 @@ def test_bad_arguments_raise():
 
 # -- logistic_model ---------------------------------------------------------------------------
 
+
 def _fisher_standard_errors(Phi, weights, bias):
     """Standard errors at the truth: sqrt(diag((X^T W X)^-1)), X with an intercept column first."""
     X1 = np.column_stack([np.ones(len(Phi)), Phi])
@@ -143,21 +171,22 @@ def _unpenalised_fit(Phi, y):
     return model.coef_[0], model.intercept_[0]
 
 
-@pytest.mark.parametrize("distribution, rho, transform, weights, bias", [
-    ("normal", 0.0, None, [1.5, -2.0, 0.5], 0.3),
-    ("normal", 0.6, None, [1.0, 0.0, -1.0], -0.5),
-    ("uniform", -0.4, None, [2.0, 1.0], 0.0),
-    ("uniform", 0.0, "sincos", [1.0, -1.5, 0.5, 2.0], 0.2),
-])
-def test_logistic_model_unpenalised_fit_recovers_truth(distribution, rho, transform, weights,
-                                                       bias):
-    truth = g.logistic_model(20000, weights, bias, distribution=distribution, rho=rho,
-                             transform=transform, seed=11)
+@pytest.mark.parametrize(
+    "distribution, rho, transform, weights, bias",
+    [
+        ("normal", 0.0, None, [1.5, -2.0, 0.5], 0.3),
+        ("normal", 0.6, None, [1.0, 0.0, -1.0], -0.5),
+        ("uniform", -0.4, None, [2.0, 1.0], 0.0),
+        ("uniform", 0.0, "sincos", [1.0, -1.5, 0.5, 2.0], 0.2),
+    ],
+)
+def test_logistic_model_unpenalised_fit_recovers_truth(distribution, rho, transform, weights, bias):
+    truth = g.logistic_model(20000, weights, bias, distribution=distribution, rho=rho, transform=transform, seed=11)
     Phi = g.sincos(truth.dataset.X) if transform else truth.dataset.X
     w_hat, b_hat = _unpenalised_fit(Phi, truth.dataset.y)
     se = _fisher_standard_errors(Phi, truth.weights, truth.bias)
     error = np.abs(np.concatenate([[b_hat], w_hat]) - np.concatenate([[bias], weights]))
-    assert np.all(error < 4 * se), (error / se)
+    assert np.all(error < 4 * se), error / se
     assert se.max() < 0.1  # the tolerance really is tight at n = 20000
 
 
@@ -191,11 +220,11 @@ def test_logit_noise_shrinks_the_fitted_weights():
 def test_sincos_order_matches_the_feature_map():
     features = pytest.importorskip("engine.features")
     X = np.random.default_rng(0).normal(size=(10, 2))
-    np.testing.assert_array_equal(
-        g.sincos(X), features.FeatureMap.from_spec("sincos", 2).transform(X))
+    np.testing.assert_array_equal(g.sincos(X), features.FeatureMap.from_spec("sincos", 2).transform(X))
 
 
 # -- presets ----------------------------------------------------------------------------------
+
 
 def _config_fields():
     try:
@@ -205,8 +234,7 @@ def _config_fields():
     return {f.name for f in dataclasses.fields(TrainConfig)}
 
 
-@pytest.mark.parametrize("name", ["separable", "unscaled", "xor_linear", "lr_too_high",
-                                  "minority"])
+@pytest.mark.parametrize("name", ["separable", "unscaled", "xor_linear", "lr_too_high", "minority"])
 def test_preset_is_complete(name):
     preset = g.PRESETS[name]
     assert preset.label and preset.lesson and "\n" not in preset.lesson

@@ -1,4 +1,5 @@
 """Loss landscapes: the surface against the known optimum, paths against the trainer, PCA slices."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,9 +37,10 @@ def test_grid_rows_are_the_second_coordinate():
         assert grid.loss[i, j] == pytest.approx(land.loss([[grid.xs[j], grid.ys[i]]])[0], rel=1e-14)
 
 
-@pytest.mark.parametrize("hidden, n_classes, l1, l2", [
-    ((), 2, 0.0, 0.0), ((), 2, 0.01, 0.1), ((), 4, 0.0, 0.05), ((5,), 2, 0.0, 0.01),
-    ((4, 3), 3, 0.02, 0.0)])
+@pytest.mark.parametrize(
+    "hidden, n_classes, l1, l2",
+    [((), 2, 0.0, 0.0), ((), 2, 0.01, 0.1), ((), 4, 0.0, 0.05), ((5,), 2, 0.0, 0.01), ((4, 3), 3, 0.02, 0.0)],
+)
 def test_objective_matches_the_networks_own_loss(hidden, n_classes, l1, l2):
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(40, 3)), np.arange(40) % n_classes
@@ -59,8 +61,9 @@ def test_path_ends_at_the_parameters_of_the_equivalent_trainer(optimizer, lr):
     path's last point (row order differs, so equal to rounding, not bit for bit)."""
     data = g.glm6()
     start = np.array([0.1, -0.2])
-    config = TrainConfig(model="logistic", optimizer=optimizer, lr=lr, batch_size=0, epochs=300,
-                         standardize=False, dtype="float64")
+    config = TrainConfig(
+        model="logistic", optimizer=optimizer, lr=lr, batch_size=0, epochs=300, standardize=False, dtype="float64"
+    )
     trainer = Trainer(data, config)
     trainer.network.set_params(start)
     seen = [trainer.network.params.copy()]
@@ -70,14 +73,13 @@ def test_path_ends_at_the_parameters_of_the_equivalent_trainer(optimizer, lr):
     assert path.shape == (301, 2)
     np.testing.assert_array_equal(path[0], start)
     np.testing.assert_allclose(path, np.array(seen), rtol=1e-11, atol=1e-13)
-    np.testing.assert_array_equal(path[-1], land.network.params)     # bit for bit
+    np.testing.assert_array_equal(path[-1], land.network.params)  # bit for bit
 
 
 def test_path_from_a_standardizing_trainer_matches_its_run():
     """With standardization on, ``from_trainer`` works in the standardized space, as the trainer."""
     data = g.one_d_gaussians(60, 2.0, 3)
-    config = TrainConfig(model="logistic", optimizer="adam", lr=0.05, batch_size=0, epochs=80,
-                         dtype="float64")
+    config = TrainConfig(model="logistic", optimizer="adam", lr=0.05, batch_size=0, epochs=80, dtype="float64")
     trainer = Trainer(data, config)
     land = LossLandscape.from_trainer(trainer)
     start = land.point(trainer.network.params)
@@ -85,15 +87,13 @@ def test_path_from_a_standardizing_trainer_matches_its_run():
     path = land.run_path(start, "adam", 0.05, epochs=80)
     np.testing.assert_allclose(path[-1], trainer.network.params, rtol=1e-11)
     # The trainer's reported objective is the surface's value at its weights.
-    assert land.loss([path[-1]])[0] == pytest.approx(trainer.current_metrics()["objective"],
-                                                     rel=1e-12)
+    assert land.loss([path[-1]])[0] == pytest.approx(trainer.current_metrics()["objective"], rel=1e-12)
 
 
 def test_compare_paths_start_together_and_differ():
     data = g.glm6()
     land = LossLandscape(data.X, data.y)
-    paths = land.compare_paths([0.0, 0.0], [("sgd", 0.01), ("momentum", 0.01), ("adam", 0.05)],
-                               epochs=3000)
+    paths = land.compare_paths([0.0, 0.0], [("sgd", 0.01), ("momentum", 0.01), ("adam", 0.05)], epochs=3000)
     assert [p.shape for p in paths] == [(3001, 2)] * 3
     assert all(np.array_equal(p[0], [0.0, 0.0]) for p in paths)
     assert not np.allclose(paths[0], paths[1]) and not np.allclose(paths[1], paths[2])
@@ -118,7 +118,7 @@ def test_two_weights_with_the_bias_held():
     land = LossLandscape(data.X, data.y, bias=0.3, l2=0.01)
     assert land.names == ("w1", "w2")
     path = land.run_path([-1.0, 2.0], "adam", 0.1, epochs=50)
-    assert land.network.params[2] == pytest.approx(0.3)       # never moved
+    assert land.network.params[2] == pytest.approx(0.3)  # never moved
     np.testing.assert_array_equal(path[-1], land.network.params[:2])
     net = Network(2, 2, dtype="float64")
     net.set_params([0.5, -0.25, 0.3])
@@ -142,10 +142,10 @@ def test_landscape_refuses_other_models():
 
 # -- PCA slice ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def mlp_run():
-    trainer = Trainer(g.moons(100, 0.15, 0), TrainConfig(hidden=(6,), lr=0.02, epochs=40,
-                                                         dtype="float64"))
+    trainer = Trainer(g.moons(100, 0.15, 0), TrainConfig(hidden=(6,), lr=0.02, epochs=40, dtype="float64"))
     history = [trainer.network.params.copy()]
     trainer.fit(on_epoch=lambda report: history.append(trainer.network.params.copy()))
     return trainer, np.array(history)
@@ -189,11 +189,9 @@ def test_pca_slice_grid_is_the_objective_on_the_plane(mlp_run):
     assert grid.loss.shape == (21, 41) and grid.names == ("PC1", "PC2")
     # (0, 0) is the final weights: the trainer's own objective there.
     assert grid.loss[10, 20] == pytest.approx(trainer.current_metrics()["objective"], rel=1e-12)
-    assert grid.loss[3, 7] == pytest.approx(
-        pca.objective(pca.params_at([grid.xs[7], grid.ys[3]])), rel=1e-12)
+    assert grid.loss[3, 7] == pytest.approx(pca.objective(pca.params_at([grid.xs[7], grid.ys[3]])), rel=1e-12)
     sampled = Objective.from_trainer(trainer, max_rows=30)
-    assert len(sampled.y) == 30 and np.array_equal(sampled.X, Objective.from_trainer(
-        trainer, max_rows=30).X)
+    assert len(sampled.y) == 30 and np.array_equal(sampled.X, Objective.from_trainer(trainer, max_rows=30).X)
     default = pca.grid(shape=(9, 9))
     assert default.xs[0] < pca.coords[:, 0].min() and default.xs[-1] > pca.coords[:, 0].max()
 

@@ -1,4 +1,5 @@
 """Gradient checks of every architecture, and the numerics of losses and activations."""
+
 import itertools
 import warnings
 
@@ -19,11 +20,14 @@ def _problem(n_classes, seed=0, n=7, d=3):
     return X, y, rng
 
 
-@pytest.mark.parametrize("hidden,activation,n_classes,penalty", [
-    (h, a, k, p)
-    for h, a, k, p in itertools.product(ARCHITECTURES, ACTIVATIONS, (2, 3), ("none", "l2", "l1+l2"))
-    if h or a == "relu"  # activation is irrelevant without hidden layers
-])
+@pytest.mark.parametrize(
+    "hidden,activation,n_classes,penalty",
+    [
+        (h, a, k, p)
+        for h, a, k, p in itertools.product(ARCHITECTURES, ACTIVATIONS, (2, 3), ("none", "l2", "l1+l2"))
+        if h or a == "relu"  # activation is irrelevant without hidden layers
+    ],
+)
 def test_gradient_matches_central_differences(hidden, activation, n_classes, penalty):
     X, y, rng = _problem(n_classes, seed=len(hidden) * 7 + n_classes)
     net = Network(3, n_classes, hidden, activation, dtype="float64")

@@ -1,4 +1,5 @@
 """Each optimizer's update re-derived by hand (Keras' formulas) and compared exactly."""
+
 import math
 
 import numpy as np
@@ -66,7 +67,8 @@ def test_state_round_trip_continues_identically(name):
 def test_state_of_another_optimizer_is_refused():
     with pytest.raises(ValueError, match="adam"):
         make_optimizer("sgd", 3, np.float64, lr=0.1).load_state_dict(
-            make_optimizer("adam", 3, np.float64, lr=0.1).state_dict())
+            make_optimizer("adam", 3, np.float64, lr=0.1).state_dict()
+        )
 
 
 def test_unknown_optimizer():

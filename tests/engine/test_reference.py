@@ -1,4 +1,5 @@
 """The reference optimum against R's glm numbers, statsmodels, and its own gradient."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ GLM_Y = np.array([0, 0, 1, 0, 1, 1])
 
 
 # -- the six-point glm example (numbers from R) -----------------------------------------------
+
 
 def test_glm6_optimum_matches_r():
     ref = fit_reference(GLM_X, GLM_Y, 2)
@@ -63,6 +65,7 @@ def test_glm6_against_statsmodels():
 
 # -- larger data against statsmodels -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def random_binary():
     truth = logistic_model(3000, [1.0, -0.5, 0.25, 0.0], -0.3, rho=0.5, seed=21)
@@ -100,11 +103,9 @@ def test_softmax_unpenalised_against_statsmodels_mnlogit():
     # Pinned by centring: parameters sum to zero over the classes.
     np.testing.assert_allclose(ref.coef.sum(axis=0), 0, atol=1e-12)
     assert ref.intercept.sum() == pytest.approx(0, abs=1e-12)
-    result = sm.MNLogit(data.y, sm.add_constant(data.X)).fit(disp=0, method="newton", tol=1e-12,
-                                                             maxiter=100)
+    result = sm.MNLogit(data.y, sm.add_constant(data.X)).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
     # MNLogit reports class k relative to class 0: (1 + n_features, n_classes - 1).
-    relative = np.column_stack([ref.intercept, ref.coef])[1:] - np.r_[ref.intercept[0],
-                                                                      ref.coef[0]]
+    relative = np.column_stack([ref.intercept, ref.coef])[1:] - np.r_[ref.intercept[0], ref.coef[0]]
     np.testing.assert_allclose(relative.T, result.params, rtol=1e-6, atol=1e-8)
     assert ref.log_likelihood == pytest.approx(result.llf, rel=1e-10)
     assert ref.n_params == 3 * 3
@@ -113,12 +114,13 @@ def test_softmax_unpenalised_against_statsmodels_mnlogit():
 
 # -- penalised optimum: the engine-convention gradient vanishes -------------------------------
 
+
 def engine_objective(params, Z, y, n_classes, l2):
     """Mean cross-entropy + l2 * sum(w**2) from flat [coef.ravel(), intercept], written anew."""
     n_logits = 1 if n_classes == 2 else n_classes
     m = Z.shape[1]
     W = params[: n_logits * m].reshape(n_logits, m)
-    b = params[n_logits * m:]
+    b = params[n_logits * m :]
     logits = Z @ W.T + b
     if n_classes == 2:
         z = logits[:, 0]
@@ -151,13 +153,13 @@ CASES = [
 def test_gradient_of_engine_objective_vanishes_at_optimum(n_classes, l2, standardize):
     data = blobs(400, 2.0, 5, n_classes=n_classes) if n_classes > 2 else two_gaussians(400, 1.5, 5)
     X = data.X * [3.0, 0.2] + [10.0, -4.0]
-    standardizer = (SimpleNamespace(mean_=np.array([9.0, -4.5]), scale_=np.array([2.5, 0.3]))
-                    if standardize else None)
+    standardizer = SimpleNamespace(mean_=np.array([9.0, -4.5]), scale_=np.array([2.5, 0.3])) if standardize else None
     Z = X if standardizer is None else (X - standardizer.mean_) / standardizer.scale_
     ref = fit_reference(X, data.y, n_classes, l2=l2, standardizer=standardizer)
     assert ref.converged
 
     params = np.concatenate([ref.coef_std.ravel(), ref.intercept_std])
+
     def objective(p):
         return engine_objective(p, Z, data.y, n_classes, l2)
 
@@ -165,20 +167,22 @@ def test_gradient_of_engine_objective_vanishes_at_optimum(n_classes, l2, standar
     assert np.abs(numeric_gradient(objective, params)).max() < 1e-7
 
     # Original units predict exactly what the standardized parameters predict.
-    np.testing.assert_allclose(X @ ref.coef.T + ref.intercept,
-                               Z @ ref.coef_std.T + ref.intercept_std, atol=1e-9)
+    np.testing.assert_allclose(X @ ref.coef.T + ref.intercept, Z @ ref.coef_std.T + ref.intercept_std, atol=1e-9)
     if l2 > 0:
         # The penalty acts on the coefficients the engine trains: standardizing changes the optimum.
-        other = fit_reference(X, data.y, n_classes, l2=l2,
-                              standardizer=None if standardize else SimpleNamespace(
-                                  mean_=X.mean(0), scale_=X.std(0)))
+        other = fit_reference(
+            X,
+            data.y,
+            n_classes,
+            l2=l2,
+            standardizer=None if standardize else SimpleNamespace(mean_=X.mean(0), scale_=X.std(0)),
+        )
         assert not np.allclose(other.coef, ref.coef, rtol=1e-3)
 
 
 def test_penalty_spelling_matches_c():
     """l2 maps to C = 1 / (2 n l2): a larger penalty gives smaller weights, zero gives the MLE."""
-    norms = [np.linalg.norm(fit_reference(GLM_X, GLM_Y, 2, l2=lam).coef)
-             for lam in (0.0, 0.01, 0.1)]
+    norms = [np.linalg.norm(fit_reference(GLM_X, GLM_Y, 2, l2=lam).coef) for lam in (0.0, 0.01, 0.1)]
     assert norms[0] > norms[1] > norms[2]
 
 
@@ -190,6 +194,7 @@ def test_missing_class_is_refused():
 
 
 # -- separation --------------------------------------------------------------------------------
+
 
 def test_separation_fires_on_separable_binary_data():
     data = two_gaussians(100, 0.25, 0)

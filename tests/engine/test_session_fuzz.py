@@ -1,6 +1,7 @@
 """Fuzzing the readers: random bytes, truncated files, wrong types and future versions never raise
 anything but the project's clear error (SessionError for sessions, DataError for CSV), and a
 session that loads always opens in the window or is refused with a message, data unchanged."""
+
 from __future__ import annotations
 
 import json
@@ -74,13 +75,18 @@ def test_bad_versions_are_refused(tmp_path, version):
 
 
 # ------------------------------------------------------------------ the CSV reader and its helpers
-CSV_ALPHABET = st.sampled_from(list("0123456789.,;\t\"\r\n -+eEaxnNiIfF\x00é\ufeff"))
+CSV_ALPHABET = st.sampled_from(list('0123456789.,;\t"\r\n -+eEaxnNiIfF\x00é\ufeff'))
 
 
 @fuzz(200)
-@given(content=st.one_of(st.binary(max_size=300), st.text(CSV_ALPHABET, max_size=300).map(str.encode),
-                         st.text(CSV_ALPHABET, max_size=200).map(lambda b: ("x1,x2,label\n" + b).encode())),
-       columns=st.sampled_from([None, (["x1", "x2"], "label"), (["x2"], "x1"), (["nope"], "label")]))
+@given(
+    content=st.one_of(
+        st.binary(max_size=300),
+        st.text(CSV_ALPHABET, max_size=300).map(str.encode),
+        st.text(CSV_ALPHABET, max_size=200).map(lambda b: ("x1,x2,label\n" + b).encode()),
+    ),
+    columns=st.sampled_from([None, (["x1", "x2"], "label"), (["x2"], "x1"), (["nope"], "label")]),
+)
 def test_csv_reader_with_progress_and_problem_finder_raise_only_data_error(tmp_path_factory, content, columns):
     path = tmp_path_factory.mktemp("csv") / "f.csv"
     path.write_bytes(content)

@@ -13,10 +13,6 @@ from engine.training import TrainConfig, Trainer, stratified_split
 GLM_W, GLM_B = 0.551775920706039, -3.54907067213626
 
 
-
-
-
-
 def test_glm_reference_also_in_float32():
     ds = Dataset.from_labels(np.array([[2.0], [3], [5], [7], [11], [13]]), [0, 0, 1, 0, 1, 1])
     t = Trainer(ds, TrainConfig(lr=0.05, batch_size=0, epochs=3000, standardize=False, dtype="float32"))
@@ -112,16 +108,15 @@ def test_pausing_mid_epoch_does_not_change_the_numbers():
 def test_early_stopping_stops_and_restores_best_weights():
     X, y = make_moons(n_samples=80, noise=0.45, random_state=2)
     ds = Dataset.from_labels(X, y)
-    t = Trainer(ds, TrainConfig(hidden=(64, 64), lr=0.01, epochs=2000, test_fraction=0.4,
-                                early_stopping=10, dtype="float64"))
+    t = Trainer(
+        ds, TrainConfig(hidden=(64, 64), lr=0.01, epochs=2000, test_fraction=0.4, early_stopping=10, dtype="float64")
+    )
     result = t.fit()
     assert result.stopped_because == "early_stopping"
     assert result.epochs_run == result.best_epoch + 10 < 2000
     best = t.history[result.best_epoch - 1]
     assert t.current_metrics()["test_loss"] == pytest.approx(best.val_loss, rel=1e-12)
     assert min(r.val_loss for r in t.history) == best.val_loss
-
-
 
 
 def test_diverged_trainer_restores_the_last_finite_weights():
@@ -140,10 +135,16 @@ def test_one_class_is_a_clear_error():
         Trainer(Dataset.from_labels(np.zeros((3, 2)), ["a", "a", "a"]), TrainConfig())
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("lr", 0.0, "learning rate"), ("lr", float("nan"), "learning rate"), ("optimizer", "rmsprop", "optimizer"),
-    ("test_fraction", 1.0, "test fraction"), ("batch_size", -1, "batch size"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("lr", 0.0, "learning rate"),
+        ("lr", float("nan"), "learning rate"),
+        ("optimizer", "rmsprop", "optimizer"),
+        ("test_fraction", 1.0, "test fraction"),
+        ("batch_size", -1, "batch size"),
+    ],
+)
 def test_bad_config_is_refused(field, value, message):
     with pytest.raises(ValueError, match=message):
         Trainer(_moons(), TrainConfig(**{field: value}))

@@ -1,4 +1,5 @@
 """Hypothesis strategies shared by the session fuzz tests: a complete base session and mutations of it."""
+
 from __future__ import annotations
 
 import copy
@@ -14,9 +15,11 @@ from engine.training import TrainConfig, Trainer
 
 
 def fuzz(max_examples):
-    return settings(max_examples=max_examples, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.filter_too_much])
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+    )
 
 
 def base_session() -> dict:
@@ -26,11 +29,16 @@ def base_session() -> dict:
     ds = Dataset(X, np.arange(12) % 3, ("A", "B", "C"), ("x1", "x2"))
     trainer = Trainer(ds, TrainConfig(model="mlp", hidden=(3,), epochs=3, batch_size=4, test_fraction=0.25))
     trainer.fit()
-    session = session_to_dict(ds, trainer.config, model=trainer.model, history=trainer.history,
-                              colors=["#E69F00", "#56B4E9", None], class_names=["A", "B", "C"],
-                              view={"xlim": [-3, 3], "ylim": [-2.5, 2.5], "current_class": 1, "overlay": True},
-                              training={"epoch": 3, "stopped_because": "epochs", "best_epoch": None,
-                                        "test_idx": trainer.test_idx})
+    session = session_to_dict(
+        ds,
+        trainer.config,
+        model=trainer.model,
+        history=trainer.history,
+        colors=["#E69F00", "#56B4E9", None],
+        class_names=["A", "B", "C"],
+        view={"xlim": [-3, 3], "ylim": [-2.5, 2.5], "current_class": 1, "overlay": True},
+        training={"epoch": 3, "stopped_because": "epochs", "best_epoch": None, "test_idx": trainer.test_idx},
+    )
     return json.loads("".join(session_json_chunks(session)))
 
 
@@ -38,10 +46,15 @@ BASE = base_session()
 BASE_TEXT = json.dumps(BASE, indent=1).encode()
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=6) | st.sampled_from(["#12345g", "#123456", "2d", "1d", "relu", "poly3", "linear", "adam"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6)
+    | st.sampled_from(["#12345g", "#123456", "2d", "1d", "relu", "poly3", "linear", "adam"]),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=3),
-    max_leaves=10)
+    max_leaves=10,
+)
 
 
 def container_paths(node, prefix=()):
@@ -81,5 +94,3 @@ def mutated(draw):
         except (KeyError, IndexError, TypeError):
             pass  # an earlier mutation removed this path
     return doc
-
-

@@ -1,4 +1,5 @@
 """Helpers for the window tests: scripted dialogs, training to a finish, drawing points, read-only folders."""
+
 from __future__ import annotations
 
 import contextlib
@@ -84,7 +85,7 @@ def draw_points(doc, seed=0, n=25):
         doc.set_current_class(label)
         with doc.gesture("Brush"):
             for xy in rng.normal(label - 1.0, 0.7, size=(n, 2)):
-                doc.add_points(xy[None, :] + 0.1)   # 0.1 + x: not exactly representable in decimal
+                doc.add_points(xy[None, :] + 0.1)  # 0.1 + x: not exactly representable in decimal
     doc.add_points([[1 / 3, -2 / 7]], label=0)
 
 
