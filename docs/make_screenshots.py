@@ -54,7 +54,6 @@ def shoot(app, name, make, config, out: Path) -> None:
     window = MainWindow(settings=settings, config=config)
     window.document.load_dataset(make())
     window.document.mark_saved()
-    window.trainer_panel.set_config(config)
     window.controller.set_config(config)
     window.controller.reset()
     window.show()

@@ -23,7 +23,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from engine import generators
-from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.window.main_window import MainWindow
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +50,6 @@ def wait(app, condition, seconds: float = 30.0) -> bool:
 
 
 def use_config(window, config) -> None:
-    window.trainer_panel.set_config(config)
     window.controller.set_config(config)
     window.controller.reset()
 

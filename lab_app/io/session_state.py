@@ -27,8 +27,7 @@ def capture_session(window) -> dict:
     info, latest = controller.run_info, controller.latest
     config = controller.config
     if info is not None and latest is not None and latest.run_id == info.run_id and _fits(info, doc):
-        model = info.model.copy()
-        model.network.set_params(latest.params)
+        model = info.model_at(latest.params)
         history = controller.history
         training = {
             "epoch": latest.epoch,
@@ -100,7 +99,6 @@ def apply_session(window, loaded: dict) -> None:
             run_config.validate()
         except (TypeError, ValueError):
             run_config = config
-    window.trainer_panel.set_config(config)
     controller.set_config(run_config)
     if loaded["model"] is not None:
         controller.restore(

@@ -5,17 +5,13 @@ the :class:`~lab_app.training.TrainingController` (``Snapshot.extras["signals"]`
 models, ``["hessian"]``), at most every :data:`PROBE_INTERVAL` seconds so they never slow
 training. The verdicts (:func:`engine.diagnostics.diagnose`) are computed here in the GUI thread,
 a few times a second while the dock is on show. Each verdict is a card with a one-click fix that
-changes the run's configuration (the Trainer panel follows) and, when the change needs one, starts
-a new run. For plain gradient descent the stable learning-rate bound ``2/λ_max`` is marked on the
-Trainer panel's learning-rate control.
+changes the controller's configuration (the Trainer panel follows it) and, when the change needs
+one, starts a new run. The probes are registered by the window (:mod:`lab_app.training.probes`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-import weakref
 from collections import deque
 
 import numpy as np
@@ -37,12 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.diagnostics import SATURATION_LOGIT, diagnose, hessian_stats, model_signals
+from engine.diagnostics import SATURATION_LOGIT, diagnose
+from lab_app.training.probes import HESSIAN_PROBE, SIGNALS_PROBE
 
-__all__ = ["PROBE_INTERVAL", "TITLES", "DoctorView", "Sparkline", "ThrottledProbe"]
+__all__ = ["TITLES", "DoctorView", "Sparkline"]
 
-#: Seconds between probe computations during a run (the last epoch of a run is always fresh).
-PROBE_INTERVAL = 0.1
 #: Milliseconds between verdict refreshes while training runs and the dock is on show.
 REFRESH_MS = 250
 #: Points kept for each sparkline.
@@ -125,8 +120,8 @@ class DoctorView(QWidget):
 
     Parameters
     ----------
-    controller : :class:`lab_app.training.TrainingController`; the view registers its probes.
-    trainer_panel : :class:`lab_app.panels.trainer.TrainerPanel` (fixes and the lr bound), or None.
+    controller : :class:`lab_app.training.TrainingController`, whose snapshots carry the
+        ``signals`` and ``hessian`` probes' results.
 
     Signals
     -------
@@ -137,27 +132,21 @@ class DoctorView(QWidget):
     verdictsChanged = Signal(list)
     showRequested = Signal(str)
 
-    def __init__(self, controller, trainer_panel=None, parent: QWidget | None = None):
+    def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("doctorView")
         self._controller = controller
-        self._panel = trainer_panel
         self._info = None
         self._snapshot = None
         self._separation = None  # (run_id, Separation) from the reference view
         self._verdicts: list = []
         self._cards: dict[str, _VerdictCard] = {}
         self._series = {key: deque(maxlen=SPARK_POINTS) for key, *_ in _ROWS}
-        self._bound_text = None
         self.refresh_count = 0
-        controller.add_probe("signals", ThrottledProbe(model_signals))
-        controller.add_probe("hessian", ThrottledProbe(_linear_hessian))
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
         self._build()
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
-        if trainer_panel is not None:
-            trainer_panel.configChanged.connect(self._update_lr_bound)
 
     # ------------------------------------------------------------ public API
     @property
@@ -180,16 +169,8 @@ class DoctorView(QWidget):
         self._schedule()
 
     def apply_fix(self, fix: dict) -> None:
-        """Apply a verdict's fix: the Trainer panel shows it, the controller uses it. A change the
-        running trainer cannot take (anything but the learning rate) starts a new run, and so does
-        any fix to a run that is over, so that the cure shows at once."""
-        config = self._controller.config.with_(**fix)
-        if self._panel is not None:
-            self._panel.set_config(config)
-        live = self._controller.set_config(config)
-        if not live or self._controller.state == "idle":
-            self._controller.reset()
-            self._controller.train()
+        """Apply a verdict's fix (:meth:`TrainingController.apply_fix`)."""
+        self._controller.apply_fix(fix)
 
     def refresh(self) -> None:
         """Recompute the verdicts and the table from the newest snapshot now."""
@@ -197,9 +178,8 @@ class DoctorView(QWidget):
         snap, info = self._snapshot, self._info
         if snap is None or info is None or snap.run_id != info.run_id:
             return
-        signals = snap.extras.get("signals")
-        hessian = snap.extras.get("hessian")
-        self._update_lr_bound()
+        signals = snap.extras.get(SIGNALS_PROBE)
+        hessian = snap.extras.get(HESSIAN_PROBE)
         self._fill_table(signals, hessian)
         if signals is None:
             return
@@ -276,7 +256,6 @@ class DoctorView(QWidget):
             return
         self._snapshot = snapshot
         self._collect(snapshot)
-        self._update_lr_bound()  # cheap, and the Trainer panel is on show anyway
         if snapshot.state != "running":
             self.refresh()  # a run that stopped gets its verdict at once
         else:
@@ -308,8 +287,8 @@ class DoctorView(QWidget):
             s["weight_norm"].append(r.weight_norm)
             s["update_ratio"].append(r.update_ratio)
             s["oscillation"].append(r.train_loss)
-        signals = snapshot.extras.get("signals") or {}
-        hessian = snapshot.extras.get("hessian")
+        signals = snapshot.extras.get(SIGNALS_PROBE) or {}
+        hessian = snapshot.extras.get(HESSIAN_PROBE)
         if snapshot.reports or not s["saturated_share"]:
             s["saturated_share"].append(signals.get("saturated_share", math.nan))
             share = signals.get("dead_relu_share")
@@ -320,21 +299,6 @@ class DoctorView(QWidget):
                 s["lr_bound"].append(hessian.stable_lr_bound)
 
     # ------------------------------------------------------------- helpers
-    def _update_lr_bound(self, config=None) -> None:
-        """Mark the stable step of the chosen optimizer at the newest weights on the Trainer panel."""
-        if self._panel is None:
-            return
-        config = config if config is not None else self._controller.config
-        snap = self._snapshot
-        hessian = snap.extras.get("hessian") if snap is not None else None
-        bound = None
-        if hessian is not None:
-            bound = hessian.lr_bound(config.optimizer, config.momentum, config.nesterov)
-        text = None if bound is None else f"{bound:.3g}"
-        if text != self._bound_text:  # a relayout of the panel only when the text changes
-            self._bound_text = text
-            self._panel.set_lr_bound(bound)
-
     def _fill_table(self, signals, hessian) -> None:
         s = signals or {}
         cfg = self._info.config
@@ -480,43 +444,6 @@ class Sparkline(QWidget):
         painter.setBrush(QColor("#0072B2"))
         painter.drawEllipse(QPointF(xs[last], ys[last]), 2.0, 2.0)
         painter.end()
-
-
-class ThrottledProbe:
-    """Wrap a probe ``fn(trainer)`` so it runs at most every ``interval`` seconds of a run.
-
-    In between it returns its last result for the same trainer. A new trainer, the first epoch,
-    and a run that has ended (stopped, or its epochs reached) always get a fresh computation, so
-    the final verdict is computed on the final weights.
-    """
-
-    def __init__(self, fn, interval: float = PROBE_INTERVAL):
-        self.fn, self.interval = fn, interval
-        self._lock = threading.Lock()  # reset() calls probes in the GUI thread
-        self._trainer = lambda: None  # weak reference to the trainer of the cached result
-        self._epoch = -1
-        self._time = -math.inf
-        self._result = None
-
-    def __call__(self, trainer):
-        epochs = trainer.config.epochs
-        ended = trainer.stopped_because is not None or (epochs and trainer.epoch >= epochs)
-        now = time.perf_counter()
-        with self._lock:
-            same = self._trainer() is trainer
-            if same and trainer.epoch == self._epoch:
-                return self._result
-            if same and not ended and trainer.epoch > 1 and now - self._time < self.interval:
-                return self._result
-        result = self.fn(trainer)
-        with self._lock:
-            self._trainer, self._epoch = weakref.ref(trainer), trainer.epoch
-            self._time, self._result = now, result
-        return result
-
-
-def _linear_hessian(trainer):
-    return hessian_stats(trainer) if trainer.model.is_linear else None
 
 
 def _num(x) -> str:

@@ -516,8 +516,7 @@ class ReferenceView(QWidget):
             return None
         if snap.latest is not None:
             return snap.latest.train_loss, snap.latest.objective
-        model = info.model.copy()
-        model.network.set_params(snap.params)
+        model = info.model_at(snap.params)
         idx = np.asarray(info.train_idx, dtype=np.int64)
         proba = model.predict_proba(info.dataset.X[idx])
         picked = np.clip(proba[np.arange(len(idx)), info.dataset.y[idx]], 1e-300, 1.0)
@@ -531,8 +530,7 @@ class ReferenceView(QWidget):
         snap, info = self._snapshot, self._info
         if snap is None:
             return None
-        model = info.model.copy()
-        model.network.set_params(snap.params)
+        model = info.model_at(snap.params)
         if standardized:
             ((W, b),) = model.network.layers
             coef, icpt = W.T.astype(np.float64), b.astype(np.float64)

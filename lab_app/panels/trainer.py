@@ -1,18 +1,23 @@
 """The Trainer panel: every hyper-parameter of a run, and the Train / Step / Reset buttons.
 
-The panel edits a :class:`engine.training.TrainConfig` and emits ``configChanged`` with the new
-one; it never starts training itself (the window's actions do). Changes that a running
-trainer cannot take (anything but the learning rate) show a banner offering a restart.
+The configuration lives once, in the :class:`~lab_app.training.controller.TrainingController`:
+the panel writes every edit there (``controller.set_config``) and shows whatever the controller
+holds (``configChanged``), so presets, one-click fixes and opened sessions appear here without
+anyone syncing by hand. It never starts training itself (the window's actions do). Changes that
+a running trainer cannot take (anything but the learning rate) show a banner offering a restart;
+the banner sits below the form, so showing it never moves a control under the pointer.
 
-The input-feature terms (x₁, x₂, x₁², …) are for one or two inputs. Data with more columns are
-used linearly, every input once (``features="linear"``): the term boxes are disabled meanwhile.
+The input-feature terms (x₁, x₂, x₁², …) are for one or two inputs. The boxes keep the user's
+choice whatever the data (x₂ stays ticked in 1-D mode); what a run uses is
+:func:`lab_app.training.config.effective_config`. Data with more than two columns are used
+linearly, every input once: the term boxes are disabled meanwhile.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from engine.features import TERMS
 from engine.training import TrainConfig
+from lab_app.training.probes import HESSIAN_PROBE
 
 MODEL_CHOICES = (
     ("logistic", "Logistic regression"),
@@ -54,36 +60,44 @@ TERM_LABELS = {
 }
 LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
 
-#: What the lab starts with: fast, visibly moving, and correct for the default example.
-DEFAULT_CONFIG = TrainConfig(
-    model="logistic", features=("x1", "x2"), lr=0.03, batch_size=32, epochs=0, test_fraction=0.2, seed=0
-)
-
 
 class TrainerPanel(QWidget):
-    """Form for a :class:`TrainConfig`. ``configChanged(TrainConfig)`` on every edit."""
+    """The form for the controller's :class:`TrainConfig`, and the Train / Step / Reset buttons.
 
-    configChanged = Signal(object)
-    restartRequested = Signal()
+    ``controller`` is the :class:`~lab_app.training.controller.TrainingController` (it owns the
+    configuration and the run); ``document`` tells how many inputs and classes the data have.
+    """
 
-    def __init__(self, config: TrainConfig = DEFAULT_CONFIG, parent: QWidget | None = None):
+    def __init__(self, controller, document, parent: QWidget | None = None):
         super().__init__(parent)
+        self._controller = controller
+        self._document = document
         self._updating = False
         self._n_inputs = 2
+        self._hessian = None  # the newest snapshot's Hessian bounds (linear models), for the lr mark
+        self._action_buttons: list[QToolButton] = []
         self._build()
-        self.set_config(config)
+        self._show_config(controller.config)
+        controller.configChanged.connect(self._show_config)
+        controller.progress.connect(self._follow_snapshot)
+        controller.configNeedsRestart.connect(lambda: self.restart_banner.setVisible(True))
+        controller.runStarted.connect(lambda _info: self.restart_banner.setVisible(False))
+        self.restart_button.clicked.connect(controller.restart)
+        for signal in (document.classesChanged, document.modeChanged, document.featureNamesChanged):
+            signal.connect(self._follow_data)
+        self._follow_data()
 
     # ---------------------------------------------------------------- public API
     def config(self) -> TrainConfig:
+        """The configuration the form shows (equal to the controller's once an edit went through)."""
         model = self.model_combo.currentData()
         hidden = tuple(s.value() for s in self.unit_spins[: self.layers_spin.value()]) if model == "mlp" else ()
-        terms = tuple(t for t, box in self.term_boxes.items() if box.isChecked() and box.isEnabled())
-        features = "linear" if self._n_inputs > 2 else terms or ("x1",)
+        terms = tuple(t for t, box in self.term_boxes.items() if box.isChecked())
         return TrainConfig(
             model=model,
             hidden=hidden,
             activation=self.activation_combo.currentText(),
-            features=features,
+            features=terms or ("x1",),
             standardize=self.standardize_box.isChecked(),
             optimizer=self.optimizer_combo.currentData(),
             lr=self.lr_spin.value(),
@@ -97,7 +111,11 @@ class TrainerPanel(QWidget):
             early_stopping=self.patience_spin.value(),
         )
 
-    def set_config(self, config: TrainConfig) -> None:
+    def _show_config(self, config: TrainConfig) -> None:
+        """Show the controller's configuration (never echoed back as an edit)."""
+        if config == self.config():  # the echo of an edit made here
+            self._show_lr_bound()
+            return
         self._updating = True
         try:
             model = config.model if config.model != "auto" else ("mlp" if config.hidden else "logistic")
@@ -125,11 +143,14 @@ class TrainerPanel(QWidget):
         finally:
             self._updating = False
         self._update_enabled()
+        self._show_lr_bound()
 
-    def set_input_dims(self, n_dims: int) -> None:
-        """Disable the x₂ terms for 1-D data, and every term for more than two inputs (the model is
-        then linear in all of them; ``configChanged`` tells when that starts or stops)."""
-        many, was_many = n_dims > 2, self._n_inputs > 2
+    def _follow_data(self, *_) -> None:
+        """Disable the x₂ terms for 1-D data, every term for more than two inputs (the run is then
+        linear in all of them), and logistic regression unless there are exactly two classes.
+        Only what the boxes offer changes: the configuration keeps the user's choice."""
+        n_dims = self._document.n_dims
+        many = n_dims > 2
         self._n_inputs = n_dims
         tip = f"Linear in all {n_dims} inputs for data with more than 2 columns" if many else ""
         for term, box in self.term_boxes.items():
@@ -137,27 +158,26 @@ class TrainerPanel(QWidget):
             box.setToolTip(tip)
         self.features_note.setText(f"Linear in all {n_dims} inputs (the terms are for 2-column data).")
         self.features_note.setVisible(many)
-        if many != was_many and not self._updating:
-            self.configChanged.emit(self.config())
+        self.model_combo.model().item(0).setEnabled(self._document.n_classes == 2)
 
-    def set_n_classes(self, n_classes: int) -> None:
-        """Logistic regression is for two classes: offer softmax instead for more."""
-        item = self.model_combo.model().item(0)
-        item.setEnabled(n_classes == 2)
-        if n_classes > 2 and self.model_combo.currentData() == "logistic":
-            self.model_combo.setCurrentIndex(1)
+    def _follow_snapshot(self, snapshot) -> None:
+        hessian = snapshot.extras.get(HESSIAN_PROBE)
+        if hessian is not self._hessian:
+            self._hessian = hessian
+            self._show_lr_bound()
 
-    def show_restart_banner(self, visible: bool) -> None:
-        self.restart_banner.setVisible(visible)
-
-    def set_lr_bound(self, bound: float | None) -> None:
-        """Mark the stable learning-rate bound (e.g. 2/λ_max for gradient descent) on the slider."""
-        if bound is None or not math.isfinite(bound) or bound <= 0:
-            self.lr_bound_label.setText("")
-            self.lr_bound_label.hide()
-            return
-        self.lr_bound_label.setText(f"stable below ≈ {bound:.3g} (2/λmax)")
-        self.lr_bound_label.show()
+    def _show_lr_bound(self) -> None:
+        """Mark the chosen optimizer's stable learning rate at the newest weights (e.g. 2/λ_max for
+        gradient descent on a linear model); the label changes only when its text does."""
+        config, bound = self._controller.config, None
+        if self._hessian is not None:
+            bound = self._hessian.lr_bound(config.optimizer, config.momentum, config.nesterov)
+        text = ""
+        if bound is not None and math.isfinite(bound) and bound > 0:
+            text = f"stable below ≈ {bound:.3g} (2/λmax)"
+        if text != self.lr_bound_label.text():
+            self.lr_bound_label.setText(text)
+            self.lr_bound_label.setVisible(bool(text))
 
     # ---------------------------------------------------------------- building
     def _build(self) -> None:
@@ -174,6 +194,7 @@ class TrainerPanel(QWidget):
         self.buttons_row = QHBoxLayout()
         layout.addLayout(self.buttons_row)
 
+        # Below the scrolling form, not above it: showing it must not move a control under the pointer.
         self.restart_banner = QWidget()
         self.restart_banner.setObjectName("restartBanner")
         self.restart_banner.setStyleSheet(
@@ -182,13 +203,12 @@ class TrainerPanel(QWidget):
         banner = QHBoxLayout(self.restart_banner)
         text = QLabel("These changes apply to a new run.")
         text.setWordWrap(True)
-        restart = QPushButton("Restart now")
-        restart.setObjectName("restartNow")
-        restart.clicked.connect(self.restartRequested)
+        self.restart_button = QPushButton("Restart now")
+        self.restart_button.setObjectName("restartNow")
         banner.addWidget(text, 1)
-        banner.addWidget(restart)
+        banner.addWidget(self.restart_button)
         self.restart_banner.hide()
-        layout.addWidget(self.restart_banner)
+        outer.addWidget(self.restart_banner)
 
         model_box = QGroupBox("Model")
         form = QFormLayout(model_box)
@@ -309,13 +329,42 @@ class TrainerPanel(QWidget):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setObjectName(f"button_{action.objectName()}")
         self.buttons_row.addWidget(button)
+        self._action_buttons.append(button)
+        self._chain_tab_order()
         return button
+
+    def _chain_tab_order(self) -> None:
+        """Tab walks the panel top to bottom: the buttons, then every control in the form's order,
+        then the restart banner (Qt's default order follows creation, and the buttons come last)."""
+        chain = [
+            *self._action_buttons,
+            self.model_combo,
+            self.layers_spin,
+            *self.unit_spins,
+            self.activation_combo,
+            *self.term_boxes.values(),
+            self.standardize_box,
+            self.optimizer_combo,
+            self.nesterov_box,
+            self.lr_slider,
+            self.lr_spin,
+            self.batch_spin,
+            self.epochs_spin,
+            self.l1_spin,
+            self.l2_spin,
+            self.patience_spin,
+            self.test_spin,
+            self.seed_spin,
+            self.restart_button,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # ---------------------------------------------------------------- reactions
     def _changed(self, *_):
         self._update_enabled()
         if not self._updating:
-            self.configChanged.emit(self.config())
+            self._controller.set_config(self.config())
 
     def _update_enabled(self):
         mlp = self.model_combo.currentData() == "mlp"

@@ -29,6 +29,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signa
 from engine.data import Dataset
 from engine.model import Model
 from engine.training import EpochReport, TrainConfig, Trainer
+from lab_app.training.config import DEFAULT_CONFIG, effective_config
 
 __all__ = ["RunInfo", "Snapshot", "TrainingController", "TrainingWorker", "divergence_message"]
 
@@ -60,6 +61,13 @@ class RunInfo:
     train_idx: np.ndarray
     test_idx: np.ndarray
     model_name: str
+
+    def model_at(self, params: np.ndarray) -> Model:
+        """A copy of the run's model holding ``params`` (a snapshot's weights). ``model`` itself is
+        the run's initial model and is never written to: other threads and views read it."""
+        model = self.model.copy()
+        model.network.set_params(params)
+        return model
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays inside; identity is what matters
@@ -107,11 +115,13 @@ class TrainingController(QObject):
     stateChanged = Signal(str)  # "idle" | "running" | "paused"
     dataResnapshotted = Signal(int)  # epoch after which the edited points are used
     configNeedsRestart = Signal()
+    configChanged = Signal(object)  # TrainConfig: the one the user edits (the Trainer panel follows it)
 
-    def __init__(self, document, parent: QObject | None = None):
+    def __init__(self, document, parent: QObject | None = None, config: TrainConfig = DEFAULT_CONFIG):
         super().__init__(parent)
         self._document = document
-        self._config = TrainConfig()
+        config.validate()
+        self._config = config
         self._state = "idle"
         self._run_info: RunInfo | None = None
         self._latest: Snapshot | None = None
@@ -137,6 +147,7 @@ class TrainingController(QObject):
             (signal, self._on_data_edited)
             for signal in (document.pointsChanged, document.classesChanged, document.modeChanged)
         ]
+        self._connections.append((document.classesChanged, self._follow_classes))
         app = QCoreApplication.instance()
         if app is not None:
             self._connections.append((app.aboutToQuit, self.shutdown))
@@ -184,6 +195,20 @@ class TrainingController(QObject):
         if self._state == "running":
             self._pausing = True
             self._worker.command("pause")
+
+    def apply_fix(self, fix: dict) -> None:
+        """Change the settings in ``fix`` (a one-click cure from the doctor or the reference view) and
+        train with them at once: in the current run when it can take them (a learning rate), else
+        in a new run, and in a new run as well when the current one is over."""
+        live = self.set_config(self._config.with_(**fix))
+        if not live or self._state == "idle":
+            self.restart()
+
+    @Slot()
+    def restart(self) -> None:
+        """A new run with fresh weights and the current configuration, training at once."""
+        self.reset()
+        self.train()
 
     @Slot()
     def toggle(self) -> None:
@@ -242,15 +267,17 @@ class TrainingController(QObject):
         self._worker.probes = self._probes
 
     def set_config(self, config: TrainConfig) -> bool:
-        """Use ``config`` from now on. True if it applies to the current run (only the learning rate
-        changed: it acts from the next minibatch), False if it needs a new run: then
-        ``configNeedsRestart`` is emitted and the next :meth:`train` starts one."""
+        """Use ``config`` from now on (``configChanged`` tells the views). True if it applies to the
+        current run (only the learning rate changed: it acts from the next minibatch), False if it
+        needs a new run: then ``configNeedsRestart`` is emitted and the next :meth:`train` starts one."""
         config.validate()
-        self._config = config
+        changed, self._config = config != self._config, config
+        if changed:
+            self.configChanged.emit(config)
         run = self._run_info
         if run is None or not self._run_open:
             return True
-        if replace(config, lr=run.config.lr) == run.config:
+        if replace(effective_config(config, run.dataset.n_features), lr=run.config.lr) == run.config:
             if config.lr != self._live_lr:
                 self._live_lr = config.lr
                 self._worker.set_lr(config.lr)
@@ -311,7 +338,15 @@ class TrainingController(QObject):
     # --------------------------------------------------------------- internals
     def _needs_new_run(self) -> bool:
         run = self._run_info
-        return run is None or not self._run_open or replace(self._config, lr=run.config.lr) != run.config
+        if run is None or not self._run_open:
+            return True
+        return replace(effective_config(self._config, self._document.n_dims), lr=run.config.lr) != run.config
+
+    @Slot()
+    def _follow_classes(self) -> None:
+        """Logistic regression is for two classes: more classes turn the choice into softmax."""
+        if self._document.n_classes > 2 and self._config.model == "logistic":
+            self.set_config(self._config.with_(model="softmax"))
 
     def _new_run(self, prepare=None) -> bool:
         """Build a trainer on a fresh snapshot (in this thread: errors surface at once) and hand it
@@ -321,7 +356,8 @@ class TrainingController(QObject):
             dataset = self._document.dataset()
             if self._handed is not None and _same_data(dataset, self._handed):
                 dataset = self._handed  # unchanged points: keep the very same snapshot
-            trainer = Trainer(dataset, self._config)
+            config = effective_config(self._config, dataset.n_features)
+            trainer = Trainer(dataset, config)
             if prepare is not None:
                 prepare(trainer)
         except Exception as exc:  # bad data or config: say so, keep the old run's picture
@@ -331,7 +367,7 @@ class TrainingController(QObject):
         self._run_id += 1
         self._run_info = RunInfo(
             self._run_id,
-            self._config,
+            config,
             dataset,
             trainer.model.copy(),
             trainer.train_idx.copy(),
@@ -340,7 +376,7 @@ class TrainingController(QObject):
         )
         self._handed = dataset
         self._history, self._latest, self._run_open = [], None, True
-        self._live_lr = self._config.lr
+        self._live_lr = config.lr
         self._worker.start_run(trainer, self._run_id, self._data_version)
         self.runStarted.emit(self._run_info)
         return True

@@ -14,18 +14,41 @@ and otherwise evaluates the weights itself, so paused, stepped and edited states
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+import weakref
 from typing import NamedTuple
 
 import numpy as np
 
+from engine.diagnostics import hessian_stats, model_signals
 from engine.model import GridEvaluator, PointEvaluator
 
-__all__ = ["GRID_PROBE", "POINTS_PROBE", "GridProbabilities", "GridProbe", "PointPredictions", "PointProbe"]
+__all__ = [
+    "GRID_PROBE",
+    "HESSIAN_PROBE",
+    "POINTS_PROBE",
+    "SIGNALS_PROBE",
+    "GridProbabilities",
+    "GridProbe",
+    "PointPredictions",
+    "PointProbe",
+    "ThrottledProbe",
+    "hessian_probe",
+    "signals_probe",
+]
 
 #: ``Snapshot.extras`` key of the boundary grid (:class:`GridProbe`).
 GRID_PROBE = "boundary_grid"
 #: ``Snapshot.extras`` key of the per-point probabilities (:class:`PointProbe`).
 POINTS_PROBE = "point_probabilities"
+#: ``Snapshot.extras`` key of the convergence signals (:func:`engine.diagnostics.model_signals`).
+SIGNALS_PROBE = "signals"
+#: ``Snapshot.extras`` key of the Hessian's bounds for linear models (:func:`engine.diagnostics.hessian_stats`).
+HESSIAN_PROBE = "hessian"
+#: Seconds between the throttled probes' computations during a run (the last epoch is always fresh).
+PROBE_INTERVAL = 0.1
 
 
 class GridProbabilities(NamedTuple):
@@ -98,3 +121,54 @@ class PointProbe:
         ):
             cached = self._cached = (trainer, dataset, model.standardizer, PointEvaluator(model, dataset.X))
         return PointPredictions(dataset, cached[3].evaluate().copy())
+
+
+class ThrottledProbe:
+    """Wrap a probe ``fn(trainer)`` so it runs at most every ``interval`` seconds of a run.
+
+    In between it returns its last result for the same trainer. A new trainer, the first epoch,
+    and a run that has ended (stopped, or its epochs reached) always get a fresh computation, so
+    the final verdict is computed on the final weights.
+    """
+
+    def __init__(self, fn, interval: float = PROBE_INTERVAL):
+        self.fn, self.interval = fn, interval
+        self._lock = threading.Lock()  # reset() calls probes in the GUI thread
+        self._trainer = lambda: None  # weak reference to the trainer of the cached result
+        self._epoch = -1
+        self._time = -math.inf
+        self._result = None
+
+    def __call__(self, trainer):
+        epochs = trainer.config.epochs
+        ended = trainer.stopped_because is not None or (epochs and trainer.epoch >= epochs)
+        now = time.perf_counter()
+        with self._lock:
+            same = self._trainer() is trainer
+            if same and trainer.epoch == self._epoch:
+                return self._result
+            if same and not ended and trainer.epoch > 1 and now - self._time < self.interval:
+                return self._result
+        result = self.fn(trainer)
+        with self._lock:
+            self._trainer, self._epoch = weakref.ref(trainer), trainer.epoch
+            self._time, self._result = now, result
+        return result
+
+
+def _linear_hessian(trainer):
+    return hessian_stats(trainer) if trainer.model.is_linear else None
+
+
+def signals_probe() -> ThrottledProbe:
+    """The doctor's signals (gradient and weight norms, saturation, dead units, …), throttled."""
+    return ThrottledProbe(model_signals)
+
+
+def hessian_probe() -> ThrottledProbe:
+    """The Hessian's λ_max, condition number and stable learning rate of linear models, throttled."""
+    return ThrottledProbe(_linear_hessian)
+
+
+def _linear_hessian(trainer):
+    return hessian_stats(trainer) if trainer.model.is_linear else None

@@ -20,7 +20,7 @@ from engine.data import Dataset
 from engine.generators import PRESETS
 from engine.training import TrainConfig
 from lab_app.dialogs.generator import GeneratorDialog, TrueParameters
-from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.training.config import DEFAULT_CONFIG
 
 __all__ = [
     "DatasetMenu",
@@ -96,9 +96,7 @@ def true_vs_learned(window, snapshot=None) -> TrueVsLearned | str | None:
         return None
     if not _same_points(info.dataset, truth.dataset):
         return None
-    model = info.model.copy()
-    model.network.set_params(snapshot.params)
-    return compare_with_truth(truth, model)
+    return compare_with_truth(truth, info.model_at(snapshot.params))
 
 
 class DatasetMenu(QObject):
@@ -198,9 +196,7 @@ class DatasetMenu(QObject):
         if not self.load_generated(dataset, reset=False):
             return
         config = preset_config(key, n_dims=dataset.n_features)
-        w.trainer_panel.set_config(config)
         w.controller.set_config(config)
-        w.trainer_panel.show_restart_banner(False)
         w.controller.reset()  # the new settings' initial model, on the new data
         w.statusBar().showMessage(f"{preset.label}: {preset.lesson}")
         w._message(QMessageBox.Icon.Information, preset.label, preset.lesson)

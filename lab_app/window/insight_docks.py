@@ -24,7 +24,7 @@ def install_insight_docks(window) -> tuple[DoctorView, ReferenceView]:
     then take part in layouts). Sets ``window.doctor_view``, ``window.reference_view`` and
     ``window.docks["doctor"]``/``["reference"]``; the Metrics dock stays the visible tab.
     """
-    doctor = DoctorView(window.controller, window.trainer_panel)
+    doctor = DoctorView(window.controller)
     reference = ReferenceView(window.controller, boundary_view=window.boundary_view, loss_view=window.loss_view)
     metrics = window.docks["metrics"]
     actions = []
@@ -50,7 +50,7 @@ def install_insight_docks(window) -> tuple[DoctorView, ReferenceView]:
     menu.insertActions(first_separator, actions)
 
     reference.resultReady.connect(lambda r: doctor.set_separation(r.run_id, r.separation))
-    reference.fixRequested.connect(doctor.apply_fix)
+    reference.fixRequested.connect(window.controller.apply_fix)
     doctor.showRequested.connect(lambda name: _raise_dock(window, name))
     doctor.verdictsChanged.connect(lambda verdicts: _badge(window.docks["doctor"], verdicts))
     # Wait for a running fit before the window (and the views) go away.

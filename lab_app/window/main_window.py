@@ -25,9 +25,18 @@ from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
-from lab_app.panels.trainer import DEFAULT_CONFIG, TrainerPanel
+from lab_app.panels.trainer import TrainerPanel
+from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.training.controller import TrainingController
-from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, PointProbe
+from lab_app.training.probes import (
+    GRID_PROBE,
+    HESSIAN_PROBE,
+    POINTS_PROBE,
+    SIGNALS_PROBE,
+    PointProbe,
+    hessian_probe,
+    signals_probe,
+)
 from lab_app.window.data_menu import install_dataset_menu
 from lab_app.window.files import FileActions
 from lab_app.window.insight_docks import install_insight_docks
@@ -70,8 +79,7 @@ class MainWindow(QMainWindow):
         self.document = document or LabDocument(self)
         if document is None:
             self.document.load_default_example(undoable=False)
-        self.controller = TrainingController(self.document, parent=self)
-        self.controller.set_config(config)
+        self.controller = TrainingController(self.document, parent=self, config=config)
         self._closing = False
         self._boundary_pending = None
 
@@ -100,7 +108,7 @@ class MainWindow(QMainWindow):
         # No central widget: the docks share the whole window (a zero-size placeholder would pin
         # the middle row to its minimum height).
         self.designer = DataDesigner(self.document)
-        self.trainer_panel = TrainerPanel(config)
+        self.trainer_panel = TrainerPanel(self.controller, self.document)
         self.loss_view = LossView()
         self.boundary_view = BoundaryView()
         self.metrics_view = MetricsView()
@@ -276,16 +284,15 @@ class MainWindow(QMainWindow):
         # once per snapshot; the GUI thread only draws (lab_app.training.probes, benchmarks/gui_bench.py).
         c.add_probe(GRID_PROBE, self.boundary_view.grid_probe)
         c.add_probe(POINTS_PROBE, PointProbe())
+        c.add_probe(SIGNALS_PROBE, signals_probe())  # the doctor's signals
+        c.add_probe(HESSIAN_PROBE, hessian_probe())  # the doctor's and the learning rate's bounds
         c.runStarted.connect(self._on_run_started)
         c.progress.connect(self._on_progress)
         c.finished.connect(self._on_finished)
         c.diverged.connect(self._on_diverged)
         c.error.connect(self._on_error)
         c.stateChanged.connect(self._on_state_changed)
-        c.configNeedsRestart.connect(lambda: self.trainer_panel.show_restart_banner(True))
         c.dataResnapshotted.connect(self._on_resnapshot)
-        self.trainer_panel.configChanged.connect(self._on_config_changed)
-        self.trainer_panel.restartRequested.connect(self._restart)
         d.modifiedChanged.connect(self._update_title)
         d.classesChanged.connect(self._on_data_shape_changed)
         d.modeChanged.connect(self._on_data_shape_changed)
@@ -296,7 +303,6 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- training reactions
     def _on_run_started(self, info) -> None:
-        self.trainer_panel.show_restart_banner(False)
         self.loss_view.reset(info)
         self.boundary_view.set_run(info, self.document)
         mask = np.zeros(self.document.n_points, dtype=bool)
@@ -344,8 +350,7 @@ class MainWindow(QMainWindow):
             self.designer.set_curve(None, None)
             self.designer.set_threshold(None)
             return
-        model = info.model
-        model.network.set_params(snapshot.params)
+        model = info.model_at(snapshot.params)  # a copy: info.model is the run's initial model
         xs = np.linspace(*self.document.xlim, 300)
         proba = model.predict_proba(xs[:, None])
         self.designer.set_curve(xs, proba[:, -1] if model.network.n_classes == 2 else proba)
@@ -392,20 +397,11 @@ class MainWindow(QMainWindow):
     def _set_state_text(self, state: str) -> None:
         self.status_labels["state"].setText(state)
 
-    def _on_config_changed(self, config: TrainConfig) -> None:
-        self.controller.set_config(config)
-
-    def _restart(self) -> None:
-        self.controller.reset()
-        self.controller.train()
-
     def reset_weights(self) -> None:
         self.controller.reset()
 
     # ---------------------------------------------------------------- document reactions
     def _on_data_shape_changed(self, *_):
-        self.trainer_panel.set_input_dims(self.document.n_dims)
-        self.trainer_panel.set_n_classes(self.document.n_classes)
         self.act_one_d.setChecked(self.document.mode == "1d")
 
     def _toggle_mode(self, checked: bool):

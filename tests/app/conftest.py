@@ -56,7 +56,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
     """make_window(epochs=20, **config) -> a shown MainWindow with Scripted dialogs."""
     from PySide6.QtCore import QSettings
 
-    from lab_app.panels.trainer import DEFAULT_CONFIG
+    from lab_app.training.config import DEFAULT_CONFIG
     from lab_app.window.main_window import MainWindow
 
     from window_helpers import Scripted, quiet

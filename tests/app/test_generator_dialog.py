@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu
 from engine.generators import GENERATORS, PRESETS, logistic_model
 from engine.training import Trainer
 from lab_app.dialogs.generator import LINEAR_TERMS, SINCOS_TERMS, TrueParameters
-from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.widgets import palette
 from lab_app.window.data_menu import TrueVsLearned, compare_with_truth, preset_config
 
@@ -278,7 +278,6 @@ def test_status_bar_shows_true_vs_learned_after_training(qtbot, window, dialog):
     _regenerated(qtbot, dialog, lambda: dialog.n_spin.setValue(3000))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     config = DEFAULT_CONFIG.with_(batch_size=0, epochs=300, lr=0.1, test_fraction=0.0)
-    window.trainer_panel.set_config(config)
     window.controller.set_config(config)
     window.controller.reset()
     with qtbot.waitSignal(window.controller.finished, timeout=30000):

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from engine import generators
-from lab_app.panels.doctor import ThrottledProbe
-from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.training.config import DEFAULT_CONFIG
+from lab_app.training.probes import ThrottledProbe
 
 GLM6 = DEFAULT_CONFIG.with_(
     features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300, test_fraction=0.0, l2=0.0
@@ -30,7 +30,6 @@ def _number(text: str) -> float:
 
 def _start(qtbot, window, config):
     """A fresh idle run with ``config``; returns once its reference optimum is on show."""
-    window.trainer_panel.set_config(config)
     window.controller.set_config(config)
     window.controller.reset()
     _wait_reference(qtbot, window)

@@ -10,7 +10,7 @@ from engine.forensics import losses_from_logits, point_info
 from engine.network import Network
 from engine.training import TrainConfig
 from lab_app.panels.history import ONION_SKINS, ParamHistory
-from lab_app.panels.trainer import DEFAULT_CONFIG
+from lab_app.training.config import DEFAULT_CONFIG
 
 GLM6_CONFIG = TrainConfig(
     model="logistic",
@@ -28,7 +28,6 @@ GLM6_CONFIG = TrainConfig(
 def _use(window, config, dataset=None):
     if dataset is not None:
         window.document.load_dataset(dataset)
-    window.trainer_panel.set_config(config)
     window.controller.set_config(config)
     window.controller.reset()
 

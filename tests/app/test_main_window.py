@@ -160,7 +160,7 @@ def test_closing_mid_training_exits_cleanly(tmp_path):
         from PySide6.QtCore import QSettings, QTimer
         from PySide6.QtWidgets import QApplication
         from lab_app.window.main_window import MainWindow
-        from lab_app.panels.trainer import DEFAULT_CONFIG
+        from lab_app.training.config import DEFAULT_CONFIG
         app = QApplication([])
         w = MainWindow(settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat),
                        config=DEFAULT_CONFIG.with_(hidden=(64, 64), model="mlp", epochs=0))

@@ -1,0 +1,85 @@
+"""Each piece of state has one owner, and every view shows the owner's value (issue 8's defects).
+
+The training configuration lives in the controller; the Trainer panel only edits and shows it. A
+run's documented initial model is never written to. File → New leaves nothing of the old run on
+screen.
+"""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QToolButton
+
+
+def _train_epochs(qtbot, window, epochs):
+    window.trainer_panel.epochs_spin.setValue(epochs)
+    _train(qtbot, window)
+
+
+def _train(qtbot, window):
+    with qtbot.waitSignal(window.controller.finished, timeout=20000):
+        window.act_train.trigger()
+
+
+def test_a_setting_changed_in_1d_mode_keeps_x2_for_later_2d_data(qtbot, window):
+    panel = window.trainer_panel
+    window.act_one_d.trigger()  # View → 1-D mode
+    assert window.document.n_dims == 1
+    assert panel.term_boxes["x2"].isChecked() and not panel.term_boxes["x2"].isEnabled()
+    panel.seed_spin.setValue(7)  # any edit while the x₂ box is disabled
+    window.act_one_d.trigger()  # back to 2-D data
+    assert window.document.n_dims == 2 and panel.term_boxes["x2"].isChecked()
+    _train_epochs(qtbot, window, 2)
+    info = window.controller.run_info
+    assert "x2" in info.config.features, info.config.features
+    assert info.model.feature_map.n_outputs == 2  # the model really sees x₂
+
+
+def test_1d_runs_record_the_terms_they_use_and_the_panel_keeps_the_users_choice(qtbot, window):
+    window.act_one_d.trigger()
+    _train_epochs(qtbot, window, 2)
+    assert window.controller.run_info.config.features == ("x1",)
+    assert window.controller.config.features == ("x1", "x2")
+    assert window.trainer_panel.config() == window.controller.config
+
+
+def test_the_panel_follows_the_controller_without_hand_syncing(window):
+    window.controller.set_config(window.controller.config.with_(lr=0.123, batch_size=7, l2=0.01))
+    panel = window.trainer_panel
+    assert panel.lr_spin.value() == pytest.approx(0.123)
+    assert panel.batch_spin.value() == 7 and panel.l2_spin.value() == pytest.approx(0.01)
+    assert panel.config() == window.controller.config
+
+
+def test_1d_mode_never_writes_live_weights_into_the_runs_initial_model(qtbot, window):
+    window.act_one_d.trigger()
+    window.trainer_panel.epochs_spin.setValue(30)
+    window.act_reset.trigger()
+    info = window.controller.run_info
+    initial = info.model.network.params.copy()
+    _train(qtbot, window)
+    assert window.controller.run_info.run_id == info.run_id
+    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=5000)
+    assert window.controller.latest.epoch == 30
+    assert not np.array_equal(window.controller.latest.params, initial)  # it did learn
+    np.testing.assert_array_equal(info.model.network.params, initial)
+
+
+def test_showing_the_restart_banner_moves_no_control(qtbot, window):
+    panel = window.trainer_panel
+    controls = (panel.model_combo, panel.lr_spin, panel.seed_spin)
+    before = [c.mapTo(window, c.rect().topLeft()) for c in controls]
+    window.act_train.trigger()
+    panel.seed_spin.setValue(panel.seed_spin.value() + 1)  # a change the running trainer cannot take
+    qtbot.waitUntil(panel.restart_banner.isVisible, timeout=5000)
+    assert [c.mapTo(window, c.rect().topLeft()) for c in controls] == before
+    window.controller.pause()
+
+
+def test_tab_leaves_the_reset_button_for_the_next_control(qtbot, window):
+    reset = window.trainer_panel.findChild(QToolButton, "button_actionReset")
+    reset.setFocus()
+    assert reset.hasFocus()
+    QTest.keyClick(reset, Qt.Key.Key_Tab)
+    assert window.focusWidget() is window.trainer_panel.model_combo
