@@ -31,6 +31,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from sklearn.datasets import make_moons
 
+from engine.runtime import limit_blas_threads
 from engine.training import TrainConfig
 from lab_app.window.main_window import MainWindow
 
@@ -122,6 +123,7 @@ def _cpu_seconds():
 
 
 def main():
+    limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--n", type=int, default=10_000)

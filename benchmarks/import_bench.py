@@ -247,6 +247,9 @@ def child(scenario: str, path: str) -> dict:
 
 
 def main(argv=None) -> int:
+    from engine.runtime import limit_blas_threads
+
+    limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--repeats", type=int, default=3)

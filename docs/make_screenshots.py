@@ -79,6 +79,9 @@ def shoot(app, name, make, config, out: Path) -> None:
 
 
 def main(argv):
+    from engine.runtime import limit_blas_threads
+
+    limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     app = QApplication.instance() or QApplication(argv[:1])
     names = argv[1:] or list(SCENES)
     for name in names:

@@ -205,6 +205,9 @@ TOOLS = {
 
 
 def main(argv) -> None:
+    from engine.runtime import limit_blas_threads
+
+    limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     app = QApplication.instance() or QApplication(argv[:1])
     for name in argv[1:] or list(TOOLS):
         TOOLS[name](app, HERE / f"tool_{name}.png")

@@ -120,7 +120,7 @@ def export_fit_pngs(trainer, boundary_png=None, loss_png=None, scale: float = 1.
 
 def run_from_trainer(trainer, run_id: int = 0):
     """A :class:`lab_app.training.RunInfo` of ``trainer`` (the model is a copy holding the current weights)."""
-    from lab_app.training.controller import RunInfo
+    from lab_app.training.runs import RunInfo
 
     return RunInfo(
         run_id=run_id,
@@ -135,7 +135,7 @@ def run_from_trainer(trainer, run_id: int = 0):
 
 def snapshot_from_trainer(trainer, run_id: int = 0):
     """A finished :class:`lab_app.training.Snapshot`: the trainer's current weights and whole history."""
-    from lab_app.training.controller import Snapshot
+    from lab_app.training.runs import Snapshot
 
     history = tuple(trainer.history)
     return Snapshot(

@@ -3,7 +3,7 @@
 The controller holds the one configuration the user edits (the Trainer panel shows it). That
 configuration keeps the user's choices even when the data cannot use them all (x₂ terms while the
 points lie on a line); :func:`effective_config` says what a run on ``n_inputs`` columns trains,
-and :class:`~lab_app.training.controller.RunInfo` records that.
+and :class:`~lab_app.training.runs.RunInfo` records that.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ import tempfile
 
 import pytest
 
+from engine.runtime import limit_blas_threads
+
+# As the program's entry point does (lab_app.app.run): BLAS on one thread, so tests time like the app.
+limit_blas_threads(1)
 # Test windows autosave; keep their recovery files out of the user's folder.
 os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", tempfile.mkdtemp(prefix="logit-lab-tests-"))
 
