@@ -53,6 +53,7 @@ class TrainingController(QObject):
     stateChanged = Signal(str)  # "idle" | "running" | "paused"
     dataResnapshotted = Signal(int)  # epoch after which the edited points are used
     configNeedsRestart = Signal()
+    cleared = Signal()  # no run any more (File → New): views drop what they showed
     configChanged = Signal(object)  # TrainConfig: the one the user edits (the Trainer panel follows it)
 
     def __init__(self, document, parent: QObject | None = None, config: TrainConfig = DEFAULT_CONFIG):
@@ -170,6 +171,18 @@ class TrainingController(QObject):
             self._run_open = self._pausing = False
             self._worker.command("stop")
         self._set_state("idle")
+
+    @Slot()
+    def clear(self) -> None:
+        """Stop and forget the current run (File → New): no model is on show until the next
+        :meth:`reset` or :meth:`train`; ``cleared`` tells the views."""
+        if self._closed:
+            return
+        self.stop()
+        self._worker.start_run(None, self._run_id + 1, self._data_version)
+        self._run_id += 1
+        self._run_info, self._latest, self._history, self._handed = None, None, [], None
+        self.cleared.emit()
 
     @Slot()
     def reset(self) -> None:
