@@ -2,9 +2,11 @@
 
 ``LabDocument`` is the single source of truth of the Qt program (DESIGN.md §1).  Views read it and
 subscribe to its signals; they change it only through the public edit methods below, each of which
-pushes one :mod:`lab_app.document.commands` command, so every edit is undoable and the ``modified`` flag follows
-the undo stack's clean state.  Training never writes here: it takes :meth:`LabDocument.dataset`, an
-immutable copy.
+pushes one :mod:`lab_app.document.commands` command, so every edit is undoable and the ``modified`` flag
+follows the undo stack's clean state.  The commands change the document through
+:class:`~lab_app.document.commands.CommandTarget` (:meth:`LabDocument.state` and the ``apply_*``
+primitives at the end of the class), which nothing else calls.  Training never writes here: it takes
+:meth:`LabDocument.dataset`, an immutable copy.
 
 Points are stored as ``(n, d)`` float64 with ``d >= 2`` whatever the mode.  Hand-drawn data have
 ``d = 2``.  In 1-D mode the second column is kept but ignored (points added in 1-D get ``y = 0``), so
@@ -26,11 +28,9 @@ numerically.  A user's renames may reorder the engine's classes; map them back w
 
 from __future__ import annotations
 
-import math
-import string
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -44,46 +44,25 @@ from lab_app.document.commands import (
     RemovePointsCommand,
     StateCommand,
 )
+from lab_app.document.gestures import GestureRecorder
+from lab_app.document.state import (
+    build_state,
+    check_class,
+    check_indices,
+    check_new_name,
+    check_range,
+    check_view,
+    coerce_points,
+    default_name,
+    empty_labels,
+    fitted_ranges,
+    format_label,
+    same_number,
+)
+from lab_app.document.types import MAX_CLASSES, MAX_FEATURES, MIN_CLASSES, MODES, ClassInfo, State
 from lab_app.widgets import palette
 
-MIN_CLASSES = 2
-MAX_CLASSES = palette.MAX_CLASSES
-MODES = ("2d", "1d")
-#: Feature columns a document holds (imported data); the designer shows two of them at a time.
-MAX_FEATURES = 8
-
-
-@dataclass(frozen=True)
-class ClassInfo:
-    """One class: its display name (also the label the engine sees) and its colour as ``#rrggbb``."""
-
-    name: str
-    color: str = field(default="")
-
-    def __post_init__(self):
-        if not self.name.strip():
-            raise ValueError("a class name cannot be empty")
-        if isinstance(self.color, QColor):  # accept a QColor, store the hex string (immutable, JSON-able)
-            object.__setattr__(self, "color", self.color.name())
-        elif self.color and not QColor.isValidColorName(self.color):
-            raise ValueError(f"class {self.name!r}: {self.color!r} is not a colour; use e.g. '#E69F00'")
-
-    def qcolor(self, alpha: int = 255) -> QColor:
-        return palette.qcolor(self.color, alpha)
-
-
-@dataclass(frozen=True, eq=False)
-class State:
-    """Everything undoable, as one immutable value (the arrays are private copies, never mutated)."""
-
-    xy: np.ndarray  # (n, d) every stored column, d >= 2
-    labels: np.ndarray
-    classes: tuple[ClassInfo, ...]
-    feature_names: tuple[str, ...]  # d names
-    label_name: str
-    mode: str
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
+__all__ = ["LabDocument"]
 
 
 class LabDocument(QObject):
@@ -115,12 +94,8 @@ class LabDocument(QObject):
         self._label_name = "label"
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
-        self._gesture_depth = 0
-        self._gesture_text = ""
-        self._gesture_id: int | None = None
-        self._macro_open = False
-        self._next_gesture_id = 1
         self.undo_stack = QUndoStack(self)
+        self._gestures = GestureRecorder(self.undo_stack)
         # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -211,9 +186,9 @@ class LabDocument(QObject):
     def class_index(self, value) -> int:
         """Document index of an engine class (``Dataset.classes`` item: a name, or the number the
         engine read from a numeric name)."""
-        key = _format_label(value)
+        key = format_label(value)
         for i, info in enumerate(self._classes):
-            if info.name == key or _same_number(info.name, value):
+            if info.name == key or same_number(info.name, value):
                 return i
         raise KeyError(f"no class named {key!r}; classes are {list(self.class_names)}")
 
@@ -249,13 +224,13 @@ class LabDocument(QObject):
     def set_view_columns(self, i: int, j: int, fit_ranges: bool = True) -> None:
         """Show columns ``i`` and ``j`` as x and y (view state, not undoable); the ranges are fitted to
         the new pair unless ``fit_ranges`` is False.  Emits ``viewColumnsChanged``, then ``rangesChanged``."""
-        pair = _check_view((i, j), self._xy.shape[1])
+        pair = check_view((i, j), self._xy.shape[1])
         if pair == self._view_columns:
             return
         self._view_columns = pair
         ranges = self._xlim, self._ylim
         if fit_ranges:
-            ranges = _fitted_ranges(self.xy, self.n_dims, 0.15, self._xlim, self._ylim)
+            ranges = fitted_ranges(self.xy, self.n_dims, 0.15, self._xlim, self._ylim)
             self._xlim, self._ylim = ranges  # applied before the signal: views redraw once
         self.viewColumnsChanged.emit()
         if fit_ranges:
@@ -263,15 +238,15 @@ class LabDocument(QObject):
 
     def set_ranges(self, xlim: tuple[float, float], ylim: tuple[float, float] | None = None) -> None:
         """Set the visible axis ranges (view state, not undoable); also the boundary grid's extent."""
-        xlim = _check_range(xlim, "x")
-        ylim = self._ylim if ylim is None else _check_range(ylim, "y")
+        xlim = check_range(xlim, "x")
+        ylim = self._ylim if ylim is None else check_range(ylim, "y")
         if (xlim, ylim) != (self._xlim, self._ylim):
             self._xlim, self._ylim = xlim, ylim
             self.rangesChanged.emit()
 
     def fit_ranges(self, margin: float = 0.15) -> None:
         """Set the ranges to the data plus ``margin`` (a fraction of the span), rounded outward."""
-        xlim, ylim = _fitted_ranges(self.xy, self.n_dims, margin, self._xlim, self._ylim)
+        xlim, ylim = fitted_ranges(self.xy, self.n_dims, margin, self._xlim, self._ylim)
         self.set_ranges(xlim, ylim)
 
     def mark_saved(self) -> None:
@@ -284,17 +259,17 @@ class LabDocument(QObject):
 
         The coordinates are the :attr:`view_columns`'; columns outside the pair get the mean of the
         existing points (0 without points; in 1-D mode the ignored y of two-column data is 0)."""
-        xy = self._coerce_xy(xy)
+        xy = coerce_points(xy, self._xy, self._mode, self.view_columns)
         if len(xy) == 0:
             return
-        label = self._current if label is None else self._check_class(label)
+        label = self._current if label is None else check_class(self.n_classes, label)
         labels = np.full(len(xy), label, dtype=np.int64)
-        self._push(AddPointsCommand(self, xy, labels, self._gesture_id))
+        self._gestures.push(AddPointsCommand(self, xy, labels, self._gestures.current_id))
 
     def remove_points(self, indices) -> None:
-        idx = self._check_indices(indices)
+        idx = check_indices(self.n_points, indices)
         if len(idx):
-            self._push(RemovePointsCommand(self, idx))
+            self._gestures.push(RemovePointsCommand(self, idx))
 
     def move_points(self, indices, new_xy, gesture_id: int | None = None) -> None:
         """Move rows to ``new_xy`` (k, 2) in the :attr:`view_columns` (their other columns stay).
@@ -303,64 +278,64 @@ class LabDocument(QObject):
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(np.unique(idx)) != len(idx):
             raise ValueError("move_points: indices must be unique")
-        idx = self._check_indices(idx, keep_order=True)
-        new_xy = self._coerce_xy(new_xy, rows_from=idx)
+        idx = check_indices(self.n_points, idx, keep_order=True)
+        new_xy = coerce_points(new_xy, self._xy, self._mode, self.view_columns, rows_from=idx)
         if len(new_xy) != len(idx):
             raise ValueError(f"move_points: {len(idx)} indices but {len(new_xy)} coordinates")
         if len(idx):
-            gid = self._gesture_id if gesture_id is None else gesture_id
-            self._push(MovePointsCommand(self, idx, new_xy, gid))
+            gid = self._gestures.current_id if gesture_id is None else gesture_id
+            self._gestures.push(MovePointsCommand(self, idx, new_xy, gid))
 
     def relabel(self, indices, label: int | None = None) -> None:
-        idx = self._check_indices(indices)
-        label = self._current if label is None else self._check_class(label)
+        idx = check_indices(self.n_points, indices)
+        label = self._current if label is None else check_class(self.n_classes, label)
         idx = idx[self._labels[idx] != label]  # an edit that changes nothing is not an undo step
         if len(idx):
-            self._push(RelabelCommand(self, idx, label))
+            self._gestures.push(RelabelCommand(self, idx, label))
 
     def clear(self) -> None:
         """Delete every point (classes stay)."""
         if self.n_points:
-            empty = replace(self._state(), xy=self._xy[:0].copy(), labels=_empty_labels())
-            self._push(StateCommand(self, "Clear points", empty))
+            empty = replace(self.state(), xy=self._xy[:0].copy(), labels=empty_labels())
+            self._gestures.push(StateCommand(self, "Clear points", empty))
 
     def add_class(self, name: str | None = None, color: str | None = None) -> int:
         """Append a class (at most 8) and return its index.  Default name: the next unused letter."""
         if self.n_classes >= MAX_CLASSES:
             raise ValueError(f"at most {MAX_CLASSES} classes; remove one first")
-        name = _default_name(self.class_names) if name is None else name.strip()
-        self._check_new_name(name)
+        name = default_name(self.class_names) if name is None else name.strip()
+        check_new_name(name, self.class_names)
         info = ClassInfo(name, color or palette.next_color(c.color for c in self._classes))
-        after = replace(self._state(), classes=self._classes + (info,))
-        self._push(StateCommand(self, f"Add class {name}", after))
+        after = replace(self.state(), classes=self._classes + (info,))
+        self._gestures.push(StateCommand(self, f"Add class {name}", after))
         return self.n_classes - 1
 
     def remove_class(self, index: int) -> None:
         """Remove a class and its points (at least 2 classes remain); higher class codes shift down."""
-        index = self._check_class(index)
+        index = check_class(self.n_classes, index)
         if self.n_classes <= MIN_CLASSES:
             raise ValueError(f"a document keeps at least {MIN_CLASSES} classes")
         keep = self._labels != index
         labels = self._labels[keep]
         labels = labels - (labels > index)
         classes = self._classes[:index] + self._classes[index + 1 :]
-        after = replace(self._state(), xy=self._xy[keep].copy(), labels=labels, classes=classes)
-        self._push(StateCommand(self, f"Remove class {self._classes[index].name}", after))
+        after = replace(self.state(), xy=self._xy[keep].copy(), labels=labels, classes=classes)
+        self._gestures.push(StateCommand(self, f"Remove class {self._classes[index].name}", after))
 
     def rename_class(self, index: int, name: str) -> None:
-        index = self._check_class(index)
+        index = check_class(self.n_classes, index)
         name = name.strip()
         if name == self._classes[index].name:
             return
-        self._check_new_name(name)
+        check_new_name(name, self.class_names)
         info = replace(self._classes[index], name=name)
-        self._push(EditClassCommand(self, index, info, f"Rename class to {name}"))
+        self._gestures.push(EditClassCommand(self, index, info, f"Rename class to {name}"))
 
     def set_class_color(self, index: int, color: str | QColor) -> None:
-        index = self._check_class(index)
+        index = check_class(self.n_classes, index)
         info = replace(self._classes[index], color=QColor(color).name())
         if info != self._classes[index]:
-            self._push(EditClassCommand(self, index, info, f"Recolour class {info.name}"))
+            self._gestures.push(EditClassCommand(self, index, info, f"Recolour class {info.name}"))
 
     def replace_data(
         self,
@@ -386,9 +361,9 @@ class LabDocument(QObject):
         view_columns : (i, j) or None
             The pair to show (default (0, 1)); the ranges are fitted to it.
         """
-        after = _build_state(self._state(), X, labels, classes, feature_names, label_name, fit_ranges, view_columns)
-        old_view, self._view_columns = self._view_columns, _check_view(view_columns or (0, 1), after.xy.shape[1])
-        self._push(StateCommand(self, "Replace data", after))
+        after = build_state(self.state(), X, labels, classes, feature_names, label_name, fit_ranges, view_columns)
+        old_view, self._view_columns = self._view_columns, check_view(view_columns or (0, 1), after.xy.shape[1])
+        self._gestures.push(StateCommand(self, "Replace data", after))
         if self._view_columns != old_view:
             self.viewColumnsChanged.emit()
 
@@ -409,8 +384,8 @@ class LabDocument(QObject):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if mode != self._mode:
-            after = replace(self._state(), mode=mode)
-            self._push(StateCommand(self, "Switch to 1-D" if mode == "1d" else "Switch to 2-D", after))
+            after = replace(self.state(), mode=mode)
+            self._gestures.push(StateCommand(self, "Switch to 1-D" if mode == "1d" else "Switch to 2-D", after))
 
     def load_default_example(self, seed: int = 0, *, undoable: bool = True) -> None:
         """Two overlapping Gaussian classes, 60 points each, so a newcomer can press Train at once.
@@ -433,21 +408,10 @@ class LabDocument(QObject):
     def begin_gesture(self, text: str) -> int:
         """Start a gesture (a drag, a brush stroke): every edit until :meth:`end_gesture` is one undo
         step named ``text``.  Nests; returns the gesture id that merging commands share."""
-        self._gesture_depth += 1
-        if self._gesture_depth == 1:
-            self._gesture_text = text
-            self._gesture_id = self.new_gesture_id()
-        return self._gesture_id
+        return self._gestures.begin(text)
 
     def end_gesture(self) -> None:
-        if self._gesture_depth == 0:
-            raise RuntimeError("end_gesture() without begin_gesture()")
-        self._gesture_depth -= 1
-        if self._gesture_depth == 0:
-            if self._macro_open:
-                self.undo_stack.endMacro()
-            self._macro_open = False
-            self._gesture_id = None
+        self._gestures.end()
 
     @contextmanager
     def gesture(self, text: str) -> Iterator[int]:
@@ -459,51 +423,18 @@ class LabDocument(QObject):
 
     @property
     def in_gesture(self) -> bool:
-        return self._gesture_depth > 0
+        return self._gestures.active
 
     def new_gesture_id(self) -> int:
-        self._next_gesture_id += 1
-        return self._next_gesture_id
+        return self._gestures.new_id()
 
     @Slot(bool)
     def _on_clean_changed(self, clean: bool) -> None:
         self.modifiedChanged.emit(not clean)
 
-    # ------------------------------------------ primitives used by commands only
-    def _push(self, command) -> None:
-        # The macro opens lazily, so a gesture that changed nothing leaves no empty undo step.
-        if self._gesture_depth and not self._macro_open:
-            self.undo_stack.beginMacro(self._gesture_text)
-            self._macro_open = True
-        self.undo_stack.push(command)
-
-    def _insert_rows(self, positions: np.ndarray, xy: np.ndarray, labels: np.ndarray) -> None:
-        """Insert rows so that they end up at ``positions`` (sorted) of the new arrays."""
-        at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
-        self._xy = np.insert(self._xy, at, xy, axis=0)
-        self._labels = np.insert(self._labels, at, labels)
-        self.pointsChanged.emit()
-
-    def _delete_rows(self, indices: np.ndarray) -> None:
-        self._xy = np.delete(self._xy, indices, axis=0)
-        self._labels = np.delete(self._labels, indices)
-        self.pointsChanged.emit()
-
-    def _set_xy(self, indices: np.ndarray, xy: np.ndarray) -> None:
-        self._xy = self._xy.copy()  # never mutate arrays a State or a caller may still hold
-        self._xy[indices] = xy
-        self.pointsChanged.emit()
-
-    def _set_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
-        self._labels = self._labels.copy()
-        self._labels[indices] = labels
-        self.pointsChanged.emit()
-
-    def _set_class(self, index: int, info: ClassInfo) -> None:
-        self._classes = self._classes[:index] + (info,) + self._classes[index + 1 :]
-        self.classesChanged.emit()
-
-    def _state(self) -> State:
+    # ------------------------------------- CommandTarget: for commands only, not undoable
+    def state(self) -> State:
+        """Everything undoable now, as one value (shared arrays: never write into them)."""
         return State(
             self._xy,
             self._labels,
@@ -515,8 +446,34 @@ class LabDocument(QObject):
             self._ylim,
         )
 
-    def _restore(self, s: State) -> None:
-        old = self._state()
+    def apply_insert(self, positions: np.ndarray, xy: np.ndarray, labels: np.ndarray) -> None:
+        """Insert rows so that they end up at ``positions`` (sorted) of the new arrays."""
+        at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
+        self._xy = np.insert(self._xy, at, xy, axis=0)
+        self._labels = np.insert(self._labels, at, labels)
+        self.pointsChanged.emit()
+
+    def apply_delete(self, indices: np.ndarray) -> None:
+        self._xy = np.delete(self._xy, indices, axis=0)
+        self._labels = np.delete(self._labels, indices)
+        self.pointsChanged.emit()
+
+    def apply_xy(self, indices: np.ndarray, xy: np.ndarray) -> None:
+        self._xy = self._xy.copy()  # never mutate arrays a State or a caller may still hold
+        self._xy[indices] = xy
+        self.pointsChanged.emit()
+
+    def apply_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
+        self._labels = self._labels.copy()
+        self._labels[indices] = labels
+        self.pointsChanged.emit()
+
+    def apply_class(self, index: int, info: ClassInfo) -> None:
+        self._classes = self._classes[:index] + (info,) + self._classes[index + 1 :]
+        self.classesChanged.emit()
+
+    def apply_state(self, s: State) -> None:
+        old = self.state()
         self._xy, self._labels, self._classes = s.xy, s.labels, s.classes
         self._feature_names, self._label_name, self._mode = s.feature_names, s.label_name, s.mode
         self._xlim, self._ylim = s.xlim, s.ylim
@@ -540,144 +497,3 @@ class LabDocument(QObject):
             self.pointsChanged.emit()
         if (s.xlim, s.ylim) != (old.xlim, old.ylim):
             self.rangesChanged.emit()
-
-    # ------------------------------------------------------------- validation
-    def _coerce_xy(self, xy, rows_from: np.ndarray | None = None) -> np.ndarray:
-        """Stored rows (k, d) for view coordinates ``xy``: the pair's columns take them; the other
-        columns keep ``rows_from``'s values (moves) or take the column means (new points, see
-        :meth:`add_points`).  In 1-D mode y is ignored: 0 for new points, unchanged for moved ones."""
-        a = np.array(xy, dtype=np.float64, copy=True)
-        if a.ndim == 1:  # 1-D mode: a vector of x values; 2-D mode: one point
-            a = a.reshape(-1, 1) if self._mode == "1d" else a.reshape(1, -1)
-        if a.ndim != 2 or a.shape[1] not in (1, 2) or (a.shape[1] == 1 and self._mode == "2d"):
-            raise ValueError(f"points must have shape (k, 2) (or (k,) x values in 1-D), got {np.shape(xy)}")
-        if a.shape[1] == 1:
-            a = np.column_stack([a[:, 0], np.zeros(len(a))])
-        if not np.isfinite(a).all():
-            raise ValueError("point coordinates must be finite numbers")
-        if self._mode == "1d":
-            a[:, 1] = 0.0 if rows_from is None else self._xy[rows_from, 1]
-        if self._xy.shape[1] == 2:
-            return a
-        if rows_from is None:
-            fill = self._xy.mean(axis=0) if len(self._xy) else np.zeros(self._xy.shape[1])
-            rows = np.repeat(fill[None, :], len(a), axis=0)
-        else:
-            rows = self._xy[rows_from].copy()
-        i, j = self.view_columns
-        rows[:, i] = a[:, 0]
-        if self._mode == "2d":
-            rows[:, j] = a[:, 1]
-        return rows
-
-    def _check_indices(self, indices, keep_order: bool = False) -> np.ndarray:
-        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-        if len(idx) and (idx.min() < 0 or idx.max() >= self.n_points):
-            raise IndexError(f"point indices must be in 0..{self.n_points - 1}")
-        return idx if keep_order else np.unique(idx)
-
-    def _check_class(self, index: int) -> int:
-        if not 0 <= int(index) < self.n_classes:
-            raise IndexError(f"class index {index} out of range 0..{self.n_classes - 1}")
-        return int(index)
-
-    def _check_new_name(self, name: str) -> None:
-        if not name:
-            raise ValueError("a class name cannot be empty")
-        if name in self.class_names:
-            raise ValueError(f"there is already a class named {name!r}")
-
-
-# ------------------------------------------------------------------ helpers
-def _empty_labels() -> np.ndarray:
-    return np.empty(0, dtype=np.int64)
-
-
-def _default_name(taken: Sequence[str]) -> str:
-    return next(c for c in string.ascii_uppercase if c not in taken)
-
-
-def _format_label(value) -> str:
-    """The class name for an engine label: ints and integral floats print without ".0"."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    return str(value)
-
-
-def _same_number(name: str, value) -> bool:
-    try:
-        return float(name) == float(value)
-    except (TypeError, ValueError):
-        return False
-
-
-def _check_range(lim, axis: str) -> tuple[float, float]:
-    lo, hi = (float(v) for v in lim)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"{axis} range must be two finite numbers with min < max, got {lim!r}")
-    return lo, hi
-
-
-def _fitted_ranges(xy, n_dims, margin, xlim, ylim):
-    if len(xy) == 0:
-        return xlim, ylim
-    out = []
-    for col in range(2):
-        if col >= n_dims:
-            out.append(ylim)
-            continue
-        lo, hi = float(xy[:, col].min()), float(xy[:, col].max())
-        pad = max((hi - lo) * margin, 0.5)
-        step = 10.0 ** math.floor(math.log10(hi - lo + 2 * pad)) / 5  # round outward to a tidy step
-        lo, hi = math.floor((lo - pad) / step) * step, math.ceil((hi + pad) / step) * step
-        out.append((float(f"{lo:.12g}"), float(f"{hi:.12g}")))  # 3.8, not 3.8000000000000003
-    return out[0], out[1]
-
-
-def _check_view(pair, n_columns: int) -> tuple[int, int]:
-    i, j = (int(v) for v in pair)
-    if not (0 <= i < n_columns and 0 <= j < n_columns and i != j):
-        raise ValueError(f"view columns must be two different columns in 0..{n_columns - 1}, got {tuple(pair)}")
-    return i, j
-
-
-def _build_state(old: State, X, labels, classes, feature_names, label_name, fit, view=None) -> State:
-    X = np.array(X, dtype=np.float64, copy=True)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2 or not 1 <= X.shape[1] <= MAX_FEATURES:
-        raise ValueError(f"the lab holds 1 to {MAX_FEATURES} features; got X of shape {X.shape} (choose columns)")
-    if not np.isfinite(X).all():
-        raise ValueError("coordinates must be finite numbers")
-    codes = np.array(labels, dtype=np.int64).reshape(-1)
-    if len(codes) != len(X):
-        raise ValueError(f"{len(X)} points but {len(codes)} labels")
-    infos = []
-    for i, c in enumerate(classes):
-        info = c if isinstance(c, ClassInfo) else ClassInfo(_format_label(c))
-        infos.append(info if info.color else replace(info, color=palette.hex_color(i)))
-    while len(infos) < MIN_CLASSES:  # one-class data still gets a second class to draw with
-        infos.append(ClassInfo(_default_name([c.name for c in infos]), palette.next_color(c.color for c in infos)))
-    if len(infos) > MAX_CLASSES:
-        raise ValueError(f"{len(infos)} classes; the lab draws at most {MAX_CLASSES}")
-    if len({c.name for c in infos}) != len(infos):
-        raise ValueError("class names must be unique")
-    if len(codes) and (codes.min() < 0 or codes.max() >= len(infos)):
-        raise ValueError("labels must be codes 0..k-1 into classes")
-    mode = "1d" if X.shape[1] == 1 else "2d"
-    xy = np.column_stack([X[:, 0], np.zeros(len(X))]) if X.shape[1] == 1 else X
-    d = xy.shape[1]
-    names = tuple(feature_names) if feature_names is not None else ()
-    names = (tuple(names) + tuple(f"x{k + 1}" for k in range(len(names), d)))[:d]
-    state = replace(
-        old, xy=xy, labels=codes, classes=tuple(infos), feature_names=names, label_name=label_name, mode=mode
-    )
-    if fit:
-        i, j = (0, 1) if mode == "1d" else _check_view(view or (0, 1), d)
-        xlim, ylim = _fitted_ranges(xy[:, [i, j]], 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
-        state = replace(state, xlim=xlim, ylim=ylim)
-    return state

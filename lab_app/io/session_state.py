@@ -65,7 +65,7 @@ def apply_session(window, loaded: dict) -> None:
     than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
     file is a fresh start.
     """
-    from lab_app.document.lab_document import MAX_CLASSES, MAX_FEATURES, ClassInfo
+    from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
 
     doc, controller = window.document, window.controller
     ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lab_app.document.lab_document import MAX_CLASSES, MIN_CLASSES, LabDocument
+from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
 

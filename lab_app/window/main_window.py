@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.training import TrainConfig
-from lab_app.document.lab_document import LabDocument
+from lab_app.document import LabDocument
 from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
 from lab_app.panels.loss import LossView

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 
-from lab_app.document.lab_document import LabDocument
+from lab_app.document import LabDocument
 from lab_app.panels.designer import DataDesigner
 from lab_app.widgets import palette
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor
 
-from lab_app.document.lab_document import ClassInfo, LabDocument
+from lab_app.document import ClassInfo, LabDocument
 from lab_app.widgets import palette
 
 

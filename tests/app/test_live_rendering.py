@@ -121,7 +121,7 @@ def test_probes_follow_the_trainer_the_grid_and_the_data(trainer):
 
 # ------------------------------------------------------------------ the controller
 def test_a_long_epoch_sends_running_snapshots_before_it_ends(qtbot):
-    from lab_app.document.lab_document import LabDocument
+    from lab_app.document import LabDocument
 
     rng = np.random.default_rng(0)
     doc = LabDocument()

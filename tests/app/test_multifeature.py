@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 from engine.data import Dataset
 from engine.model import GridEvaluator
 from engine.training import TrainConfig, Trainer
-from lab_app.document.lab_document import LabDocument
+from lab_app.document import LabDocument
 
 from window_helpers import settle, train
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from engine.training import TrainConfig, Trainer
-from lab_app.document.lab_document import LabDocument
+from lab_app.document import LabDocument
 from lab_app.training.controller import RunInfo, Snapshot, TrainingController
 
 TIMEOUT = 10_000
@@ -380,7 +380,7 @@ SCRIPT = textwrap.dedent("""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
     from engine.training import TrainConfig
-    from lab_app.document.lab_document import LabDocument
+    from lab_app.document import LabDocument
     from lab_app.training.controller import TrainingController
 
     how = sys.argv[1]

@@ -12,7 +12,7 @@ import pytest
 from engine.generators import blobs, moons, one_d_gaussians, two_gaussians
 from engine.metrics import accuracy, confusion_matrix, log_loss
 from engine.training import EpochReport, TrainConfig, Trainer
-from lab_app.document.lab_document import LabDocument
+from lab_app.document import LabDocument
 from lab_app.io.export import run_from_trainer, snapshot_from_trainer
 from lab_app.panels.boundary import STRENGTH, BoundaryView, tint
 from lab_app.panels.loss import LossView
