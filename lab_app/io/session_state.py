@@ -3,25 +3,39 @@
 :func:`capture_session` reads the document, the training controller and the view toggles into
 ``engine.serialize.session_to_dict`` form (copies: safe to hand to a writer thread);
 :func:`apply_session` shows a loaded session — points, classes and colours, configuration, the
-saved weights and history (``TrainingController.restore``), the ranges and the toggles — so the
-window looks as it did when saved.
+saved weights and history (``TrainingController.restore``) and the ranges — and returns the view
+toggles to show, so the window looks as it did when saved.
+
+Both take what they use explicitly (the document, the controller, the toggles), never the window:
+the window's file actions (:mod:`lab_app.window.files`) pass them in.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from engine.data import DataError, Dataset, sort_classes
 from engine.serialize import session_to_dict
 from engine.training import TrainConfig
+from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
 
-__all__ = ["apply_session", "capture_session", "forget_run_marks"]
+__all__ = ["ViewToggles", "apply_session", "capture_session"]
 
 
-def capture_session(window) -> dict:
-    """The window's whole state as a session: points, classes and colours, the configuration,
-    the current weights and history (if they still fit the points), and the view."""
-    doc, controller = window.document, window.controller
+class ViewToggles(NamedTuple):
+    """The window's view switches a session keeps."""
+
+    overlay: bool  # the boundary drawn over the designer
+    loss_log_y: bool  # the loss plot's logarithmic y axis
+
+
+def capture_session(doc, controller, toggles: ViewToggles) -> dict:
+    """The whole state as a session: points, classes and colours of ``doc`` (a ``LabDocument``),
+    the configuration and the current weights and history of ``controller`` (a
+    ``TrainingController``; only if they still fit the points), and the view."""
     dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
     model, history, training = None, (), {}
     info, latest = controller.run_info, controller.latest
@@ -42,8 +56,8 @@ def capture_session(window) -> dict:
         "ylim": list(doc.ylim),
         "view_columns": list(doc.view_columns),
         "current_class": doc.current_class,
-        "overlay": window.act_overlay.isChecked(),
-        "loss_log_y": window.loss_view.log_y_check.isChecked(),
+        "overlay": toggles.overlay,
+        "loss_log_y": toggles.loss_log_y,
     }
     return session_to_dict(
         dataset,
@@ -58,16 +72,25 @@ def capture_session(window) -> dict:
     )
 
 
-def apply_session(window, loaded: dict) -> None:
-    """Show a loaded session (``engine.serialize.load_session`` output) in ``window``.
+def apply_session(
+    loaded: dict,
+    doc,
+    controller,
+    toggles: ViewToggles,
+    *,
+    before_replace: Callable[[], None],
+) -> ViewToggles:
+    """Show a loaded session (``engine.serialize.load_session`` output) in ``doc`` and ``controller``.
+
+    ``before_replace()`` runs once the session is known to fit, just before the points are
+    replaced (the window stops training and drops the old run's marks). Returns the toggles to
+    show: the saved ones, else ``toggles``' overlay and a linear loss axis (sessions saved before
+    those switches existed).
 
     Raises ValueError, changing nothing, if the document cannot hold it (more feature columns
     than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
     file is a fresh start.
     """
-    from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
-
-    doc, controller = window.document, window.controller
     ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
     if ds.n_features > MAX_FEATURES:
         raise ValueError(
@@ -77,7 +100,7 @@ def apply_session(window, loaded: dict) -> None:
     if ds.n_classes > MAX_CLASSES:
         raise ValueError(f"the session has {ds.n_classes} classes; the lab draws at most {MAX_CLASSES}")
     classes = [ClassInfo(name, color or "") for name, color in zip(loaded["class_names"], loaded["colors"])]
-    forget_run_marks(window)
+    before_replace()
     doc.replace_data(
         ds.X,
         ds.y,
@@ -111,17 +134,8 @@ def apply_session(window, loaded: dict) -> None:
         controller.reset()
     if run_config != config:
         controller.set_config(config)  # shows the "restart to apply" banner, as before saving
-    window.act_overlay.setChecked(bool(view.get("overlay", window.act_overlay.isChecked())))
-    window.loss_view.log_y_check.setChecked(bool(view.get("loss_log_y", False)))
     doc.undo_stack.clear()
-
-
-def forget_run_marks(window) -> None:
-    """Before the points are replaced: stop training and drop the old run's per-point marks
-    (test split, misclassified rings), which describe points that are about to go."""
-    window.controller.stop()
-    window.designer.set_test_mask(None)
-    window.designer.set_misclassified(None)
+    return ViewToggles(bool(view.get("overlay", toggles.overlay)), bool(view.get("loss_log_y", False)))
 
 
 def _view_columns(value, n_features: int):

@@ -29,7 +29,7 @@ from engine.serialize import SESSION_SUFFIX, SessionError, atomic_write_text, lo
 from lab_app.dialogs.file_dialogs import EXPORT_TARGETS, Dialogs
 from lab_app.io.autosave import Autosaver, find_orphans
 from lab_app.io.recent_files import RecentFiles
-from lab_app.io.session_state import apply_session, capture_session, forget_run_marks
+from lab_app.io.session_state import ViewToggles, apply_session, capture_session
 
 __all__ = ["CSV_FILTER", "SESSION_FILTER", "FileActions", "describe_os_error"]
 
@@ -153,9 +153,8 @@ class FileActions(QObject):
     def new_document(self) -> None:
         if not self._maybe_save("new"):
             return
-        w = self.window
-        forget_run_marks(self.window)
-        doc = w.document
+        self.forget_run_marks()
+        doc = self.window.document
         doc.replace_data(
             np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label", fit_ranges=False
         )
@@ -234,11 +233,29 @@ class FileActions(QObject):
 
     def session_dict(self) -> dict:
         """The window's whole state as a session (see :func:`lab_app.io.session_state.capture_session`)."""
-        return capture_session(self.window)
+        w = self.window
+        return capture_session(w.document, w.controller, self._view_toggles())
 
     def apply_session(self, loaded: dict) -> None:
         """Show a loaded session; ValueError (nothing changed) if the document cannot hold it."""
-        apply_session(self.window, loaded)
+        w = self.window
+        toggles = apply_session(
+            loaded,
+            w.document,
+            w.controller,
+            self._view_toggles(),
+            before_replace=self.forget_run_marks,
+        )
+        w.act_overlay.setChecked(toggles.overlay)
+        w.loss_view.log_y_check.setChecked(toggles.loss_log_y)
+
+    def forget_run_marks(self) -> None:
+        """Before the points are replaced: stop training and drop the old run's per-point marks
+        (test split, misclassified rings), which describe points that are about to go."""
+        w = self.window
+        w.controller.stop()
+        w.designer.set_test_mask(None)
+        w.designer.set_misclassified(None)
 
     # ================================================================== CSV
     def import_csv(self) -> None:
@@ -275,7 +292,7 @@ class FileActions(QObject):
     def _finish_import(self, dialog) -> None:
         dataset = dialog.dataset
         try:
-            forget_run_marks(self.window)
+            self.forget_run_marks()
             self.window.document.load_dataset(dataset, view_columns=dialog.view_columns)  # one undo step
         except (DataError, ValueError) as exc:
             self.dialogs.error(self.window, "Cannot import", f"{dialog.path}: {exc}\n\nYour data are unchanged.")
@@ -473,6 +490,10 @@ class FileActions(QObject):
         if hasattr(w, "_update_title"):
             w._update_title()
         w.setWindowModified(self.is_modified())
+
+    def _view_toggles(self) -> ViewToggles:
+        w = self.window
+        return ViewToggles(w.act_overlay.isChecked(), w.loss_view.log_y_check.isChecked())
 
     def _folder(self) -> str:
         return os.path.dirname(self.path) if self.path else os.getcwd()
