@@ -1,12 +1,16 @@
-"""File actions of the lab window: sessions, CSV import/export, PNG/SVG export, recent files,
-drag and drop, autosave and crash recovery.
+"""File actions of the lab window: the session's file — New, Open, Save, Save As — recent files,
+drag and drop, and the question before unsaved work is dropped.
 
 :class:`FileActions` is the window's one door to the disk. Its rule: nothing the user made is
 ever lost. Every write is atomic (temp file + fsync + rename), so a full disk or a read-only
 folder leaves the old file as it was and the user gets a message saying what to do. A file that
-cannot be read changes nothing. Closing, New and Open ask before unsaved work is dropped. The
-session is autosaved to a recovery file while the user works (:mod:`lab_app.io.autosave`) and a
-crash is followed by an offer to restore it.
+cannot be read changes nothing. Closing, New and Open ask before unsaved work is dropped.
+
+Two helpers do the rest, and ``FileActions`` keeps their public methods so the window and tests
+have one object to call: :class:`~lab_app.window.import_export.ImportExportActions` (CSV import,
+CSV/history/picture export) and :class:`~lab_app.window.recovery.RecoveryActions` (the session is
+autosaved to a recovery file while the user works, and a crash is followed by an offer to restore
+it). Both use only what their ``FileHost``/``RecoveryHost`` protocols list of this class.
 
 Every question goes through :attr:`FileActions.dialogs` (:class:`lab_app.dialogs.file_dialogs.Dialogs`),
 which tests replace with scripted answers.
@@ -14,42 +18,24 @@ which tests replace with scripted answers.
 
 from __future__ import annotations
 
-import errno
-import math
 import os
-import time
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractScrollArea, QDialog, QMenu
+from PySide6.QtWidgets import QAbstractScrollArea, QMenu
 
-from engine.data import DataError, Dataset, write_csv
-from engine.serialize import SESSION_SUFFIX, SessionError, atomic_write_text, load_session, save_session
-from lab_app.dialogs.file_dialogs import EXPORT_TARGETS, Dialogs
-from lab_app.io.autosave import Autosaver, find_orphans
+from engine.data import DataError
+from engine.serialize import SESSION_SUFFIX, SessionError, load_session, save_session
+from lab_app.dialogs.file_dialogs import Dialogs
 from lab_app.io.recent_files import RecentFiles
 from lab_app.io.session_state import ViewToggles, apply_session, capture_session
+from lab_app.window.file_types import CSV_FILTER, SESSION_FILTER, describe_os_error, dropped_path, is_session
+from lab_app.window.import_export import ImportExportActions
+from lab_app.window.recovery import RecoveryActions
 
 __all__ = ["CSV_FILTER", "SESSION_FILTER", "FileActions", "describe_os_error"]
 
-SESSION_FILTER = f"Logit Lab sessions (*{SESSION_SUFFIX} *.json)"
-CSV_FILTER = "CSV files (*.csv *.tsv *.txt)"
-PICTURE_FILTER = "PNG image (*.png);;SVG vector image (*.svg)"
-_HISTORY_COLUMNS = (
-    "epoch",
-    "train_loss",
-    "val_loss",
-    "train_accuracy",
-    "val_accuracy",
-    "objective",
-    "lr",
-    "grad_norm",
-    "weight_norm",
-    "update_ratio",
-    "seconds",
-    "samples",
-)
 _SAVE_BUTTONS = {"save": "Save", "discard": "Don't save", "cancel": "Cancel"}
 
 
@@ -65,12 +51,10 @@ class FileActions(QObject):
         self.window = window
         self.dialogs = dialogs or Dialogs()
         self.path: str | None = None
-        self.import_dialog = None
-        self.autosaver: Autosaver | None = None
         self.recent: RecentFiles | None = None
-        self._recovery_dir = recovery_dir
+        self.transfer = ImportExportActions(self, parent=self)
+        self.recovery = RecoveryActions(self, recovery_dir, parent=self)
         self._trained_since_save = False
-        self._restoring = False
         self._installed = False
 
     # ================================================================== state
@@ -113,11 +97,8 @@ class FileActions(QObject):
         for area in w.findChildren(QAbstractScrollArea):
             if area.viewport().acceptDrops() or area.acceptDrops():
                 area.viewport().installEventFilter(self)
-        # Autosave after edits (debounced) and now and then while training.
-        self.autosaver = Autosaver(self._capture_for_autosave, self._recovery_dir, parent=self)
-        doc = w.document
-        doc.undo_stack.indexChanged.connect(self._on_edit)
-        doc.modifiedChanged.connect(self._update_modified)
+        self.recovery.install(w.document, w.controller)
+        w.document.modifiedChanged.connect(self._update_modified)
         w.controller.progress.connect(self._on_training_progress)
 
     # ================================================================== questions
@@ -125,10 +106,8 @@ class FileActions(QObject):
         """Before the window closes: True to go ahead (saved, or the user chose not to)."""
         if not self._maybe_save("close"):
             return False
-        if self.import_dialog is not None:
-            self.import_dialog.reject()
-        if self.autosaver is not None:
-            self.autosaver.close()  # a clean exit leaves no recovery file
+        self.transfer.close_import_dialog()
+        self.recovery.close()  # a clean exit leaves no recovery file
         return True
 
     def _maybe_save(self, why: str) -> bool:
@@ -167,7 +146,7 @@ class FileActions(QObject):
         path = self.dialogs.open_file_name(
             self.window,
             "Open a session or a CSV file",
-            self._folder(),
+            self.folder(),
             f"{SESSION_FILTER};;{CSV_FILTER};;All files (*)",
         )
         if path:
@@ -182,7 +161,7 @@ class FileActions(QObject):
             if self.recent is not None:
                 self.recent.forget(path)
             return False
-        if _is_session(path):
+        if is_session(path):
             return self.open_session(path)
         return self.show_import_dialog(path)
 
@@ -196,7 +175,7 @@ class FileActions(QObject):
             self.dialogs.error(self.window, "Cannot open the session", f"{exc}\n\nNothing was changed.")
             return False
         self._mark_clean(str(path))
-        self._remember(str(path))
+        self.remember(str(path))
         self.window.statusBar().showMessage(f"Opened {path}", 5000)
         return True
 
@@ -206,7 +185,7 @@ class FileActions(QObject):
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        suggested = self.path or os.path.join(self._folder(), "untitled" + SESSION_SUFFIX)
+        suggested = self.path or os.path.join(self.folder(), "untitled" + SESSION_SUFFIX)
         path = self.dialogs.save_file_name(self.window, "Save the session", suggested, SESSION_FILTER)
         if not path:
             return False
@@ -227,7 +206,7 @@ class FileActions(QObject):
             self.dialogs.error(self.window, "Cannot save", f"{path}: {exc}")
             return False
         self._mark_clean(path)
-        self._remember(path)
+        self.remember(path)
         self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
@@ -257,217 +236,66 @@ class FileActions(QObject):
         w.designer.set_test_mask(None)
         w.designer.set_misclassified(None)
 
-    # ================================================================== CSV
-    def import_csv(self) -> None:
-        path = self.dialogs.open_file_name(
-            self.window, "Import a CSV file", self._folder(), f"{CSV_FILTER};;All files (*)"
-        )
-        if path:
-            self.show_import_dialog(path)
+    def mark_restored(self, path: str | None, trained: bool) -> None:
+        """Recovered work was just shown: it is unsaved work (of the session at ``path``, if any)."""
+        self.path = path
+        self.window.document.undo_stack.resetClean()
+        self._trained_since_save = trained
+        self._update_modified()
 
-    def show_import_dialog(self, path) -> bool:
-        """Preview ``path`` and load it in the background; the data change only on Import."""
-        from lab_app.dialogs.import_csv import ImportDialog
-
-        if self.import_dialog is not None:
-            self.import_dialog.reject()
-        dialog = ImportDialog(str(path), self.window, max_features=getattr(self.window.document, "max_features", 2))
-        # Bound slots, not lambdas holding the dialog: PySide frees those badly with the dialog.
-        dialog.finished.connect(self._on_import_finished)
-        self.import_dialog = dialog
-        dialog.open()  # window-modal, not blocking: training and tests go on
-        return True
-
-    @Slot(int)
-    def _on_import_finished(self, result: int) -> None:
-        dialog = self.sender()
-        if dialog is None:
-            return
-        if dialog is self.import_dialog:
-            self.import_dialog = None
-        if result == QDialog.DialogCode.Accepted and dialog.dataset is not None:
-            self._finish_import(dialog)
-        dialog.deleteLater()
-
-    def _finish_import(self, dialog) -> None:
-        dataset = dialog.dataset
-        try:
-            self.forget_run_marks()
-            self.window.document.load_dataset(dataset, view_columns=dialog.view_columns)  # one undo step
-        except (DataError, ValueError) as exc:
-            self.dialogs.error(self.window, "Cannot import", f"{dialog.path}: {exc}\n\nYour data are unchanged.")
-            return
-        self._remember(dialog.path)
-        self.window.controller.reset()
-        self.window.statusBar().showMessage(
-            f"Imported {dataset.n_samples:,} points from {os.path.basename(dialog.path)}", 5000
-        )
-
-    def export_csv(self) -> bool:
-        """Write the points as CSV (the imported column names, else x1, x2, label)."""
-        doc = self.window.document
-        try:
-            dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
-        except DataError as exc:
-            self.dialogs.error(self.window, "Cannot export", str(exc))
-            return False
-        path = self._ask_path("Export the points as CSV", _stem(self.path) + ".csv", CSV_FILTER, ".csv")
-        if not path:
-            return False
-        try:
-            write_csv(path, _used_classes(dataset))
-        except DataError as exc:
-            self.dialogs.error(self.window, "Cannot export", str(exc))
-            return False
-        self.window.statusBar().showMessage(f"Exported {dataset.n_samples:,} points to {path}", 5000)
-        return True
-
-    def export_history_csv(self) -> bool:
-        """Write the current run's history: one row per epoch (empty cells where there is no value)."""
-        history = self.window.controller.history
-        if not history:
-            self.dialogs.info(self.window, "Nothing to export", "There is no training history yet: press Train first.")
-            return False
-        path = self._ask_path(
-            "Export the training history as CSV", _stem(self.path) + "-history.csv", CSV_FILTER, ".csv"
-        )
-        if not path:
-            return False
-        lines = [",".join(_HISTORY_COLUMNS) + "\n"]
-        for r in history:
-            lines.append(",".join(_cell(getattr(r, k)) for k in _HISTORY_COLUMNS) + "\n")
-        try:
-            atomic_write_text(path, lines)
-        except OSError as exc:
-            self.dialogs.error(self.window, "Cannot export", describe_os_error(exc, path, "export the history"))
-            return False
-        self.window.statusBar().showMessage(f"Exported {len(history)} epochs to {path}", 5000)
-        return True
-
-    # ================================================================== pictures
-    def export_png(self) -> bool:
-        """Ask which view and which resolution, then the file (PNG or SVG by its ending)."""
-        choice = self.dialogs.export_options(self.window, list(EXPORT_TARGETS))
-        if choice is None:
-            return False
-        path = self._ask_path("Export picture", f"{_stem(self.path)}-{choice.target}.png", PICTURE_FILTER, ".png")
-        if not path:
-            return False
-        return self.export_picture(choice.target, path, choice.scale)
-
-    def export_picture(self, target: str, path, scale: float = 1.0) -> bool:
-        """Write view ``target`` (a key of ``EXPORT_TARGETS``) to ``path`` (.svg or .png at ``scale``)."""
-        from lab_app.io.export import export_png, export_svg
-
-        item = self.picture_target(target)
-        path = str(path)
-        try:
-            if path.lower().endswith(".svg"):
-                export_svg(item, path)
-            else:
-                export_png(item, path, scale)
-        except OSError as exc:
-            self.dialogs.error(self.window, "Cannot export", describe_os_error(exc, path, "export the picture"))
-            return False
-        self.window.statusBar().showMessage(f"Exported {path}", 5000)
-        return True
-
-    def picture_target(self, target: str):
-        w = self.window
-        return {
-            "boundary": lambda: w.boundary_view.plot_item,
-            "loss": lambda: w.loss_view.plot_item,
-            "accuracy": lambda: w.loss_view.accuracy_plot_item,
-            "designer": lambda: w.designer.plot_widget.getPlotItem(),
-            "window": lambda: w,
-        }[target]()
-
+    # ================================================================== recent files
     def recent_files(self) -> list[str]:
         return self.recent.paths() if self.recent is not None else []
 
-    def _remember(self, path: str) -> None:
+    def remember(self, path: str) -> None:
         if self.recent is not None:
             self.recent.add(path)
 
-    # ================================================================== autosave & recovery
-    def _capture_for_autosave(self):
-        if self._restoring or not self.is_modified():
-            return None
-        session = self.session_dict()
-        session["recovery"] = {"path": self.path, "saved_at": time.time(), "pid": os.getpid()}
-        return session
+    # ================================================================== import, export, recovery
+    # The helpers do the work; these keep the window's and the tests' one object to call.
+    @property
+    def import_dialog(self):
+        """The CSV import dialog on show, or None."""
+        return self.transfer.import_dialog
 
-    @Slot()
-    def _on_edit(self, *_):
-        # Touches nothing but the autosaver: the undo stack also signals while the window dies.
-        if self.autosaver is not None:
-            self.autosaver.schedule()
+    @property
+    def autosaver(self):
+        """The window's :class:`~lab_app.io.autosave.Autosaver` (None before :meth:`install`)."""
+        return self.recovery.autosaver
 
-    @Slot(object)
-    def _on_training_progress(self, snapshot) -> None:
-        if snapshot.reports and not self._restoring:
-            if not self._trained_since_save:
-                self._trained_since_save = True
-                self._update_modified()
-            if self.autosaver is not None:
-                self.autosaver.schedule_training()
+    def import_csv(self) -> None:
+        self.transfer.import_csv()
+
+    def show_import_dialog(self, path) -> bool:
+        return self.transfer.show_import_dialog(path)
+
+    def export_csv(self) -> bool:
+        return self.transfer.export_csv()
+
+    def export_history_csv(self) -> bool:
+        return self.transfer.export_history_csv()
+
+    def export_png(self) -> bool:
+        return self.transfer.export_png()
+
+    def export_picture(self, target: str, path, scale: float = 1.0) -> bool:
+        return self.transfer.export_picture(target, path, scale)
+
+    def picture_target(self, target: str):
+        return self.transfer.picture_target(target)
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer to restore each recovery file a dead lab left (newest first).
-        True if one was restored."""
-        restored = False
-        for orphan in find_orphans(self._recovery_dir or (self.autosaver.directory if self.autosaver else None)):
-            if restored:
-                orphan.release(delete=False)  # one at a time; the next start offers the others
-                continue
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(orphan.saved_at))
-            answer = self.dialogs.ask(
-                self.window,
-                "Restore unsaved work?",
-                f"Logit Lab did not close properly. Your work was saved automatically at {when}. Restore it?",
-                {"restore": "Restore", "discard": "Discard", "cancel": "Not now"},
-                default="restore",
-                headless_answer="cancel",
-                detail="Discard deletes the automatic copy; Not now keeps it for the next start.",
-            )
-            if answer == "restore":
-                restored = self._restore_orphan(orphan)
-            else:
-                orphan.release(delete=answer == "discard")
-        return restored
-
-    def _restore_orphan(self, orphan) -> bool:
-        try:
-            loaded = load_session(orphan.path)
-            original = loaded["recovery"].get("path")
-            self._restoring = True
-            try:
-                self.apply_session(loaded)
-            finally:
-                self._restoring = False
-        except (SessionError, ValueError) as exc:
-            orphan.release(delete=False)
-            self.dialogs.error(self.window, "Cannot restore", f"{exc}\n\nThe automatic copy is kept at {orphan.path}.")
-            return False
-        self.path = original if isinstance(original, str) else None
-        self.window.document.undo_stack.resetClean()  # restored work is unsaved work
-        self._trained_since_save = loaded["model"] is not None and bool(loaded["history"])
-        self._update_modified()
-        # Our own copy first; only then may the old one go (if ours fails, both stay safe).
-        copied = self.autosaver is not None and self.autosaver.save_now(wait=True)
-        orphan.release(delete=bool(copied))
-        self.window.statusBar().showMessage("Restored the automatically saved work.", 8000)
-        return True
+        return self.recovery.offer_recovery()
 
     # ================================================================== drag and drop
     def eventFilter(self, obj, event) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if _dropped_path(event.mimeData()) is not None:
+            if dropped_path(event.mimeData()) is not None:
                 event.acceptProposedAction()
                 return True
         elif kind == QEvent.Type.Drop:
-            path = _dropped_path(event.mimeData())
+            path = dropped_path(event.mimeData())
             if path is not None:
                 event.acceptProposedAction()
                 self.open_path(path)
@@ -475,13 +303,17 @@ class FileActions(QObject):
         return False
 
     # ================================================================== helpers
+    @Slot(object)
+    def _on_training_progress(self, snapshot) -> None:
+        if snapshot.reports and not self.recovery.restoring and not self._trained_since_save:
+            self._trained_since_save = True
+            self._update_modified()
+
     def _mark_clean(self, path: str | None) -> None:
         self.path = path
         self._trained_since_save = False
-        doc = self.window.document
-        doc.mark_saved()
-        if self.autosaver is not None:
-            self.autosaver.discard()
+        self.window.document.mark_saved()
+        self.recovery.discard()
         self._update_modified()
 
     @Slot()
@@ -495,77 +327,16 @@ class FileActions(QObject):
         w = self.window
         return ViewToggles(w.act_overlay.isChecked(), w.loss_view.log_y_check.isChecked())
 
-    def _folder(self) -> str:
+    def folder(self) -> str:
+        """Where file choosers start: the session's folder, else the working directory."""
         return os.path.dirname(self.path) if self.path else os.getcwd()
 
-    def _ask_path(self, caption: str, suggested: str, filters: str, suffix: str) -> str | None:
-        path = self.dialogs.save_file_name(self.window, caption, os.path.join(self._folder(), suggested), filters)
+    def ask_save_path(self, caption: str, suggested: str, filters: str, suffix: str) -> str | None:
+        """Ask where to write ``suggested`` (a name in :meth:`folder`); ``suffix`` is added to a
+        name without one. None if the user cancelled."""
+        path = self.dialogs.save_file_name(self.window, caption, os.path.join(self.folder(), suggested), filters)
         if not path:
             return None
         if not os.path.splitext(path)[1]:
             path += suffix
         return path
-
-
-def describe_os_error(exc: OSError, path: str, doing: str) -> str:
-    """A message for a failed write that says what happened and what to do; the old file is kept."""
-    code = exc.errno
-    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", -1):
-        why = "the disk is full. Free some space or choose another disk"
-    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        why = "the folder or the file is read-only (no permission to write). Choose another folder"
-    elif code == errno.ENOENT:
-        why = "the folder does not exist. Choose an existing folder"
-    elif code == errno.EISDIR:
-        why = "that is a folder. Choose a file name"
-    else:
-        why = f"{exc.strerror or exc}. Choose another file name or folder"
-    return f"Cannot {doing} as {path}: {why}. The previous file, if there was one, is unchanged."
-
-
-def _is_session(path: str) -> bool:
-    if path.lower().endswith(".json"):
-        return True
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except OSError:
-        return False
-    return head.startswith(b"{")
-
-
-def _used_classes(dataset: Dataset) -> Dataset:
-    """Drop classes without points (a CSV row carries a label; an empty class has none)."""
-    used = np.unique(dataset.y)
-    if len(used) == dataset.n_classes:
-        return dataset
-    remap = np.full(dataset.n_classes, -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return Dataset(
-        dataset.X, remap[dataset.y], tuple(dataset.classes[i] for i in used), dataset.feature_names, dataset.label_name
-    )
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-def _stem(path: str | None) -> str:
-    if not path:
-        return "untitled"
-    name = os.path.basename(path)
-    for suffix in (SESSION_SUFFIX, ".json", ".csv"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return os.path.splitext(name)[0]
-
-
-def _dropped_path(mime) -> str | None:
-    if mime is None or not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if url.isLocalFile():
-            return url.toLocalFile()
-    return None

@@ -1,0 +1,129 @@
+"""Autosave and crash recovery for the lab window: the glue between the session and the autosaver.
+
+:class:`RecoveryActions` owns the window's :class:`~lab_app.io.autosave.Autosaver`: it schedules an
+autosave after each edit and now and then while training runs, hands it the session to write
+(only while there is unsaved work), and after a crash offers to restore the recovery files a dead
+lab left (:func:`~lab_app.io.autosave.find_orphans`). It needs from the session side only what
+:class:`RecoveryHost` lists (``FileActions`` is that host).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Slot
+
+from engine.serialize import SessionError, load_session
+from lab_app.io.autosave import Autosaver, find_orphans
+
+__all__ = ["RecoveryActions", "RecoveryHost"]
+
+
+class RecoveryHost(Protocol):
+    """What autosave and recovery use of the session side (``FileActions``)."""
+
+    window: object  # the MainWindow: the parent of questions, and its status bar
+    dialogs: object  # lab_app.dialogs.file_dialogs.Dialogs, or a test's scripted answers
+    path: str | None
+
+    def is_modified(self) -> bool: ...
+    def session_dict(self) -> dict: ...
+    def apply_session(self, loaded: dict) -> None: ...
+    def mark_restored(self, path: str | None, trained: bool) -> None: ...
+
+
+class RecoveryActions(QObject):
+    """Autosaves the session of ``host`` into ``directory`` (default: see ``recovery_dir``)."""
+
+    def __init__(self, host: RecoveryHost, directory=None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._host = host
+        self._directory = directory
+        self.autosaver: Autosaver | None = None
+        self.restoring = False  # True while a recovery file is being shown: nothing to autosave
+
+    def install(self, document, controller) -> None:
+        """Start autosaving: after edits (debounced) and now and then while training."""
+        self.autosaver = Autosaver(self._capture, self._directory, parent=self)
+        document.undo_stack.indexChanged.connect(self._on_edit)
+        controller.progress.connect(self._on_training_progress)
+
+    def discard(self) -> None:
+        """The work was saved (or dropped): the recovery file goes."""
+        if self.autosaver is not None:
+            self.autosaver.discard()
+
+    def close(self) -> None:
+        """A clean exit leaves no recovery file."""
+        if self.autosaver is not None:
+            self.autosaver.close()
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer to restore each recovery file a dead lab left (newest first).
+        True if one was restored."""
+        h = self._host
+        restored = False
+        for orphan in find_orphans(self._directory or (self.autosaver.directory if self.autosaver else None)):
+            if restored:
+                orphan.release(delete=False)  # one at a time; the next start offers the others
+                continue
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(orphan.saved_at))
+            answer = h.dialogs.ask(
+                h.window,
+                "Restore unsaved work?",
+                f"Logit Lab did not close properly. Your work was saved automatically at {when}. Restore it?",
+                {"restore": "Restore", "discard": "Discard", "cancel": "Not now"},
+                default="restore",
+                headless_answer="cancel",
+                detail="Discard deletes the automatic copy; Not now keeps it for the next start.",
+            )
+            if answer == "restore":
+                restored = self._restore_orphan(orphan)
+            else:
+                orphan.release(delete=answer == "discard")
+        return restored
+
+    def _restore_orphan(self, orphan) -> bool:
+        h = self._host
+        try:
+            loaded = load_session(orphan.path)
+            original = loaded["recovery"].get("path")
+            self.restoring = True
+            try:
+                h.apply_session(loaded)
+            finally:
+                self.restoring = False
+        except (SessionError, ValueError) as exc:
+            orphan.release(delete=False)
+            h.dialogs.error(h.window, "Cannot restore", f"{exc}\n\nThe automatic copy is kept at {orphan.path}.")
+            return False
+        h.mark_restored(
+            original if isinstance(original, str) else None,
+            trained=loaded["model"] is not None and bool(loaded["history"]),
+        )
+        # Our own copy first; only then may the old one go (if ours fails, both stay safe).
+        copied = self.autosaver is not None and self.autosaver.save_now(wait=True)
+        orphan.release(delete=bool(copied))
+        h.window.statusBar().showMessage("Restored the automatically saved work.", 8000)
+        return True
+
+    def _capture(self):
+        h = self._host
+        if self.restoring or not h.is_modified():
+            return None
+        session = h.session_dict()
+        session["recovery"] = {"path": h.path, "saved_at": time.time(), "pid": os.getpid()}
+        return session
+
+    @Slot()
+    def _on_edit(self, *_):
+        # Touches nothing but the autosaver: the undo stack also signals while the window dies.
+        if self.autosaver is not None:
+            self.autosaver.schedule()
+
+    @Slot(object)
+    def _on_training_progress(self, snapshot) -> None:
+        if snapshot.reports and not self.restoring and self.autosaver is not None:
+            self.autosaver.schedule_training()
