@@ -274,7 +274,7 @@ def test_kill_9_mid_edit_then_restore_recovers_every_point(qtbot, make_window, t
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),  # the checkout: its lab_app
     )
     try:
         ready, _, _ = select.select([child.stdout], [], [], 90)

@@ -4,6 +4,7 @@ Waiting is always for the event loop (``qtbot.wait``/``waitUntil``/``waitSignal`
 to let the worker catch up: the assertions are about what the GUI thread receives.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -418,7 +419,11 @@ SCRIPT = textwrap.dedent("""
 def test_closing_mid_training_exits_cleanly(tmp_path, how):
     script = tmp_path / "close_mid_training.py"
     script.write_text(SCRIPT)
-    result = subprocess.run([sys.executable, str(script), how], cwd=REPO, capture_output=True, text=True, timeout=120)
+    # The script's folder, not the checkout, starts sys.path: point it at the code under test.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(
+        [sys.executable, str(script), how], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "Destroyed while thread" not in result.stderr
     assert "stopped after" in result.stdout and "state idle" in result.stdout
