@@ -73,8 +73,9 @@ class TaskRunner(QObject):
     ----------
     parent : the owner; the runner (and its pool) dies with it, after its tasks have ended.
     name : the worker thread's name while it runs a task of this runner (``threading`` and logs).
-    pool : a ``QThreadPool`` to run in, shared with other runners (its owner keeps it alive longer
-        than the runners); default: a private pool of one thread.
+    pool : a ``QThreadPool`` shared with other runners, so that their tasks take turns in its
+        threads; default: a private pool of one thread. Either may be deleted first: a runner
+        cancels and joins its tasks, a pool runs what it holds to the end.
 
     Signals
     -------
