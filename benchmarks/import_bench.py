@@ -168,9 +168,9 @@ def run_dialog(path: str, cancel_at: float | None = None) -> dict:
     ticker.start()
     _wait(app, lambda: ready)
     out = ticker.stop()
-    from lab_app.io import csv_loader
+    from lab_app.tasks import active_tasks
 
-    _wait(app, lambda: not csv_loader._RUNNING)  # the load thread has ended
+    _wait(app, lambda: not active_tasks())  # the load has ended
     threads_done = True
     out.update(
         seconds=ready[0] - start,

@@ -4,6 +4,7 @@ The dialog only *makes* data: every change of a control re-generates (debounced,
 drag is one regeneration) and redraws a small preview in the class colours. It never touches
 the document; whoever opened it reads :attr:`GeneratorDialog.dataset` (and, for the logistic
 model, :attr:`GeneratorDialog.truth`) after ``accepted`` (see :mod:`lab_app.window.data_menu`).
+What it offers (groups, descriptions, option knobs) is listed in :mod:`lab_app.dialogs.generator_catalog`.
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -36,53 +35,27 @@ from PySide6.QtWidgets import (
 
 from engine.data import Dataset
 from engine.generators import GENERATORS, logistic_model
+from lab_app.dialogs.generator_catalog import (
+    DEFAULT_COS_WEIGHTS,
+    DESCRIPTIONS,
+    DISTRIBUTIONS,
+    GROUPS,
+    LINEAR_TERMS,
+    LOGISTIC_OPTIONS,
+    OPTION_SPECS,
+    SINCOS_TERMS,
+    TERM_LABELS,
+    float_spin,
+    int_spin,
+    option_widget,
+)
+from lab_app.tasks import Debouncer
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
 
-#: How the generator list is grouped; keys missing here are listed last under "More".
-GROUPS = (
-    ("Playground classics", ("two_gaussians", "xor", "circles", "moons", "spiral", "blobs")),
-    ("Known truth", ("logistic",)),
-    ("1-D classics", ("one_d_gaussians", "glm6")),
-)
+__all__ = ["LINEAR_TERMS", "MAX_SAMPLES", "PREVIEW_DELAY_MS", "SINCOS_TERMS", "GeneratorDialog", "TrueParameters"]
 
-#: One line under the list saying what the chosen generator draws.
-DESCRIPTIONS = {
-    "two_gaussians": "Two round clouds at (−1, −1) and (1, 1); noise is their standard deviation.",
-    "xor": "Four clusters; class 1 where x₁ and x₂ share a sign. No line separates them.",
-    "circles": "A small circle inside a large one: separable only with squared terms or a hidden layer.",
-    "moons": "Two interleaving half circles.",
-    "spiral": "Interleaved spiral arms, one class per arm: a classic test for neural networks.",
-    "blobs": "3–8 Gaussian blobs on a circle, one class each: softmax regression territory.",
-    "logistic": "Labels drawn from Bernoulli(σ(w·x + b)) with weights you choose: "
-    "train, then compare true and learned weights.",
-    "one_d_gaussians": "One feature: class 0 ~ N(−4, sd²), class 1 ~ N(4, sd²). Shows the sigmoid itself.",
-    "glm6": "The six-point textbook example (fixed data; R's glm gives w = 0.552, b = −3.549).",
-}
-
-#: Known generator options: label, kind ("percent", "int", "float"), minimum, maximum, step, tip.
-OPTION_SPECS = {
-    "balance": ("Share of class 1", "percent", 0.5, 99.5, 5.0, "fraction of the points in class 1"),
-    "factor": ("Inner radius", "float", 0.05, 0.95, 0.05, "inner circle's radius relative to the outer one"),
-    "arms": ("Arms (classes)", "int", 2, 8, 1, "one class per spiral arm"),
-    "turns": ("Turns", "float", 0.25, 4.0, 0.25, "full turns each arm makes"),
-    "n_classes": ("Classes", "int", 3, 8, 1, "number of blobs, one class each"),
-}
-#: Options of the logistic generator; the "True model" group edits these, not the generic form.
-LOGISTIC_OPTIONS = ("weights", "bias", "distribution", "rho")
-DISTRIBUTIONS = (("normal", "Standard normal"), ("uniform", "Uniform (−√3, √3)"))
-LINEAR_TERMS = ("x1", "x2")
-SINCOS_TERMS = ("sin x1", "sin x2", "cos x1", "cos x2")
-TERM_LABELS = {
-    "x1": "w₁ (x₁)",
-    "x2": "w₂ (x₂)",
-    "sin x1": "w (sin x₁)",
-    "sin x2": "w (sin x₂)",
-    "cos x1": "w (cos x₁)",
-    "cos x2": "w (cos x₂)",
-}
-#: Starting weights of the cos terms when the sin/cos transform is switched on (sin terms keep w₁, w₂).
-DEFAULT_COS_WEIGHTS = (-2.0, 1.0)
+#: Milliseconds of quiet after the last change before the preview is regenerated.
 PREVIEW_DELAY_MS = 100
 MAX_SAMPLES = 20_000
 
@@ -143,10 +116,7 @@ class GeneratorDialog(QDialog):
         self._key = ""
         self._option_getters: dict[str, Callable[[], object]] = {}
         self.option_widgets: dict[str, QWidget] = {}
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(PREVIEW_DELAY_MS)
-        self._timer.timeout.connect(self.update_preview)
+        self._preview_soon = Debouncer(PREVIEW_DELAY_MS, self.update_preview, parent=self)
         self._build()
         self.seed_spin.setValue(seed)
         self.set_generator(generator if generator in GENERATORS else next(iter(GENERATORS)))
@@ -227,11 +197,11 @@ class GeneratorDialog(QDialog):
 
     def schedule_preview(self) -> None:
         """Regenerate after :data:`PREVIEW_DELAY_MS` of quiet (restarts on every change)."""
-        self._timer.start()
+        self._preview_soon.trigger()
 
     def update_preview(self) -> None:
         """Regenerate now and redraw; a failure (e.g. fewer points than classes) is shown, not raised."""
-        self._timer.stop()
+        self._preview_soon.cancel()
         try:
             self.dataset, self.truth = self.generate()
             self.error = None
@@ -247,8 +217,7 @@ class GeneratorDialog(QDialog):
         return np.column_stack([x, y]) if x is not None else np.empty((0, 2))
 
     def accept(self) -> None:
-        if self._timer.isActive():  # a change is still waiting for its preview: OK takes it too
-            self.update_preview()
+        self._preview_soon.flush()  # a change still waiting for its preview: OK takes it too
         if self.dataset is not None:
             super().accept()
 
@@ -290,13 +259,13 @@ class GeneratorDialog(QDialog):
         body.addWidget(column_widget)
         sampling = QGroupBox("Sampling")
         form = QFormLayout(sampling)
-        self.n_spin = _int_spin(2, MAX_SAMPLES, "samplesSpin", "number of points")
+        self.n_spin = int_spin(2, MAX_SAMPLES, "samplesSpin", "number of points")
         self.n_spin.setSingleStep(50)
         form.addRow("Points", self.n_spin)
-        self.noise_spin = _float_spin(0.0, 5.0, 0.05, "noiseSpin", decimals=3)
+        self.noise_spin = float_spin(0.0, 5.0, 0.05, "noiseSpin", decimals=3)
         self.noise_label = QLabel("Noise (sd)")
         form.addRow(self.noise_label, self.noise_spin)
-        self.seed_spin = _int_spin(0, 2**31 - 1, "seedSpin", "same seed, same points")
+        self.seed_spin = int_spin(0, 2**31 - 1, "seedSpin", "same seed, same points")
         self.new_seed_button = QToolButton(objectName="newSeedButton", text="New seed")
         self.new_seed_button.setToolTip("draw a random seed")
         self.new_seed_button.clicked.connect(self._new_seed)
@@ -319,18 +288,18 @@ class GeneratorDialog(QDialog):
         form.addRow(self.sincos_box)
         self.weight_spins, self.weight_labels = [], []
         for i in range(4):
-            spin = _float_spin(-20.0, 20.0, 0.5, f"weight{i}", decimals=2)
+            spin = float_spin(-20.0, 20.0, 0.5, f"weight{i}", decimals=2)
             label = QLabel(TERM_LABELS[LINEAR_TERMS[i]] if i < 2 else TERM_LABELS[SINCOS_TERMS[i]])
             form.addRow(label, spin)
             self.weight_spins.append(spin)
             self.weight_labels.append(label)
-        self.bias_spin = _float_spin(-20.0, 20.0, 0.25, "biasSpin", decimals=2)
+        self.bias_spin = float_spin(-20.0, 20.0, 0.25, "biasSpin", decimals=2)
         form.addRow("Bias b", self.bias_spin)
         self.distribution_combo = QComboBox(objectName="distributionCombo")
         for key, text in DISTRIBUTIONS:
             self.distribution_combo.addItem(text, key)
         form.addRow("Inputs", self.distribution_combo)
-        self.rho_spin = _float_spin(-0.95, 0.95, 0.1, "rhoSpin", decimals=2)
+        self.rho_spin = float_spin(-0.95, 0.95, 0.1, "rhoSpin", decimals=2)
         self.rho_spin.setToolTip("correlation ρ^|i−j| between inputs (Toeplitz)")
         form.addRow("Correlation ρ", self.rho_spin)
         controls.addWidget(self.truth_box)
@@ -382,7 +351,7 @@ class GeneratorDialog(QDialog):
         for name, default in options.items():
             if name in LOGISTIC_OPTIONS:
                 continue
-            widget, getter = _option_widget(name, default)
+            widget, getter = option_widget(name, default)
             if widget is None:
                 continue
             widget.setObjectName(f"option_{name}")
@@ -468,46 +437,6 @@ class GeneratorDialog(QDialog):
 
 
 # ------------------------------------------------------------------ helpers
-def _option_widget(name: str, default) -> tuple[QWidget | None, Callable[[], object] | None]:
-    label, kind, lo, hi, step, tip = OPTION_SPECS.get(name, (name, None, None, None, None, ""))
-    if kind is None:  # an option we have no spec for: guess from its default
-        if isinstance(default, bool) or not isinstance(default, (int, float)):
-            return None, None
-        kind = "int" if isinstance(default, int) else "float"
-        lo, hi, step = (-1000, 1000, 1) if kind == "int" else (-1000.0, 1000.0, 0.1)
-    if kind == "int":
-        spin = _int_spin(int(lo), int(hi), "", tip)
-        spin.setSingleStep(int(step))
-        spin.setValue(int(default))
-        return spin, spin.value
-    if kind == "percent":
-        spin = _float_spin(lo, hi, step, "", decimals=1)
-        spin.setSuffix(" %")
-        spin.setToolTip(tip)
-        spin.setValue(100.0 * float(default))
-        return spin, lambda: spin.value() / 100.0
-    spin = _float_spin(lo, hi, step, "", decimals=2)
-    spin.setToolTip(tip)
-    spin.setValue(float(default))
-    return spin, spin.value
-
-
-def _int_spin(lo: int, hi: int, name: str, tip: str) -> QSpinBox:
-    spin = QSpinBox(objectName=name)
-    spin.setRange(lo, hi)
-    spin.setToolTip(tip)
-    spin.setGroupSeparatorShown(True)
-    return spin
-
-
-def _float_spin(lo: float, hi: float, step: float, name: str, decimals: int = 2) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(objectName=name)
-    spin.setDecimals(decimals)
-    spin.setRange(lo, hi)
-    spin.setSingleStep(step)
-    return spin
-
-
 def _summary_html(data: Dataset, truth: TrueParameters | None) -> str:
     counts = np.bincount(data.y, minlength=data.n_classes)
     parts = [

@@ -14,13 +14,11 @@ the model trains on all of them, and two combo boxes choose the pair the designe
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,17 +41,17 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import DataError, preview_csv
+from lab_app.dialogs.csv_preview import PreviewTable, describe_file
 from lab_app.io.csv_loader import CsvLoader, ImportRequest
+from lab_app.tasks import Debouncer
 from lab_app.widgets import palette
 
 __all__ = ["MAX_CLASSES", "ImportDialog"]
 
 MAX_CLASSES = palette.MAX_CLASSES
 PREVIEW_ROWS = 20
-FEATURE_TINT = QColor("#E8F1FA")
-LABEL_TINT = QColor("#FDF0D5")
-PROBLEM_TINT = QColor("#F9D6D5")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+#: Milliseconds of quiet after the last change of columns before the file is loaded again.
+RELOAD_DELAY_MS = 150
 
 
 class ImportDialog(QDialog):
@@ -83,7 +81,7 @@ class ImportDialog(QDialog):
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
         self.loader.cancelled.connect(self._on_cancelled)
-        self._reload_timer = QTimer(self, singleShot=True, timeout=self.reload)
+        self._reload_soon = Debouncer(RELOAD_DELAY_MS, self.reload, parent=self)  # a burst of ticks loads once
         self._build()
         try:
             self.preview = preview_csv(self.path, max_rows=PREVIEW_ROWS)
@@ -93,7 +91,7 @@ class ImportDialog(QDialog):
             self._set_controls_enabled(False)
             return
         self._fill_preview()
-        self._reload_timer.start(0)  # the first load, once the dialog is up (a child timer dies with it)
+        QTimer.singleShot(0, self, self.reload)  # the first load, once the dialog is up (not after it died)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -138,7 +136,7 @@ class ImportDialog(QDialog):
     @Slot()
     def reload(self) -> None:
         """Load the whole file with the current choice (cancelling a load under way)."""
-        self._reload_timer.stop()
+        self._reload_soon.cancel()
         self.dataset = None
         self.import_button.setEnabled(False)
         problems = self._choice_problems()
@@ -174,12 +172,7 @@ class ImportDialog(QDialog):
         self.info_label.setTextFormat(Qt.TextFormat.RichText)
         self.info_label.setWordWrap(True)
 
-        self.table = QTableWidget(objectName="importPreview")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setDefaultSectionSize(90)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table = PreviewTable()
 
         self.label_combo = QComboBox(objectName="importLabelColumn")
         self.label_combo.currentTextChanged.connect(self._label_changed)
@@ -272,24 +265,8 @@ class ImportDialog(QDialog):
 
     def _fill_preview(self) -> None:
         p = self.preview
-        size = os.path.getsize(self.path)
-        head = sum(len(",".join(r)) + 1 for r in p.rows) / max(len(p.rows), 1)
-        estimate = f", about {size / head:,.0f} rows" if len(p.rows) >= PREVIEW_ROWS and head else ""
-        self.info_label.setText(
-            f"<b>{_html(os.path.basename(self.path))}</b> — {_size(size)}{estimate}, "
-            f"{_DELIMITER_NAMES.get(p.delimiter, repr(p.delimiter))}-separated, {p.encoding.upper()}. "
-            f"The first {len(p.rows)} rows:"
-        )
-        self.table.setColumnCount(len(p.columns))
-        self.table.setRowCount(len(p.rows))
-        self.table.setHorizontalHeaderLabels(list(p.columns))
-        lines = _line_numbers(self.path, p)
-        if lines is not None:  # number rows as the file does, so they match the problems' lines
-            self.table.setVerticalHeaderLabels([str(n) for n in lines])
-            self.table.verticalHeader().setToolTip("Line numbers in the file")
-        for i, row in enumerate(p.rows):
-            for j in range(len(p.columns)):
-                self.table.setItem(i, j, QTableWidgetItem(row[j] if j < len(row) else ""))
+        self.info_label.setText(describe_file(self.path, p, PREVIEW_ROWS))
+        self.table.show_rows(self.path, p)
         with _blocked(self.label_combo):
             self.label_combo.addItems([c for c in p.columns if c])
             if p.label_column:
@@ -340,7 +317,7 @@ class ImportDialog(QDialog):
         self._fill_view_combos()
         self.dataset = None
         self.import_button.setEnabled(False)
-        self._reload_timer.start(150)  # a burst of ticks and unticks loads once
+        self._reload_soon.trigger()
 
     def _choice_problems(self) -> list[str]:
         if self.preview is None:
@@ -386,23 +363,8 @@ class ImportDialog(QDialog):
         self._view_pair = (x, y)
 
     def _color_columns(self) -> None:
-        if self.preview is None:
-            return
-        features, label = set(self.feature_columns), self.label_column
-        for j, name in enumerate(self.preview.columns):
-            tint = FEATURE_TINT if name in features else LABEL_TINT if name == label else None
-            header = self.table.horizontalHeaderItem(j)
-            if header is not None:
-                role = "feature" if name in features else "label" if name == label else "not used"
-                header.setToolTip(f"{name}: {role}")
-                header.setText(f"{name}\n({role})")
-            for i in range(self.table.rowCount()):
-                item = self.table.item(i, j)
-                if item is None:
-                    continue
-                bad = tint is FEATURE_TINT and not _finite(item.text())
-                bad = bad or (name == label and not item.text().strip())
-                item.setBackground(QBrush(PROBLEM_TINT if bad else tint) if (bad or tint) else QBrush())
+        if self.preview is not None:
+            self.table.color_columns(self.preview.columns, set(self.feature_columns), self.label_column)
 
     @Slot(int)
     def _on_progress(self, percent: int) -> None:
@@ -519,42 +481,11 @@ class _blocked:
         self.widget.blockSignals(self.old)
 
 
-def _line_numbers(path: str, preview) -> list[int] | None:
-    """The file's line number of each preview row (blank lines and quoted line breaks counted),
-    or None if the start of the file cannot be read again."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 20)
-        encoding = {"utf-8": "utf-8-sig", "text": "utf-8-sig"}.get(preview.encoding, preview.encoding)
-        reader = csv.reader(
-            io.StringIO(head.decode(encoding, errors="replace"), newline=""),
-            delimiter=preview.delimiter,
-            skipinitialspace=True,
-        )
-        lines, end = [], 0
-        for record in reader:
-            start, end = end + 1, reader.line_num
-            if any(field.strip() for field in record):
-                lines.append(start)
-                if len(lines) > len(preview.rows):
-                    break
-    except (OSError, LookupError, csv.Error):
-        return None
-    return lines[1:] if len(lines) == len(preview.rows) + 1 else None
-
-
 def _same_place(message: str, problem: DataError) -> bool:
     """True if ``message`` is about the line (and column) of ``problem``."""
     return (f", line {problem.line}," in message or f", line {problem.line}:" in message) and (
         problem.column is None or f" {problem.column!r}:" in message
     )
-
-
-def _finite(text: str) -> bool:
-    try:
-        return np.isfinite(float(text))
-    except (ValueError, OverflowError):
-        return False
 
 
 def _swatch(color: str):
@@ -563,15 +494,3 @@ def _swatch(color: str):
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(color))
     return QIcon(pixmap)
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return f"{n} GB"
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -4,8 +4,8 @@
 after the last edit (debounced, but never later than ``max_wait_ms`` after the first unsaved
 edit) and every ``training_interval_ms`` while training runs. Each write is atomic (temp file,
 fsync, rename, folder fsync), so a crash mid-write leaves the previous autosave intact.
-The session is captured in the GUI thread (array copies: cheap) and encoded and written in a
-worker thread in chunks, so even a million points never freeze the window.
+The session is captured in the GUI thread (array copies: cheap) and encoded and written as a
+:class:`lab_app.tasks.TaskRunner` task in chunks, so even a million points never freeze the window.
 
 Each running lab holds a ``QLockFile`` beside its recovery file. A recovery file whose lock can be
 taken belongs to a lab that died: :func:`find_orphans` lists those, and the next start offers to
@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Signal, Slot
 
 from engine.serialize import SESSION_SUFFIX, save_session
+from lab_app.tasks import Debouncer, TaskRunner
 
 __all__ = ["RECOVERY_ENV", "Autosaver", "Orphan", "find_orphans", "recovery_dir"]
 
@@ -97,7 +96,6 @@ class Autosaver(QObject):
 
     saved = Signal(str)  # path written
     failed = Signal(str)  # message
-    _written = Signal(object, int, str, str)  # writer thread, generation, path, error (worker → GUI)
 
     def __init__(
         self,
@@ -115,39 +113,58 @@ class Autosaver(QObject):
         token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.path = self.directory / f"{PREFIX}{token}{SESSION_SUFFIX}"
         self._lock: QLockFile | None = None
-        self.delay_ms, self.max_wait_ms, self.training_interval_ms = delay_ms, max_wait_ms, training_interval_ms
-        self._timer = QTimer(self, singleShot=True, timeout=self.save_now)
-        self._first_pending: float | None = None
-        self._writer: threading.Thread | None = None
-        self._again = False
+        self._after_edits = Debouncer(delay_ms, self.save_now, max_wait_ms=max_wait_ms, parent=self)
+        self._while_training = Debouncer.throttle(training_interval_ms, self.save_now, parent=self)
+        # One write at a time; a newer state supersedes a write under way, which finishes first.
+        self._writer = TaskRunner(self, name="logit-lab-autosave")
+        self._writer.resultReady.connect(self._on_written)
+        self._writer.failed.connect(self._on_write_failed)
         self._closed = False
-        self._generation = 0
-        self._outcome: dict = {}  # writer thread → success, for save_now(wait=True)
-        self._written.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self.last_error: str | None = None
         self.writes = 0
 
     # ------------------------------------------------------------------ public API
     @property
+    def delay_ms(self) -> int:
+        """Quiet after the last edit before a save."""
+        return self._after_edits.delay_ms
+
+    @delay_ms.setter
+    def delay_ms(self, ms: int) -> None:
+        self._after_edits.delay_ms = ms
+
+    @property
+    def max_wait_ms(self) -> int:
+        """A save comes at most this long after the first unsaved edit, however many follow."""
+        return self._after_edits.max_wait_ms
+
+    @max_wait_ms.setter
+    def max_wait_ms(self, ms: int) -> None:
+        self._after_edits.max_wait_ms = ms
+
+    @property
+    def training_interval_ms(self) -> int:
+        """Saves while training runs come at most this often."""
+        return self._while_training.delay_ms
+
+    @training_interval_ms.setter
+    def training_interval_ms(self, ms: int) -> None:
+        self._while_training.delay_ms = self._while_training.max_wait_ms = ms
+
+    @property
     def pending(self) -> bool:
         """An autosave is scheduled or being written."""
-        return self._timer.isActive() or self._writer is not None
+        return self._after_edits.pending or self._while_training.pending or self._writer.busy
 
     def schedule(self) -> None:
         """An edit happened: save after ``delay_ms`` of quiet, at most ``max_wait_ms`` from now on."""
-        if self._closed:
-            return
-        now = time.monotonic()
-        if self._first_pending is None:
-            self._first_pending = now
-        left = self.max_wait_ms - (now - self._first_pending) * 1000
-        self._timer.start(int(max(0, min(self.delay_ms, left))))
+        if not self._closed:
+            self._after_edits.trigger()
 
     def schedule_training(self) -> None:
         """Training made progress: save at most every ``training_interval_ms``."""
-        if not self._closed and not self._timer.isActive():
-            self._first_pending = self._first_pending or time.monotonic()
-            self._timer.start(self.training_interval_ms)
+        if not self._closed:
+            self._while_training.trigger()
 
     @Slot()
     def save_now(self, wait: bool = False) -> bool | None:
@@ -156,15 +173,10 @@ class Autosaver(QObject):
         With ``wait``, return once written: True if the recovery file now holds this state,
         False if it could not be written (``failed`` follows). Without, return None at once.
         """
-        self._timer.stop()
+        self._after_edits.cancel()
+        self._while_training.cancel()
         if self._closed:
             return False if wait else None
-        if self._writer is not None:  # one write at a time; the newest state follows it
-            self._again = True
-            if not wait:
-                return None
-            self._join()
-        self._first_pending = None
         try:
             session = self._capture()
         except Exception as exc:
@@ -175,23 +187,19 @@ class Autosaver(QObject):
             return False if wait else None
         if not self._ensure_lock():
             return False if wait else None
-        writer = threading.Thread(
-            target=self._write, args=(session, self._generation), name="logit-lab-autosave", daemon=True
-        )
-        self._writer = writer
-        writer.start()
+        self._writer.start(_write, self.path, session)
         if not wait:
             return None
-        self._join()
-        return self._outcome.get(writer, False)
+        writes = self.writes
+        self._writer.wait()  # delivers the outcome (saved or failed) before it returns
+        return self.writes > writes
 
     def discard(self) -> None:
         """The session was saved or deliberately abandoned: stop and remove the recovery file."""
-        self._timer.stop()
-        self._first_pending = None
-        self._again = False
-        self._join()
-        self._generation += 1
+        self._after_edits.cancel()
+        self._while_training.cancel()
+        self._writer.cancel(quiet=True)  # a write under way is not reported...
+        self._writer.wait()  # ...but it ends before the file goes, or it would bring the file back
         _remove(self.path)
 
     def close(self) -> None:
@@ -219,48 +227,28 @@ class Autosaver(QObject):
         self._lock = lock
         return True
 
-    def _write(self, session: dict, generation: int) -> None:
-        """Worker thread: encode and write atomically; the result goes back by a queued signal."""
-        writer = threading.current_thread()
-        try:
-            save_session(self.path, session)
-        except Exception as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            self._outcome[writer] = False
-            self._written.emit(writer, generation, "", f"Autosave failed: {reason} ({self.path}).")
-            return
-        self._outcome[writer] = True
-        self._written.emit(writer, generation, str(self.path), "")
+    @Slot(object)
+    def _on_written(self, path: str) -> None:
+        self.writes += 1
+        self.last_error = None
+        self.saved.emit(path)
 
-    @Slot(object, int, str, str)
-    def _finished(self, writer, generation: int, path: str, message: str) -> None:
-        self._outcome.pop(writer, None)
-        if writer is self._writer:
-            self._writer = None
-        if generation != self._generation:
-            return  # written before a discard(): that file is gone already
-        if message:
-            self._report(message)
-        else:
-            self.writes += 1
-            self.last_error = None
-            self.saved.emit(path)
-        if self._again and not self._closed and self._writer is None:
-            self._again = False
-            self.schedule()
-
-    def _join(self) -> None:
-        writer = self._writer
-        if writer is not None:
-            writer.join()
-            if writer is self._writer:
-                self._writer = None
+    @Slot(str, object)
+    def _on_write_failed(self, _message: str, exc) -> None:
+        reason = getattr(exc, "strerror", None) or exc
+        self._report(f"Autosave failed: {reason} ({self.path}).")
 
     def _report(self, message: str) -> None:
         if message != self.last_error:
             log.warning("%s", message)
         self.last_error = message
         self.failed.emit(message)
+
+
+def _write(path: Path, session: dict, *, progress, cancelled) -> str:
+    """The task (worker thread): encode and write atomically; returns the path written."""
+    save_session(path, session)
+    return str(path)
 
 
 def _lock_path(path: Path) -> Path:

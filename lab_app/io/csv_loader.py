@@ -1,23 +1,20 @@
-"""Loading a CSV file in the background: a QThread per load, progress, cancel, newest wins.
+"""Loading a CSV file in the background: progress, cancel, newest wins.
 
-:class:`CsvLoader` runs :func:`engine.data.read_csv` in a ``QThread`` (superqt's recipe:
-``moveToThread``, ``started → run``) with a progress callback that also checks a cancel flag, so a
-million rows load with a live progress bar and stop within one chunk (~30,000 rows) when
-cancelled. A new load cancels the old one (Orange's rule: one task at a time). When a load fails,
-:func:`engine.data.find_problems` lists every problem in the file, still in the background.
-The GUI thread never parses.
+:class:`CsvLoader` runs :func:`engine.data.read_csv` as a task of a :class:`lab_app.tasks.TaskRunner`
+with a progress callback that also checks for cancellation, so a million rows load with a live
+progress bar and stop within one chunk (~30,000 rows) when cancelled. A new load cancels the old
+one (Orange's rule: one task at a time). When a load fails, :func:`engine.data.find_problems`
+lists every problem in the file, still in the background. The GUI thread never parses.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from engine.data import DataError, find_problems, read_csv
+from lab_app.tasks import TaskCancelled, TaskRunner
 
 __all__ = ["CsvLoader", "ImportRequest"]
 
@@ -31,77 +28,11 @@ class ImportRequest:
     label_column: str
 
 
-class _Cancelled(Exception):
-    """Raised from the progress callback to stop a load."""
-
-
-class _LoadJob(QObject):
-    """One load, run in its own QThread; reports back through queued signals."""
-
-    progressed = Signal(int, int)  # job id, percent
-    done = Signal(int, object, object, object, list)  # job id, request, Dataset|None, error|None, problems
-
-    def __init__(self, job_id: int, request: ImportRequest, cancel: threading.Event):
-        super().__init__()
-        self.job_id, self.request, self.cancel = job_id, request, cancel
-        self._percent = -1
-
-    @Slot()
-    def run(self) -> None:
-        dataset, error, problems = None, None, []
-        r = self.request
-        try:
-            dataset = read_csv(r.path, list(r.x_columns), r.label_column, progress=self._progress)
-        except _Cancelled as exc:
-            error = exc
-        except DataError as exc:
-            error = exc
-            try:  # the reader stops at the first problem; the dialog lists them all
-                problems = find_problems(r.path, r.x_columns, r.label_column, progress=self._progress)
-            except _Cancelled as cancelled:
-                error = cancelled
-            except Exception:
-                problems = []
-        except Exception as exc:
-            error = exc
-        self.done.emit(self.job_id, r, dataset, error, problems)
-        # Hand the object back to the GUI thread (only its own thread may) and end the thread.
-        app = QCoreApplication.instance()
-        if app is not None:
-            self.moveToThread(app.thread())
-        QThread.currentThread().quit()
-
-    def _progress(self, fraction: float) -> None:
-        if self.cancel.is_set():
-            raise _Cancelled()
-        percent = int(fraction * 100)
-        if percent != self._percent:  # only when it changed (a signal per chunk is plenty)
-            self._percent = percent
-            self.progressed.emit(self.job_id, percent)
-
-
-#: Every load thread until it has ended, whoever started it: a loader (or its dialog) may be
-#: deleted mid-load, and Qt aborts the program if a running QThread is destroyed.
-_RUNNING: dict[int, tuple[QThread, _LoadJob]] = {}
-_job_ids = itertools.count(1)
-
-
-def _forget(job_id: int) -> None:
-    entry = _RUNNING.pop(job_id, None)
-    if entry is not None:
-        entry[0].wait()  # "finished" is sent just before the thread ends: let it end
-
-
-def _cancel_all(events: dict) -> None:
-    for event in list(events.values()):
-        event.set()
-
-
 class CsvLoader(QObject):
     """Loads CSV files in a background thread, one at a time: a new :meth:`start` cancels the old.
 
-    Signals carry the :class:`ImportRequest` they answer, so a listener can ignore stale ones.
-    Deleting the loader cancels its loads; their threads end on their own within one chunk.
+    Signals carry the :class:`ImportRequest` they answer. Deleting the loader cancels its load and
+    waits for it (one chunk at most).
     """
 
     progress = Signal(int)  # percent of the current load, 0..100
@@ -112,73 +43,72 @@ class CsvLoader(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._events: dict[int, threading.Event] = {}  # unfinished loads of this loader
-        self._current = 0
-        # A plain function over plain data: it must run while this object is being destroyed.
-        self.destroyed.connect(functools.partial(_cancel_all, self._events))
+        self._request: ImportRequest | None = None  # what the current load reads
+        self._runner = TaskRunner(self, name="logit-lab-csv-loader")
+        self._runner.progress.connect(self._on_progress)
+        self._runner.busyChanged.connect(self._on_busy)
+        self._runner.resultReady.connect(self._on_loaded)
+        self._runner.failed.connect(self._on_failed)
+        self._runner.cancelled.connect(self._on_cancelled)
 
     @property
     def busy(self) -> bool:
-        return self._current in self._events
+        return self._runner.busy
 
     def start(self, request: ImportRequest) -> None:
-        was_busy = self.busy
-        self.cancel(quiet=True)
-        job_id = self._current = next(_job_ids)
-        cancel = threading.Event()
-        job = _LoadJob(job_id, request, cancel)
-        thread = QThread()
-        thread.setObjectName("logit-lab-csv-loader")
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        queued = Qt.ConnectionType.QueuedConnection
-        job.progressed.connect(self._on_progress, queued)
-        job.done.connect(self._on_done, queued)
-        thread.finished.connect(functools.partial(_forget, job_id), queued)
-        _RUNNING[job_id] = (thread, job)
-        self._events[job_id] = cancel
-        thread.start()
-        if not was_busy:
-            self.busyChanged.emit(True)
+        self._request = request
+        self._runner.start(_load, request)
 
     def cancel(self, quiet: bool = False) -> None:
         """Stop the current load (within one chunk); ``cancelled`` follows unless ``quiet``."""
-        event = self._events.get(self._current)
-        if event is None:
-            return
-        event.set()
-        if quiet:
-            self._current = 0  # its answer is stale now
+        self._runner.cancel(quiet=quiet)
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Cancel every load of this loader and wait for their threads (dialog closing, tests)."""
-        _cancel_all(self._events)
-        for job_id in list(self._events):
-            entry = _RUNNING.get(job_id)
-            if entry is not None:
-                entry[0].wait(timeout_ms)
-        self._events.clear()
-        if self._current:
-            self._current = 0
-            self.busyChanged.emit(False)
+        """Cancel the loads and wait for them to end (dialog closing, tests)."""
+        self._runner.shutdown(timeout_ms)
 
-    @Slot(int, int)
-    def _on_progress(self, job_id: int, percent: int) -> None:
-        if job_id == self._current:
-            self.progress.emit(percent)
+    def _on_progress(self, percent: int) -> None:
+        self.progress.emit(percent)
 
-    @Slot(int, object, object, object, list)
-    def _on_done(self, job_id: int, request, dataset, error, problems: list) -> None:
-        self._events.pop(job_id, None)
-        if job_id != self._current:
-            return
-        self._current = 0
-        self.busyChanged.emit(False)
-        if dataset is not None:
-            self.loaded.emit(request, dataset)
-        elif isinstance(error, _Cancelled):
-            self.cancelled.emit(request)
-        elif isinstance(error, DataError):
-            self.failed.emit(request, str(error), problems)
+    def _on_busy(self, busy: bool) -> None:
+        self.busyChanged.emit(busy)
+
+    def _on_cancelled(self) -> None:
+        self.cancelled.emit(self._request)
+
+    def _on_loaded(self, dataset) -> None:
+        self.loaded.emit(self._request, dataset)
+
+    def _on_failed(self, _message: str, error) -> None:
+        request = self._request
+        if isinstance(error, _Unreadable):
+            self.failed.emit(request, str(error.error), error.problems)
         else:
             self.failed.emit(request, f"{request.path}: cannot load the file ({type(error).__name__}: {error}).", [])
+
+
+class _Unreadable(Exception):
+    """The reader's :class:`DataError` and every problem :func:`find_problems` found in the file."""
+
+    def __init__(self, error: DataError, problems: list):
+        super().__init__(str(error))
+        self.error, self.problems = error, problems
+
+
+def _load(request: ImportRequest, *, progress, cancelled):
+    """The task (worker thread): the Dataset, or :class:`_Unreadable` listing the file's problems."""
+    r = request
+
+    def percent(fraction: float) -> None:
+        progress(int(fraction * 100))  # a signal per percent at most; raises TaskCancelled
+
+    try:
+        return read_csv(r.path, list(r.x_columns), r.label_column, progress=percent)
+    except DataError as exc:
+        try:  # the reader stops at the first problem; the dialog lists them all
+            problems = find_problems(r.path, r.x_columns, r.label_column, progress=percent)
+        except TaskCancelled:
+            raise
+        except Exception:
+            problems = []
+        raise _Unreadable(exc, problems) from None

@@ -15,7 +15,7 @@ import math
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.diagnostics import SATURATION_LOGIT, diagnose
+from lab_app.tasks import Debouncer
 from lab_app.training.probes import HESSIAN_PROBE, SIGNALS_PROBE
 
 __all__ = ["TITLES", "DoctorView", "Sparkline"]
@@ -143,7 +144,8 @@ class DoctorView(QWidget):
         self._cards: dict[str, _VerdictCard] = {}
         self._series = {key: deque(maxlen=SPARK_POINTS) for key, *_ in _ROWS}
         self.refresh_count = 0
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self.refresh)
+        self._refresh = Debouncer.throttle(REFRESH_MS, self.refresh, parent=self)
+        self._catch_up = Debouncer(0, self.refresh, parent=self)  # verdicts were not computed while hidden
         self._build()
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
@@ -174,7 +176,7 @@ class DoctorView(QWidget):
 
     def refresh(self) -> None:
         """Recompute the verdicts and the table from the newest snapshot now."""
-        self._timer.stop()
+        self._refresh.cancel()
         snap, info = self._snapshot, self._info
         if snap is None or info is None or snap.run_id != info.run_id:
             return
@@ -262,8 +264,8 @@ class DoctorView(QWidget):
             self._schedule()
 
     def _schedule(self) -> None:
-        if self.on_show() and not self._timer.isActive():
-            self._timer.start()
+        if self.on_show():
+            self._refresh.trigger()
 
     def on_show(self) -> bool:
         """True if any of the view can be seen. A tabbed dock behind another tab stays
@@ -273,7 +275,7 @@ class DoctorView(QWidget):
     def set_shown(self, shown: bool) -> None:
         """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
         if shown:
-            QTimer.singleShot(0, self, self.refresh)  # verdicts were not computed while hidden
+            self._catch_up.trigger()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

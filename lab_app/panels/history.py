@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from lab_app.tasks import Debouncer
 
 __all__ = ["ONION_SKINS", "HistoryEntry", "HistoryScrubber", "ParamHistory"]
 
@@ -152,10 +154,10 @@ class HistoryScrubber(QWidget):
         self.live = True
         self.index = -1  # the entry on show while not live
         self._markers: list = []
-        self._metrics_due = False
         self._report_key, self._report = None, None
         self._build()
-        self._onion_timer = QTimer(self, singleShot=True, interval=ONION_INTERVAL_MS, timeout=self._refresh_skins)
+        self._onion_refresh = Debouncer.throttle(ONION_INTERVAL_MS, self._refresh_skins, parent=self)
+        self._repin_soon = Debouncer(0, self._repin_metrics, parent=self)
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
         boundary_view.liveSnapshotHeld.connect(self._on_live_held)
@@ -264,8 +266,8 @@ class HistoryScrubber(QWidget):
         if pinned is not None:  # thinning may have moved the pinned entry
             self.index = self.history.nearest(pinned)
         self._sync_controls()
-        if self.onion_check.isChecked() and self.live and not self._onion_timer.isActive():
-            self._onion_timer.start()
+        if self.onion_check.isChecked() and self.live:
+            self._onion_refresh.trigger()
 
     def _on_slider(self, value: int) -> None:
         self.show_index(value)
@@ -275,12 +277,10 @@ class HistoryScrubber(QWidget):
 
     def _on_live_held(self, _snapshot) -> None:
         # The window just sent live metrics too: put the pinned epoch's back once it is done.
-        if not self.live and self.metrics_view is not None and not self._metrics_due:
-            self._metrics_due = True
-            QTimer.singleShot(0, self._repin_metrics)
+        if not self.live and self.metrics_view is not None:
+            self._repin_soon.trigger()
 
     def _repin_metrics(self) -> None:
-        self._metrics_due = False
         if not self.live and 0 <= self.index < len(self.history):
             self._show_metrics(self.history[self.index])
         self._sync_controls()

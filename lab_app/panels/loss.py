@@ -9,14 +9,14 @@ still redraws smoothly.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from lab_app.tasks import Debouncer
 from lab_app.widgets.plots import TEXT_PEN, make_plot
 
 __all__ = ["LossView"]
@@ -48,8 +48,8 @@ class LossView(QWidget):
         self._n = 0
         self._has_val = False
         self._best_epoch: int | None = None
-        self._last_redraw = -math.inf
-        self._redraw_timer = QTimer(self, singleShot=True, timeout=self._redraw)
+        # Live appends redraw at once when the last redraw is old enough, else once it is.
+        self._redraws = Debouncer.throttle(round(1000 / LIVE_REDRAWS), self._draw_curves, leading=True, parent=self)
 
         self.loss_widget, self.plot_item = _make_plot("lossPlot", "cross-entropy")
         self.accuracy_widget, self.accuracy_plot_item = _make_plot("accuracyPlot", "accuracy")
@@ -188,11 +188,10 @@ class LossView(QWidget):
         if last.val_loss is not None:
             text += f"   validation {last.val_loss:.4g}"
         self.status_label.setText(text)
-        wait = self._last_redraw + 1.0 / LIVE_REDRAWS - time.monotonic()
-        if not throttle or wait <= 0:
+        if throttle:
+            self._redraws.trigger()
+        else:
             self._redraw()
-        elif not self._redraw_timer.isActive():
-            self._redraw_timer.start(max(1, math.ceil(1000 * wait)))
         self._append_objectives(reports)  # the L − L* tab (set_reference_loss)
 
     def show_snapshot(self, snapshot) -> None:
@@ -245,8 +244,10 @@ class LossView(QWidget):
             curve.setVisible(on)
 
     def _redraw(self) -> None:
-        self._redraw_timer.stop()
-        self._last_redraw = time.monotonic()
+        """Redraw the curves now (a pending throttled redraw is dropped: this one covers it)."""
+        self._redraws.fire()
+
+    def _draw_curves(self) -> None:
         b = self._buf[: self._n]
         x = b[:, _EPOCH]
         for extent, column in zip(self._x_extents, (_TRAIN_LOSS, _TRAIN_ACC)):

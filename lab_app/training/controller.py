@@ -17,11 +17,12 @@ import weakref
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from engine.data import Dataset
 from engine.model import Model
 from engine.training import EpochReport, TrainConfig, Trainer
+from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG, effective_config
 from lab_app.training.runs import RunInfo, Snapshot, frozen_copy
 from lab_app.training.worker import TrainingWorker, join_worker, run_probes
@@ -78,10 +79,7 @@ class TrainingController(QObject):
         self._finalizer = weakref.finalize(self, join_worker, self._worker, [])
         self._live_lr: float | None = None
         # A drag edits the points at every mouse move; snapshot them at most every EDIT_COALESCE_MS.
-        self._edit_timer = QTimer(self)
-        self._edit_timer.setSingleShot(True)
-        self._edit_timer.setInterval(EDIT_COALESCE_MS)
-        self._edit_timer.timeout.connect(self._hand_over_edit)
+        self._edit_timer = Debouncer.throttle(EDIT_COALESCE_MS, self._hand_over_edit, parent=self)
         self._connections = [
             (signal, self._on_data_edited)
             for signal in (document.pointsChanged, document.classesChanged, document.modeChanged)

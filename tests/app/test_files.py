@@ -241,7 +241,7 @@ def test_loading_can_be_stopped_and_imports_nothing(qtbot, tmp_path, monkeypatch
 def test_deleting_the_dialog_mid_load_stops_the_thread_safely(qtbot, tmp_path, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from lab_app.io import csv_loader
+    from lab_app.tasks import active_tasks
 
     slow_loads(monkeypatch)
     path = tmp_path / "big.csv"
@@ -249,10 +249,10 @@ def test_deleting_the_dialog_mid_load_stops_the_thread_safely(qtbot, tmp_path, m
     dialog = ImportDialog(path)
     with qtbot.waitSignal(dialog.loader.progress, timeout=20000, check_params_cb=lambda p: p >= 5):
         dialog.show()
-    assert csv_loader._RUNNING
-    dialog.deleteLater()  # no done(), no shutdown(): Qt aborts if a running QThread is destroyed
+    assert dialog.loader.busy and active_tasks()
+    dialog.deleteLater()  # no done(), no shutdown(): the worker must not outlive what it reports to
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    qtbot.waitUntil(lambda: not csv_loader._RUNNING, timeout=20000)
+    qtbot.waitUntil(lambda: not active_tasks(), timeout=20000)
 
 
 def test_the_gui_thread_keeps_running_during_a_load(qtbot, tmp_path, monkeypatch):

@@ -90,7 +90,7 @@ def test_glm6_map_live_path_ends_at_the_model_and_compare_optimizers(qtbot, wind
     # The first point is the epoch-0 snapshot (the run's initial weights).
     assert len(path) >= 2 and np.array_equal(path[0], window.insight_tools.history[0].params)
     # The map covers the path (it is recomputed when the path leaves it).
-    qtbot.waitUntil(lambda: not view._jobs.busy("grid"), timeout=5000)
+    qtbot.waitUntil(lambda: not view.busy("grid"), timeout=5000)
     assert view.grid.xs[0] <= path[:, 0].min() and path[:, 0].max() <= view.grid.xs[-1]
     assert view.grid.ys[0] <= path[:, 1].min() and path[:, 1].max() <= view.grid.ys[-1]
 
@@ -119,7 +119,7 @@ def test_two_weights_map_holds_the_bias_of_the_shown_model(qtbot, window):
     assert view.mode == "two" and view.grid.names == ("w1", "w2")
     assert "(standardized)" in view.plot_item.getAxis("bottom").labelText
     _train(qtbot, window)
-    qtbot.waitUntil(lambda: not view._jobs.busy("grid"), timeout=5000)
+    qtbot.waitUntil(lambda: not view.busy("grid"), timeout=5000)
     params = window.controller.latest.params
     assert np.array_equal(view.path[-1], params[:2].astype(np.float64))
     assert view.landscape.base[-1] == params[-1] and "b = " in view.note.text()

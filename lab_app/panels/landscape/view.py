@@ -1,59 +1,47 @@
-"""The loss landscape: the objective over a plane of parameters, with the optimizer's path on it.
+"""The Loss landscape dock's widget: the map, the live path, the start and the compared paths.
 
-* Models with two free parameters (1-D logistic regression: w and b; two features: w1 and w2
-  with the bias held): a map of :meth:`engine.landscape.LossLandscape.grid`, the running model's
-  path drawn live (one point per snapshot, in the coordinates the optimizer sees: standardized if
-  the run standardizes), a click on the map chooses a start, and "Compare optimizers" runs SGD,
-  momentum and Adam from it (:meth:`~engine.landscape.LossLandscape.compare_paths`) with the
-  trainer panel's learning rate, batch size and epochs (capped, so the answer comes quickly).
-* Larger models: "Compute slice" draws the loss on the plane of the first two principal directions
-  of the recorded weights (:class:`engine.landscape.PCASlice`, on at most ``SLICE_ROWS`` training
-  rows and a grid as fine as ``SLICE_BUDGET`` allows) with the path projected onto it.
-
-Every computation runs in one background thread (Orange's recipe: a plain function, one task at a
-time, a newer request supersedes, stale answers are dropped by a token), so the GUI never waits;
-maps are only computed while the view is visible.
+Every computation (:mod:`~lab_app.panels.landscape.compute`) runs as a background task: one
+:class:`lab_app.tasks.TaskRunner` per kind (map, comparison, slice), all in one thread, so a newer
+request of a kind supersedes the older and the GUI never waits; maps are only computed while the
+view is visible.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from contourpy import contour_generator
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRectF, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.landscape import LossLandscape, Objective, PCASlice, ranges_around
+from engine.landscape import LossLandscape, PCASlice
+from lab_app.panels.landscape.compute import (
+    OPTIMIZER_COLORS,
+    SLICE_ROWS,
+    compare_plan,
+    compare_task,
+    grid_task,
+    inside,
+    map_picture,
+    slice_task,
+)
+from lab_app.tasks import TaskRunner
 from lab_app.widgets import palette
 from lab_app.widgets.plots import TEXT_PEN, make_plot
 
-__all__ = ["COMPARE_STEPS", "OPTIMIZER_COLORS", "SLICE_ROWS", "LandscapeView"]
+__all__ = ["LandscapeView"]
 
 #: Grid points × training rows of one two-parameter map (about 0.3 s at most).
 GRID_BUDGET = 3e7
 #: Grid points × rows × parameters of one PCA slice.
 SLICE_BUDGET = 2e8
-#: Training rows the PCA slice's loss is estimated on (a fixed-seed sample beyond that).
-SLICE_ROWS = 500
-#: Minibatch steps per optimizer at most when comparing (the epochs are capped to fit).
-COMPARE_STEPS = 20_000
-#: Epochs compared when the trainer panel says "until stopped" (0).
-DEFAULT_COMPARE_EPOCHS = 200
-#: A full-batch Adam run from the start that the first map also covers, so it shows the basin.
-SCOUT = ("adam", 0.05, 150)
-#: Contour lines per map.
-N_LEVELS = 12
 #: Points of the live path drawn at most (the path itself keeps every snapshot).
 MAX_DRAWN = 5000
-OPTIMIZER_COLORS = {"SGD": "#0072B2", "momentum": "#E69F00", "Adam": "#009E73"}  # Okabe–Ito
 START_COLOR = "#D55E00"
+_KINDS = ("grid", "compare", "slice")
 #: Low loss light, high loss a muted violet: the coloured paths stay readable on top.
 MAP_COLORS = ("#fbfbff", "#e3e1f0", "#b9b5d6", "#7e78ad")
-_NAN_ROW = np.full((1, 2), np.nan)
 
 
 class LandscapeView(QWidget):
@@ -100,8 +88,12 @@ class LandscapeView(QWidget):
         self._grid_dirty = False
         self._path_dirty = False
         self._slice_epoch = None
-        self._jobs = _Jobs(self)
-        self._jobs.done.connect(self._on_job_done, Qt.ConnectionType.QueuedConnection)
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)  # one computation at a time, whatever its kind
+        self._jobs = {kind: TaskRunner(self, name="logit-lab-landscape", pool=pool) for kind in _KINDS}
+        for kind, runner in self._jobs.items():
+            runner.resultReady.connect(getattr(self, f"_on_{kind}"))
+            runner.failed.connect(lambda message, _exc, kind=kind: self._on_failed(kind, message))
         self._build()
         app = QCoreApplication.instance()
         if app is not None:
@@ -113,9 +105,14 @@ class LandscapeView(QWidget):
         """(k, 2) the running model's path in plane units, one point per snapshot (a copy)."""
         return self._buf[: self._n].copy()
 
+    def busy(self, kind: str) -> bool:
+        """A computation of ``kind`` ("grid", "compare" or "slice") is under way."""
+        return self._jobs[kind].busy
+
     def set_run(self, run_info) -> None:
         """Follow a new run (RunInfo): choose the mode and start its map."""
-        self._jobs.cancel_all()
+        for runner in self._jobs.values():
+            runner.cancel(quiet=True)  # their answers are about the old run
         self.run_info = run_info
         self.grid, self.paths, self.pca, self.scout, self._n = None, {}, None, None, 0
         self._grid_dirty = self._path_dirty = False
@@ -162,7 +159,7 @@ class LandscapeView(QWidget):
             self._build_landscape(float(snapshot.params[-1]))
             self._update_labels()
             self._request_grid()
-        elif self.grid is not None and np.isfinite(point).all() and not _inside(point, self.grid):
+        elif self.grid is not None and np.isfinite(point).all() and not inside(point, self.grid):
             self._request_grid()
 
     def data_changed(self, run_info) -> None:
@@ -193,19 +190,7 @@ class LandscapeView(QWidget):
             return False
         cfg = self._config()
         n = len(self.landscape.y)
-        batch = cfg.batch_size if 0 < cfg.batch_size < n else n
-        wanted = cfg.epochs or DEFAULT_COMPARE_EPOCHS
-        epochs = max(1, min(wanted, COMPARE_STEPS // math.ceil(n / batch)))
-        runs = [
-            ("sgd", cfg.lr),
-            ("momentum", cfg.lr, {"momentum": cfg.momentum, "nesterov": cfg.nesterov}),
-            ("adam", cfg.lr, {"beta1": cfg.beta1, "beta2": cfg.beta2, "epsilon": cfg.epsilon}),
-        ]
-        land, start, seed = self.landscape, self.start.copy(), cfg.seed
-
-        def job():
-            return dict(zip(OPTIMIZER_COLORS, land.compare_paths(start, runs, epochs, cfg.batch_size, seed)))
-
+        runs, epochs, wanted, batch = compare_plan(cfg, n)
         self.compare_epochs = epochs
         capped = f" (capped from {wanted} so it stays quick)" if epochs < wanted else ""
         self._compare_note = (
@@ -213,7 +198,9 @@ class LandscapeView(QWidget):
             f"{'full batch' if batch == n else f'batch {batch}'}, {epochs} epochs{capped}."
         )
         self.status.setText("Running SGD, momentum and Adam…")
-        self._jobs.submit("compare", job)
+        self._jobs["compare"].start(
+            compare_task, self.landscape, self.start.copy(), runs, epochs, cfg.batch_size, cfg.seed
+        )
         return True
 
     def compute_slice(self) -> bool:
@@ -231,13 +218,8 @@ class LandscapeView(QWidget):
         rows = min(len(y), SLICE_ROWS)
         side = int(np.clip(math.sqrt(SLICE_BUDGET / max(rows * net.size, 1)), 15, 41))
         l1, l2 = info.config.l1, info.config.l2
-
-        def job():
-            pca = PCASlice(params, Objective(net, X, y, l1, l2, max_rows=SLICE_ROWS))
-            return pca, pca.grid(shape=(side, side)), int(epochs[-1]), rows
-
         self.status.setText(f"Computing the slice ({side}×{side} points, {rows} training rows)…")
-        self._jobs.submit("slice", job)
+        self._jobs["slice"].start(slice_task, params, epochs, net, X, y, l1, l2, side, rows)
         return True
 
     def data_to_widget_pos(self, x: float, y: float) -> QPoint:
@@ -246,8 +228,10 @@ class LandscapeView(QWidget):
         return self.plot_widget.viewportTransform().map(scene).toPoint()
 
     def shutdown(self) -> None:
-        """Drop pending work and let the background thread end (safe to call twice)."""
-        self._jobs.shutdown()
+        """Drop pending work and wait for the computation under way (safe to call twice; the view
+        computes again when asked)."""
+        for runner in self._jobs.values():
+            runner.shutdown()
 
     # ------------------------------------------------------------- building
     def _build(self) -> None:
@@ -391,63 +375,56 @@ class LandscapeView(QWidget):
         if not self.isVisible():
             self._want_grid = True
             return
-        if self._jobs.busy("grid"):
+        if self.busy("grid"):
             self._grid_dirty = True
             return
         self._want_grid = self._grid_dirty = False
-        land, start, scout = self.landscape, self.start.copy(), self.scout
+        start = self.start.copy()
         base = [self.path, start[None]]
-        extra = [p for p in self.paths.values()]
-        n = len(land.y)
-        side = int(np.clip(math.sqrt(GRID_BUDGET / max(n, 1)), 41, 121))
+        extra = list(self.paths.values())
+        side = int(np.clip(math.sqrt(GRID_BUDGET / max(len(self.landscape.y), 1)), 41, 121))
+        self._jobs["grid"].start(grid_task, self.landscape, start, self.scout, base, extra, side)
 
-        def job():
-            s = scout if scout is not None else land.run_path(start, SCOUT[0], SCOUT[1], SCOUT[2])
-            return s, land.grid(_map_ranges(base + [s], extra), (side, side))
+    def _on_failed(self, kind: str, message: str) -> None:
+        self.status.setText(f"Could not compute the {kind}: {message}")
 
-        self._jobs.submit("grid", job)
+    def _on_grid(self, result) -> None:
+        self.scout, self.grid = result
+        self._draw_map(self.grid)
+        self._draw_path()
+        self._draw_start()
+        self._draw_compare()
+        self.gridReady.emit()
+        if self._grid_dirty:
+            self._request_grid()
 
-    def _on_job_done(self, kind: str, token: int, result, error) -> None:
-        if not self._jobs.is_current(kind, token):
-            return
-        if error is not None:
-            self.status.setText(f"Could not compute the {kind}: {error}")
-            return
-        if kind == "grid":
-            self.scout, self.grid = result
-            self._draw_map(self.grid)
-            self._draw_path()
-            self._draw_start()
-            self._draw_compare()
-            self.gridReady.emit()
-            if self._grid_dirty:
-                self._request_grid()
-        elif kind == "compare":
-            self.paths = result
-            self._draw_compare()
-            self.status.setText(self._compare_note)
-            if self.grid is not None and not all(
-                _inside(p[np.isfinite(p).all(axis=1)], self.grid) for p in self.paths.values()
-            ):
-                self._request_grid()
-            self.pathsReady.emit()
-        elif kind == "slice":
-            self.pca, grid, epoch, rows = result
-            self.grid, self._slice_epoch = grid, epoch
-            self._draw_map(grid)
-            coords = self.pca.coords
-            self.path_item.setData(coords[:, 0], coords[:, 1])
-            self.head_item.setData([coords[-1, 0]], [coords[-1, 1]])
-            ex = self.pca.explained
-            self.plot_item.setLabel("bottom", f"PC1 ({ex[0]:.0%} of the path)", color=TEXT_PEN)
-            self.plot_item.setLabel("left", f"PC2 ({ex[1]:.0%})", color=TEXT_PEN)
-            self._set_legend(["this run", "grid minimum"])
-            self.status.setText(
-                f"Slice through the weights at epoch {epoch} along the path's two main "
-                f"directions; loss on {rows} training rows."
-            )
-            self.sliceReady.emit()
-            self.gridReady.emit()
+    def _on_compare(self, paths) -> None:
+        self.paths = paths
+        self._draw_compare()
+        self.status.setText(self._compare_note)
+        if self.grid is not None and not all(
+            inside(p[np.isfinite(p).all(axis=1)], self.grid) for p in self.paths.values()
+        ):
+            self._request_grid()
+        self.pathsReady.emit()
+
+    def _on_slice(self, result) -> None:
+        self.pca, grid, epoch, rows = result
+        self.grid, self._slice_epoch = grid, epoch
+        self._draw_map(grid)
+        coords = self.pca.coords
+        self.path_item.setData(coords[:, 0], coords[:, 1])
+        self.head_item.setData([coords[-1, 0]], [coords[-1, 1]])
+        ex = self.pca.explained
+        self.plot_item.setLabel("bottom", f"PC1 ({ex[0]:.0%} of the path)", color=TEXT_PEN)
+        self.plot_item.setLabel("left", f"PC2 ({ex[1]:.0%})", color=TEXT_PEN)
+        self._set_legend(["this run", "grid minimum"])
+        self.status.setText(
+            f"Slice through the weights at epoch {epoch} along the path's two main "
+            f"directions; loss on {rows} training rows."
+        )
+        self.sliceReady.emit()
+        self.gridReady.emit()
 
     # -------------------------------------------------------------- drawing
     def _clear_items(self) -> None:
@@ -459,29 +436,14 @@ class LandscapeView(QWidget):
         self._set_legend([])
 
     def _draw_map(self, grid) -> None:
-        loss = np.asarray(grid.loss, dtype=np.float64)
-        finite = loss[np.isfinite(loss)]
-        if not finite.size:
+        picture = map_picture(grid)
+        if picture is None:
             return
-        lo, hi = float(finite.min()), float(np.quantile(finite, 0.95))
-        hi = hi if hi > lo else lo + 1.0
-        # sqrt: equal steps in image colour and contours are equal steps of "distance" in a bowl.
-        shade = np.sqrt(np.clip((np.nan_to_num(loss, nan=hi, posinf=hi) - lo) / (hi - lo), 0.0, 1.0))
-        self.image_item.setImage(shade, levels=(0.0, 1.0), autoLevels=False)
+        self.image_item.setImage(picture.shade, levels=(0.0, 1.0), autoLevels=False)
+        self.image_item.setRect(QRectF(*picture.rect))
+        self.contour_item.setData(picture.contours[:, 0], picture.contours[:, 1])
+        self.min_item.setData([picture.minimum[0]], [picture.minimum[1]])
         xs, ys = grid.xs, grid.ys
-        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
-        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
-        self.image_item.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, len(xs) * dx, len(ys) * dy))
-        gen = contour_generator(xs, ys, shade, line_type="ChunkCombinedNan")
-        pieces = [np.empty((0, 2))]
-        for level in np.linspace(1.0 / N_LEVELS, 1.0, N_LEVELS, endpoint=False):
-            for chunk in gen.lines(level)[0]:
-                if chunk is not None and len(chunk):
-                    pieces += [chunk, _NAN_ROW]
-        xy = np.concatenate(pieces)
-        self.contour_item.setData(xy[:, 0], xy[:, 1])
-        m = grid.argmin()
-        self.min_item.setData([m[0]], [m[1]])
         self.plot_item.getViewBox().setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
 
     def _draw_path(self) -> None:
@@ -530,82 +492,3 @@ class LandscapeView(QWidget):
             return
         p = vb.mapSceneToView(event.scenePos())
         self.set_start((p.x(), p.y()))
-
-
-class _Jobs(QObject):
-    """One background thread; per kind, only the newest request's answer is delivered."""
-
-    done = Signal(str, int, object, object)  # kind, token, result, error message or None
-
-    def __init__(self, parent: QObject):
-        super().__init__(parent)
-        self._executor: ThreadPoolExecutor | None = None
-        self._tokens: dict[str, int] = {}
-        self._futures: dict = {}
-        self._counter = itertools.count(1)
-
-    def submit(self, kind: str, fn) -> int:
-        token = self._tokens[kind] = next(self._counter)
-        old = self._futures.get(kind)
-        if old is not None:
-            old.cancel()  # not started yet: never runs; running: its answer is dropped
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="logit-lab-landscape")
-        emit = self.done.emit
-
-        def run():
-            try:
-                result, error = fn(), None
-            except Exception as exc:
-                result, error = None, f"{type(exc).__name__}: {exc}"
-            try:
-                emit(kind, token, result, error)
-            except RuntimeError:  # the view was deleted meanwhile
-                pass
-
-        self._futures[kind] = self._executor.submit(run)
-        return token
-
-    def busy(self, kind: str) -> bool:
-        future = self._futures.get(kind)
-        return future is not None and not future.done()
-
-    def is_current(self, kind: str, token: int) -> bool:
-        return self._tokens.get(kind) == token
-
-    def cancel_all(self) -> None:
-        """Forget every request (a new run): running ones finish unheard, queued ones never run."""
-        for future in self._futures.values():
-            future.cancel()
-        self._futures.clear()
-        self._tokens = {kind: next(self._counter) for kind in self._tokens}
-
-    def shutdown(self) -> None:
-        self.cancel_all()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
-
-
-def _map_ranges(base_sets, extra_sets):
-    """((x0, x1), (y0, y1)) around ``base_sets`` (the run, its start, the scout), widened for the
-    compared paths by at most three times the base's size (a diverging path may leave the map)."""
-    base = ranges_around(*base_sets, margin=0.25, min_half_width=0.5)
-    extra = [p for p in extra_sets if len(p)]
-    if not extra:
-        return base
-    corners = np.array([[base[0][0], base[1][0]], [base[0][1], base[1][1]]])
-    wide = ranges_around(corners, *extra, margin=0.1, min_half_width=0.5)
-    out = []
-    for (b0, b1), (w0, w1) in zip(base, wide):
-        c, h = (b0 + b1) / 2, (b1 - b0) / 2
-        out.append((max(w0, c - 3 * h), min(w1, c + 3 * h)))
-    return tuple(out)
-
-
-def _inside(points, grid) -> bool:
-    """True if every (…, 2) point lies on the map of ``grid``."""
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    return bool(
-        np.all((p[:, 0] >= grid.xs[0]) & (p[:, 0] <= grid.xs[-1]) & (p[:, 1] >= grid.ys[0]) & (p[:, 1] <= grid.ys[-1]))
-    )

@@ -1,49 +1,32 @@
-"""What ``glm`` would say: the exact optimum of a linear model beside what the learner found.
+"""The Reference optimum dock's widget: the optimum beside the learned weights, live.
 
-On every new run of a model without hidden layers, :func:`compute_reference` fits the engine's
-objective (mean cross-entropy + ``l2·Σw²`` on the standardized weights) exactly with scikit-learn
-(:func:`engine.reference.fit_reference`), in a background thread of the view's own
-``QThreadPool`` (Orange's rule: one task at a time, a new run makes older results stale and they
-are dropped on arrival). The view then shows a coefficient table, learned against optimum, in
-original or standardized units; log-likelihood, deviance and AIC of both; for unpenalised binary
-models ``glm``'s standard errors and z values; and a banner when the classes are separable, where
-the unpenalised optimum does not exist. It also hands the optimum to the boundary view (a dashed
-contour) and the optimum's objective to the loss view (the ``L − L*`` tab).
+The fit runs as a :class:`lab_app.tasks.TaskRunner` task (:func:`compute_reference`); the
+"learned" column follows training at most every :data:`REFRESH_MS` while the dock is on show.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.reference import (
-    GlmStats,
-    Reference,
-    Separation,
-    detect_separation,
-    fit_reference,
-    glm_statistics,
-    separation_in_history,
-)
+from engine.reference import Reference, separation_in_history
+from lab_app.panels.reference.compute import ReferenceResult, compute_reference
+from lab_app.panels.reference.format import DASH, fixed, make_table, p_value, sci
+from lab_app.tasks import Debouncer, TaskRunner
 
-__all__ = ["SEPARATION_WINDOW", "ReferenceResult", "ReferenceView", "compute_reference"]
+__all__ = ["REFRESH_MS", "SEPARATION_WINDOW", "ReferenceView"]
 
 #: Epochs of 100 % training accuracy with a rising ‖w‖ that count as separation seen in training
 #: (the doctor uses the same window).
@@ -51,112 +34,8 @@ SEPARATION_WINDOW = 20
 #: Milliseconds between refreshes of the "learned" column while training runs.
 REFRESH_MS = 200
 SEPARATION_FIX = {"l2": 0.001}
-_MINUS = "\u2212"
-_DASH = "\u2014"
 _COLUMNS = ("Term", "Learned", "Optimum", "Difference", "Std. error", "z value", "Pr(>|z|)")
 _STATS = ("Log-likelihood", "Deviance", "AIC", "Objective", "L \u2212 L*")
-
-
-@dataclass(frozen=True, eq=False)  # eq=False: arrays inside
-class ReferenceResult:
-    """The optimum of one run's linear model, or why there is none.
-
-    Attributes
-    ----------
-    run_id, token : the run and the request it answers (stale results are dropped by ``token``).
-    status : "ok", "mlp" (no closed-form optimum) or "error".
-    message : plain language for "mlp" and "error"; notes (e.g. L1 ignored) for "ok".
-    reference : :class:`engine.reference.Reference` or None.
-    glm, glm_std : ``glm`` statistics in original / standardized units (unpenalised binary only).
-    separation : :class:`engine.reference.Separation` for unpenalised runs, else None.
-    params : (n_params,) the optimum in the network's flat layout (standardized space).
-    n_rows : training rows the optimum was fitted on.
-    seconds : time the fit took.
-    """
-
-    run_id: int
-    token: int
-    status: str
-    message: str = ""
-    reference: Reference | None = None
-    glm: GlmStats | None = None
-    glm_std: GlmStats | None = None
-    separation: Separation | None = None
-    params: np.ndarray | None = None
-    n_rows: int = 0
-    seconds: float = 0.0
-
-    @property
-    def separable(self) -> bool:
-        return bool(self.separation is not None and self.separation.separable)
-
-
-def compute_reference(run_info, token: int = 0) -> ReferenceResult:
-    """Fit the exact optimum of ``run_info``'s model on its training rows (pure NumPy/scikit-learn,
-    safe in any thread). Never raises: failures come back as ``status == "error"``."""
-    model, config = run_info.model, run_info.config
-    if not model.is_linear:
-        return ReferenceResult(
-            run_info.run_id,
-            token,
-            "mlp",
-            "A neural network has no closed-form optimum: its loss has many "
-            "minima and saddle points, and which one training reaches depends "
-            "on the initial weights. The reference is for models without "
-            "hidden layers.",
-        )
-    start = time.perf_counter()
-    try:
-        ds = run_info.dataset
-        idx = np.asarray(run_info.train_idx, dtype=np.int64)
-        Phi = model.feature_map.transform(ds.X[idx])
-        y = ds.y[idx]
-        k = model.network.n_classes
-        standardizer = model.standardizer if config.standardize else None
-        ref = fit_reference(Phi, y, k, l2=config.l2, standardizer=standardizer)
-        unpenalised = config.l2 == 0 and config.l1 == 0
-        separation = detect_separation(Phi, y, k) if unpenalised else None
-        glm = glm_std = None
-        if k == 2 and unpenalised and not (separation is not None and separation.separable):
-            glm = glm_statistics(Phi, y, ref.coef, ref.intercept)
-            Z = Phi if standardizer is None else standardizer.transform(Phi)
-            glm_std = glm_statistics(Z, y, ref.coef_std, ref.intercept_std)
-        net = model.network.copy()
-        ((W, b),) = net.layers
-        W[...] = ref.coef_std.T
-        b[...] = ref.intercept_std
-        notes = []
-        if config.l1 > 0:
-            notes.append(
-                f"The reference covers L2 only: it ignores this run's L1 = {config.l1:g}, "
-                "so the learner settles elsewhere."
-            )
-        if not ref.converged:
-            notes.append(
-                f"scikit-learn stopped after {ref.n_iter} iterations with gradient "
-                f"{ref.grad_norm:.2g}: the optimum is approximate."
-            )
-        return ReferenceResult(
-            run_info.run_id,
-            token,
-            "ok",
-            " ".join(notes),
-            ref,
-            glm,
-            glm_std,
-            separation,
-            net.params.copy(),
-            int(len(y)),
-            time.perf_counter() - start,
-        )
-    except Exception as exc:
-        return ReferenceResult(
-            run_info.run_id,
-            token,
-            "error",
-            f"No reference optimum for these data: {exc}",
-            seconds=time.perf_counter() - start,
-        )
 
 
 class ReferenceView(QWidget):
@@ -190,11 +69,10 @@ class ReferenceView(QWidget):
         self._tail: deque = deque(maxlen=SEPARATION_WINDOW)  # (accuracy, ‖w‖) of the last epochs
         self._history_norms: tuple[float, float] | None = None  # ‖w‖ over the window, once separation shows
         self.compute_count = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one fit at a time; a newer request replaces queued ones
-        self._emitter = _Emitter()
-        self._emitter.done.connect(self._on_result)
-        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self._refresh_learned)
+        self._fits = TaskRunner(self, name="logit-lab-reference")  # a newer request supersedes
+        self._fits.resultReady.connect(self._show_result)
+        self._refresh = Debouncer.throttle(REFRESH_MS, self._refresh_learned, parent=self)
+        self._catch_up = Debouncer(0, self._fill, parent=self)
         self._build()
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
@@ -234,8 +112,7 @@ class ReferenceView(QWidget):
 
     def shutdown(self) -> None:
         """Drop queued fits and wait for a running one (the window is closing)."""
-        self._pool.clear()
-        self._pool.waitForDone()
+        self._fits.shutdown()
 
     # ------------------------------------------------------------- building
     def _build(self) -> None:
@@ -268,8 +145,8 @@ class ReferenceView(QWidget):
         self.note.setStyleSheet("color: #8a5a00;")
         self.note.hide()
 
-        self.table = _table("referenceTable", _COLUMNS)
-        self.stats = _table("referenceStats", ("Learned", "Optimum"))
+        self.table = make_table("referenceTable", _COLUMNS)
+        self.stats = make_table("referenceStats", ("Learned", "Optimum"))
         self.stats.setRowCount(len(_STATS))
         self.stats.setVerticalHeaderLabels(list(_STATS))
         self.stats.verticalHeader().setVisible(True)
@@ -303,21 +180,16 @@ class ReferenceView(QWidget):
         self._token += 1
         self._info = info
         self._result = None
-        self._pool.clear()  # a queued fit for an older run is not worth doing
         self._publish(None)
         self.banner.hide()
         self.table.setRowCount(0)
         if not info.model.is_linear:
+            self._fits.cancel(quiet=True)  # a fit for an older run is not worth finishing
             self._show_result(compute_reference(info, self._token))  # instant: nothing to fit
             return
         self.header.setText("Computing the exact optimum…")
         self.note.hide()
-        self._pool.start(_Task(info, self._token, self._emitter))
-
-    def _on_result(self, result: ReferenceResult) -> None:
-        if result.token != self._token:
-            return  # a newer run or data edit made it stale
-        self._show_result(result)
+        self._fits.start(_fit, info, self._token)
 
     def _show_result(self, result: ReferenceResult) -> None:
         self._result = result
@@ -354,10 +226,9 @@ class ReferenceView(QWidget):
             self._tail.extend((r.train_accuracy, r.weight_norm) for r in snapshot.reports)
             self._check_history()
         if snapshot.state != "running":
-            self._timer.stop()
-            self._refresh_learned()
-        elif not self._timer.isActive():
-            self._timer.start()
+            self._refresh.fire()
+        else:
+            self._refresh.trigger()
 
     def _refresh_learned(self) -> None:
         if self.on_show() or (self._snapshot is not None and self._snapshot.state != "running"):
@@ -371,7 +242,7 @@ class ReferenceView(QWidget):
     def set_shown(self, shown: bool) -> None:
         """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
         if shown:
-            QTimer.singleShot(0, self, self._fill)
+            self._catch_up.trigger()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -465,12 +336,12 @@ class ReferenceView(QWidget):
             diff = None if got is None or opt is None else got - opt
             cells = (
                 name,
-                _fixed(got, 6),
-                _fixed(opt, 6) if opt is not None else "does not exist",
-                _sci(diff),
-                _fixed(se, 5),
-                _fixed(z, 3),
-                _p_value(p),
+                fixed(got, 6),
+                fixed(opt, 6) if opt is not None else "does not exist",
+                sci(diff),
+                fixed(se, 5),
+                fixed(z, 3),
+                p_value(p),
             )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -497,13 +368,13 @@ class ReferenceView(QWidget):
         for r in range(len(_STATS)):
             for c, value in enumerate((learned[r], optimum[r])):
                 if missing and (c == 1 or r == len(_STATS) - 1):
-                    text = _DASH
+                    text = DASH
                 elif r < len(_STATS) - 1:
-                    text = _fixed(value, 4)
+                    text = fixed(value, 4)
                 elif c == 0 and value is not None and abs(value) < floor:
-                    text = f"< {_sci(floor)} (precision)"
+                    text = f"< {sci(floor)} (precision)"
                 else:
-                    text = _sci(value)
+                    text = sci(value)
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.stats.setItem(r, c, item)
@@ -541,55 +412,6 @@ class ReferenceView(QWidget):
         return coef, icpt
 
 
-class _Emitter(QObject):
-    """Carries a finished fit from the pool's thread to the GUI thread (a queued signal)."""
-
-    done = Signal(object)
-
-
-class _Task(QRunnable):
-    def __init__(self, info, token: int, emitter: _Emitter):
-        super().__init__()
-        self._info, self._token, self._emitter = info, token, emitter
-
-    def run(self) -> None:
-        self._emitter.done.emit(compute_reference(self._info, self._token))
-
-
-def _table(name: str, columns) -> QTableWidget:
-    table = QTableWidget(0, len(columns), objectName=name)
-    table.setHorizontalHeaderLabels(list(columns))
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
-
-
-def _fixed(x, decimals: int) -> str:
-    """Fixed decimals as R prints them; scientific outside [10⁻⁴, 10⁵); minus as U+2212."""
-    if x is None:
-        return ""
-    x = float(x)
-    if not np.isfinite(x):
-        return "\u221e" if x > 0 else (f"{_MINUS}\u221e" if x < 0 else _DASH)
-    text = f"{x:.3e}" if x != 0 and not 1e-4 <= abs(x) < 1e5 else f"{x:.{decimals}f}"
-    return text.replace("-", _MINUS)
-
-
-def _p_value(x) -> str:
-    if x is None:
-        return ""
-    return _sci(x) if 0 <= x < 1e-3 else f"{x:.3g}"
-
-
-def _sci(x) -> str:
-    if x is None:
-        return ""
-    x = float(x)
-    if not np.isfinite(x):
-        return _DASH
-    return (f"{x:.2e}" if x != 0 else "0").replace("-", _MINUS)
+def _fit(info, token: int, *, progress, cancelled) -> ReferenceResult:
+    """The task (worker thread): scikit-learn's fit cannot stop midway; a superseded one is dropped."""
+    return compute_reference(info, token)
