@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import augment
+from .losses import logsumexp, prior_cross_entropy, sigmoid, softmax
+from .metrics import confusion_matrix, predictions
+from .network import ACTIVATION_FUNCTIONS, augment
 from .reference import separation_in_history
 
 __all__ = [
@@ -185,13 +187,13 @@ def model_signals(trainer, max_rows: int = MAX_ROWS) -> dict:
     inputs = model.standardizer.transform(phi)
     logits, hidden = _forward(net, inputs)
     k = net.n_classes
-    pred = (logits[:, 0] > 0).astype(np.int64) if k == 2 else logits.argmax(axis=1)
+    pred = predictions(logits)
     confidence = np.abs(logits[:, 0]) if k == 2 else _top_log_odds(logits)
     saturated = confidence > SATURATION_LOGIT
     y_all = trainer.dataset.y[trainer.train_idx]
     class_shares = np.bincount(y_all, minlength=k) / max(len(y_all), 1)
-    counts = np.bincount(y, minlength=k)
-    hits = np.bincount(y[pred == y], minlength=k)
+    confusion = confusion_matrix(y, pred, k)
+    counts, hits = confusion.sum(axis=1), np.diag(confusion)
     dead = None
     if hidden and net.activation == "relu":
         dead = [float(np.mean(np.all(h <= 0.0, axis=0))) for h in hidden]
@@ -216,10 +218,10 @@ def model_signals(trainer, max_rows: int = MAX_ROWS) -> dict:
             None if dead is None else float(sum(d * h for d, h in zip(dead, net.hidden)) / sum(net.hidden))
         ),
         class_shares=class_shares.tolist(),
-        predicted_shares=(np.bincount(pred, minlength=k) / max(len(y), 1)).tolist(),
+        predicted_shares=(confusion.sum(axis=0) / max(len(y), 1)).tolist(),
         recall=[float(hits[c] / counts[c]) if counts[c] else None for c in range(k)],
         majority_share=float(class_shares.max()),
-        baseline_loss=float(-sum(s * math.log(s) for s in class_shares if s > 0)),
+        baseline_loss=prior_cross_entropy(y_all, k) if len(y_all) else 0.0,
         input_condition=input_condition(augment(inputs, np.float64)),
         standardized_condition=input_condition(augment(standardized, np.float64)),
         standardized_lambda_max=float(np.linalg.eigvalsh(_second_moment(augment(standardized, np.float64)))[-1]),
@@ -332,11 +334,10 @@ def linear_hessian(Xa: np.ndarray, params: np.ndarray, l2: float = 0.0) -> np.nd
     K = M.shape[1]
     Z = Xa @ M
     if K == 1:
-        p = 0.5 * np.tanh(0.5 * Z[:, 0]) + 0.5
+        p = sigmoid(Z[:, 0])
         H = (Xa * (p * (1.0 - p))[:, None]).T @ Xa / n
     else:
-        P = np.exp(Z - Z.max(axis=1, keepdims=True))
-        P /= P.sum(axis=1, keepdims=True)
+        P = softmax(Z)
         XP = (Xa[:, :, None] * P[:, None, :]).reshape(n, d * K)
         H = -(XP.T @ XP) / n
         diagonal = np.einsum("si,sk,sj->kij", Xa, P, Xa) / n
@@ -648,12 +649,7 @@ def _training_sample(trainer, max_rows: int):
 def _forward(net, inputs):
     """Logits (n, n_outputs) and each hidden layer's activations, in float64, from the public
     per-layer views (independent of the trainer's optimised workspace)."""
-    act = {
-        "relu": lambda z: np.maximum(z, 0.0),
-        "tanh": np.tanh,
-        "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5,
-        "linear": lambda z: z,
-    }[net.activation]
+    act = ACTIVATION_FUNCTIONS[net.activation]
     a, hidden = np.asarray(inputs, dtype=np.float64), []
     layers = net.layers
     with np.errstate(over="ignore", invalid="ignore"):
@@ -669,9 +665,7 @@ def _top_log_odds(z):
     top = z.argmax(axis=1)
     others = z.copy()
     others[np.arange(len(z)), top] = -np.inf
-    m = others.max(axis=1)
-    lse = m + np.log(np.exp(others - m[:, None]).sum(axis=1))
-    return z[np.arange(len(z)), top] - lse
+    return z[np.arange(len(z)), top] - logsumexp(others)
 
 
 def _second_moment(Xa):

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .losses import sample_losses
+
+#: The per-point loss is :func:`engine.losses.sample_losses`; this name stays for the boundary view,
+#: which imports it from here (lab_app/panels/boundary.py is being split; rename it there afterwards).
+losses_from_logits = sample_losses
+
 __all__ = ["PointInfo", "loss_sizes", "losses_from_logits", "point_info"]
 
 #: Point sizes (pixels) for "size points by loss": a sure right answer is small, a sure wrong one big.
@@ -85,7 +91,7 @@ def point_info(model, params, x_raw, label: int, index: int = -1) -> PointInfo:
     y = np.array([int(label)])
     logits = net.logits(phi)[0].astype(np.float64)
     proba = net.predict_proba(phi)[0].astype(np.float64)
-    loss = float(losses_from_logits(logits[None], y)[0])
+    loss = float(sample_losses(logits[None], y)[0])
     if net.is_linear:
         t = np.zeros(net.n_classes)
         t[int(label)] = 1.0
@@ -95,18 +101,6 @@ def point_info(model, params, x_raw, label: int, index: int = -1) -> PointInfo:
         _, grad = net.loss_and_grad(phi, y)  # no penalty: the point's own
         grad_norm = float(np.linalg.norm(grad.astype(np.float64)))
     return PointInfo(int(index), x_raw[0].copy(), int(label), logits, proba, loss, grad_norm)
-
-
-def losses_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(n,) cross-entropy ``−log P(yᵢ)`` from logits ``z`` (n, 1) binary or (n, k) softmax."""
-    z = np.asarray(z, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
-    if z.shape[1] == 1:
-        z = z[:, 0]
-        return np.logaddexp(0.0, z) - (y == 1) * z
-    top = z.max(axis=1)
-    lse = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
-    return lse - z[np.arange(len(y)), y]
 
 
 def loss_sizes(loss: np.ndarray) -> np.ndarray:

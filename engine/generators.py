@@ -18,6 +18,7 @@ from types import MappingProxyType
 import numpy as np
 
 from engine.data import Dataset
+from engine.losses import sigmoid
 
 __all__ = [
     "GENERATORS",
@@ -386,7 +387,7 @@ def logistic_model(
     truth_logit = _apply_transform(X, transform) @ w + bias
     if logit_noise > 0:
         truth_logit = truth_logit + logit_noise * rng.standard_normal(n)
-    y = (rng.random(n) < _sigmoid(truth_logit)).astype(np.int64)
+    y = (rng.random(n) < sigmoid(truth_logit)).astype(np.int64)
     names = tuple(f"x{i + 1}" for i in range(d))
     return GeneratedLogistic(Dataset.from_labels(X, y, feature_names=names), w, float(bias), transform)
 
@@ -641,9 +642,3 @@ def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, names: tup
 
 def _apply_transform(X: np.ndarray, transform: str | None) -> np.ndarray:
     return sincos(X) if transform == "sincos" else X
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number only: no overflow for large |z|.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))

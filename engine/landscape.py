@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network, Workspace, add_penalty_grad, augment, targets
+from .losses import penalty, sample_losses
+from .network import ACTIVATION_FUNCTIONS, Network, Workspace, add_penalty_grad, augment, targets
 from .optimizers import make_optimizer
 
 __all__ = ["LandscapeGrid", "LossLandscape", "Objective", "PCASlice", "ranges_around"]
@@ -78,15 +79,7 @@ class Objective:
         if self.X.shape != (len(self.y), network.n_inputs):
             raise ValueError(f"X must be (n, {network.n_inputs}) with one label per row")
         self._mask = network.weight_mask.astype(bool)
-        positive = (self.y == 1).astype(np.float64)
-        self._mean_yx = self.X.T @ positive / max(len(self.y), 1)
-        self._mean_y = float(positive.mean()) if len(self.y) else 0.0
-        self._act = {
-            "relu": lambda z: np.maximum(z, 0.0),
-            "tanh": np.tanh,
-            "sigmoid": lambda z: 0.5 * np.tanh(0.5 * z) + 0.5,
-            "linear": lambda z: z,
-        }[network.activation]
+        self._act = ACTIVATION_FUNCTIONS[network.activation]
 
     @classmethod
     def from_trainer(cls, trainer, max_rows: int | None = None) -> Objective:
@@ -112,14 +105,11 @@ class Objective:
 
     def _chunk(self, P: np.ndarray) -> np.ndarray:
         net, g = self.network, len(P)
-        w = P[:, self._mask]
-        penalty = self.l1 * np.abs(w).sum(axis=1) + self.l2 * np.square(w).sum(axis=1)
+        cost = penalty(P[:, self._mask], self.l1, self.l2, axis=1)
         if net.is_linear and net.n_outputs == 1:
-            # One GEMM for every grid point; the −y·z term is linear in the parameters.
-            z = P[:, :-1] @ self.X.T + P[:, -1:]  # (g, n)
+            z = P[:, :-1] @ self.X.T + P[:, -1:]  # (g, n): one GEMM for every grid point
             with np.errstate(over="ignore", invalid="ignore"):
-                softplus = np.logaddexp(0.0, z).mean(axis=1)
-            return softplus - P[:, :-1] @ self._mean_yx - P[:, -1] * self._mean_y + penalty
+                return sample_losses(z[:, :, None], self.y).mean(axis=1) + cost
         a = self.X
         mats = [P[:, o : o + r * c].reshape(g, r, c) for o, (r, c) in zip(net.offsets, net.shapes)]
         with np.errstate(over="ignore", invalid="ignore"):
@@ -129,14 +119,7 @@ class Objective:
                 W = np.ascontiguousarray(M[:, :-1, :])
                 z = np.matmul(a, W) + M[:, -1:, :]  # (g, n, fan_out)
                 a = self._act(z) if depth < len(mats) - 1 else z
-            if z.shape[2] == 1:
-                z = z[:, :, 0]
-                ce = np.mean(np.logaddexp(0.0, z) - (self.y == 1) * z, axis=1)
-            else:
-                top = z.max(axis=2, keepdims=True)
-                lse = top[:, :, 0] + np.log(np.exp(z - top).sum(axis=2))
-                ce = np.mean(lse - z[:, np.arange(len(self.y)), self.y], axis=1)
-        return ce + penalty
+            return sample_losses(z, self.y).mean(axis=1) + cost
 
 
 class LossLandscape:

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import cross_entropy
+from .losses import cross_entropy, penalty, sigmoid, softmax
 
-__all__ = ["ACTIVATIONS", "Network", "Workspace", "augment"]
+__all__ = ["ACTIVATIONS", "ACTIVATION_FUNCTIONS", "Network", "Workspace", "augment"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+#: The hidden activations as plain (allocating) functions, for forward passes outside a
+#: :class:`Workspace` (landscape grids, diagnostics); the workspace's in-place ones match them.
+ACTIVATION_FUNCTIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    "sigmoid": sigmoid,
+    "linear": lambda z: z,
+}
 MAX_HIDDEN_LAYERS = 4
 MAX_UNITS = 256
 
@@ -115,8 +123,7 @@ class Network:
         grad = np.zeros_like(self.params)
         ws.batch_gradient(Xa, S, self.params, grad)
         loss = cross_entropy(ws.logits_view(len(X)), y)
-        w = self.params.astype(np.float64) * self.weight_mask
-        objective = loss + l1 * np.abs(w).sum() + l2 * np.square(w).sum()
+        objective = loss + penalty(self.params * self.weight_mask, l1, l2)
         add_penalty_grad(self.params, self.weight_mask, grad, l1, l2)
         return float(objective), grad
 
@@ -209,14 +216,8 @@ class Workspace:
         plan = self._plan(rows)
         z, p = plan.out, plan.probs
         if self.net.n_outputs == 1:
-            half = self._half
-            np.multiply(z, half, out=p)
-            np.tanh(p, out=p)
-            np.multiply(p, half, out=p)
-            np.add(p, half, out=p)
-        else:
-            _softmax_rows(z, p, plan.rowmax)
-        return p
+            return sigmoid(z, out=p)
+        return softmax(z, out=p, scratch=plan.rowmax)
 
     def probabilities(self, Xa: np.ndarray, params: np.ndarray) -> np.ndarray:
         """(rows, n_classes) class probabilities; for binary models column 0 is 1 − p."""
@@ -262,12 +263,14 @@ class Workspace:
         z = self._forward(Xa, plan, self._layers(params)[1])
         d = plan.delta
         if self.net.n_outputs == 1:
+            # σ(z) − t = (tanh(z/2) + 1 − 2t) / 2: sigmoid()'s own tanh formula fused with the
+            # residual, two NumPy calls fewer per minibatch (S = 1 − 2t, see fit_targets).
             np.multiply(z, self._half, out=d)
             np.tanh(d, out=d)
             np.add(d, S, out=d)
             np.multiply(d, plan.half_inv_rows, out=d)
         else:
-            _softmax_rows(z, d, plan.rowmax)
+            softmax(z, out=d, scratch=plan.rowmax)
             np.subtract(d, S, out=d)
             np.multiply(d, plan.inv_rows, out=d)
         self._backprop(Xa, plan, params, grad)
@@ -354,16 +357,6 @@ class _Rows:
         self.half_inv_rows = np.array(0.5 / max(rows, 1), dtype=ws.dtype)
 
 
-def _softmax_rows(z, out, rowmax) -> None:
-    """Row-wise softmax of logits ``z`` into ``out`` (shifted by the row maximum: no overflow);
-    ``rowmax`` is (rows, 1) scratch."""
-    np.max(z, axis=1, keepdims=True, out=rowmax)
-    np.subtract(z, rowmax, out=out)
-    np.exp(out, out=out)
-    np.sum(out, axis=1, keepdims=True, out=rowmax)
-    np.divide(out, rowmax, out=out)
-
-
 # Activations write f(z) into `out`; gradients turn dL/da into dL/dz in place (d *= f'(z)),
 # from z or from a = f(z), whichever is cheaper. ``ws`` supplies 0-d constants and scratch.
 def _relu(ws, z, out, zeros):
@@ -386,11 +379,7 @@ def _tanh_grad(ws, z, a, d, s, mask):
 
 
 def _sigmoid(ws, z, out, zeros):
-    half = ws._half
-    np.multiply(z, half, out=out)
-    np.tanh(out, out=out)
-    np.multiply(out, half, out=out)
-    np.add(out, half, out=out)
+    sigmoid(z, out=out)
 
 
 def _sigmoid_grad(ws, z, a, d, s, mask):

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .losses import cross_entropy, penalty, prior_cross_entropy, sample_losses, sigmoid, softmax
+
 __all__ = [
     "GlmStats",
     "Reference",
@@ -148,10 +150,10 @@ def fit_reference(
         scale = np.asarray(standardizer.scale_, dtype=np.float64)
         Z = (Phi - mean) / scale
 
-    penalty = {"C": 1.0 / (2.0 * n * l2)} if l2 > 0 else _no_penalty()
+    strength = {"C": 1.0 / (2.0 * n * l2)} if l2 > 0 else _no_penalty()
     from sklearn.linear_model import LogisticRegression  # lazy: importing scikit-learn takes ~1 s
 
-    model = LogisticRegression(solver="newton-cg", tol=tol, max_iter=max_iter, **penalty)
+    model = LogisticRegression(solver="newton-cg", tol=tol, max_iter=max_iter, **strength)
     with warnings.catch_warnings(record=True) as caught:
         # Solver complaints (line search, iteration limit) are judged by our own gradient below.
         warnings.simplefilter("always")
@@ -169,7 +171,7 @@ def fit_reference(
         intercept = intercept_std - coef_std @ (mean / scale)
 
     logits = Z @ coef_std.T + intercept_std
-    loss = _mean_cross_entropy(logits, y)
+    loss = cross_entropy(logits, y)
     grad_w, grad_b = _gradient(Z, y, logits, coef_std, l2)
     grad_norm = float(max(np.abs(grad_w).max(initial=0.0), np.abs(grad_b).max()))
     n_iter = int(np.max(model.n_iter_))
@@ -182,7 +184,7 @@ def fit_reference(
         coef_std=coef_std,
         intercept_std=intercept_std,
         loss=loss,
-        objective=loss + l2 * float(np.sum(coef_std**2)),
+        objective=loss + penalty(coef_std, l2=l2),
         log_likelihood=-n * loss,
         deviance=deviance,
         aic=deviance + 2.0 * n_params,
@@ -264,8 +266,8 @@ def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: 
         raise ValueError(f"coef must have {m} entries for {m} features, got shape {np.shape(coef)}")
     X1 = np.column_stack([np.ones(n), Phi])
     z = X1 @ np.concatenate([[b], w])
-    log_likelihood = float(np.sum(y * z - np.logaddexp(0.0, z)))
-    p = _sigmoid(z)
+    log_likelihood = -float(np.sum(sample_losses(z[:, None], y)))
+    p = sigmoid(z)
     fisher = (X1 * (p * (1.0 - p))[:, None]).T @ X1
     try:
         covariance = np.linalg.inv(fisher)
@@ -276,8 +278,7 @@ def glm_statistics(Phi: np.ndarray, y: np.ndarray, coef: np.ndarray, intercept: 
     with np.errstate(divide="ignore", invalid="ignore"):
         z_values = estimates / std_errors
     p_values = np.array([math.erfc(abs(v) / math.sqrt(2.0)) if np.isfinite(v) else np.nan for v in z_values])
-    rate = float(np.mean(y))
-    null_ll = n * (rate * _safe_log(rate) + (1.0 - rate) * _safe_log(1.0 - rate))
+    null_ll = -n * prior_cross_entropy(y, 2)  # the intercept-only model's log-likelihood
     deviance = -2.0 * log_likelihood
     return GlmStats(
         estimates=estimates,
@@ -462,34 +463,13 @@ def _check_inputs(Phi: np.ndarray, y: np.ndarray, n_classes: int) -> None:
         raise ValueError(f"y must contain every class code 0..{n_classes - 1}, found {present.tolist()}")
 
 
-def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
-    """Mean cross-entropy from (n, 1) binary or (n, k) softmax logits, computed stably."""
-    if logits.shape[1] == 1:
-        z = logits[:, 0]
-        return float(np.mean(np.logaddexp(0.0, z) - y * z))
-    top = logits.max(axis=1)
-    log_norm = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
-    return float(np.mean(log_norm - logits[np.arange(len(y)), y]))
-
-
 def _gradient(Z, y, logits, coef, l2):
     """Gradient of mean CE + l2 * sum(coef**2): w.r.t. coef (n_logits, m), intercept (n_logits,)."""
     n = len(y)
     if logits.shape[1] == 1:
-        residual = (_sigmoid(logits[:, 0]) - y)[:, None] / n
+        residual = (sigmoid(logits[:, 0]) - y)[:, None] / n
     else:
-        P = np.exp(logits - logits.max(axis=1, keepdims=True))
-        P /= P.sum(axis=1, keepdims=True)
+        P = softmax(logits)
         P[np.arange(n), y] -= 1.0
         residual = P / n
     return residual.T @ Z + 2.0 * l2 * coef, residual.sum(axis=0)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number only: no overflow for large |z|.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _safe_log(p: float) -> float:
-    return math.log(p) if p > 0 else 0.0

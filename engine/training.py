@@ -17,7 +17,8 @@ import numpy as np
 
 from .data import DataError, Dataset
 from .features import FeatureMap, Standardizer
-from .losses import cross_entropy
+from .losses import penalty, sample_losses
+from .metrics import predictions
 from .model import Model
 from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, targets
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -336,14 +337,12 @@ class Trainer:
         test_loss = test_acc = None
         if self.n_test:
             test_loss, test_acc = self._evaluate(self._test_inputs, self._test_y)
-        w = self.network.params.astype(np.float64) * self.network.weight_mask
-        penalty = self.config.l1 * float(np.abs(w).sum()) + self.config.l2 * float(np.dot(w, w))
         return {
             "train_loss": train_loss,
             "train_accuracy": train_acc,
             "test_loss": test_loss,
             "test_accuracy": test_acc,
-            "objective": train_loss + penalty,
+            "objective": train_loss + self._penalty(),
         }
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -388,8 +387,7 @@ class Trainer:
         val_loss = val_acc = None
         if self.n_test:
             val_loss, val_acc = self._evaluate(self._test_inputs, self._test_y)
-        weights = params.astype(np.float64) * net.weight_mask
-        penalty = cfg.l1 * float(np.abs(weights).sum()) + cfg.l2 * float(np.dot(weights, weights))
+        cost = self._penalty()
         start_params, start_state = self._epoch_start
         self.epoch += 1
         if self._diverged(train_loss, val_loss, params):
@@ -405,7 +403,7 @@ class Trainer:
             epoch=self.epoch,
             train_loss=train_loss,
             train_accuracy=train_acc,
-            objective=train_loss + penalty,
+            objective=train_loss + cost,
             val_loss=val_loss,
             val_accuracy=val_acc,
             grad_norm=math.sqrt(self._grad_sq / max(self._batches, 1)),
@@ -444,6 +442,10 @@ class Trainer:
             self.stopped_because = "early_stopping"
             self._wait = 0
 
+    def _penalty(self) -> float:
+        net = self.network
+        return penalty(net.params * net.weight_mask, self.config.l1, self.config.l2)
+
     def _evaluate(self, inputs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Mean cross-entropy and accuracy over all rows, in chunks through the eval workspace."""
         n = inputs.shape[0]
@@ -456,33 +458,9 @@ class Trainer:
                 chunk = inputs[start : start + ws.max_rows]
                 yc = y[start : start + ws.max_rows]
                 z = ws.forward(chunk, params)
-                if z.shape[1] == 1:
-                    chunk_loss, chunk_correct = _binary_loss_sum(z[:, 0], yc)
-                    loss_sum += chunk_loss
-                    correct += chunk_correct
-                else:
-                    loss_sum += cross_entropy(z, yc) * len(yc)
-                    correct += int(np.count_nonzero(z.argmax(axis=1) == yc))
+                loss_sum += float(sample_losses(z, yc).sum())
+                correct += int(np.count_nonzero(predictions(z) == yc))
         return loss_sum / n, correct / n
-
-
-def _binary_loss_sum(z: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-    """(Σ cross-entropy, number right) of logits z (rows,) of the positive class against codes y.
-
-    :func:`~engine.losses.cross_entropy`'s value in float64, but as softplus(±z) =
-    max(x, 0) + log1p(exp(−|x|)): exp and log1p are vectorised, ``np.logaddexp`` is not, so this
-    is ~3× faster, and it is the end-of-epoch evaluation's main cost for small models.
-    """
-    pos = y == 1
-    x = z.astype(np.float64)
-    x *= 1.0 - 2.0 * pos  # −log p(y|z) = softplus(z) for y = 0, softplus(−z) for y = 1
-    t = np.abs(x)
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    np.log1p(t, out=t)
-    np.maximum(x, 0.0, out=x)
-    x += t
-    return float(x.sum()), int(np.count_nonzero(np.equal(z > 0, pos)))
 
 
 def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generator):
