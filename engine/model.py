@@ -91,7 +91,9 @@ class PointEvaluator:
 
     The points' features are mapped and standardized once; :meth:`evaluate` then costs one
     forward pass, in equal chunks of at most :attr:`CHUNK` rows, into preallocated buffers (no
-    allocation per call). The numbers are :meth:`Model.predict_proba`'s, in float32.
+    allocation per call). The numbers are :meth:`Model.predict_proba`'s, in float32; the logits
+    of the same pass are kept in :attr:`logits` (losses are computed from those, never from
+    rounded probabilities).
 
     Parameters
     ----------
@@ -115,20 +117,26 @@ class PointEvaluator:
         self._chunks = [(start, min(start + rows, n)) for start in range(0, n, rows)]
         self._workspace = Workspace(net, rows)
         self._out = np.empty((n, net.n_classes), dtype=np.float32)
+        self._logits = np.empty((n, net.n_outputs), dtype=net.dtype)  # as the trainer sees them
 
     @property
     def n_samples(self) -> int:
         return self._out.shape[0]
 
+    @property
+    def logits(self) -> np.ndarray:
+        """(n_samples, n_outputs) logits (the network's dtype) of the last :meth:`evaluate`; a reused buffer."""
+        return self._logits
+
     def evaluate(self, params: np.ndarray | None = None) -> np.ndarray:
         """(n_samples, n_classes) float32 probabilities of ``params`` (default: the network's own);
         a view of a reused buffer, overwritten by the next call."""
         net = self.model.network
-        ws, inputs, out = self._workspace, self._inputs, self._out
+        ws, inputs, out, logits = self._workspace, self._inputs, self._out, self._logits
         params = net.params if params is None else params
         binary = net.n_outputs == 1
         for start, stop in self._chunks:
-            ws.forward(inputs[start:stop], params)
+            logits[start:stop] = ws.forward(inputs[start:stop], params)
             p = ws.output_probabilities(stop - start)
             if binary:
                 out[start:stop, 1] = p[:, 0]

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.metrics import accuracy, log_loss
+from engine.losses import cross_entropy
+from engine.metrics import accuracy, confusion_matrix, predictions
 from engine.model import PointEvaluator
 from lab_app.training.probes import POINTS_PROBE
 
@@ -191,20 +192,21 @@ class MetricsView(QWidget):
         train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
         test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
         probed = (getattr(snapshot, "extras", None) or {}).get(POINTS_PROBE)
-        if probed is not None and probed.dataset is ds:  # computed in the training thread
-            proba = probed.proba.astype(np.float64)
+        if probed is not None and probed.dataset is ds and probed.logits is not None:  # from the training thread
+            logits = probed.logits
         elif ds.n_samples:
-            with np.errstate(all="ignore"):  # Model.predict_proba's numbers, without its allocations
-                proba = self._points.evaluate(snapshot.params).astype(np.float64)
+            with np.errstate(all="ignore"):  # Model.logits' numbers, without its allocations
+                self._points.evaluate(snapshot.params)
+            logits = self._points.logits
         else:
-            proba = np.zeros((0, len(model.classes)))
-        pred = np.argmax(proba, axis=1)
+            logits = np.zeros((0, model.network.n_outputs))
+        pred = predictions(logits)
         y = ds.y
         values: dict[str, float | None] = {}
         for split, idx in (("train", train_idx), ("test", test_idx)):
             if len(idx):
                 values[f"{split}_accuracy"] = accuracy(y[idx], pred[idx])
-                values[f"{split}_log_loss"] = log_loss(y[idx], proba[idx])
+                values[f"{split}_log_loss"] = cross_entropy(logits[idx], y[idx])
             else:
                 values[f"{split}_accuracy"] = values[f"{split}_log_loss"] = None
         self.values = values
@@ -237,7 +239,7 @@ class MetricsView(QWidget):
             return
         idx = self._splits[SPLITS[self.split_combo.currentIndex()]]
         k = len(self._names)
-        cm = _confusion(self._y[idx], self._pred[idx], k)
+        cm = confusion_matrix(self._y[idx], self._pred[idx], k)
         table = self.confusion_table
         if table.rowCount() != k:
             table.setRowCount(k)
@@ -296,12 +298,6 @@ class MetricsView(QWidget):
                     table.setItem(i, j, item)
                 item.setText(f"{values[i, j]:.4g}".replace("-", _MINUS))
         _fit_height(table)
-
-
-def _confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
-    """(k, k) counts, row = true class, column = predicted: ``engine.metrics.confusion_matrix``'s
-    numbers with one ``bincount`` (scikit-learn's argument checks cost ~10 ms a call)."""
-    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 
 def _class_names(classes, document) -> list[str]:

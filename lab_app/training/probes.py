@@ -61,10 +61,12 @@ class GridProbabilities(NamedTuple):
 
 class PointPredictions(NamedTuple):
     """``proba`` (n_samples, n_classes) float32: the probabilities of every row of ``dataset`` (the
-    engine Dataset the run trains on: compare it by identity)."""
+    engine Dataset the run trains on: compare it by identity); ``logits`` (n_samples, n_outputs) of
+    the same forward pass, which losses are computed from."""
 
     dataset: object
     proba: np.ndarray
+    logits: np.ndarray | None = None
 
 
 class GridProbe:
@@ -120,7 +122,8 @@ class PointProbe:
             or cached[2] is not model.standardizer
         ):
             cached = self._cached = (trainer, dataset, model.standardizer, PointEvaluator(model, dataset.X))
-        return PointPredictions(dataset, cached[3].evaluate().copy())
+        evaluator = cached[3]
+        return PointPredictions(dataset, evaluator.evaluate().copy(), evaluator.logits.copy())
 
 
 class ThrottledProbe:

@@ -178,10 +178,13 @@ def test_metrics_take_the_probed_point_probabilities_of_their_data(qtbot, traine
     n = run.dataset.n_samples
     sure = np.zeros((n, 2), dtype=np.float32)
     sure[np.arange(n), run.dataset.y] = 1.0  # every point right
-    snap = replace(snapshot_from_trainer(trainer), extras={POINTS_PROBE: PointPredictions(run.dataset, sure)})
+    sure_logits = np.where(run.dataset.y == 1, 20.0, -20.0).astype(np.float32)[:, None]  # the loss comes from these
+    probed = PointPredictions(run.dataset, sure, sure_logits)
+    snap = replace(snapshot_from_trainer(trainer), extras={POINTS_PROBE: probed})
     view.update_metrics(run, snap)
     assert view.values["train_accuracy"] == 1.0
-    other = PointPredictions(moons(n, noise=0.2), sure)  # other data: not used
+    assert view.values["train_log_loss"] == pytest.approx(np.log1p(np.exp(-20.0)))
+    other = PointPredictions(moons(n, noise=0.2), sure, sure_logits)  # other data: not used
     view.update_metrics(run, replace(snap, extras={POINTS_PROBE: other}))
     assert view.values["train_accuracy"] < 1.0
 

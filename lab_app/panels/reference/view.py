@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.losses import cross_entropy, penalty
 from engine.reference import Reference, separation_in_history
 from lab_app.panels.reference.compute import ReferenceResult, compute_reference
 from lab_app.panels.reference.format import DASH, fixed, make_table, p_value, sci
@@ -389,12 +390,9 @@ class ReferenceView(QWidget):
             return snap.latest.train_loss, snap.latest.objective
         model = info.model_at(snap.params)
         idx = np.asarray(info.train_idx, dtype=np.int64)
-        proba = model.predict_proba(info.dataset.X[idx])
-        picked = np.clip(proba[np.arange(len(idx)), info.dataset.y[idx]], 1e-300, 1.0)
-        loss = float(-np.mean(np.log(picked)))
+        loss = cross_entropy(model.logits(info.dataset.X[idx]), info.dataset.y[idx])
         ((W, _b),) = model.network.layers
-        W = W.astype(np.float64)
-        return loss, loss + info.config.l2 * float(np.sum(W**2)) + info.config.l1 * float(np.sum(np.abs(W)))
+        return loss, loss + penalty(W, info.config.l1, info.config.l2)
 
     def _learned(self, standardized: bool):
         """(coef (n_logits, m), intercept (n_logits,)) of the newest snapshot, softmax centred."""
