@@ -12,7 +12,7 @@ Qt, the window) is reported beside it.
 
 Scenarios:
 
-- ``read_csv``: :func:`engine.data.read_csv` alone, the engine's cost.
+- ``read_csv``: :func:`engine.csv_io.read_csv` alone, the engine's cost.
 - ``dialog``: File ▸ Import as the user meets it: :class:`lab_app.dialogs.import_csv.ImportDialog` opens
   offscreen, previews the file and loads it in its background thread. Seconds run from opening the
   dialog to the loaded data; meanwhile a 5 ms ``QTimer`` in the GUI thread records its ticks, and the
@@ -75,7 +75,7 @@ def peak_mb() -> float:
 
 # ------------------------------------------------------------------ scenarios (each in a child process)
 def run_read_csv(path: str) -> dict:
-    from engine.data import read_csv
+    from engine.csv_io import read_csv
 
     base = peak_mb()
     cpu, start = time.process_time(), time.perf_counter()

@@ -8,7 +8,8 @@ Usable from a notebook::
     trainer.model.predict_proba(X)
 """
 
-from .data import DataError, Dataset, read_csv, write_csv
+from .csv_io import read_csv, write_csv
+from .data import DataError, Dataset
 from .model import GridEvaluator, Model
 from .training import EpochReport, FitResult, TrainConfig, Trainer
 

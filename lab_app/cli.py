@@ -97,7 +97,8 @@ def parse_fit_args(argv) -> argparse.Namespace:
 
 
 def run_fit(args) -> int:
-    from engine.data import DataError, read_csv
+    from engine.csv_io import read_csv
+    from engine.data import DataError
     from engine.runtime import limit_blas_threads
     from engine.serialize import save_model, save_session, session_to_dict
     from engine.training import TrainConfig, Trainer

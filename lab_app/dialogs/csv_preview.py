@@ -50,7 +50,7 @@ class PreviewTable(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(22)
 
     def show_rows(self, path: str, preview) -> None:
-        """Fill the table with ``preview``'s columns and rows (``engine.data.preview_csv``)."""
+        """Fill the table with ``preview``'s columns and rows (``engine.csv_io.preview_csv``)."""
         p = preview
         self.setColumnCount(len(p.columns))
         self.setRowCount(len(p.rows))

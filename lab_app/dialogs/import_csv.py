@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data import DataError, preview_csv
+from engine.csv_io import preview_csv
+from engine.data import DataError
 from lab_app.dialogs.csv_preview import PreviewTable, describe_file
 from lab_app.io.csv_loader import CsvLoader, ImportRequest
 from lab_app.tasks import Debouncer

@@ -1,9 +1,9 @@
 """Loading a CSV file in the background: progress, cancel, newest wins.
 
-:class:`CsvLoader` runs :func:`engine.data.read_csv` as a task of a :class:`lab_app.tasks.TaskRunner`
+:class:`CsvLoader` runs :func:`engine.csv_io.read_csv` as a task of a :class:`lab_app.tasks.TaskRunner`
 with a progress callback that also checks for cancellation, so a million rows load with a live
 progress bar and stop within one chunk (~30,000 rows) when cancelled. A new load cancels the old
-one (Orange's rule: one task at a time). When a load fails, :func:`engine.data.find_problems`
+one (Orange's rule: one task at a time). When a load fails, :func:`engine.csv_io.find_problems`
 lists every problem in the file, still in the background. The GUI thread never parses.
 """
 
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.data import DataError, find_problems, read_csv
+from engine.csv_io import find_problems, read_csv
+from engine.data import DataError
 from lab_app.tasks import TaskCancelled, TaskRunner
 
 __all__ = ["CsvLoader", "ImportRequest"]

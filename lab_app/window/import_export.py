@@ -16,7 +16,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QDialog
 
-from engine.data import DataError, Dataset, write_csv
+from engine.csv_io import write_csv
+from engine.data import DataError, Dataset
 from engine.serialize import atomic_write_text
 from lab_app.dialogs.file_dialogs import EXPORT_TARGETS
 from lab_app.window.file_types import CSV_FILTER, PICTURE_FILTER, describe_os_error, stem

@@ -1,4 +1,4 @@
-"""engine.data: Dataset, CSV reading and writing, and the DataError messages users see."""
+"""engine.data and engine.csv_io: Dataset, CSV reading and writing, and the DataError messages users see."""
 
 import errno
 import math
@@ -12,16 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import resources
-from engine import data
+from engine import csv_io
+from engine.csv_io import preview_csv, read_csv, read_csv_text, write_csv
 from engine.data import (
     DataError,
     Dataset,
-    preview_csv,
-    read_csv,
-    read_csv_text,
     require_classes,
     sort_classes,
-    write_csv,
 )
 
 
@@ -336,7 +333,7 @@ def test_failed_write_keeps_old_file(tmp_path, monkeypatch):
     def disk_full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(data.os, "fsync", disk_full)
+    monkeypatch.setattr(csv_io.os, "fsync", disk_full)
     with pytest.raises(DataError) as info:
         write_csv(path, Dataset.from_labels([[1.0]], ["a"]))
     assert str(path) in str(info.value) and "No space left on device" in str(info.value)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.data import DataError, find_problems, read_csv
+from engine.csv_io import find_problems, read_csv
+from engine.data import DataError
 from engine.serialize import SessionError, load_session, session_from_dict
 
 from session_cases import BASE, BASE_TEXT, JSON, fuzz, mutated  # noqa: F401
