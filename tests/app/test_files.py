@@ -17,9 +17,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
-import engine.csv_io as csv_io
+import engine.csv_parser as csv_parser
 import resources
-from engine.csv_io import _decode, _fast_dataset, _Table, find_problems, read_csv, read_csv_text
+from engine.csv_io import find_problems, read_csv, read_csv_text
+from engine.csv_parser import Table, decode, fast_dataset
 from engine.data import DataError, Dataset
 from engine.serialize import (
     SESSION_FORMAT,
@@ -40,7 +41,7 @@ from window_helpers import draw_points, points_by_name, read_only, settle, train
 
 # ============================================================================ the CSV reader's fast path
 def general(text, x=None, label=None):
-    return _Table.parse(_decode(text, "<t>")[0], "<t>").dataset(x, label)
+    return Table.parse(decode(text, "<t>")[0], "<t>").dataset(x, label)
 
 
 def same(a: Dataset, b: Dataset) -> bool:
@@ -73,12 +74,12 @@ def test_fast_path_equals_the_general_parser_or_steps_aside(rows, newline, final
     header = ["label", "x1", "x2"] if label_first else ["x1", "x2", "label"]
     lines = [",".join(header)] + [",".join((r[2], r[0], r[1]) if label_first else r) for r in rows]
     text = newline.join(lines) + (newline if final else "")
-    old = csv_io._FAST_CHUNK
-    csv_io._FAST_CHUNK = chunk
+    old = csv_parser._FAST_CHUNK
+    csv_parser._FAST_CHUNK = chunk
     try:
-        fast = _fast_dataset(text, "<t>", None, None, lambda f: None)
+        fast = fast_dataset(text, "<t>", None, None, lambda f: None)
     finally:
-        csv_io._FAST_CHUNK = old
+        csv_parser._FAST_CHUNK = old
     try:
         expected = general(text)
     except DataError:
@@ -89,7 +90,7 @@ def test_fast_path_equals_the_general_parser_or_steps_aside(rows, newline, final
 
 
 def test_fast_path_reads_a_large_clean_file_in_chunks_with_progress(monkeypatch):
-    monkeypatch.setattr(csv_io, "_FAST_CHUNK", 256)
+    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 256)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3000, 2)) * 10.0 ** rng.integers(-5, 5, size=(3000, 1))
     labels = rng.choice(["versicolor", "setosa", "10", "9"], 3000)
@@ -102,15 +103,15 @@ def test_fast_path_reads_a_large_clean_file_in_chunks_with_progress(monkeypatch)
 
 
 def test_large_files_decode_in_steps_exactly(monkeypatch):
-    monkeypatch.setattr(csv_io, "_DECODE_CHUNK", 7)  # every multi-byte character gets split
+    monkeypatch.setattr(csv_parser, "_DECODE_CHUNK", 7)  # every multi-byte character gets split
     text = "x,label\n" + "".join(f"{i},café ☕ {i % 3}\n" for i in range(50))
-    assert _decode(b"\xef\xbb\xbf" + text.encode(), "<t>") == (text, "utf-8-sig")
+    assert decode(b"\xef\xbb\xbf" + text.encode(), "<t>") == (text, "utf-8-sig")
     latin = text.replace("☕", "").encode("latin-1")  # é as one byte: not UTF-8 → Latin-1
-    assert _decode(latin, "<t>") == (text.replace("☕", ""), "latin-1")
+    assert decode(latin, "<t>") == (text.replace("☕", ""), "latin-1")
 
 
 def test_a_progress_callback_can_cancel_a_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_io, "_FAST_CHUNK", 256)
+    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 256)
     path = tmp_path / "d.csv"
     path.write_text("x,y,label\n" + "1.5,2.5,a\n" * 5000)
 
@@ -204,7 +205,7 @@ def slow_loads(monkeypatch):
     """Make background loads crawl (a pause per chunk) until the returned switch is turned off."""
     from lab_app.io import csv_loader
 
-    monkeypatch.setattr(csv_io, "_FAST_CHUNK", 512)
+    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 512)
     slow = [True]
     real = csv_loader.read_csv
 
