@@ -1,6 +1,6 @@
 """The convergence doctor: live health signals of the current run and plain-language verdicts.
 
-The numbers come from :mod:`engine.diagnostics`, computed in the training thread by two probes of
+The numbers come from :mod:`engine.signals`, computed in the training thread by two probes of
 the :class:`~lab_app.training.TrainingController` (``Snapshot.extras["signals"]`` and, for linear
 models, ``["hessian"]``), at most every :data:`PROBE_INTERVAL` seconds so they never slow
 training. The verdicts (:func:`engine.diagnostics.diagnose`) are computed here in the GUI thread,
@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.diagnostics import SATURATION_LOGIT, diagnose
+from engine.diagnostics import diagnose
+from engine.signals import SATURATION_LOGIT
 from lab_app.tasks import Debouncer
 from lab_app.training.probes import HESSIAN_PROBE, SIGNALS_PROBE
 

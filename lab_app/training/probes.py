@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.diagnostics import hessian_stats, model_signals
 from engine.model import GridEvaluator, PointEvaluator
+from engine.signals import hessian_stats, model_signals
 
 __all__ = [
     "GRID_PROBE",
@@ -43,9 +43,9 @@ __all__ = [
 GRID_PROBE = "boundary_grid"
 #: ``Snapshot.extras`` key of the per-point probabilities (:class:`PointProbe`).
 POINTS_PROBE = "point_probabilities"
-#: ``Snapshot.extras`` key of the convergence signals (:func:`engine.diagnostics.model_signals`).
+#: ``Snapshot.extras`` key of the convergence signals (:func:`engine.signals.model_signals`).
 SIGNALS_PROBE = "signals"
-#: ``Snapshot.extras`` key of the Hessian's bounds for linear models (:func:`engine.diagnostics.hessian_stats`).
+#: ``Snapshot.extras`` key of the Hessian's bounds for linear models (:func:`engine.signals.hessian_stats`).
 HESSIAN_PROBE = "hessian"
 #: Seconds between the throttled probes' computations during a run (the last epoch is always fresh).
 PROBE_INTERVAL = 0.1

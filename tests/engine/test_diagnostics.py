@@ -11,20 +11,11 @@ import pytest
 
 from engine import generators as g
 from engine.data import Dataset
-from engine.diagnostics import (
-    WARNING,
-    Verdict,
-    _num,
-    diagnose,
-    hessian_stats,
-    input_condition,
-    linear_hessian,
-    loss_oscillation,
-    model_signals,
-)
+from engine.diagnostics import WARNING, Verdict, _num, diagnose
 from engine.landscape import LossLandscape
 from engine.network import Network, augment
 from engine.reference import detect_separation, fit_reference
+from engine.signals import hessian_stats, input_condition, linear_hessian, loss_oscillation, model_signals
 from engine.training import EpochReport, TrainConfig, Trainer
 
 #: Epochs per preset: enough for its failure to show (every preset trains in < 0.1 s).
