@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.catalog import GENERATORS
 from engine.data import Dataset
-from engine.generators import GENERATORS, logistic_model
+from engine.generators import logistic_model
 from lab_app.dialogs.generator_catalog import (
     DEFAULT_COS_WEIGHTS,
     DESCRIPTIONS,
@@ -97,7 +98,7 @@ class TrueParameters:
 
 
 class GeneratorDialog(QDialog):
-    """Choose a generator from :data:`engine.generators.GENERATORS` and preview its data live.
+    """Choose a generator from :data:`engine.catalog.GENERATORS` and preview its data live.
 
     ``previewUpdated`` fires after each regeneration. After ``accepted``, :attr:`dataset` holds
     exactly the previewed data and :attr:`truth` the :class:`TrueParameters` (logistic model) or

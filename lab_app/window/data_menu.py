@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from engine.catalog import PRESETS
 from engine.data import Dataset
-from engine.generators import PRESETS
 from engine.training import TrainConfig
 from lab_app.dialogs.generator import GeneratorDialog, TrueParameters
 from lab_app.training.config import DEFAULT_CONFIG

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from engine.generators import GENERATORS, PRESETS, logistic_model
+from engine.catalog import GENERATORS, PRESETS
+from engine.generators import logistic_model
 from engine.training import Trainer
 from lab_app.dialogs.generator import LINEAR_TERMS, SINCOS_TERMS, TrueParameters
 from lab_app.training.config import DEFAULT_CONFIG

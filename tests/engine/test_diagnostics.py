@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from engine import catalog
 from engine import generators as g
 from engine.data import Dataset
 from engine.diagnostics import WARNING, Verdict, _num, diagnose
@@ -41,7 +42,7 @@ def doctor(trainer, **kwargs):
 
 
 def preset_run(name, seed=0, **changes):
-    preset = g.PRESETS[name]
+    preset = catalog.PRESETS[name]
     config = TrainConfig(**{**preset.config, "epochs": PRESET_EPOCHS[name], **changes})
     return train(preset.dataset_factory(seed=seed), config)
 
@@ -81,7 +82,7 @@ def test_preset_messages_quote_their_numbers():
 
 @pytest.mark.parametrize("name", ["separable", "unscaled", "lr_too_high", "xor_linear"])
 def test_the_one_click_fix_cures_its_verdict(name):
-    preset = g.PRESETS[name]
+    preset = catalog.PRESETS[name]
     config = TrainConfig(**{**preset.config, "epochs": PRESET_EPOCHS[name]})
     fix = doctor(train(preset.dataset_factory(), config))[0].fix
     codes = [v.code for v in doctor(train(preset.dataset_factory(), config.with_(**fix)))]
@@ -112,7 +113,7 @@ def test_a_diverged_run_is_blamed_on_the_learning_rate():
 
 
 def test_separation_from_the_data_fires_before_the_history_shows_it():
-    data = g.PRESETS["separable"].dataset_factory()
+    data = catalog.PRESETS["separable"].dataset_factory()
     trainer = preset_run("separable", epochs=3)
     assert doctor(trainer) == []
     separation = detect_separation(data.X, data.y, 2)
@@ -226,7 +227,7 @@ def test_softmax_saturation_uses_the_top_class_log_odds():
 
 
 def test_input_condition_of_the_unscaled_preset():
-    data = g.PRESETS["unscaled"].dataset_factory()
+    data = catalog.PRESETS["unscaled"].dataset_factory()
     kappa = input_condition(augment(data.X, np.float64))
     eig = np.linalg.eigvalsh(
         np.cov(np.column_stack([data.X, np.ones(len(data.X))]).T, bias=True)
@@ -363,9 +364,9 @@ def test_momentum_bounds_separate_convergence_from_oscillation(mu, nesterov):
 
 
 def test_untrained_models_are_not_judged():
-    trainer = Trainer(g.PRESETS["minority"].dataset_factory(), TrainConfig(**g.PRESETS["minority"].config))
+    trainer = Trainer(catalog.PRESETS["minority"].dataset_factory(), TrainConfig(**catalog.PRESETS["minority"].config))
     assert diagnose([], model_signals(trainer), trainer.config) == []
-    unscaled = Trainer(g.PRESETS["unscaled"].dataset_factory(), TrainConfig(**g.PRESETS["unscaled"].config))
+    unscaled = Trainer(catalog.PRESETS["unscaled"].dataset_factory(), TrainConfig(**catalog.PRESETS["unscaled"].config))
     # Badly scaled inputs are a fact about the data: said before the first epoch.
     assert [v.code for v in diagnose([], model_signals(unscaled), unscaled.config)] == ["unscaled"]
 

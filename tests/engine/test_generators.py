@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from engine import catalog
 from engine import generators as g
 from engine.data import Dataset
 from engine.reference import detect_separation, fit_reference
@@ -40,7 +41,7 @@ CONTRACT_CONFIG_FIELDS = {
 
 
 def make(name, seed=0, **kwargs):
-    spec = g.GENERATORS[name]
+    spec = catalog.GENERATORS[name]
     return spec.make(n=kwargs.pop("n", spec.n), noise=kwargs.pop("noise", spec.noise), seed=seed, **kwargs)
 
 
@@ -51,9 +52,9 @@ def test_same_seed_same_arrays_and_other_seed_differs(name):
     assert not np.array_equal(a.X, c.X)
 
 
-@pytest.mark.parametrize("name", list(g.GENERATORS))
+@pytest.mark.parametrize("name", list(catalog.GENERATORS))
 def test_registry_entries_make_valid_datasets(name):
-    spec = g.GENERATORS[name]
+    spec = catalog.GENERATORS[name]
     data = make(name, seed=3)
     assert isinstance(data, Dataset)
     assert spec.label and isinstance(spec.label, str)
@@ -236,7 +237,7 @@ def _config_fields():
 
 @pytest.mark.parametrize("name", ["separable", "unscaled", "xor_linear", "lr_too_high", "minority"])
 def test_preset_is_complete(name):
-    preset = g.PRESETS[name]
+    preset = catalog.PRESETS[name]
     assert preset.label and preset.lesson and "\n" not in preset.lesson
     assert set(preset.config) <= _config_fields()
     a, b = preset.dataset_factory(seed=1), preset.dataset_factory(seed=1)
@@ -245,32 +246,32 @@ def test_preset_is_complete(name):
 
 def test_separable_preset_is_separable():
     for seed in range(3):
-        data = g.PRESETS["separable"].dataset_factory(seed=seed)
+        data = catalog.PRESETS["separable"].dataset_factory(seed=seed)
         verdict = detect_separation(data.X, data.y, data.n_classes)
         assert verdict.separable and verdict.complete
-    assert g.PRESETS["separable"].config["l2"] == 0
+    assert catalog.PRESETS["separable"].config["l2"] == 0
 
 
 def test_unscaled_preset_has_one_feature_a_thousand_times_larger():
-    preset = g.PRESETS["unscaled"]
+    preset = catalog.PRESETS["unscaled"]
     spread = preset.dataset_factory().X.std(axis=0)
     assert spread[1] / spread[0] == pytest.approx(1000, rel=0.3)
     assert preset.config["standardize"] is False
 
 
 def test_xor_preset_defeats_a_linear_model():
-    data = g.PRESETS["xor_linear"].dataset_factory()
+    data = catalog.PRESETS["xor_linear"].dataset_factory()
     ref = fit_reference(data.X, data.y, 2)
     accuracy = np.mean(((data.X @ ref.coef[0] + ref.intercept[0]) > 0) == data.y)
     assert accuracy < 0.65
-    assert g.PRESETS["xor_linear"].config["features"] == "linear"
+    assert catalog.PRESETS["xor_linear"].config["features"] == "linear"
 
 
 def test_lr_preset_is_far_too_high():
-    config = g.PRESETS["lr_too_high"].config
+    config = catalog.PRESETS["lr_too_high"].config
     assert config["optimizer"] == "sgd" and config["lr"] >= 10 and config["standardize"] is False
 
 
 def test_minority_preset_is_one_percent():
-    data = g.PRESETS["minority"].dataset_factory()
+    data = catalog.PRESETS["minority"].dataset_factory()
     assert data.y.mean() == pytest.approx(0.01)

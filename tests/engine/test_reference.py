@@ -243,7 +243,7 @@ def test_separation_in_history():
 
 def test_separation_in_history_of_a_real_run():
     training = pytest.importorskip("engine.training")
-    from engine.generators import PRESETS
+    from engine.catalog import PRESETS
 
     preset = PRESETS["separable"]
     config = training.TrainConfig(**{**preset.config, "epochs": 300})
