@@ -99,8 +99,9 @@ def parse_fit_args(argv) -> argparse.Namespace:
 def run_fit(args) -> int:
     from engine.csv_io import read_csv
     from engine.data import DataError
+    from engine.model_file import save_model
     from engine.runtime import limit_blas_threads
-    from engine.serialize import save_model, save_session, session_to_dict
+    from engine.serialize import save_session, session_to_dict
     from engine.training import TrainConfig, Trainer
 
     limit_blas_threads(1)

@@ -81,7 +81,8 @@ def test_missing_file_and_bad_options_exit_2(capsys, tmp_path):
 
 
 def test_save_model_and_session_round_trip(capsys, tmp_path):
-    from engine.serialize import load_model, load_session
+    from engine.model_file import load_model
+    from engine.serialize import load_session
 
     status, _, _ = _run(
         capsys,
