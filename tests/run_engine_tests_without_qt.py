@@ -25,4 +25,7 @@ if __name__ == "__main__":
     sys.meta_path.insert(0, NoQt())
     here = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]  # tests/engine is not `engine`
+    # This checkout's engine, as `python -m pytest` from its root tests, not whichever one is
+    # installed (an editable install of another worktree would otherwise be tested instead).
+    sys.path.insert(0, str(here.parent))
     sys.exit(pytest.main([str(here / "engine"), "-p", "no:pytest-qt", *sys.argv[1:]]))
