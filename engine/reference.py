@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import cross_entropy, penalty, prior_cross_entropy, sample_losses, sigmoid, softmax
+from .metrics import predictions
 
 __all__ = [
     "GlmStats",
@@ -369,7 +370,7 @@ def detect_separation(
         ref = fit_reference(Z, y, n_classes, l2=lam)
         norms.append(float(np.linalg.norm(ref.coef_std)))
     logits = Z @ ref.coef_std.T + ref.intercept_std
-    predicted = (logits[:, 0] > 0).astype(int) if n_classes == 2 else np.argmax(logits, axis=1)
+    predicted = predictions(logits)
     accuracy = float(np.mean(predicted == y))
     separable = norms[-1] > growth * norms[0]
     return Separation(
