@@ -159,10 +159,6 @@ class ThrottledProbe:
         return result
 
 
-def _linear_hessian(trainer):
-    return hessian_stats(trainer) if trainer.model.is_linear else None
-
-
 def signals_probe() -> ThrottledProbe:
     """The doctor's signals (gradient and weight norms, saturation, dead units, …), throttled."""
     return ThrottledProbe(model_signals)
