@@ -1,0 +1,5 @@
+"""The Decision boundary panel: the model's predictions under the data (:class:`BoundaryView`)."""
+
+from lab_app.panels.boundary.view import GRID_SHAPE, STRENGTH, Y_RANGE_1D, BoundaryView, binary_lut, tint
+
+__all__ = ["GRID_SHAPE", "STRENGTH", "Y_RANGE_1D", "BoundaryView", "binary_lut", "tint"]
