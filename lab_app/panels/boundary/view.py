@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
@@ -232,6 +232,12 @@ class BoundaryView(QWidget):
 
     def set_hover_enabled(self, on: bool) -> None:
         """Show a point's logit, probabilities, loss and gradient norm when the mouse is over it."""
+        if bool(on) == self._hover.enabled:
+            return
+        # The view itself filters the viewport, not the card: the viewport dies inside the view's
+        # destructor, when PySide no longer calls the view's Python eventFilter (see the designer).
+        viewport = self.plot_widget.viewport()
+        viewport.installEventFilter(self) if on else viewport.removeEventFilter(self)
         self._hover.set_enabled(on)
 
     @property
@@ -264,6 +270,11 @@ class BoundaryView(QWidget):
         self._ref.set(self._model, params)
         self._draw_reference()
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.plot_widget.viewport():
+            self._hover.handle(event)
+        return super().eventFilter(obj, event)
+
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
         self.plot_widget, item = make_plot("boundaryPlot")
@@ -289,7 +300,7 @@ class BoundaryView(QWidget):
         self._decor = Decorations(item)
         self._skins = OnionSkins(item, z=self.contour_item.zValue() - 0.5)
         self._ref: ReferenceContour | None = None  # created by the first set_reference_params
-        self._hover = HoverCard(self.plot_widget, item, self._layer, self._describe_point)
+        self._hover = HoverCard(self.plot_widget, item, self._layer, self._describe_point, parent=self)
 
     def _connect_document(self, document) -> None:
         if document is self._doc:
@@ -343,6 +354,7 @@ class BoundaryView(QWidget):
 
     def _set_data(self, dataset, test_idx) -> None:
         self._layer.set_data(self._model, dataset, test_idx, self._columns, self._one_d, self._qcolors)
+        self._hover.check_point()  # a point index is checked against the new rows at once
 
     def _view_pair(self) -> tuple[int, int]:
         """The document's view pair when it fits this run's inputs, else the first two inputs."""

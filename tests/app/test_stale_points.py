@@ -1,0 +1,103 @@
+"""Per-point state never outlives the points it describes (issue 8, defect 1 and its siblings).
+
+The hover card, the designer's selection and the test/misclassified marks all hold point indices or
+per-point arrays. The pointer leaving, an erase, an undo or a load must re-check them against the
+points there are now: a stale index once raised IndexError in every later redraw (22 error dialogs
+in one run, a frozen Metrics panel), and a stale selection deleted points nobody had selected.
+"""
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from engine.generators import two_gaussians
+
+from window_helpers import train
+
+RIGHT = Qt.MouseButton.RightButton
+
+
+def boundary_pos(boundary, x, y):
+    """Viewport pixel of data point (x, y) in the Decision boundary (where Qt delivers the mouse)."""
+    scene = boundary.plot_item.getViewBox().mapViewToScene(QPointF(x, y))
+    return boundary.plot_widget.viewportTransform().map(scene).toPoint()
+
+
+def hover(qtbot, window, i):
+    """Put the pointer over point ``i`` of the Decision boundary and wait for its card. The docks
+    settle their sizes after the window shows, so the pointer goes where the point is drawn now."""
+    boundary = window.boundary_view
+
+    def over_point():
+        QTest.mouseMove(boundary.plot_widget.viewport(), boundary_pos(boundary, *window.document.xy[i]))
+        return boundary.hover_info is not None and boundary.hover_info.index == i
+
+    qtbot.waitUntil(over_point, timeout=3000)
+    assert boundary.hover_label.isVisible()
+
+
+def card_hidden(window) -> bool:
+    boundary = window.boundary_view
+    return boundary.hover_info is None and not boundary.hover_label.isVisible()
+
+
+def hollow(designer) -> np.ndarray:
+    """(n,) bool: the designer's points drawn hollow (white fill: the test split)."""
+    return np.array([b.color().name() == "#ffffff" for b in designer._points.data["brush"]], dtype=bool)
+
+
+# ------------------------------------------------------------------ the hover card
+def test_hover_card_hides_when_the_pointer_leaves_the_plot(qtbot, window):
+    hover(qtbot, window, 5)
+    designer = window.designer
+    # Straight out onto the designer: the boundary's scene sees no further move.
+    QTest.mouseMove(designer.plot_widget.viewport(), designer.data_to_widget_pos(0.0, 0.0))
+    qtbot.waitUntil(lambda: card_hidden(window), timeout=3000)
+
+
+def test_erasing_a_hovered_point_keeps_the_window_working(qtbot, make_window):
+    """The user's report: hover a point, leave quickly, erase it in the designer, train on."""
+    w = make_window(epochs=5)
+    doc, designer = w.document, w.designer
+    last = doc.n_points - 1
+    hover(qtbot, w, last)
+    pos = designer.data_to_widget_pos(*doc.xy[last])
+    QTest.mouseMove(designer.plot_widget.viewport(), pos)
+    qtbot.mouseClick(designer.plot_widget.viewport(), RIGHT, pos=pos)  # right-click erases
+    assert doc.n_points == last
+    assert card_hidden(w)
+    assert w.act_undo.isEnabled() and not doc.in_gesture
+    train(qtbot, w)
+    assert "epoch 5" in w.metrics_view.caption_label.text()
+    assert not getattr(w, "last_message", None)  # no error dialog
+    w.act_undo.trigger()  # the erase is one undo step
+    assert doc.n_points == last + 1
+
+
+def test_removing_the_point_under_the_pointer_clears_its_card(qtbot, window):
+    doc = window.document
+    doc.add_points([[0.25, -0.4]], label=1)  # the newest point is the last row
+    last = doc.n_points - 1
+    hover(qtbot, window, last)
+    window.act_undo.trigger()  # Edit ▸ Undo takes it away while the pointer rests on it
+    assert doc.n_points == last
+    assert card_hidden(window)
+
+
+def test_a_card_follows_its_point_through_edits_of_other_points(qtbot, window):
+    doc = window.document
+    hover(qtbot, window, 10)
+    x_before = window.boundary_view.hover_info.x.copy()
+    doc.move_points([3], [[2.5, 2.5]])  # another point moves: the hovered row still holds the same point
+    info = window.boundary_view.hover_info
+    assert info is not None and info.index == 10 and np.array_equal(info.x, x_before)
+    doc.remove_points([3])  # an earlier row goes: row 10 now holds another point
+    assert card_hidden(window)
+
+
+def test_loading_fewer_points_clears_the_card_of_a_point_that_is_gone(qtbot, make_window):
+    w = make_window()
+    hover(qtbot, w, w.document.n_points - 1)
+    w.dataset_menu.load_generated(two_gaussians(40, seed=3))  # Data ▸ New dataset…, 40 points
+    assert w.controller.run_info.dataset.n_samples == 40
+    assert card_hidden(w)
