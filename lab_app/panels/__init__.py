@@ -1,1 +1,1 @@
-"""Dock panels, one module each; a panel takes the document and only subscribes to its signals."""
+"""Dock panels, one module or subpackage each (panels never import each other); a panel takes the document and only subscribes to its signals."""

@@ -101,3 +101,61 @@ def test_loading_fewer_points_clears_the_card_of_a_point_that_is_gone(qtbot, mak
     w.dataset_menu.load_generated(two_gaussians(40, seed=3))  # Data ▸ New dataset…, 40 points
     assert w.controller.run_info.dataset.n_samples == 40
     assert card_hidden(w)
+
+
+# ------------------------------------------------------------------ siblings
+def test_a_selection_does_not_outlive_the_points_it_selected(qtbot, make_window):
+    w = make_window(epochs=2)
+    doc, designer = w.document, w.designer
+    n = doc.n_points
+    designer.select_all_action.trigger()
+    assert len(designer.selection()) == n and designer.delete_action.isEnabled()
+    w.dataset_menu.load_generated(two_gaussians(n, seed=5))  # as many points, other ones
+    assert len(designer.selection()) == 0 and not designer.delete_action.isEnabled()
+    designer.delete_action.trigger()
+    assert doc.n_points == n  # nothing nobody selected was deleted
+
+
+def test_test_marks_do_not_survive_an_undo_to_other_points(qtbot, make_window):
+    w = make_window(epochs=2)
+    doc, designer = w.document, w.designer
+    n = doc.n_points
+    w.dataset_menu.load_generated(two_gaussians(n, seed=5))
+    train(qtbot, w)
+    assert hollow(designer).sum() == len(w.controller.run_info.test_idx) > 0
+    w.act_undo.trigger()  # back to the earlier points: as many, but not the ones the run split
+    assert doc.n_points == n and not hollow(designer).any()
+
+
+def test_boundary_test_marks_never_land_on_shifted_rows(qtbot, make_window):
+    w = make_window(epochs=2)
+    train(qtbot, w)
+    doc, designer, boundary = w.document, w.designer, w.boundary_view
+    info = w.controller.run_info
+    n = info.dataset.n_samples
+    assert info.test_idx.max() < n - 1  # the run's split would still "fit" one row fewer
+    first = designer.data_to_widget_pos(*doc.xy[0])
+    qtbot.mouseClick(designer.plot_widget.viewport(), RIGHT, pos=first)  # erase row 0: every row shifts
+    assert doc.n_points == n - 1
+    doc.move_points([5], [doc.xy[5] + 0.2])  # any edit that keeps the rows
+    assert not boundary.test_mask.any()
+    np.testing.assert_array_equal(boundary.test_mask, hollow(designer))
+
+
+def test_rows_kept_tells_drags_and_relabels_from_other_points():
+    from lab_app.widgets.rows import rows_kept
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 2)) * 3 + 0.1, np.array([0, 1, 0, 1, 1, 0])
+    dragged = X.copy()
+    dragged[[1, 4]] += [0.3, -1.7]  # two points dragged together
+    assert rows_kept(X, y, dragged, y)
+    assert rows_kept(X, y, X, y[::-1])  # a relabel
+    assert rows_kept(X, y, X[:, :1], y)  # 2-D → 1-D mode: the same rows, one column shown
+    assert not rows_kept(X, y, X[1:], y[1:])  # a point erased
+    assert not rows_kept(X, y, np.vstack([X, X[:1]]), np.append(y, 0))  # a point added
+    other = X.copy()
+    other[1] += [0.3, -1.7]
+    other[4] += [0.3, -1.6]  # not one common offset: other points
+    assert not rows_kept(X, y, other, y)
+    assert not rows_kept(X, y, rng.normal(size=(6, 2)), y)  # a load with as many points and the same labels

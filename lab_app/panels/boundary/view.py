@@ -37,6 +37,7 @@ from lab_app.panels.boundary.points import PointLayer
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
+from lab_app.widgets.rows import rows_kept
 
 __all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
 
@@ -385,8 +386,8 @@ class BoundaryView(QWidget):
             return
         if ds.classes != self._model.classes or ds.n_features != self._model.n_inputs:
             return
-        same_rows = ds.n_samples == len(self._layer)
-        self.set_data(ds, getattr(self.run_info, "test_idx", None) if same_rows else None)
+        layer = self._layer  # the test marks follow moved or relabelled points, never other points
+        self.set_data(ds, np.flatnonzero(layer.test_mask) if rows_kept(layer.X, layer.y, ds.X, ds.y) else None)
 
     def _on_classes_changed(self) -> None:
         if self._model is None:

@@ -37,6 +37,7 @@ from lab_app.panels.designer.gestures import Gestures
 from lab_app.panels.designer.tools import TOOLS, build_actions, build_toolbar
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
+from lab_app.widgets.rows import rows_kept
 
 __all__ = ["POINT_PX", "TOOLS", "Y_RANGE_1D", "DataDesigner"]
 
@@ -56,6 +57,7 @@ class DataDesigner(QWidget):
         self._doc = document
         self._tool = "place"
         self._selection = np.zeros(document.n_points, dtype=bool)
+        self._rows = (document.X, document.labels)  # the points the selection and the marks describe
         self._test_mask: np.ndarray | None = None
         self._miscl_mask: np.ndarray | None = None
         self._updating_ranges = False
@@ -321,14 +323,15 @@ class DataDesigner(QWidget):
 
     # ------------------------------------------------------- document signals
     def _on_points_changed(self) -> None:
-        n = self._doc.n_points
-        if len(self._selection) != n:  # rows were added or removed: old indices mean other points now
-            self._selection = np.zeros(n, dtype=bool)
-            self.selectionChanged.emit()
-        if self._test_mask is not None and len(self._test_mask) != n:
-            self._test_mask = None
-        if self._miscl_mask is not None and len(self._miscl_mask) != n:
-            self._miscl_mask = None
+        X, labels = self._doc.X, self._doc.labels
+        kept = rows_kept(*self._rows, X, labels)
+        self._rows = (X, labels)
+        if not kept:  # rows were added, removed or replaced: old indices mean other points now
+            self._test_mask = self._miscl_mask = None
+            if len(self._selection) != len(labels) or self._selection.any():
+                self._selection = np.zeros(len(labels), dtype=bool)
+                self.selectionChanged.emit()
+            self._set_selection_mask(self._selection)  # Delete and Relabel follow (drawn just below)
         self._refresh_points()
         self.class_bar.update_counts()
 
