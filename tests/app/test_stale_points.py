@@ -159,3 +159,19 @@ def test_rows_kept_tells_drags_and_relabels_from_other_points():
     other[4] += [0.3, -1.6]  # not one common offset: other points
     assert not rows_kept(X, y, other, y)
     assert not rows_kept(X, y, rng.normal(size=(6, 2)), y)  # a load with as many points and the same labels
+
+
+def test_test_marks_follow_the_split_of_points_edited_while_training(qtbot, make_window):
+    w = make_window(epochs=0)  # until stopped
+    doc, designer, boundary, controller = w.document, w.designer, w.boundary_view, w.controller
+    w.act_train.trigger()
+    qtbot.waitUntil(lambda: controller.state == "running", timeout=5000)
+    before = controller.run_info.test_idx.copy()
+    with qtbot.waitSignal(controller.dataResnapshotted, timeout=5000):
+        doc.move_points([5], [doc.xy[5] + 0.2])  # the run trains on the edited points, split afresh
+    info = controller.run_info
+    assert not np.array_equal(info.test_idx, before)
+    expected = np.zeros(doc.n_points, dtype=bool)
+    expected[info.test_idx] = True
+    np.testing.assert_array_equal(boundary.test_mask, expected)
+    np.testing.assert_array_equal(hollow(designer), expected)

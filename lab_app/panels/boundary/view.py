@@ -142,9 +142,17 @@ class BoundaryView(QWidget):
     def set_data(self, dataset, test_idx=None) -> None:
         """Draw other points (e.g. after the data were re-snapshotted); ``test_idx`` rows are hollow."""
         self._set_data(dataset, test_idx)
+        self._update_decorations()  # the "test" key comes and goes with the test points
         if self._have_image:
             self._layer.update_misclassified(self._last_params)
             self._refresh_insight()
+
+    def set_split(self, dataset, test_idx) -> None:
+        """The run now trains on ``dataset`` (edited points, split afresh into ``test_idx``): draw that
+        split if ``dataset`` holds the points on show; otherwise a newer edit is on its way."""
+        layer = self._layer
+        if self._model is not None and np.array_equal(layer.X, dataset.X) and np.array_equal(layer.y, dataset.y):
+            self.set_data(dataset, test_idx)
 
     def overlay_rgba(self):
         """``(rgba, rect)`` for ``DataDesigner.set_overlay(*...)``: a copy of the (H, W, 4) uint8 image
