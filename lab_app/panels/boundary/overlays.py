@@ -148,6 +148,12 @@ class OneDCurves:
         """The z value of the topmost item (the threshold line)."""
         return self.threshold_line.zValue()
 
+    def hide(self) -> None:
+        """Draw nothing (a 2-D run): no curve, no threshold line and no "x = …" label."""
+        for it in [*self.curve_items, self.threshold_line]:
+            it.hide()
+        self.threshold = None
+
     def draw(self, xs: np.ndarray, probs: np.ndarray, colors, threshold: float | None) -> None:
         """Curves of ``probs`` (W, k) over ``xs`` (W,); ``colors`` one QColor per class (k > 2);
         ``threshold`` the x to mark, or None."""

@@ -112,6 +112,8 @@ class BoundaryView(QWidget):
         net = self._model.network
         self._binary = net.n_classes == 2
         self._one_d = self._model.n_inputs == 1
+        if not self._one_d:  # a 2-D run after a 1-D one: its curves must not stay on show (or in exports)
+            self._curves.hide()
         self._columns = self._view_pair()
         self._fixed = training_means(run_info) if self._model.n_inputs > 2 else None
         self._last_params = np.empty_like(net.params)
