@@ -45,6 +45,10 @@ class BoundaryGrid:
         self.rect = image_rect(xlim, self.yrange, (H, W), one_d)
         self.probe_shape = ((W,) if one_d else (H, W)) + (k,)  # the probabilities a probe must bring
 
+    def fits(self, spec, P: np.ndarray) -> bool:
+        """True if probabilities ``P`` evaluated (by the training thread's probe) on grid ``spec`` are this grid's."""
+        return spec == self.spec and P.shape == self.probe_shape
+
     def covers(self, xlim, ylim, columns) -> bool:
         """True if this grid already spans ``xlim`` × ``ylim`` over ``columns``."""
         ev = self.evaluator

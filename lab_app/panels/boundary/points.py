@@ -71,6 +71,10 @@ class PointLayer:
         self.place(columns, one_d)
         self.style(colors)
 
+    def fits(self, dataset, proba: np.ndarray) -> bool:
+        """True if class probabilities ``proba`` (n, k), computed for ``dataset``, are of these points."""
+        return dataset is self.dataset and proba.shape == (len(self.y), self._n_classes)
+
     def place(self, columns, one_d: bool) -> None:
         """Where the points are drawn: the view pair's columns, or (x, class level) for 1-D data."""
         i, j = columns

@@ -24,7 +24,7 @@ from engine.forensics import point_info
 from engine.model import GridEvaluator
 from lab_app.panels.boundary.decorations import Decorations
 from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, training_means
-from lab_app.panels.boundary.heatmap import GridPainter, class_style
+from lab_app.panels.boundary.heatmap import class_style
 from lab_app.panels.boundary.hover import HoverCard
 from lab_app.panels.boundary.overlays import (
     OneDCurves,
@@ -75,7 +75,6 @@ class BoundaryView(QWidget):
         self._columns = (0, 1)  # the inputs the grid varies (the document's view pair)
         self._fixed: tuple | None = None  # the other inputs' values on the grid (the training means)
         self._grid: BoundaryGrid | None = None
-        self._painter: GridPainter | None = None
         self._last_params: np.ndarray | None = None
         self._have_image = False
         self._pinned, self._held, self._live_params = False, None, None
@@ -91,7 +90,7 @@ class BoundaryView(QWidget):
     @property
     def last_image(self) -> np.ndarray | None:
         """The current (H, W, 4) uint8 RGBA image (row 0 = bottom), or None before the first render."""
-        return self._painter.rgba if self._have_image else None
+        return self._grid.painter.rgba if self._have_image else None
 
     @property
     def test_mask(self) -> np.ndarray:
@@ -110,7 +109,6 @@ class BoundaryView(QWidget):
         self.run_info = run_info
         self._model = run_info.model.copy()
         net = self._model.network
-        self._binary = net.n_classes == 2
         self._one_d = self._model.n_inputs == 1
         if not self._one_d:  # a 2-D run after a 1-D one: its curves must not stay on show (or in exports)
             self._curves.hide()
@@ -162,7 +160,7 @@ class BoundaryView(QWidget):
         pixel centres sit on the grid points); None before the first render."""
         if not self._have_image:
             return None
-        return self._painter.rgba.copy(), self._grid.rect
+        return self._grid.painter.rgba.copy(), self._grid.rect
 
     def probability_curve(self):
         """1-D runs: ``(xs (W,), P (W, n_classes))`` of the last render (copies); else None."""
@@ -347,7 +345,7 @@ class BoundaryView(QWidget):
     def _build_grid(self) -> None:
         xlim, ylim = self._ranges()
         self._grid = grid = BoundaryGrid(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
-        self._evaluator, self._painter = grid.evaluator, grid.painter
+        self._evaluator = grid.evaluator
         self.grid_probe.spec = grid.spec
         self._rect_dirty = True  # applied after the next setImage: setRect scales by the image's size
         self.plot_item.getViewBox().setRange(xRange=xlim, yRange=grid.yrange, padding=0)
@@ -439,7 +437,7 @@ class BoundaryView(QWidget):
         if self._one_d:
             self._grid.probs[...] = P
             P = P[None]
-        rgba = self._painter.paint(P, self._lut, self._class_ink)
+        rgba = self._grid.painter.paint(P, self._lut, self._class_ink)
         self.image_item.setImage(rgba, autoLevels=False)  # uint8 RGBA: passed through, no levels scan
         if self._rect_dirty:
             self.image_item.setRect(QRectF(*self._grid.rect))
@@ -449,7 +447,7 @@ class BoundaryView(QWidget):
         if self._one_d:
             self._draw_1d(self._grid.probs)
         else:
-            self._set_contour(self._painter.lines(self._evaluator.xs, self._grid.ys, P))
+            self._set_contour(self._grid.painter.lines(self._evaluator.xs, self._grid.ys, P))
         self._layer.update_misclassified(params, point_probs)
         self._refresh_insight()
         return True
@@ -461,13 +459,9 @@ class BoundaryView(QWidget):
         if getattr(snapshot, "run_id", None) != getattr(self.run_info, "run_id", None):
             return None, None
         grid, points = extras.get(GRID_PROBE), extras.get(POINTS_PROBE)
-        k = self._model.network.n_classes
-        if grid is not None and (grid.spec != self.grid_probe.spec or grid.P.shape != self._grid.probe_shape):
-            grid = None
-        layer = self._layer
-        if points is not None and (points.dataset is not layer.dataset or points.proba.shape != (len(layer), k)):
-            points = None
-        return (None if grid is None else grid.P), (None if points is None else points.proba)
+        grid = grid.P if grid is not None and self._grid.fits(grid.spec, grid.P) else None
+        points = points.proba if points is not None and self._layer.fits(points.dataset, points.proba) else None
+        return grid, points
 
     def _set_contour(self, xy: np.ndarray) -> None:
         if len(xy):
