@@ -390,6 +390,13 @@ class MainWindow(QMainWindow):
         self._set_state_text(state)
 
     def _on_resnapshot(self, epoch: int) -> None:
+        # The run split the edited points afresh: the views mark its test points, not the old ones.
+        info = self.controller.run_info
+        self.boundary_view.set_split(info.dataset, info.test_idx)
+        if info.dataset.n_samples == self.document.n_points and np.array_equal(info.dataset.X, self.document.X):
+            mask = np.zeros(self.document.n_points, dtype=bool)
+            mask[info.test_idx] = True
+            self.designer.set_test_mask(mask)
         self.statusBar().showMessage(f"Data changed: training continues on the edited points from epoch {epoch}.", 4000)
 
     def _set_state_text(self, state: str) -> None:

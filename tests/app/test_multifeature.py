@@ -74,7 +74,8 @@ def test_iris_imports_trains_on_four_inputs_and_shows_a_chosen_pair(qtbot, make_
     assert doc.view_columns == (0, 1) and view._evaluator.columns == (0, 1)
     assert view.plot_item.getAxis("left").labelText == "sepal_width"
     assert view.last_image is not None and not np.array_equal(view.last_image, first)
-    assert view._pt_xy.tobytes() == np.ascontiguousarray(X[:, :2]).tobytes()
+    drawn = np.column_stack(view.points_item.getData())  # where the points are drawn
+    assert drawn.tobytes() == np.ascontiguousarray(X[:, :2]).tobytes()
     assert doc.undo_stack.count() == 1  # the pair is view state, only the import is undoable
 
     # choosing the other axis' column swaps the pair

@@ -1,0 +1,513 @@
+"""The decision boundary widget: what the model predicts everywhere in the view, under the data.
+
+One ``ImageItem`` shows the class probabilities over a 200×200 grid (:mod:`.grid`; binary: a
+diverging map class-0 colour ↔ white ↔ class-1 colour centred at P = 0.5; more classes: the class
+colours blended by probability and faded to white where the model is unsure, :mod:`.heatmap`). The
+0.5 contour and the multi-class boundaries are NaN-separated polylines in one curve item. Training
+points are filled, test points hollow, misclassified points ringed (:mod:`.points`). 1-D data show
+p(x) curves over the points instead (:mod:`.overlays`, with the onion skins and the reference
+optimum other panels ask for); :mod:`.hover` is the hover card, :mod:`.decorations` the key.
+
+Every item is created once; :meth:`BoundaryView.show` only evaluates the model when the weights
+changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
+preallocated RGBA buffer with ``out=`` arithmetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from engine.forensics import point_info
+from engine.model import GridEvaluator
+from lab_app.panels.boundary.decorations import Decorations
+from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, training_means
+from lab_app.panels.boundary.heatmap import class_style
+from lab_app.panels.boundary.hover import HoverCard
+from lab_app.panels.boundary.overlays import (
+    OneDCurves,
+    OnionSkins,
+    ReferenceContour,
+    class_change_marks,
+    linear_threshold,
+)
+from lab_app.panels.boundary.points import PointLayer
+from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
+from lab_app.widgets import palette
+from lab_app.widgets.plots import make_plot
+from lab_app.widgets.rows import rows_kept
+
+__all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
+
+GRID_SHAPE = (200, 200)
+
+
+class BoundaryView(QWidget):
+    """Decision regions of the current run's model over its data.
+
+    Attributes
+    ----------
+    plot_widget, plot_item : the pyqtgraph plot (``plot_item`` for export).
+    image_item : the one probability image; contour_item : the 0.5 contour / class boundaries.
+    points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
+    curve_items, threshold_line : 1-D runs' p(x) curves and decision threshold.
+    render_count : how many times the image was recomputed (tests and benchmarks read it).
+    grid_probe : the :class:`~lab_app.training.probes.GridProbe` to register with the training controller
+        (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
+    """
+
+    #: Emitted instead of rendering while an earlier epoch is pinned (the newest snapshot is kept).
+    liveSnapshotHeld = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, grid_shape=GRID_SHAPE):
+        super().__init__(parent)
+        self.setObjectName("boundaryView")
+        self.grid_shape = (int(grid_shape[0]), int(grid_shape[1]))
+        self.render_count = 0
+        self.grid_probe = GridProbe()
+        self.run_info = None
+        self.pinned_epoch = None
+        self._doc = None
+        self._model = None
+        self._evaluator: GridEvaluator | None = None
+        self._columns = (0, 1)  # the inputs the grid varies (the document's view pair)
+        self._fixed: tuple | None = None  # the other inputs' values on the grid (the training means)
+        self._grid: BoundaryGrid | None = None
+        self._last_params: np.ndarray | None = None
+        self._have_image = False
+        self._pinned, self._held, self._live_params = False, None, None
+        self._size_by_loss = False
+        self._build_plot()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.plot_widget)
+        # Range edits arrive in bursts (wheel zoom in the designer); rebuild the grid once per burst.
+        self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def last_image(self) -> np.ndarray | None:
+        """The current (H, W, 4) uint8 RGBA image (row 0 = bottom), or None before the first render."""
+        return self._grid.painter.rgba if self._have_image else None
+
+    @property
+    def test_mask(self) -> np.ndarray:
+        """(n_points,) bool: points drawn hollow (the run's test split)."""
+        return self._layer.test_mask.copy()
+
+    @property
+    def misclassified_mask(self) -> np.ndarray:
+        """(n_points,) bool: points ringed as misclassified by the last shown weights."""
+        return self._layer.miss_mask.copy()
+
+    def set_run(self, run_info, document=None) -> None:
+        """Show a new run: ``run_info`` (RunInfo) gives the model template, data and split;
+        ``document`` (LabDocument or None) the view range, the mode and the class colours/names."""
+        self._connect_document(document)
+        self.run_info = run_info
+        self._model = run_info.model.copy()
+        net = self._model.network
+        self._one_d = self._model.n_inputs == 1
+        if not self._one_d:  # a 2-D run after a 1-D one: its curves must not stay on show (or in exports)
+            self._curves.hide()
+        self._columns = self._view_pair()
+        self._fixed = training_means(run_info) if self._model.n_inputs > 2 else None
+        self._last_params = np.empty_like(net.params)
+        self._update_colors()
+        self._set_data(run_info.dataset, getattr(run_info, "test_idx", None))
+        self._build_grid()
+        self._update_decorations()
+        self._render(run_info.model.network.params, force=True)
+
+    def show(self, snapshot=None) -> None:
+        """Render ``snapshot`` (Snapshot: its ``params``); ``show()`` without arguments shows the widget."""
+        if snapshot is None:
+            super().show()
+            return
+        self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snapshot) -> bool:
+        """Render the weights ``snapshot.params`` (newest wins); returns False when they did not change."""
+        if self._model is None:
+            return False
+        if self._pinned:  # time travel shows an earlier epoch: keep the newest for follow_live()
+            self._held = snapshot
+            self.liveSnapshotHeld.emit(snapshot)
+            return False
+        grid, points = self._probed(snapshot)
+        return self._render(snapshot.params, probs=grid, point_probs=points)
+
+    def set_data(self, dataset, test_idx=None) -> None:
+        """Draw other points (e.g. after the data were re-snapshotted); ``test_idx`` rows are hollow."""
+        self._set_data(dataset, test_idx)
+        self._update_decorations()  # the "test" key comes and goes with the test points
+        if self._have_image:
+            self._layer.update_misclassified(self._last_params)
+            self._refresh_insight()
+
+    def set_split(self, dataset, test_idx) -> None:
+        """The run now trains on ``dataset`` (edited points, split afresh into ``test_idx``): draw that
+        split if ``dataset`` holds the points on show; otherwise a newer edit is on its way."""
+        layer = self._layer
+        if self._model is not None and np.array_equal(layer.X, dataset.X) and np.array_equal(layer.y, dataset.y):
+            self.set_data(dataset, test_idx)
+
+    def overlay_rgba(self):
+        """``(rgba, rect)`` for ``DataDesigner.set_overlay(*...)``: a copy of the (H, W, 4) uint8 image
+        (row 0 at the bottom) and ``rect = (x0, y0, width, height)`` in data units (pixel edges, so
+        pixel centres sit on the grid points); None before the first render."""
+        if not self._have_image:
+            return None
+        return self._grid.painter.rgba.copy(), self._grid.rect
+
+    def probability_curve(self):
+        """1-D runs: ``(xs (W,), P (W, n_classes))`` of the last render (copies); else None."""
+        if not (self._have_image and self._one_d):
+            return None
+        return self._evaluator.xs.copy(), self._grid.probs.copy()
+
+    @property
+    def threshold(self) -> float | None:
+        """1-D linear binary runs: the decision threshold x = −b/w of the last render, else None."""
+        return self._curves.threshold
+
+    @property
+    def legend(self) -> pg.LegendItem:
+        return self._decor.legend
+
+    @property
+    def color_bar(self) -> pg.ColorBarItem | None:
+        """The colour bar of binary 2-D runs (None before the first one)."""
+        return self._decor.color_bar
+
+    # ------------------------- time travel (lab_app.panels.history)
+    @property
+    def pinned(self) -> bool:
+        """True while an earlier epoch is on show (:meth:`show_params`); live snapshots are held."""
+        return self._pinned
+
+    @property
+    def shown_params(self) -> np.ndarray | None:
+        """(n_params,) copy of the weights on show (pinned or newest), None before the first render."""
+        return self._last_params.copy() if self._have_image else None
+
+    def show_params(self, params, epoch: int | None = None) -> bool:
+        """Pin the view to ``params`` (an earlier epoch's weights): live snapshots are held, not
+        drawn, until :meth:`follow_live`. Returns False if there is no run."""
+        if self._model is None:
+            return False
+        if not self._pinned:
+            self._pinned = True
+            self._live_params = self._last_params.copy()
+        self.pinned_epoch = epoch
+        return self._render(np.asarray(params))
+
+    def follow_live(self, render: bool = True) -> bool:
+        """Unpin and draw the newest snapshot held meanwhile (or the weights shown before pinning).
+        ``render=False`` only unpins (a new run is about to be set)."""
+        if not self._pinned:
+            return False
+        held, live = self._held, self._live_params
+        self._pinned, self._held, self._live_params, self.pinned_epoch = False, None, None, None
+        params = held.params if held is not None else live
+        if not render or self._model is None or params is None or params.shape != self._last_params.shape:
+            return False
+        return self._render(params)
+
+    # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
+    def set_onion_skins(self, params_list) -> None:
+        """Faint 0.5 contours (softmax: class boundaries; 1-D: p(x) curves) of earlier weights,
+        oldest first and faintest; ``[]`` clears them. At most ``OnionSkins.MAX_SKINS`` are drawn."""
+        self._skins.set_params(params_list)
+        self._draw_onion_skins()
+
+    @property
+    def onion_items(self) -> list:
+        """The onion-skin curve items (``PlotDataItem``), drawn or not."""
+        return list(self._skins.items)
+
+    def set_size_by_loss(self, on: bool) -> None:
+        """Size points by their loss −log P(true class) under the weights on show (or not)."""
+        self._size_by_loss = bool(on)
+        self._apply_loss_sizes()
+
+    def point_losses(self) -> np.ndarray | None:
+        """(n_points,) loss −log P(true class) of each point under the weights on show."""
+        if not self._have_image or not len(self._layer):
+            return None
+        return self._layer.losses(self._last_params)
+
+    def set_hover_enabled(self, on: bool) -> None:
+        """Show a point's logit, probabilities, loss and gradient norm when the mouse is over it."""
+        if bool(on) == self._hover.enabled:
+            return
+        # The view itself filters the viewport, not the card: the viewport dies inside the view's
+        # destructor, when PySide no longer calls the view's Python eventFilter (see the designer).
+        viewport = self.plot_widget.viewport()
+        viewport.installEventFilter(self) if on else viewport.removeEventFilter(self)
+        self._hover.set_enabled(on)
+
+    @property
+    def hover_label(self):
+        """The hover's ``pg.TextItem`` (None until hovering is enabled)."""
+        return self._hover.label
+
+    @property
+    def hover_info(self):
+        """The hovered point's :class:`~engine.forensics.PointInfo` (None when nothing is hovered)."""
+        return self._hover.info
+
+    def hover_point(self, index: int | None):
+        """Show the forensics of point ``index`` (None hides them); returns its PointInfo."""
+        return self._hover.show_point(index, valid=self._model is not None and self._have_image)
+
+    # ------------------------- the exact optimum (lab_app.panels.reference)
+    @property
+    def reference_item(self):
+        """The dashed optimum curve (a ``PlotDataItem``), or None before the first reference."""
+        return self._ref.item if self._ref is not None else None
+
+    def set_reference_params(self, params) -> None:
+        """Draw the exact optimum dashed: its 0.5 contour (softmax: class boundaries; 1-D: its
+        p(x) curves). ``params`` is (n_params,) in the current run's network layout, i.e. the
+        optimum in the model's standardized space; None hides it. A new run hides it too."""
+        if self._ref is None:
+            self._ref = ReferenceContour(self.plot_item, self.contour_item.zValue() + 0.5)
+            self._regrid_timer.timeout.connect(self._draw_reference)  # follow the view's range
+        self._ref.set(self._model, params)
+        self._draw_reference()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.plot_widget.viewport():
+            self._hover.handle(event)
+        return super().eventFilter(obj, event)
+
+    # ------------------------------------------------------------- building
+    def _build_plot(self) -> None:
+        self.plot_widget, item = make_plot("boundaryPlot")
+        self.plot_item = item
+        item.setContentsMargins(4, 4, 10, 4)
+        vb = item.getViewBox()
+        vb.disableAutoRange()
+        vb.setMouseEnabled(x=False, y=False)  # the designer owns the view range; this view follows it
+
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setZValue(-100)
+        self.contour_item = pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2), connect="finite", antialias=True)
+        self.contour_item.setZValue(1)
+        for it in (self.image_item, self.contour_item):
+            item.addItem(it, ignoreBounds=True)
+        self._curves = OneDCurves(item, z=2)
+        self.curve_items, self.threshold_line = self._curves.curve_items, self._curves.threshold_line
+        self._layer = PointLayer()
+        self.points_item, self.miss_item = self._layer.points_item, self._layer.miss_item
+        for dz, it in enumerate((self.points_item, self.miss_item), start=1):
+            it.setZValue(self._curves.z_top + dz)
+            item.addItem(it, ignoreBounds=True)
+        self._decor = Decorations(item)
+        self._skins = OnionSkins(item, z=self.contour_item.zValue() - 0.5)
+        self._ref: ReferenceContour | None = None  # created by the first set_reference_params
+        self._hover = HoverCard(self.plot_widget, item, self._layer, self._describe_point, parent=self)
+
+    def _connect_document(self, document) -> None:
+        if document is self._doc:
+            return
+        if self._doc is not None:
+            for signal, slot in self._doc_slots():
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+        self._doc = document
+        if document is not None:
+            for signal, slot in self._doc_slots():
+                signal.connect(slot)
+
+    def _doc_slots(self):
+        d = self._doc
+        return [
+            (d.rangesChanged, self._on_ranges_changed),
+            (d.classesChanged, self._on_classes_changed),
+            (d.pointsChanged, self._on_points_changed),
+            (d.featureNamesChanged, self._update_decorations),
+            (d.viewColumnsChanged, self._on_view_columns_changed),
+        ]
+
+    # ---------------------------------------------------------- grid + data
+    def _ranges(self):
+        """(xlim, ylim) of the grid: the document's view, else the data plus a margin."""
+        if self._doc is not None:
+            return tuple(self._doc.xlim), tuple(self._doc.ylim)
+        return data_ranges(self.run_info.dataset.X, self._columns)
+
+    def _build_grid(self) -> None:
+        xlim, ylim = self._ranges()
+        self._grid = grid = BoundaryGrid(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
+        self._evaluator = grid.evaluator
+        self.grid_probe.spec = grid.spec
+        self._rect_dirty = True  # applied after the next setImage: setRect scales by the image's size
+        self.plot_item.getViewBox().setRange(xRange=xlim, yRange=grid.yrange, padding=0)
+
+    def _on_ranges_changed(self) -> None:
+        self._regrid_timer.start()
+
+    def _regrid(self) -> None:
+        if self._model is None:
+            return
+        if self._grid is not None and self._grid.covers(*self._ranges(), self._columns):
+            return  # already there (set_run was called for the new range)
+        self._build_grid()
+        self._render(self._last_params, force=True)
+
+    def _set_data(self, dataset, test_idx) -> None:
+        self._layer.set_data(self._model, dataset, test_idx, self._columns, self._one_d, self._qcolors)
+        self._hover.check_point()  # a point index is checked against the new rows at once
+
+    def _view_pair(self) -> tuple[int, int]:
+        """The document's view pair when it fits this run's inputs, else the first two inputs."""
+        pair = tuple(self._doc.view_columns) if self._doc is not None else (0, 1)
+        return pair if not self._one_d and max(pair) < self._model.n_inputs else (0, 1)
+
+    def _on_view_columns_changed(self) -> None:
+        """The designer shows another pair of columns: show the same pair (the rest held at the means)."""
+        if self._model is None or self._view_pair() == self._columns:
+            return
+        self._columns = self._view_pair()
+        self._layer.place(self._columns, self._one_d)
+        self._layer.style(self._qcolors)
+        self._layer.draw_rings()
+        self._build_grid()
+        self._update_decorations()
+        self._render(self._last_params, force=True)
+        if self._ref is not None:
+            self._draw_reference()
+
+    def _on_points_changed(self) -> None:
+        """The user edited the data: draw the document's points if they still fit this model."""
+        if self._model is None or self._doc is None:
+            return
+        try:
+            ds = self._doc.dataset()
+        except ValueError:
+            return
+        if ds.classes != self._model.classes or ds.n_features != self._model.n_inputs:
+            return
+        layer = self._layer  # the test marks follow moved or relabelled points, never other points
+        self.set_data(ds, np.flatnonzero(layer.test_mask) if rows_kept(layer.X, layer.y, ds.X, ds.y) else None)
+
+    def _on_classes_changed(self) -> None:
+        if self._model is None:
+            return
+        self._update_colors()
+        self._layer.style(self._qcolors)
+        self._update_decorations()
+        self._render(self._last_params, force=True)
+
+    # -------------------------------------------------------------- colours
+    def _update_colors(self) -> None:
+        style = class_style(self._model.classes, self._doc)
+        self._qcolors, self._names, self._lut, self._class_ink = style.colors, style.names, style.lut, style.ink
+
+    def _feature_names(self) -> list[str]:
+        return list(self._doc.feature_names) if self._doc is not None else list(self._model.input_names)
+
+    def _update_decorations(self) -> None:
+        """Axis labels, the key and the colour bar (binary 2-D only); rebuilt only when they change."""
+        if self._model is None:
+            return
+        names = self._feature_names()
+        names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
+        self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, bool(self._layer.test_mask.any()))
+
+    # ------------------------------------------------------------ rendering
+    def _render(self, params, force: bool = False, probs=None, point_probs=None) -> bool:
+        """Evaluate ``params`` on the grid and the points (or take ``probs`` and ``point_probs``,
+        those probabilities computed in the training thread) and redraw; skipped when they
+        equal the last rendered ones."""
+        if params is None:
+            return False
+        if not force and self._have_image and np.array_equal(params, self._last_params):
+            return False
+        if params is not self._last_params:
+            np.copyto(self._last_params, params)
+        # (H, W, k) or (W, k) float32
+        P = self._evaluator.evaluate(params) if probs is None else probs
+        if self._one_d:
+            self._grid.probs[...] = P
+            P = P[None]
+        rgba = self._grid.painter.paint(P, self._lut, self._class_ink)
+        self.image_item.setImage(rgba, autoLevels=False)  # uint8 RGBA: passed through, no levels scan
+        if self._rect_dirty:
+            self.image_item.setRect(QRectF(*self._grid.rect))
+            self._rect_dirty = False
+        self._have_image = True
+        self.render_count += 1
+        if self._one_d:
+            self._draw_1d(self._grid.probs)
+        else:
+            self._set_contour(self._grid.painter.lines(self._evaluator.xs, self._grid.ys, P))
+        self._layer.update_misclassified(params, point_probs)
+        self._refresh_insight()
+        return True
+
+    def _probed(self, snapshot):
+        """``(grid P, point probabilities)`` the training thread computed for ``snapshot``
+        (:mod:`lab_app.training.probes`), each None unless it fits this run's grid and points."""
+        extras = getattr(snapshot, "extras", None) or {}
+        if getattr(snapshot, "run_id", None) != getattr(self.run_info, "run_id", None):
+            return None, None
+        grid, points = extras.get(GRID_PROBE), extras.get(POINTS_PROBE)
+        grid = grid.P if grid is not None and self._grid.fits(grid.spec, grid.P) else None
+        points = points.proba if points is not None and self._layer.fits(points.dataset, points.proba) else None
+        return grid, points
+
+    def _set_contour(self, xy: np.ndarray) -> None:
+        if len(xy):
+            self.contour_item.setData(xy[:, 0], xy[:, 1])
+        else:
+            self.contour_item.setData([], [])
+
+    def _draw_1d(self, probs: np.ndarray) -> None:
+        xs = self._evaluator.xs
+        threshold = linear_threshold(self._model, self._last_params)
+        self._curves.draw(xs, probs, self._qcolors, threshold)
+        # Without a threshold: vertical marks where the predicted class changes.
+        self._set_contour(np.empty((0, 2)) if threshold is not None else class_change_marks(xs, probs, Y_RANGE_1D))
+
+    def _refresh_insight(self) -> None:
+        """After every render: redraw what depends on the weights on show (cheap when all off)."""
+        if self._skins.params:
+            self._draw_onion_skins()
+        if self._size_by_loss:
+            self._apply_loss_sizes()
+        if self._hover.index is not None:
+            self._hover.refresh()
+
+    def _draw_onion_skins(self) -> None:
+        shown = self._model is not None and self._have_image
+        n_params = self._last_params.shape[0] if shown else None
+        self._skins.draw(self._model, self._evaluator if shown else None, self._fixed, n_params)
+
+    def _apply_loss_sizes(self) -> None:
+        if self._model is None:
+            return
+        self._layer.set_sizes(self.point_losses() if self._size_by_loss else None)
+
+    def _describe_point(self, i: int):
+        """``(PointInfo, html)`` of point ``i`` under the weights on show (for the hover card)."""
+        layer = self._layer
+        info = point_info(self._model, self._last_params, layer.X[i], layer.y[i], i)
+        names = self._feature_names()
+        split = "test" if layer.test_mask[i] else "training"
+        return info, info.html(self._names, names[: layer.X.shape[1]], split)
+
+    def _draw_reference(self) -> None:
+        ref = self._ref
+        if ref.fits(self._model):  # an optimum of this run, not an older one
+            xlim, ylim = self._ranges()
+            ref.draw(xlim, ylim, self.grid_shape, self._fixed, self._columns)
+        else:
+            ref.clear()
+        self._decor.show_key(ref.sample, "optimum", ref.shown)

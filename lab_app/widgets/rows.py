@@ -1,0 +1,32 @@
+"""Whether a change of the points kept the rows, so per-row marks (selection, test split, rings) still apply."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["rows_kept"]
+
+
+def rows_kept(old_X, old_y, new_X, new_y) -> bool:
+    """True if going from ``old_X`` (n, d), ``old_y`` (n,) to ``new_X``, ``new_y`` kept every row's point.
+
+    Only two edits keep the rows: a relabel (the coordinates stay) and a drag (the labels stay and
+    every changed row moves by one common offset). Anything else — points added or removed, data
+    loaded or a load undone, even with as many points — leaves row ``i`` holding another point, so
+    marks by row index would land on the wrong points. When the number of columns differs (1-D ↔ 2-D
+    mode keeps the rows but shows one column), the leading common columns are compared.
+    """
+    old_X, new_X = np.asarray(old_X, dtype=np.float64), np.asarray(new_X, dtype=np.float64)
+    if len(old_X) != len(new_X) or len(old_y) != len(new_y):
+        return False
+    d = min(old_X.shape[1], new_X.shape[1]) if old_X.ndim == new_X.ndim == 2 else 0
+    old_X, new_X = old_X.reshape(len(old_X), -1)[:, :d], new_X.reshape(len(new_X), -1)[:, :d]
+    if np.array_equal(old_X, new_X):
+        return True  # a relabel, or nothing the rows show
+    if not np.array_equal(old_y, new_y):
+        return False
+    delta = new_X - old_X
+    moved = delta[np.any(delta != 0.0, axis=1)]
+    # start + offset − start is the offset only up to rounding: allow a few ulps of the coordinates.
+    tol = 1e-9 * max(float(np.abs(old_X).max()), float(np.abs(new_X).max()), 1.0)
+    return bool(np.all(np.abs(moved - moved[0]) <= tol))
