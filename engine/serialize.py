@@ -336,7 +336,20 @@ def _training_from_dict(training, n_points: int) -> dict:
         idx = integers_array(out["test_idx"], "training test_idx")
         expect(not len(idx) or (idx.min() >= 0 and idx.max() < n_points), "a test index points at no point")
         out["test_idx"] = idx
+    if out.get("recorded") is not None:
+        out["recorded"] = _recorded_from_dict(out["recorded"])
     return out
+
+
+def _recorded_from_dict(recorded) -> dict:
+    """The recorded weights of a run: ``{"epochs": [k ints, ascending], "params": k × n numbers}``."""
+    expect(isinstance(recorded, dict), 'training "recorded" must be an object')
+    epochs = integers_array(recorded.get("epochs"), "training recorded epochs")
+    params = numbers_array(recorded.get("params"), "training recorded params", 2, (0, 0))
+    expect(len(params) == len(epochs), "training recorded params need one row per recorded epoch")
+    expect(bool(np.isfinite(params).all()), "training recorded params must be finite numbers")
+    expect(not len(epochs) or (epochs.min() >= 0 and bool(np.all(np.diff(epochs) >= 0))), "recorded epochs must ascend")
+    return {"epochs": epochs.tolist(), "params": params}
 
 
 def _migrate(doc: dict, source: str) -> dict:

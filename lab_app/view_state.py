@@ -49,12 +49,14 @@ class ViewState(QObject):
         its first frame follows.
     skinsChanged(list) : the params of the earlier epochs drawn faintly (may be empty).
     thresholdChanged(float) : the probability at which the decision contour is drawn.
+    sizeByLossChanged(bool) : whether points are sized by their loss −log P(true class).
     """
 
     frameChanged = Signal(object)
     runChanged = Signal(object)
     skinsChanged = Signal(list)
     thresholdChanged = Signal(float)
+    sizeByLossChanged = Signal(bool)
 
     def __init__(self, controller, parent: QObject | None = None):
         super().__init__(parent)
@@ -63,6 +65,7 @@ class ViewState(QObject):
         self._live = True
         self._skins: list = []
         self._threshold = 0.5
+        self._size_by_loss = False
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
         controller.cleared.connect(self._on_cleared)
@@ -88,6 +91,10 @@ class ViewState(QObject):
     @property
     def threshold(self) -> float:
         return self._threshold
+
+    @property
+    def size_by_loss(self) -> bool:
+        return self._size_by_loss
 
     # ------------------------------------------------------------ changing
     def show_recorded(self, epoch: int, params: np.ndarray) -> None:
@@ -116,6 +123,11 @@ class ViewState(QObject):
         if p != self._threshold:
             self._threshold = p
             self.thresholdChanged.emit(p)
+
+    def set_size_by_loss(self, on: bool) -> None:
+        if bool(on) != self._size_by_loss:
+            self._size_by_loss = bool(on)
+            self.sizeByLossChanged.emit(self._size_by_loss)
 
     # ------------------------------------------------------------ following the controller
     def _on_run_started(self, info) -> None:

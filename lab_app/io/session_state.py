@@ -21,6 +21,7 @@ from engine.data import DataError, Dataset, sort_classes
 from engine.serialize import session_to_dict
 from engine.training import TrainConfig
 from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
+from lab_app.training.config import effective_config
 
 __all__ = ["ViewToggles", "apply_session", "capture_session"]
 
@@ -49,7 +50,10 @@ def capture_session(doc, controller, toggles: ViewToggles) -> dict:
             "best_epoch": latest.best_epoch,
             "test_idx": np.asarray(info.test_idx).tolist(),
         }
-        if info.config != config:  # a configuration change waiting for a restart
+        recorded = controller.recorded.to_saved()
+        if recorded is not None:  # the scrubber's recorded weights, thinned (a reopened run can be scrubbed)
+            training["recorded"] = recorded
+        if effective_config(config, info.dataset.n_features) != info.config:  # a change waiting for a restart
             training["run_config"] = info.config.to_dict()
     view = {
         "xlim": list(doc.xlim),
@@ -129,6 +133,7 @@ def apply_session(
             loaded["history"],
             best_epoch=training.get("best_epoch"),
             stopped_because=training.get("stopped_because"),
+            recorded=training.get("recorded"),
         )
     else:
         controller.reset()

@@ -24,6 +24,7 @@ __all__ = ["LossView"]
 TRAIN_COLOR = "#0072B2"  # Okabe–Ito blue: training
 VAL_COLOR = "#D55E00"  # Okabe–Ito vermillion: validation (test split)
 BEST_COLOR = "#009E73"  # Okabe–Ito bluish green: the early-stopping marker
+SHOWN_COLOR = "#7a7a7a"  # grey: the recorded epoch the history scrubber shows
 _INITIAL_CAPACITY = 1024
 #: Redraws per second of a live run's curves, at most (``append(..., throttle=True)``): each one
 #: re-lays out both axes and costs the GUI thread ~8–25 ms (benchmarks/gui_bench.py).
@@ -78,6 +79,7 @@ class LossView(QWidget):
         self._legends[0].addItem(self.train_curve, "training")
         self._legends[1].addItem(self.train_acc_curve, "training")
         self._best_lines = []
+        self._shown_epoch = None
         for item in (self.plot_item, self.accuracy_plot_item):
             line = pg.InfiniteLine(
                 angle=90,
@@ -94,6 +96,18 @@ class LossView(QWidget):
             line.hide()
             item.addItem(line, ignoreBounds=True)
             self._best_lines.append(line)
+        self._shown_lines = []  # the recorded epoch on show (history scrubber), dotted
+        for item in (self.plot_item, self.accuracy_plot_item):
+            line = pg.InfiniteLine(
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(SHOWN_COLOR, width=1.5, style=Qt.PenStyle.DotLine),
+                label="shown {value:.0f}",
+                labelOpts={"position": 0.9, "color": SHOWN_COLOR, "fill": pg.mkBrush(255, 255, 255, 200)},
+            )
+            line.hide()
+            item.addItem(line, ignoreBounds=True)
+            self._shown_lines.append(line)
 
         self.log_y_check = QCheckBox("log y", objectName="lossLogY")
         self.log_y_check.setToolTip("Logarithmic loss axis: shows progress long after the curve looks flat")
@@ -213,6 +227,24 @@ class LossView(QWidget):
     @property
     def best_epoch(self) -> int | None:
         return self._best_epoch
+
+    def show_frame(self, frame) -> None:
+        """Mark the epoch of a recorded frame on show (:class:`lab_app.view_state.Frame`); a live
+        frame or None hides the mark."""
+        epoch = None if frame is None or frame.live else frame.epoch
+        self._shown_epoch = epoch
+        for line in self._shown_lines:
+            if epoch is None:
+                line.hide()
+            else:
+                line.setValue(float(epoch))
+                line.show()
+                line.label.valueChanged()  # the label only reformats itself while visible
+
+    @property
+    def shown_epoch(self) -> int | None:
+        """The recorded epoch marked on the plots, or None while live."""
+        return self._shown_epoch
 
     def set_log_y(self, on: bool) -> None:
         """Logarithmic y axis on the loss plot (the check box calls this)."""

@@ -24,6 +24,7 @@ from engine.model import Model
 from engine.training import EpochReport, TrainConfig, Trainer
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG, effective_config
+from lab_app.training.recorded import ParamHistory
 from lab_app.training.runs import RunInfo, Snapshot, frozen_copy
 from lab_app.training.worker import TrainingWorker, join_worker, run_probes
 
@@ -66,6 +67,8 @@ class TrainingController(QObject):
         self._run_info: RunInfo | None = None
         self._latest: Snapshot | None = None
         self._history: list[EpochReport] = []
+        #: The current run's recorded weights, thinned to a budget (scrubber, landscape, sessions).
+        self.recorded = ParamHistory()
         self._run_id = 0
         self._run_open = False  # a run exists that train() resumes (not finished, stopped, failed)
         self._pausing = False  # waiting for the worker's paused snapshot (pause or step)
@@ -180,6 +183,7 @@ class TrainingController(QObject):
         self._worker.start_run(None, self._run_id + 1, self._data_version)
         self._run_id += 1
         self._run_info, self._latest, self._history, self._handed = None, None, [], None
+        self.recorded.clear()
         self.cleared.emit()
 
     @Slot()
@@ -203,8 +207,7 @@ class TrainingController(QObject):
             self._data_version,
             run_probes(self._probes, trainer),
         )
-        self._latest = snap
-        self.progress.emit(snap)
+        self._accept(snap)
 
     def add_probe(self, name: str, fn) -> None:
         """Compute ``fn(trainer)`` in the training thread at every snapshot, into ``Snapshot.extras[name]``.
@@ -253,14 +256,22 @@ class TrainingController(QObject):
 
     # ------------------------------------- restoring a saved session (used by lab_app.window.files)
     def restore(
-        self, model: Model, history=(), *, best_epoch: int | None = None, stopped_because: str | None = None
+        self,
+        model: Model,
+        history=(),
+        *,
+        best_epoch: int | None = None,
+        stopped_because: str | None = None,
+        recorded: dict | None = None,
     ) -> bool:
         """Show a saved session's model: a new idle run on the document's points that starts from
         ``model``'s weights and standardizer with ``history`` (``Trainer.restore``). Emits
         ``runStarted``, then one ``progress`` snapshot holding every report, so the views draw
         the saved picture and the whole loss curve. Train continues from these weights, unless
         the saved run had ended (``stopped_because``): then Train starts a new run, as it would
-        have before saving. Returns False (after ``error``) if the model does not fit."""
+        have before saving. ``recorded`` (``ParamHistory.to_saved`` output) refills the recorded
+        weights, so the saved run can be scrubbed. Returns False (after ``error``) if the model
+        does not fit."""
         history = tuple(history)
         if self._closed or not self._new_run(lambda t: t.restore(model, history, best_epoch)):
             return False
@@ -268,6 +279,7 @@ class TrainingController(QObject):
         self._run_open = stopped_because is None
         self._set_state("idle")
         trainer = self._worker.trainer  # not touched by the worker until told to run
+        self.recorded.load_saved(recorded, trainer.network.params.size)
         snap = Snapshot(
             self._run_id,
             trainer.epoch,
@@ -325,6 +337,7 @@ class TrainingController(QObject):
         )
         self._handed = dataset
         self._history, self._latest, self._run_open = [], None, True
+        self.recorded.clear()
         self._live_lr = config.lr
         self._worker.start_run(trainer, self._run_id, self._data_version)
         self.runStarted.emit(self._run_info)
@@ -356,6 +369,7 @@ class TrainingController(QObject):
             return False
         self._history.extend(snap.reports)
         self._latest = snap
+        self.recorded.append(snap.epoch, snap.params)
         self.progress.emit(snap)
         return True
 

@@ -1,10 +1,10 @@
 """The Data menu: "New dataset…" (the generator dialog) and the failure-mode presets.
 
-:func:`install_dataset_menu` adds the menu to a :class:`lab_app.window.main_window.MainWindow`. Loading
-generated or preset data is one undo step (``LabDocument.load_dataset``); a preset's training
-settings are not undoable (they are settings, not document edits). Data drawn from a known
-logistic model leave their truth on ``window.true_parameters`` so that, once a run has trained on
-them, the status bar (and later the metrics view) can show true against learned weights.
+The window makes one :class:`DatasetMenu` and puts its ``menu`` before "Train". Loading generated
+or preset data is one undo step (``LabDocument.load_dataset``); a preset's training settings are
+not undoable (they are settings, not document edits). Data drawn from a known logistic model keep
+their truth in :attr:`DatasetMenu.truth`, so that once a run has trained on them the window's
+status message can show true against learned weights (:meth:`DatasetMenu.readout`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -26,7 +26,6 @@ __all__ = [
     "DatasetMenu",
     "TrueVsLearned",
     "compare_with_truth",
-    "install_dataset_menu",
     "preset_config",
     "true_vs_learned",
 ]
@@ -34,13 +33,6 @@ __all__ = [
 NEW_DATASET_SHORTCUT = "Ctrl+Shift+N"
 #: Presets are chords: Ctrl+D (for Data), then the preset's number in the menu.
 PRESET_SHORTCUT = "Ctrl+D, {}"
-
-
-def install_dataset_menu(window) -> DatasetMenu:
-    """Add the "Data" menu (before "Train") to ``window`` and keep its handler as
-    ``window.dataset_menu``; ``window.true_parameters`` starts as None."""
-    window.dataset_menu = DatasetMenu(window)
-    return window.dataset_menu
 
 
 def preset_config(key: str, n_dims: int = 2) -> TrainConfig:
@@ -86,12 +78,11 @@ def compare_with_truth(truth: TrueParameters, model) -> TrueVsLearned | str:
     return TrueVsLearned(truth.features, truth.weights.copy(), learned, truth.bias, float(intercept[0]))
 
 
-def true_vs_learned(window, snapshot=None) -> TrueVsLearned | str | None:
-    """Compare ``window.true_parameters`` with the newest (or ``snapshot``'s) weights of the current
-    run; None when there is no truth or the run did not train on the generated points."""
-    truth = getattr(window, "true_parameters", None)
-    info = window.controller.run_info
-    snapshot = snapshot if snapshot is not None else window.controller.latest
+def true_vs_learned(truth, controller, snapshot=None) -> TrueVsLearned | str | None:
+    """Compare ``truth`` (TrueParameters or None) with the newest (or ``snapshot``'s) weights of the
+    controller's run; None when there is no truth or the run did not train on the generated points."""
+    info = controller.run_info
+    snapshot = snapshot if snapshot is not None else controller.latest
     if truth is None or info is None or snapshot is None or snapshot.run_id != info.run_id:
         return None
     if not _same_points(info.dataset, truth.dataset):
@@ -108,7 +99,8 @@ class DatasetMenu(QObject):
         self.dialog: GeneratorDialog | None = None
         self._last_generator = "two_gaussians"
         self._last_seed = 0
-        window.true_parameters = None
+        #: The truth of the last generated logistic-model data (None after other data).
+        self.truth: TrueParameters | None = None
 
         self.act_new_dataset = QAction("&New dataset…", window)
         self.act_new_dataset.setObjectName("actionNewDataset")
@@ -119,14 +111,8 @@ class DatasetMenu(QObject):
         self.act_new_dataset.triggered.connect(self.open_dialog)
         window.addAction(self.act_new_dataset)
 
-        bar = window.menuBar()
-        self.menu = QMenu("&Data", bar)
+        self.menu = QMenu("&Data", window)
         self.menu.setObjectName("menuData")
-        train = bar.findChild(QMenu, "menuTrain")
-        if train is not None:
-            bar.insertMenu(train.menuAction(), self.menu)
-        else:
-            bar.addMenu(self.menu)
         self.menu.addAction(self.act_new_dataset)
         self.presets_menu = self.menu.addMenu("Failure-mode &presets")
         self.presets_menu.setObjectName("menuPresets")
@@ -144,13 +130,14 @@ class DatasetMenu(QObject):
             self.preset_actions[key] = action
         self.presets_menu.setToolTipsVisible(True)
 
-        window.controller.finished.connect(self._on_finished)
-        window.controller.stateChanged.connect(self._on_state_changed)
-
     # ---------------------------------------------------------------- public API
-    def true_parameters(self) -> TrueParameters | None:
-        """The truth of the last generated logistic-model data (None after other data)."""
-        return self.window.true_parameters
+    def readout(self, snapshot=None) -> TrueVsLearned | str | None:
+        """True against learned weights of the newest (or ``snapshot``'s) model, when the run
+        trained on generated data with a known truth; else None."""
+        result = true_vs_learned(self.truth, self.window.controller, snapshot)
+        if result is not None:
+            self.window.last_true_vs_learned = result
+        return result
 
     def open_dialog(self) -> GeneratorDialog:
         """Show the generator dialog (window-modal, not blocking: training and tests go on)."""
@@ -181,7 +168,7 @@ class DatasetMenu(QObject):
         except ValueError as exc:
             w._message(QMessageBox.Icon.Warning, "Cannot load the dataset", f"{exc}\n\nYour data are unchanged.")
             return False
-        w.true_parameters = truth
+        self.truth = truth
         if reset:
             w.controller.reset()
         if message:
@@ -215,21 +202,6 @@ class DatasetMenu(QObject):
     def _closed(self, dialog: GeneratorDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
-
-    def _on_finished(self, snapshot) -> None:
-        # Deferred: the window says "Training finished…" from the same signal; the readout wins.
-        QTimer.singleShot(0, self, lambda: self._show_readout(snapshot))
-
-    def _on_state_changed(self, state: str) -> None:
-        if state == "paused":
-            self._show_readout()
-
-    def _show_readout(self, snapshot=None) -> None:
-        result = true_vs_learned(self.window, snapshot)
-        if result is not None:
-            text = result if isinstance(result, str) else result.text()
-            self.window.statusBar().showMessage(text, 30000)
-            self.window.last_true_vs_learned = result
 
 
 def _same_points(a: Dataset, b: Dataset) -> bool:

@@ -69,7 +69,7 @@ def test_data_menu_sits_before_train_with_new_dataset_and_presets(window):
         action = window.findChild(QAction, f"actionPreset_{key}")
         assert action.statusTip() == preset.lesson
         assert action.shortcut() == QKeySequence(f"Ctrl+D, {number}")
-    assert window.true_parameters is None and window.dataset_menu.true_parameters() is None
+    assert window.dataset_menu.truth is None and window.dataset_menu.truth is None
 
 
 def test_triggering_new_dataset_twice_keeps_one_dialog(window, dialog):
@@ -155,7 +155,7 @@ def test_ok_loads_exactly_the_generated_data_as_one_undo_step(qtbot, window, dia
     (x0, x1), (y0, y1) = doc.xlim, doc.ylim  # ranges fitted to the new points
     assert x0 <= expected.X[:, 0].min() and expected.X[:, 0].max() <= x1
     assert y0 <= expected.X[:, 1].min() and expected.X[:, 1].max() <= y1
-    assert window.true_parameters is None
+    assert window.dataset_menu.truth is None
     assert window.controller.run_info.dataset.n_samples == 150  # a fresh run on the new points
     _undo(window)
     np.testing.assert_array_equal(doc.xy, before_xy)
@@ -230,8 +230,8 @@ def test_logistic_model_stores_the_chosen_truth_on_the_window(qtbot, window, dia
     assert dialog.truth_line.isVisible()
     assert "1.5·x1 − 2.5·x2 − 0.25" in dialog.summary.text()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    truth = window.true_parameters
-    assert isinstance(truth, TrueParameters) and truth is window.dataset_menu.true_parameters()
+    truth = window.dataset_menu.truth
+    assert isinstance(truth, TrueParameters) and truth is window.dataset_menu.truth
     np.testing.assert_array_equal(truth.weights, [1.5, -2.5])
     assert truth.bias == -0.25 and truth.features == LINEAR_TERMS
     assert (truth.distribution, truth.rho, truth.logit_noise) == ("uniform", pytest.approx(0.3), 0.2)
@@ -244,7 +244,7 @@ def test_sincos_truth_has_four_weights_on_sin_and_cos_terms(qtbot, window, dialo
     _choose_logistic(qtbot, dialog, (1.0, -1.0, 2.0, -0.5), 0.75, sincos=True)
     assert all(w.isVisible() for w in dialog.weight_spins) and not dialog.truth_line.isVisible()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    truth = window.true_parameters
+    truth = window.dataset_menu.truth
     np.testing.assert_array_equal(truth.weights, [1.0, -1.0, 2.0, -0.5])
     assert truth.features == SINCOS_TERMS and truth.bias == 0.75
     expected = logistic_model(300, (1.0, -1.0, 2.0, -0.5), 0.75, rho=0.3, transform="sincos", seed=0)
@@ -254,9 +254,9 @@ def test_sincos_truth_has_four_weights_on_sin_and_cos_terms(qtbot, window, dialo
 def test_other_data_forget_the_truth(qtbot, window, dialog):
     _choose_logistic(qtbot, dialog, (1.0, 1.0), 0.0)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert window.true_parameters is not None
+    assert window.dataset_menu.truth is not None
     window.findChild(QAction, "actionPreset_separable").trigger()
-    assert window.true_parameters is None
+    assert window.dataset_menu.truth is None
 
 
 def test_compare_with_truth_recovers_the_weights_and_explains_mismatches():

@@ -9,8 +9,9 @@ from engine import generators
 from engine.forensics import losses_from_logits, point_info
 from engine.network import Network
 from engine.training import TrainConfig
-from lab_app.panels.history import ONION_SKINS, ParamHistory
+from lab_app.panels.history import ONION_SKINS
 from lab_app.training.config import DEFAULT_CONFIG
+from lab_app.training.recorded import ParamHistory
 
 GLM6_CONFIG = TrainConfig(
     model="logistic",
@@ -35,7 +36,6 @@ def _use(window, config, dataset=None):
 def _train(qtbot, window, timeout=10000):
     with qtbot.waitSignal(window.controller.finished, timeout=timeout):
         window.controller.train()
-    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=3000)
 
 
 def _show_landscape(qtbot, window):
@@ -57,7 +57,6 @@ def _stepped(qtbot, window, steps, config=None):
         with qtbot.waitSignal(window.controller.progress, timeout=5000):
             window.controller.step()
         qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
-    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=3000)
 
 
 # ----------------------------------------------------------------- the loss landscape
@@ -88,7 +87,7 @@ def test_glm6_map_live_path_ends_at_the_model_and_compare_optimizers(qtbot, wind
     (w,), b = model.coef_intercept()
     assert path[-1][0] == w[0] and path[-1][1] == b[0]
     # The first point is the epoch-0 snapshot (the run's initial weights).
-    assert len(path) >= 2 and np.array_equal(path[0], window.insight_tools.history[0].params)
+    assert len(path) >= 2 and np.array_equal(path[0], window.controller.recorded[0].params)
     # The map covers the path (it is recomputed when the path leaves it).
     qtbot.waitUntil(lambda: not view.busy("grid"), timeout=5000)
     assert view.grid.xs[0] <= path[:, 0].min() and path[:, 0].max() <= view.grid.xs[-1]
@@ -136,7 +135,7 @@ def test_mlp_gets_a_pca_slice_through_the_recorded_path(qtbot, window):
     assert view.mode == "pca" and view.slice_button.isVisible() and not view.compare_button.isVisible()
     with qtbot.waitSignal(view.sliceReady, timeout=5000):
         view.slice_button.click()
-    history = window.insight_tools.history
+    history = window.controller.recorded
     assert np.array_equal(view.pca.center, history.stack()[-1])
     assert np.array_equal(history[-1].params, window.controller.latest.params)
     assert np.isfinite(view.grid.loss).all() and view.grid.names == ("PC1", "PC2")
@@ -155,7 +154,7 @@ def test_scrubber_goes_back_to_an_earlier_epoch_and_live_returns(qtbot, window):
     live_image = boundary.last_image.copy()
     assert len(scrubber.history) >= 2 and scrubber.live and not scrubber.live_button.isEnabled()
     scrubber.slider.setValue(0)  # the initial weights
-    assert boundary.pinned and scrubber.shown_epoch == 0
+    assert not window.view_state.live and scrubber.shown_epoch == 0
     assert np.abs(boundary.last_image.astype(int) - live_image.astype(int)).max() > 10
     assert np.array_equal(boundary.shown_params, scrubber.history[0].params)
     assert "epoch 0" in window.metrics_view.caption_label.text()
@@ -163,20 +162,22 @@ def test_scrubber_goes_back_to_an_earlier_epoch_and_live_returns(qtbot, window):
     scrubber.epoch_spin.setValue(20)  # nearest recorded epoch
     assert scrubber.shown_epoch == scrubber.history[scrubber.history.nearest(20)].epoch
     scrubber.live_button.click()
-    assert scrubber.live and not boundary.pinned
+    assert scrubber.live and window.view_state.live
     assert np.array_equal(boundary.last_image, live_image)
     assert "epoch 40" in window.metrics_view.caption_label.text()
 
 
-def test_pinned_boundary_holds_live_snapshots_until_live(qtbot, window):
+def test_a_recorded_epoch_stays_on_show_while_training_goes_on(qtbot, window):
     _stepped(qtbot, window, 3)
     scrubber, boundary = window.history_scrubber, window.boundary_view
     scrubber.show_index(0)
     pinned = boundary.last_image.copy()
-    with qtbot.waitSignal(boundary.liveSnapshotHeld, timeout=5000):
+    with qtbot.waitSignal(window.controller.progress, timeout=5000):
         window.controller.step()
-    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=3000)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
+    assert window.controller.latest.epoch == 4 and scrubber.history[-1].epoch == 4
     assert np.array_equal(boundary.last_image, pinned) and scrubber.shown_epoch == 0
+    assert window.loss_view.shown_epoch == 0
     qtbot.waitUntil(lambda: "epoch 0" in window.metrics_view.caption_label.text(), timeout=3000)
     scrubber.go_live()
     assert np.array_equal(boundary.shown_params, window.controller.latest.params)

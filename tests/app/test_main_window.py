@@ -55,7 +55,6 @@ def test_train_emits_progress_and_finished_and_the_boundary_changes(qtbot, windo
     before = window.boundary_view.last_image.copy()
     with qtbot.waitSignal(window.controller.finished, timeout=20000):
         window.act_train.trigger()
-    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=5000)  # drawn on an idle timer
     after = window.boundary_view.last_image
     assert window.controller.latest.epoch == 40
     assert window.loss_view.n_epochs == 40

@@ -60,7 +60,6 @@ def test_1d_mode_never_writes_live_weights_into_the_runs_initial_model(qtbot, wi
     initial = info.model.network.params.copy()
     _train(qtbot, window)
     assert window.controller.run_info.run_id == info.run_id
-    qtbot.waitUntil(lambda: window._boundary_pending is None, timeout=5000)
     assert window.controller.latest.epoch == 30
     assert not np.array_equal(window.controller.latest.params, initial)  # it did learn
     np.testing.assert_array_equal(info.model.network.params, initial)

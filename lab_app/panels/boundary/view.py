@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
@@ -58,9 +58,6 @@ class BoundaryView(QWidget):
         (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
     """
 
-    #: Emitted instead of rendering while an earlier epoch is pinned (the newest snapshot is kept).
-    liveSnapshotHeld = Signal(object)
-
     def __init__(self, parent: QWidget | None = None, grid_shape=GRID_SHAPE):
         super().__init__(parent)
         self.setObjectName("boundaryView")
@@ -68,7 +65,6 @@ class BoundaryView(QWidget):
         self.render_count = 0
         self.grid_probe = GridProbe()
         self.run_info = None
-        self.pinned_epoch = None
         self._doc = None
         self._model = None
         self._evaluator: GridEvaluator | None = None
@@ -77,7 +73,6 @@ class BoundaryView(QWidget):
         self._grid: BoundaryGrid | None = None
         self._last_params: np.ndarray | None = None
         self._have_image = False
-        self._pinned, self._held, self._live_params = False, None, None
         self._size_by_loss = False
         self._build_plot()
         layout = QVBoxLayout(self)
@@ -121,6 +116,19 @@ class BoundaryView(QWidget):
         self._update_decorations()
         self._render(run_info.model.network.params, force=True)
 
+    def clear(self) -> None:
+        """No run on show (File → New): no heatmap, contour, points, curves, skins or optimum."""
+        self.hover_point(None)
+        self.run_info, self._model, self._have_image = None, None, False
+        self.image_item.clear()
+        self.contour_item.setData([], [])
+        self._curves.hide()
+        self._skins.set_params([])
+        if self._ref is not None:
+            self._ref.clear()
+        self._layer.points_item.setData([], [])
+        self._layer.miss_item.setData([], [])
+
     def show(self, snapshot=None) -> None:
         """Render ``snapshot`` (Snapshot: its ``params``); ``show()`` without arguments shows the widget."""
         if snapshot is None:
@@ -131,10 +139,6 @@ class BoundaryView(QWidget):
     def show_snapshot(self, snapshot) -> bool:
         """Render the weights ``snapshot.params`` (newest wins); returns False when they did not change."""
         if self._model is None:
-            return False
-        if self._pinned:  # time travel shows an earlier epoch: keep the newest for follow_live()
-            self._held = snapshot
-            self.liveSnapshotHeld.emit(snapshot)
             return False
         grid, points = self._probed(snapshot)
         return self._render(snapshot.params, probs=grid, point_probs=points)
@@ -182,39 +186,10 @@ class BoundaryView(QWidget):
         """The colour bar of binary 2-D runs (None before the first one)."""
         return self._decor.color_bar
 
-    # ------------------------- time travel (lab_app.panels.history)
-    @property
-    def pinned(self) -> bool:
-        """True while an earlier epoch is on show (:meth:`show_params`); live snapshots are held."""
-        return self._pinned
-
     @property
     def shown_params(self) -> np.ndarray | None:
-        """(n_params,) copy of the weights on show (pinned or newest), None before the first render."""
+        """(n_params,) copy of the weights on show, None before the first render."""
         return self._last_params.copy() if self._have_image else None
-
-    def show_params(self, params, epoch: int | None = None) -> bool:
-        """Pin the view to ``params`` (an earlier epoch's weights): live snapshots are held, not
-        drawn, until :meth:`follow_live`. Returns False if there is no run."""
-        if self._model is None:
-            return False
-        if not self._pinned:
-            self._pinned = True
-            self._live_params = self._last_params.copy()
-        self.pinned_epoch = epoch
-        return self._render(np.asarray(params))
-
-    def follow_live(self, render: bool = True) -> bool:
-        """Unpin and draw the newest snapshot held meanwhile (or the weights shown before pinning).
-        ``render=False`` only unpins (a new run is about to be set)."""
-        if not self._pinned:
-            return False
-        held, live = self._held, self._live_params
-        self._pinned, self._held, self._live_params, self.pinned_epoch = False, None, None, None
-        params = held.params if held is not None else live
-        if not render or self._model is None or params is None or params.shape != self._last_params.shape:
-            return False
-        return self._render(params)
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:

@@ -45,24 +45,25 @@ class ReferenceView(QWidget):
     Parameters
     ----------
     controller : :class:`lab_app.training.TrainingController` (runStarted, progress, history).
-    boundary_view : gets ``set_reference_params`` (the dashed optimum contour), or None.
-    loss_view : gets ``set_reference_loss`` (the ``L − L*`` tab), or None.
 
     Signals
     -------
     resultReady(ReferenceResult) : the current run's optimum arrived.
     fixRequested(dict) : the separation banner's button (``TrainConfig`` changes).
+    optimumChanged(object) : the optimum's flat weights (for the dashed contour), or None.
+    referenceLossChanged(object, float) : the optimum's objective L* (None: none) and the floor
+        below which L − L* is rounding (for the loss plot's ``L − L*`` tab).
     """
 
     resultReady = Signal(object)
     fixRequested = Signal(object)
+    optimumChanged = Signal(object)
+    referenceLossChanged = Signal(object, float)
 
-    def __init__(self, controller, boundary_view=None, loss_view=None, parent: QWidget | None = None):
+    def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("referenceView")
         self._controller = controller
-        self._boundary = boundary_view
-        self._loss = loss_view
         self._token = 0
         self._info = None
         self._result: ReferenceResult | None = None
@@ -251,15 +252,13 @@ class ReferenceView(QWidget):
 
     # ------------------------------------------------------------- helpers
     def _publish(self, result: ReferenceResult | None) -> None:
-        """Hand the optimum (or None) to the boundary and loss views."""
-        if self._boundary is not None:
-            self._boundary.set_reference_params(None if result is None else result.params)
-        if self._loss is not None:
-            if result is None:
-                self._loss.set_reference_loss(None)
-            else:
-                floor = float(np.finfo(self._info.config.dtype).eps) * max(abs(result.reference.objective), 1e-6)
-                self._loss.set_reference_loss(result.reference.objective, floor=floor)
+        """Announce the optimum (or None): the window hands it to the boundary and loss views."""
+        self.optimumChanged.emit(None if result is None else result.params)
+        if result is None:
+            self.referenceLossChanged.emit(None, 0.0)
+        else:
+            floor = float(np.finfo(self._info.config.dtype).eps) * max(abs(result.reference.objective), 1e-6)
+            self.referenceLossChanged.emit(result.reference.objective, floor)
 
     def _check_history(self) -> None:
         cfg = self._info.config

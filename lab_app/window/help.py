@@ -1,0 +1,34 @@
+"""The Help menu's texts."""
+
+from __future__ import annotations
+
+__all__ = ["HOW_TO", "about_text"]
+
+HOW_TO = """<h3>How to use Logit Lab</h3>
+<ol>
+<li><b>Draw data</b> in the Data designer: click to place a point of the current class
+(choose it with the coloured buttons or the keys 1–9); right-click erases; drag moves;
+B is a brush that sprays points; S selects (then Delete or relabel).</li>
+<li><b>Pick a model</b> in the Trainer panel: logistic or softmax regression, or a neural network
+with up to 4 hidden layers; choose input features, optimizer, learning rate, batch size.</li>
+<li><b>Press Train</b> (Space). The Loss and Decision boundary views update live;
+Space again pauses, Step (Ctrl+E) runs one epoch, Reset (Ctrl+R) draws new initial weights.</li>
+<li>Test points (the test fraction) are hollow; misclassified points are ringed.</li>
+<li>The <b>History</b> bar under the boundary goes back to any recorded epoch; every view then
+shows that epoch until you press Live.</li>
+</ol>
+<p>If training diverges, the lab keeps the last good model and tells you why
+(usually: learning rate too high, or inputs not standardized).</p>"""
+
+
+def about_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("logit-lab")
+    except PackageNotFoundError:
+        v = "development"
+    return (
+        f"<b>Logit Lab</b> {v}<p>Draw data, train logistic, softmax and small neural "
+        "networks, and watch them learn — with exact numbers beside the pictures.</p>"
+    )
