@@ -132,7 +132,7 @@ class FileActions(QObject):
     def new_document(self) -> None:
         if not self._maybe_save("new"):
             return
-        self.forget_run_marks()
+        self.window.controller.clear()  # no model of the old points stays on show
         doc = self.window.document
         doc.replace_data(
             np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label", fit_ranges=False

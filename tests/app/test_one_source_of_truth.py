@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolButton
 
+from engine.generators import moons
+
 
 def _train_epochs(qtbot, window, epochs):
     window.trainer_panel.epochs_spin.setValue(epochs)
@@ -82,3 +84,39 @@ def test_tab_leaves_the_reset_button_for_the_next_control(qtbot, window):
     assert reset.hasFocus()
     QTest.keyClick(reset, Qt.Key.Key_Tab)
     assert window.focusWidget() is window.trainer_panel.model_combo
+
+
+def test_file_new_clears_the_old_runs_boundary_curves_and_metrics(qtbot, make_window):
+    w = make_window(epochs=20)
+    with qtbot.waitSignal(w.controller.finished, timeout=20000):
+        w.act_train.trigger()
+    assert w.loss_view.n_epochs > 0 and w.metrics_view.values
+    w.files.dialogs.answers = ["discard"]
+    w.act_new.trigger()
+    assert w.document.n_points == 0
+    assert w.controller.run_info is None and w.controller.latest is None
+    assert w.loss_view.n_epochs == 0
+    assert w.boundary_view.last_image is None  # no heatmap of a model that is gone
+    assert w.metrics_view.values == {}
+    assert w.status_labels["loss"].text() == "" and w.status_labels["epoch"].text() == ""
+    # the first points of the new canvas train as usual
+    w.document.load_dataset(moons(n=40, seed=0))
+    w.controller.reset()
+    assert w.controller.run_info is not None
+
+
+def test_a_reopened_session_can_be_scrubbed(qtbot, make_window, tmp_path):
+    w = make_window(epochs=25)
+    with qtbot.waitSignal(w.controller.finished, timeout=20000):
+        w.act_train.trigger()
+    recorded = w.controller.recorded.epochs().tolist()
+    assert len(recorded) >= 2
+    path = tmp_path / "run.logitlab.json"
+    assert w.files.save_to(path)
+    again = make_window(epochs=25)
+    assert again.files.open_path(path)
+    scrubber = again.history_scrubber
+    assert scrubber.slider.isEnabled() and scrubber.history.epochs().tolist() == recorded
+    scrubber.slider.setValue(0)
+    assert not again.view_state.live and again.view_state.frame.epoch == recorded[0] == 0
+    np.testing.assert_array_equal(again.boundary_view.shown_params, w.controller.recorded[0].params)
