@@ -68,7 +68,8 @@ def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
         state["last"] = now
 
     timer.timeout.connect(tick)
-    renders_before = window.boundary_view.render_count
+    rendered = []
+    window.boundary_view.imageRendered.connect(lambda: rendered.append(1))
     cpu_before = _cpu_seconds()
     clock.start()
     timer.start()
@@ -81,7 +82,7 @@ def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
     timer.stop()
     cpu_after = _cpu_seconds()
     snapshot = window.controller.latest
-    renders = window.boundary_view.render_count - renders_before
+    renders = len(rendered)
     window.controller.shutdown()
     window.close()
     lat = sorted(lateness)

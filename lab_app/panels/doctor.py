@@ -144,7 +144,6 @@ class DoctorView(QWidget):
         self._verdicts: list = []
         self._cards: dict[str, _VerdictCard] = {}
         self._series = {key: deque(maxlen=SPARK_POINTS) for key, *_ in _ROWS}
-        self.refresh_count = 0
         self._refresh = Debouncer.throttle(REFRESH_MS, self.refresh, parent=self)
         self._catch_up = Debouncer(0, self.refresh, parent=self)  # verdicts were not computed while hidden
         self._build()
@@ -190,7 +189,6 @@ class DoctorView(QWidget):
         if self._separation is not None and self._separation[0] == info.run_id:
             separation = self._separation[1]
         verdicts = diagnose(self._controller.history, signals, info.config, hessian, separation)
-        self.refresh_count += 1
         self._show_verdicts(verdicts, snap)
 
     # ------------------------------------------------------------- building

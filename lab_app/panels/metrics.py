@@ -13,7 +13,7 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,9 @@ class MetricsView(QWidget):
     """Accuracy and log-loss (train/test), a confusion matrix (rows true, columns predicted) and,
     for models without hidden layers, the learned equation and coefficients in original units."""
 
+    #: The numbers were computed again (for the weights of the newest request).
+    computed = Signal()
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("metricsView")
@@ -56,7 +59,6 @@ class MetricsView(QWidget):
         self._points: PointEvaluator | None = None  # the run's points, features mapped once
         self._last_compute = -math.inf
         self._live_timer = QTimer(self, singleShot=True, timeout=self._compute_pending)
-        self.compute_count = 0  # how many times metrics were computed (tests read it)
         self.values: dict[str, float | None] = {}
         self._build()
 
@@ -232,7 +234,7 @@ class MetricsView(QWidget):
             self.split_combo.setCurrentIndex(0)  # refills through the signal
         self._fill_confusion()
         self._fill_equation()
-        self.compute_count += 1
+        self.computed.emit()
 
     def _fill_confusion(self) -> None:
         if not hasattr(self, "_splits"):

@@ -20,6 +20,8 @@ from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
 from lab_app.widgets import palette
 
+from window_helpers import emissions
+
 
 # ----------------------------------------------------------------- fixtures
 def trained(dataset, **config):
@@ -160,18 +162,19 @@ def test_best_epoch_marker(loss_view):
 
 # ----------------------------------------------------------------- boundary
 def test_boundary_image_changes_with_params_and_skips_unchanged(boundary, moons_mlp):
+    renders = emissions(boundary.imageRendered)
     run, snap = run_from_trainer(moons_mlp), snapshot_from_trainer(moons_mlp)
     boundary.set_run(run)
-    count = boundary.render_count
-    assert boundary.show(snap) is None and boundary.render_count == count  # same weights: no work
+    count = len(renders)
+    assert boundary.show(snap) is None and len(renders) == count  # same weights: no work
     first = boundary.last_image.copy()
     assert first.shape == (200, 200, 4) and first.dtype == np.uint8
     boundary.show(with_params(snap, -snap.params))
-    assert boundary.render_count == count + 1
+    assert len(renders) == count + 1
     second = boundary.last_image
     assert np.abs(first.astype(int) - second.astype(int)).sum(axis=2).mean() > 20
     boundary.show(with_params(snap, -snap.params))
-    assert boundary.render_count == count + 1
+    assert len(renders) == count + 1
     rgba, rect = boundary.overlay_rgba()
     np.testing.assert_array_equal(rgba, second)
     assert rgba is not boundary.last_image and len(rect) == 4
@@ -272,16 +275,17 @@ def test_one_d_run_draws_the_probability_curve_and_threshold(boundary):
 
 
 def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
+    renders = emissions(boundary.imageRendered)
     doc = LabDocument()
     doc.load_dataset(two_gaussians(80))
     trainer = trained(doc.dataset(), epochs=5)
     boundary.set_run(run_from_trainer(trainer), doc)
     assert boundary._evaluator.xlim == doc.xlim
-    count = boundary.render_count
+    count = len(renders)
     doc.set_ranges((-10.0, 10.0), (-8.0, 8.0))
     qtbot.waitUntil(lambda: boundary._evaluator.xlim == (-10.0, 10.0))
     assert boundary._evaluator.ylim == (-8.0, 8.0)
-    assert boundary.render_count == count + 1
+    assert len(renders) == count + 1
     assert boundary.image_item.mapRectToParent(boundary.image_item.boundingRect()).left() < -10.0
     doc.set_class_color(0, "#CC79A7")
     lut = boundary._lut
@@ -290,10 +294,10 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     other = LabDocument()
     other.load_dataset(two_gaussians(80))
     boundary.set_run(run_from_trainer(trainer), other)
-    count = boundary.render_count
+    count = len(renders)
     doc.set_ranges((-1.0, 1.0), (-1.0, 1.0))
     qtbot.wait(20)
-    assert boundary.render_count == count and boundary._evaluator.xlim == other.xlim
+    assert len(renders) == count and boundary._evaluator.xlim == other.xlim
     boundary.set_run(run_from_trainer(trainer))  # no document at all
     other.set_ranges((-2.0, 2.0), (-2.0, 2.0))
     qtbot.wait(20)
@@ -303,13 +307,14 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
 # ------------------------------------------------------------------ metrics
 def test_metrics_match_the_engine_and_wait_while_hidden(qtbot, moons_mlp):
     view = MetricsView()
+    computed = emissions(view.computed)
     qtbot.addWidget(view)
     run, snap = run_from_trainer(moons_mlp), snapshot_from_trainer(moons_mlp)
     view.update_metrics(run, snap)
-    assert view.compute_count == 0  # hidden: nothing computed yet
+    assert len(computed) == 0  # hidden: nothing computed yet
     view.show()
     qtbot.waitExposed(view)
-    assert view.compute_count == 1
+    assert len(computed) == 1
     ds = run.dataset
     proba = moons_mlp.model.predict_proba(ds.X)
     pred = proba.argmax(1)

@@ -113,3 +113,10 @@ def read_only(folder):
             yield
         finally:
             os.chmod(folder, 0o755)
+
+
+def emissions(signal) -> list:
+    """A list that grows by one entry (the signal's arguments) at every emission of ``signal``."""
+    seen = []
+    signal.connect(lambda *args: seen.append(args))
+    return seen

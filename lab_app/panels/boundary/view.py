@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
@@ -53,16 +53,17 @@ class BoundaryView(QWidget):
     image_item : the one probability image; contour_item : the 0.5 contour / class boundaries.
     points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
     curve_items, threshold_line : 1-D runs' p(x) curves and decision threshold.
-    render_count : how many times the image was recomputed (tests and benchmarks read it).
     grid_probe : the :class:`~lab_app.training.probes.GridProbe` to register with the training controller
         (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
     """
+
+    #: The probability image was recomputed (new weights, grid or colours).
+    imageRendered = Signal()
 
     def __init__(self, parent: QWidget | None = None, grid_shape=GRID_SHAPE):
         super().__init__(parent)
         self.setObjectName("boundaryView")
         self.grid_shape = (int(grid_shape[0]), int(grid_shape[1]))
-        self.render_count = 0
         self.grid_probe = GridProbe()
         self.run_info = None
         self._doc = None
@@ -418,7 +419,7 @@ class BoundaryView(QWidget):
             self.image_item.setRect(QRectF(*self._grid.rect))
             self._rect_dirty = False
         self._have_image = True
-        self.render_count += 1
+        self.imageRendered.emit()
         if self._one_d:
             self._draw_1d(self._grid.probs)
         else:

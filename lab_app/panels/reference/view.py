@@ -70,7 +70,6 @@ class ReferenceView(QWidget):
         self._snapshot = None
         self._tail: deque = deque(maxlen=SEPARATION_WINDOW)  # (accuracy, ‖w‖) of the last epochs
         self._history_norms: tuple[float, float] | None = None  # ‖w‖ over the window, once separation shows
-        self.compute_count = 0
         self._fits = TaskRunner(self, name="logit-lab-reference")  # a newer request supersedes
         self._fits.resultReady.connect(self._show_result)
         self._refresh = Debouncer.throttle(REFRESH_MS, self._refresh_learned, parent=self)
@@ -195,7 +194,6 @@ class ReferenceView(QWidget):
 
     def _show_result(self, result: ReferenceResult) -> None:
         self._result = result
-        self.compute_count += 1
         if result.status != "ok":
             self.header.setText(
                 "No reference optimum." if result.status == "error" else "Reference optimum: not for neural networks."
