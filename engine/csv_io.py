@@ -1,4 +1,4 @@
-"""CSV files: the one place where user data enters and leaves the engine as text (DESIGN.md §3).
+"""CSV files: the one place where user data enters and leaves the engine as text (docs/design.md §3).
 
 `read_csv` turns a CSV file into a :class:`~engine.data.Dataset` or raises
 :class:`~engine.data.DataError` with a message that names the file, line, column and value and
@@ -26,7 +26,7 @@ __all__ = ["CsvPreview", "find_problems", "preview_csv", "read_csv", "read_csv_t
 
 
 def read_csv(path, x_columns=None, label_column=None, *, progress=None):
-    """Read a CSV file into a Dataset (rules in DESIGN.md §3); raises DataError on any problem.
+    """Read a CSV file into a Dataset (rules in docs/design.md §3); raises DataError on any problem.
 
     ``progress``, if given, is called now and then with the fraction done (0.0 to 1.0), about
     every 30,000 rows. To cancel, raise an exception from it: it propagates out of ``read_csv``.

@@ -1,4 +1,4 @@
-"""Parsing CSV text into a Dataset (DESIGN.md §3): decoding, delimiter sniffing, label guessing,
+"""Parsing CSV text into a Dataset (docs/design.md §3): decoding, delimiter sniffing, label guessing,
 and two parsers with the same results — :func:`fast_dataset` for the common case, chunk by chunk,
 and :class:`Table` for everything else, which words every error (file, line, column, what to do).
 

@@ -1,7 +1,7 @@
 """Datasets: the immutable snapshot of labelled points the engine trains on, and `DataError`.
 
 A `Dataset` holds features ``X``, integer class codes ``y`` and the class values in natural order
-(numbers numerically, otherwise as strings; DESIGN.md §2). CSV files are read and written by
+(numbers numerically, otherwise as strings; docs/design.md §2). CSV files are read and written by
 :mod:`engine.csv_io`.
 """
 

@@ -7,7 +7,7 @@ scikit-learn generators get an integer drawn from it, so the same seed gives the
 bit. Class sizes are exact (largest-remainder rounding of ``n * share``), not random, so a requested
 1 % minority really is 1 %. Rows are shuffled, so a table view never shows one class after another.
 
-Labels are integer codes; for two classes the positive class is 1 (the last class, DESIGN.md §2).
+Labels are integer codes; for two classes the positive class is 1 (the last class, docs/design.md §2).
 The named entries the GUI offers (the New dataset dialog's list, the failure-mode presets) are in
 :mod:`engine.catalog`.
 """
@@ -279,7 +279,7 @@ def one_d_gaussians(n: int = 200, noise: float = 2.0, seed: int | None = 0, *, b
 
 
 def glm6() -> Dataset:
-    """The six-point textbook example with a known ``glm`` optimum (DESIGN.md §2).
+    """The six-point textbook example with a known ``glm`` optimum (docs/design.md §2).
 
     x = 2, 3, 5, 7, 11, 13 and y = 0, 0, 1, 0, 1, 1; R's ``glm(y ~ x, binomial)`` gives
     w = 0.551775920706039, b = -3.54907067213626. Same data as ``resources/examples/glm6.csv``.

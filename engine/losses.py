@@ -99,7 +99,7 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None, scratch: np.ndarray | 
 
 
 def penalty(weights: np.ndarray, l1: float = 0.0, l2: float = 0.0, axis: int | None = None):
-    """``l1·Σ|w| + l2·Σw²`` (DESIGN.md §2), in float64.
+    """``l1·Σ|w| + l2·Σw²`` (docs/design.md §2), in float64.
 
     Pass weights only: biases are never penalised (Keras' convention); a network's flat parameters
     times its ``weight_mask`` are exactly that.

@@ -1,7 +1,7 @@
 """The exact optimum of linear models, to check what the trainer converges to.
 
 The engine minimises ``mean cross-entropy + l2 * sum(w**2)`` over weights only, biases unpenalised
-(Keras' convention, DESIGN.md §2). scikit-learn's ``LogisticRegression`` minimises
+(Keras' convention, docs/design.md §2). scikit-learn's ``LogisticRegression`` minimises
 ``sum cross-entropy + sum(w**2) / (2 C)`` (intercepts unpenalised with the Newton/L-BFGS
 solvers), so the two optima coincide for ``C = 1 / (2 n l2)``. ``l2 = 0`` maps to ``C = inf``,
 which is how scikit-learn >= 1.8 spells "no penalty" (``penalty=None`` is deprecated there).

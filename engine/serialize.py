@@ -1,4 +1,4 @@
-"""Session files (JSON, DESIGN.md §5), written atomically.
+"""Session files (JSON, docs/design.md §5), written atomically.
 
 A session file holds a model (:mod:`engine.model_file`) plus the points, class colours, the
 training configuration, the loss history and the view state, so opening it reproduces the

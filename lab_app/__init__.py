@@ -1,1 +1,1 @@
-"""Logit Lab's Qt program: the document, the main window and its panels (DESIGN.md §1)."""
+"""Logit Lab's Qt program: the document, the main window and its panels (docs/design.md §1)."""

@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage dump (DESIGN.md §4)
+    def error(self, message):  # one line, no usage dump (docs/design.md §4)
         raise UsageError(message)
 
 
@@ -182,7 +182,7 @@ def run_fit(args) -> int:
 
 
 def build_report(trainer, result, seconds: float) -> dict:
-    """The JSON report of DESIGN.md §4 (no NaN: missing numbers are null)."""
+    """The JSON report of docs/design.md §4 (no NaN: missing numbers are null)."""
     m = trainer.current_metrics()
     model = trainer.model
     coef = intercept = None

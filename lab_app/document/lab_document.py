@@ -1,6 +1,6 @@
 """The document: the points, classes and view ranges the user made, and the undo stack that changes them.
 
-``LabDocument`` is the single source of truth of the Qt program (DESIGN.md §1).  Views read it and
+``LabDocument`` is the single source of truth of the Qt program (docs/design.md §1).  Views read it and
 subscribe to its signals; they change it only through the public edit methods below, each of which
 pushes one :mod:`lab_app.document.commands` command, so every edit is undoable and the ``modified`` flag
 follows the undo stack's clean state.  The commands change the document through

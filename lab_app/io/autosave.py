@@ -1,6 +1,6 @@
 """Autosave and crash recovery: the user's work survives a crash, a power cut or ``kill -9``.
 
-:class:`Autosaver` writes the whole session (DESIGN.md §5) to a recovery file of its own a moment
+:class:`Autosaver` writes the whole session (docs/design.md §5) to a recovery file of its own a moment
 after the last edit (debounced, but never later than ``max_wait_ms`` after the first unsaved
 edit) and every ``training_interval_ms`` while training runs. Each write is atomic (temp file,
 fsync, rename, folder fsync), so a crash mid-write leaves the previous autosave intact.

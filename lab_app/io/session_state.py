@@ -1,4 +1,4 @@
-"""The lab window's state as a session (DESIGN.md §5), and a session back into the window.
+"""The lab window's state as a session (docs/design.md §5), and a session back into the window.
 
 :func:`capture_session` reads the document, the training controller and the view toggles into
 ``engine.serialize.session_to_dict`` form (copies: safe to hand to a writer thread);

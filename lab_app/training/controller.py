@@ -1,6 +1,6 @@
 """The training controller: starts, pauses, steps and stops training; lives in the GUI thread.
 
-The engine's :class:`~engine.training.Trainer` knows nothing of threads (STYLE.md, habit 3).
+The engine's :class:`~engine.training.Trainer` knows nothing of threads (docs/style.md, habit 3).
 :class:`TrainingController` owns the training configuration (the Trainer panel follows it) and
 one long-lived ``QThread`` running :class:`~lab_app.training.worker.TrainingWorker` (superqt's
 recipe: ``moveToThread``, ``started → run``).
@@ -8,7 +8,7 @@ recipe: ``moveToThread``, ``started → run``).
 One task at a time (Orange): a new run replaces the old trainer, and everything the worker sends is
 tagged with a ``run_id`` so the controller drops what belongs to a superseded run. What crosses the
 thread boundary is a frozen :class:`~lab_app.training.runs.Snapshot` of copies, at most ~30 per
-second however fast the model trains (DESIGN.md §1).
+second however fast the model trains (docs/design.md §1).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What crosses from the training thread to the views: a run's description and its snapshots.
 
 Both are frozen and hold copies, so any view may keep them and no thread changes them after
-they are made (DESIGN.md §1).
+they are made (docs/design.md §1).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Commands come from the GUI thread through one ``threading.Condition``: the worke
 while paused (no busy loop), and ``Trainer.request_stop()`` interrupts a running epoch, so pause,
 stop and a learning-rate change act within one minibatch. Snapshots go out at most ~30 times a
 second, and the next only after the controller handled the previous one (back-pressure). Only
-this module and :mod:`lab_app.training.controller` know about threads (STYLE.md, habit 3).
+this module and :mod:`lab_app.training.controller` know about threads (docs/style.md, habit 3).
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ class TrainingWorker(QObject):
         if data is not None and not self._replace_data(*data):
             return
         # While running, an epoch pauses when the next snapshot is due, so a long epoch (many
-        # points, small batches) still shows its progress ~30 times a second (DESIGN.md §1).
+        # points, small batches) still shows its progress ~30 times a second (docs/design.md §1).
         deadline = self._deadline() if goal == "run" else None
         report = trainer.run_epoch(deadline)
         if report is None:
@@ -275,7 +275,7 @@ class TrainingWorker(QObject):
         params = frozen_copy(t.network.params)
         extras = run_probes(self.probes, t)
         done = time.perf_counter()
-        # Throttled by time (DESIGN.md §1), and so that probes get at most MAX_PROBE_SHARE of it.
+        # Throttled by time (docs/design.md §1), and so that probes get at most MAX_PROBE_SHARE of it.
         probing = (done - started) * (1.0 - MAX_PROBE_SHARE) / MAX_PROBE_SHARE
         self._next_emit = max(started + PROGRESS_INTERVAL, done + probing)
         return Snapshot(

@@ -258,7 +258,7 @@ def test_range_spin_boxes_and_fit_follow_the_document(qtbot, designer):
 
 
 def test_repeated_overlay_updates_then_png_export(qtbot, designer, tmp_path):
-    """DESIGN.md §6: PySide6 6.12.0 aborts here (none_dealloc); this keeps such an upgrade out."""
+    """docs/design.md §6: PySide6 6.12.0 aborts here (none_dealloc); this keeps such an upgrade out."""
     rng = np.random.default_rng(0)
     for _ in range(200):
         designer.set_overlay(rng.integers(0, 255, (40, 40, 4), dtype=np.uint8), rect=(-3, -3, 6, 6))

@@ -38,7 +38,7 @@ def plot(qtbot):
 
 
 def test_png_export_after_200_plot_updates(plot, tmp_path):
-    """DESIGN.md §6: PySide6 6.12.0 aborted the process (none_dealloc) in ImageExporter after a few
+    """docs/design.md §6: PySide6 6.12.0 aborted the process (none_dealloc) in ImageExporter after a few
     dozen plot updates. This must stay a plain pass; an upgrade that brings the bug back kills pytest."""
     curve = plot.getPlotItem().plot(pen="b")
     image = pg.ImageItem(axisOrder="row-major")

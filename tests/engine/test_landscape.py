@@ -97,7 +97,7 @@ def test_compare_paths_start_together_and_differ():
     assert [p.shape for p in paths] == [(3001, 2)] * 3
     assert all(np.array_equal(p[0], [0.0, 0.0]) for p in paths)
     assert not np.allclose(paths[0], paths[1]) and not np.allclose(paths[1], paths[2])
-    # Adam lr 0.05 for 3000 full-batch epochs reaches glm's optimum (DESIGN.md §2).
+    # Adam lr 0.05 for 3000 full-batch epochs reaches glm's optimum (docs/design.md §2).
     np.testing.assert_allclose(paths[2][-1], [GLM_W, GLM_B], atol=1e-4)
     # Plain SGD at the same budget is still on its way: the ill-conditioned valley in action.
     assert np.linalg.norm(paths[0][-1] - [GLM_W, GLM_B]) > 0.5

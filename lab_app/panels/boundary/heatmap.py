@@ -2,7 +2,7 @@
 
 The image is coloured in preallocated buffers with ``out=`` arithmetic (:class:`GridPainter`); the
 lines come from ``contourpy`` as NaN-separated polylines, ~10× faster than pyqtgraph's
-``IsocurveItem`` (DESIGN.md §6).
+``IsocurveItem`` (docs/design.md §6).
 """
 
 from __future__ import annotations
