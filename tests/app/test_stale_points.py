@@ -68,7 +68,7 @@ def test_erasing_a_hovered_point_keeps_the_window_working(qtbot, make_window):
     assert card_hidden(w)
     assert w.act_undo.isEnabled() and not doc.in_gesture
     train(qtbot, w)
-    assert "epoch 5" in w.metrics_view.caption_label.text()
+    qtbot.waitUntil(lambda: "epoch 5" in w.metrics_view.caption_label.text(), timeout=5000)  # Metrics follow
     assert not getattr(w, "last_message", None)  # no error dialog
     w.act_undo.trigger()  # the erase is one undo step
     assert doc.n_points == last + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -34,7 +36,10 @@ class HoverCard(QObject):
 
     def __init__(self, plot_widget, plot_item, layer, describe, parent: QObject | None = None):
         super().__init__(parent)
-        self._widget, self._plot, self._layer, self._describe = plot_widget, plot_item, layer, describe
+        self._widget, self._plot, self._layer = plot_widget, plot_item, layer
+        # Weak: a bound method of the view would make a reference cycle with it, leaving the view and
+        # its document to Python's cyclic collector (see lab_app.panels.designer.gestures.Gestures).
+        self._describe = weakref.WeakMethod(describe)
         self._enabled = False
         self._items = None
         self._x: np.ndarray | None = None  # the hovered point's inputs: what its row must still hold
@@ -114,7 +119,7 @@ class HoverCard(QObject):
             label.hide()
             ring.hide()
             return None
-        self.info, html = self._describe(i)
+        self.info, html = self._describe()(i)
         label.setHtml(f'<div style="font-size:9pt">{html}</div>')
         x, y = self._layer.xy[i]
         (x0, x1), (y0, y1) = self._plot.getViewBox().viewRange()

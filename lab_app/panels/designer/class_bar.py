@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
@@ -18,14 +20,15 @@ class ClassBar(QWidget):
 
     Parameters
     ----------
-    document : the LabDocument whose classes are shown.
+    designer : the DataDesigner it belongs to (its parent); the classes are its document's.
     add_action, remove_action : QActions for "+" and "−" (their buttons are
         ``designerAddClassButton`` and ``designerRemoveClassButton``).
     """
 
-    def __init__(self, document, add_action, remove_action, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._doc = document
+    def __init__(self, designer, add_action, remove_action):
+        super().__init__(designer)
+        self._designer = weakref.proxy(designer)  # no reference cycle with the designer: see gestures.Gestures
+        document = designer.document
         self._add_action, self._remove_action = add_action, remove_action
         #: The class buttons, in class order (the list object stays the same).
         self.buttons: list[QToolButton] = []
@@ -43,6 +46,10 @@ class ClassBar(QWidget):
             button.setFixedWidth(28)
             row.addWidget(button)
         row.addStretch(1)
+
+    @property
+    def _doc(self):
+        return self._designer.document
 
     def sync_classes(self) -> None:
         """One button per class of the document; + and − enabled within the class limits."""

@@ -8,6 +8,8 @@ reach pyqtgraph.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPen
@@ -40,8 +42,10 @@ class Gestures(QObject):
 
     def __init__(self, designer, z: float):
         super().__init__(designer)
-        self._designer = designer
-        self._doc = designer.document
+        # A weak proxy: a reference cycle with the designer would leave both, and the document the
+        # designer holds, to Python's cyclic collector; a LabDocument freed inside a collection takes
+        # its undo stack's commands down with it mid-collection (a segfault seen in the test suite).
+        self._designer = weakref.proxy(designer)
         self._rng = np.random.default_rng(0)  # brush spray; seeded so a test run repeats exactly
         self._press: dict | None = None  # the gesture under way, see _on_press
         self._moving: np.ndarray | None = None  # indices being dragged
@@ -57,6 +61,10 @@ class Gestures(QObject):
             it.setZValue(z + dz)
             designer.view_box.addItem(it, ignoreBounds=True)
             it.hide()
+
+    @property
+    def _doc(self):
+        return self._designer.document
 
     def finish(self) -> None:
         """Close a gesture under way (the panel is hidden): an open undo macro would swallow every later edit."""

@@ -50,7 +50,6 @@ def build_actions(designer) -> DesignerActions:
         designer.addAction(act)
         return act
 
-    doc = designer.document
     group = QActionGroup(designer)
     tools = {}
     for tool, key in zip(TOOLS, "PBES"):
@@ -81,14 +80,14 @@ def build_actions(designer) -> DesignerActions:
             f"designerClass{i + 1}",
             f"Class {i + 1}",
             str(i + 1),
-            lambda _=False, i=i: i < doc.n_classes and doc.set_current_class(i),
+            lambda _=False, i=i: i < designer.document.n_classes and designer.document.set_current_class(i),
         )
-    add_class = action("designerAddClass", "+", None, lambda: doc.set_current_class(doc.add_class()), tip="Add a class")
+    add_class = action("designerAddClass", "+", None, designer.add_class, tip="Add a class")
     remove_class = action(
         "designerRemoveClass",
         MINUS,
         None,
-        lambda: doc.remove_class(doc.current_class),
+        designer.remove_class,
         tip="Remove the current class and its points",
     )
     fit = action("designerFitRanges", "Fit to data", None, designer.fit_to_data, tip="Set the axis ranges to the data")

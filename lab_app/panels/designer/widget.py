@@ -222,6 +222,14 @@ class DataDesigner(QWidget):
         p = self.view_box.mapSceneToView(inverse.map(QPointF(pos)))
         return p.x(), p.y()
 
+    def add_class(self) -> None:
+        """Add a class and make it the current one (the + button)."""
+        self._doc.set_current_class(self._doc.add_class())
+
+    def remove_class(self) -> None:
+        """Remove the current class and its points (the − button)."""
+        self._doc.remove_class(self._doc.current_class)
+
     def fit_to_data(self) -> None:
         self._doc.fit_ranges()
 
@@ -265,7 +273,7 @@ class DataDesigner(QWidget):
     def _build_layout(self) -> None:
         tools, self.spread_spin = build_toolbar(self, self._actions)
         self.spread_spin.valueChanged.connect(lambda _: self._gestures.update_brush_cursor())
-        self.class_bar = ClassBar(self._doc, self._actions.add_class, self._actions.remove_class, self)
+        self.class_bar = ClassBar(self, self._actions.add_class, self._actions.remove_class)
         self._class_buttons = self.class_bar.buttons  # the same list, kept in step by the bar
 
         self.coords_label = QLabel(objectName="designerCoords")
