@@ -9,7 +9,7 @@ follow them; panels never call each other, and the window computes nothing itsel
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -156,14 +156,25 @@ class MainWindow(QMainWindow):
         self.docks["loss"].raise_()
         self.docks["metrics"].raise_()
         self.resize(1440, 900)
-        self._sized = False
+        self._sized = self._layout_settled = False
+
+    @property
+    def layout_settled(self) -> bool:
+        """True once the first show has given the docks their sizes (screenshots and tests wait for it)."""
+        return self._layout_settled
 
     def showEvent(self, event):
         super().showEvent(event)
         if not self._sized:
             self._sized = True
-            if not self._restored:
-                apply_default_sizes(self, self.docks)
+            if self._restored:
+                self._layout_settled = True
+            else:  # after this show has laid the window out: Qt ignores sizes before
+                QTimer.singleShot(0, self, self._settle_layout)
+
+    def _settle_layout(self) -> None:
+        apply_default_sizes(self, self.docks)
+        self._layout_settled = True
 
     def _build_actions(self) -> None:
         S = QKeySequence.StandardKey
@@ -196,9 +207,8 @@ class MainWindow(QMainWindow):
         self.act_step = a("actionStep", "&Step one epoch", c.step, "Ctrl+E")
         self.act_reset = a("actionReset", "&Reset weights", c.reset, "Ctrl+R", "New initial weights from the seed")
         self.act_reset_layout = a("actionResetLayout", "Reset &layout", self.reset_layout)
-        self.act_overlay = a(
-            "actionOverlay", "Boundary overlay in designer", self._refresh_overlay, "Ctrl+B", checkable=True
-        )
+        self.act_overlay = a("actionOverlay", "Boundary overlay in designer", None, "Ctrl+B", checkable=True)
+        self.act_overlay.toggled.connect(self._refresh_overlay)  # also when a session turns it on
         self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1", checkable=True)
         self.act_howto = a("actionHowTo", "&How to…", self.show_how_to, S.HelpContents)
         self.act_about = a("actionAbout", "&About Logit Lab", self.show_about)
@@ -221,11 +231,17 @@ class MainWindow(QMainWindow):
             (self.act_new, self.act_open, self.act_save, self.act_save_as, None, self.act_import)
             + (self.act_export_csv, self.act_export_png, None, self.act_quit),
         )
-        menu(
+        edit = menu(
             "menuEdit",
             "&Edit",
-            (self.act_undo, self.act_redo, None, self.act_select_all, self.act_delete, self.act_clear),
+            (self.act_undo, self.act_redo, None, self.act_select_all, self.act_delete, self.act_clear, None),
         )
+        classes = edit.addMenu("Current &class")
+        classes.setObjectName("menuCurrentClass")
+        for act in self.designer.class_actions:  # keys 1–9 wherever the focus is in the window
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            classes.addAction(act)
+        classes.aboutToShow.connect(self._name_class_actions)
         self.view_menu = menu(
             "menuView",
             "&View",
@@ -382,6 +398,13 @@ class MainWindow(QMainWindow):
         """The Doctor's title (its tab) counts the warnings, so they are seen behind another tab."""
         warnings = sum(v.severity == "warning" for v in verdicts)
         self.docks["doctor"].setWindowTitle(f"Doctor ({warnings})" if warnings else "Doctor")
+
+    def _name_class_actions(self) -> None:
+        """The Current class menu names the document's classes (and greys out the missing ones)."""
+        names = self.document.class_names
+        for i, act in enumerate(self.designer.class_actions):
+            act.setText(f"&{i + 1}  {names[i]}" if i < len(names) else f"{i + 1}")
+            act.setEnabled(i < len(names))
 
     # ---------------------------------------------------------------- document reactions
     def _on_data_shape_changed(self, *_):

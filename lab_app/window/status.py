@@ -42,9 +42,8 @@ class StatusFields:
         report, s = snapshot.latest, self.labels
         s["epoch"].setText(f"epoch {snapshot.epoch:,}")
         if report is not None:
-            val = report.val_loss is not None
-            s["loss"].setText(f"loss {report.train_loss:.4f}" + (f" / {report.val_loss:.4f}" if val else ""))
-            s["accuracy"].setText(f"acc {report.train_accuracy:.1%}" + (f" / {report.val_accuracy:.1%}" if val else ""))
+            s["loss"].setText("loss " + _pair(report.train_loss, report.val_loss, "{:.4f}"))
+            s["accuracy"].setText("acc " + _pair(report.train_accuracy, report.val_accuracy, "{:.1%}"))
         rate = snapshot.samples_per_second
         s["speed"].setText(f"{rate:,.0f} samples/s" if rate else "")
         if self.progress_bar.isVisible():
@@ -58,3 +57,11 @@ class StatusFields:
         for key in ("epoch", "loss", "accuracy", "speed"):
             self.labels[key].setText("")
         self.progress_bar.hide()
+
+
+def _pair(train, test, fmt: str) -> str:
+    """ "train / test", either part "–" when missing (a saved history may lack a value)."""
+    parts = [fmt.format(train) if train is not None else "–"]
+    if test is not None:
+        parts.append(fmt.format(test))
+    return " / ".join(parts)

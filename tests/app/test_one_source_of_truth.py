@@ -120,3 +120,21 @@ def test_a_reopened_session_can_be_scrubbed(qtbot, make_window, tmp_path):
     scrubber.slider.setValue(0)
     assert not again.view_state.live and again.view_state.frame.epoch == recorded[0] == 0
     np.testing.assert_array_equal(again.boundary_view.shown_params, w.controller.recorded[0].params)
+
+
+@pytest.mark.parametrize("key, index", [(Qt.Key.Key_2, 1), (Qt.Key.Key_1, 0)])
+def test_class_keys_work_wherever_the_focus_is_except_in_a_text_field(qtbot, window, key, index):
+    window.document.set_current_class(1 - index)
+    window.loss_view.setFocus()  # not the designer
+    QTest.keyClick(window, key)
+    assert window.document.current_class == index
+    # typing a digit into a number field types the digit
+    spin = window.trainer_panel.seed_spin
+    spin.setFocus()
+    spin.selectAll()
+    QTest.keyClick(spin.lineEdit(), Qt.Key.Key_3)
+    assert spin.lineEdit().text() == "3" and window.document.current_class == index
+    window.activateWindow()
+    window.loss_view.setFocus()
+    QTest.keyClick(window.loss_view, Qt.Key.Key_2 if index == 0 else Qt.Key.Key_1)  # the menu's shortcut
+    assert window.document.current_class == 1 - index

@@ -31,6 +31,7 @@ class DesignerActions:
     add_class: QAction
     remove_class: QAction
     fit: QAction
+    classes: tuple  # "Class 1" … "Class 9": keys 1–9 choose the current class
 
 
 def build_actions(designer) -> DesignerActions:
@@ -75,13 +76,15 @@ def build_actions(designer) -> DesignerActions:
     )
     select_all = action("designerSelectAll", "Select all", QKeySequence.StandardKey.SelectAll, designer.select_all)
     action("designerClearSelection", "Clear selection", Qt.Key.Key_Escape, designer.clear_selection)
-    for i in range(9):
+    classes = tuple(
         action(
             f"designerClass{i + 1}",
             f"Class {i + 1}",
             str(i + 1),
             lambda _=False, i=i: i < designer.document.n_classes and designer.document.set_current_class(i),
         )
+        for i in range(9)
+    )
     add_class = action("designerAddClass", "+", None, designer.add_class, tip="Add a class")
     remove_class = action(
         "designerRemoveClass",
@@ -91,7 +94,7 @@ def build_actions(designer) -> DesignerActions:
         tip="Remove the current class and its points",
     )
     fit = action("designerFitRanges", "Fit to data", None, designer.fit_to_data, tip="Set the axis ranges to the data")
-    return DesignerActions(tools, delete, relabel, select_all, add_class, remove_class, fit)
+    return DesignerActions(tools, delete, relabel, select_all, add_class, remove_class, fit, classes)
 
 
 def build_toolbar(designer, actions: DesignerActions) -> tuple[QToolBar, QDoubleSpinBox]:

@@ -116,6 +116,13 @@ class DataDesigner(QWidget):
         return self._actions.select_all
 
     @property
+    def class_actions(self) -> tuple[QAction, ...]:
+        """Keys 1–9: the current class. They act while the designer has focus; a main window that
+        lists them in a menu makes them window-wide (``Qt.ShortcutContext.WindowShortcut``): a
+        digit typed into a number field still types the digit, since text fields take it first."""
+        return self._actions.classes
+
+    @property
     def delete_action(self) -> QAction:
         """Delete/Backspace: remove the selected points (same advice as :attr:`select_all_action`)."""
         return self._actions.delete
