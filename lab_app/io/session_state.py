@@ -83,13 +83,15 @@ def apply_session(
     toggles: ViewToggles,
     *,
     before_replace: Callable[[], None],
-) -> ViewToggles:
+    show_toggles: Callable[[ViewToggles], None],
+) -> None:
     """Show a loaded session (``engine.serialize.load_session`` output) in ``doc`` and ``controller``.
 
     ``before_replace()`` runs once the session is known to fit, just before the points are
-    replaced (the window stops training and drops the old run's marks). Returns the toggles to
-    show: the saved ones, else ``toggles``' overlay and a linear loss axis (sessions saved before
-    those switches existed).
+    replaced (the window stops training and drops the old run's marks). ``show_toggles(saved)``
+    sets the view switches before the saved run is drawn (so the plots are laid out once, as
+    saved): the saved ones, else ``toggles``' overlay and a linear loss axis (sessions saved
+    before those switches existed).
 
     Raises ValueError, changing nothing, if the document cannot hold it (more feature columns
     than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
@@ -127,6 +129,7 @@ def apply_session(
         except (TypeError, ValueError):
             run_config = config
     controller.set_config(run_config)
+    show_toggles(ViewToggles(bool(view.get("overlay", toggles.overlay)), bool(view.get("loss_log_y", False))))
     if loaded["model"] is not None:
         controller.restore(
             loaded["model"],
@@ -140,7 +143,6 @@ def apply_session(
     if run_config != config:
         controller.set_config(config)  # shows the "restart to apply" banner, as before saving
     doc.undo_stack.clear()
-    return ViewToggles(bool(view.get("overlay", toggles.overlay)), bool(view.get("loss_log_y", False)))
 
 
 def _view_columns(value, n_features: int):

@@ -218,13 +218,17 @@ class FileActions(QObject):
     def apply_session(self, loaded: dict) -> None:
         """Show a loaded session; ValueError (nothing changed) if the document cannot hold it."""
         w = self.window
-        toggles = apply_session(
+        apply_session(
             loaded,
             w.document,
             w.controller,
             self._view_toggles(),
             before_replace=self.forget_run_marks,
+            show_toggles=self._show_view_toggles,
         )
+
+    def _show_view_toggles(self, toggles: ViewToggles) -> None:
+        w = self.window
         w.act_overlay.setChecked(toggles.overlay)
         w.loss_view.log_y_check.setChecked(toggles.loss_log_y)
 

@@ -404,6 +404,10 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
     assert np.array_equal(w2.controller.run_info.test_idx, w.controller.run_info.test_idx)
     assert w2.act_overlay.isChecked() and w2.loss_view.log_y_check.isChecked()
     assert np.array_equal(w2.boundary_view.last_image, w.boundary_view.last_image)
+    # The dock layout is the user's (QSettings), not the session's: give both windows the same one.
+    w2.restoreState(w.saveState())
+    qtbot.waitUntil(lambda: w2.docks["boundary"].height() == w.docks["boundary"].height(), timeout=3000)
+    settle(qtbot, w2, 100)  # the plots lay their axes out again at the new size
     pictures = {
         "boundary": lambda win: win.boundary_view.plot_widget,
         "loss": lambda win: win.loss_view.loss_widget,
