@@ -138,12 +138,12 @@ def shoot_landscape(app, out: Path) -> None:
     view = window.landscape_view
     window.docks["landscape"].raise_()
     step_epochs(app, window, 60)
-    wait(app, lambda: view.grid is not None and not view._jobs.busy("grid"), 10)
+    wait(app, lambda: view.grid is not None and not view.busy("grid"), 10)
     view.set_start((-2.0, 2.0))
     done = []
     view.pathsReady.connect(lambda: done.append(True))
     view.compare_optimizers()
-    wait(app, lambda: bool(done) and not view._jobs.busy("grid"), 10)
+    wait(app, lambda: bool(done) and not view.busy("grid"), 10)
     grab_dock(app, window, "landscape", out, size=(760, 560))
     close(app, window)
 
@@ -189,9 +189,12 @@ def shoot_hover(app, out: Path) -> None:
     x, y = window.controller.run_info.dataset.X[i]
     scene = boundary.plot_item.getViewBox().mapViewToScene(QPointF(x, y))
     QTest.mouseMove(boundary.plot_widget.viewport(), boundary.plot_widget.viewportTransform().map(scene).toPoint())
-    if not wait(app, lambda: boundary.hover_info is not None, 2):
-        boundary.hover_point(i)
-    grab_dock(app, window, "boundary", out, size=(760, 640))
+    wait(app, lambda: boundary.hover_info is not None, 2)
+    # Offscreen there is no real pointer: the card would hide on the next pointer check, so show
+    # it for the point and take the picture at once (the dock already has its size).
+    boundary.hover_point(i)
+    dock.grab().save(str(out))
+    print("wrote", out)
     close(app, window)
 
 

@@ -31,6 +31,7 @@ def _collect_qt_garbage(request):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     gc.collect()
+    gc.freeze()  # what survived is long-lived (modules, the app): later collections skip it
 
 
 @pytest.fixture
