@@ -102,6 +102,7 @@ def test_save_model_and_session_round_trip(capsys, tmp_path):
     assert len(session["history"]) == 30 and session["dataset"].n_samples == 6
 
 
+@pytest.mark.slow  # end to end: a real process
 def test_python_dash_m_entry_point(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "lab_app", "fit", str(example("glm6.csv")), "--epochs", "3", "--json"],

@@ -154,6 +154,7 @@ def test_every_menu_action_has_a_shortcut(window):
             assert not action.shortcut().isEmpty(), action.text()
 
 
+@pytest.mark.slow  # end to end: a real process, or many windows
 def test_closing_mid_training_exits_cleanly(tmp_path):
     script = textwrap.dedent(f"""
         import os, sys
@@ -176,6 +177,7 @@ def test_closing_mid_training_exits_cleanly(tmp_path):
     assert "Destroyed while thread" not in done.stderr
 
 
+@pytest.mark.slow  # end to end: a real process, or many windows
 def test_the_window_modules_do_not_import_scikit_learn():
     """scikit-learn takes ~1 s to import; the window opens in ~0.7 s because nothing it imports
     needs it (the reference optimum and the generators import it, in the background, when they run)."""

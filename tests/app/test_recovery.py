@@ -266,6 +266,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # end to end: a real process, or many windows
 def test_kill_9_mid_edit_then_restore_recovers_every_point(qtbot, make_window, tmp_path):
     env = {**os.environ, "LOGIT_LAB_RECOVERY_DIR": str(tmp_path / "recovery"), "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.Popen(

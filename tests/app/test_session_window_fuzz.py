@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from engine.serialize import SessionError, session_from_dict
 from session_cases import fuzz, mutated
 
 
+@pytest.mark.slow  # end to end: a real process, or many windows
 @fuzz(40)
 @given(docs=st.lists(mutated(), min_size=1, max_size=1))
 def test_the_window_opens_or_refuses_every_loadable_session(make_window, tmp_path_factory, docs):

@@ -415,6 +415,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # end to end: a real process, or many windows
 @pytest.mark.parametrize("how", ["close", "quit"])
 def test_closing_mid_training_exits_cleanly(tmp_path, how):
     script = tmp_path / "close_mid_training.py"
