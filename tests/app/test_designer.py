@@ -75,7 +75,7 @@ def test_undo_redo_restore_counts_and_coordinates(qtbot, designer):
     click(qtbot, designer, 2.0, 2.0)
     placed = doc.xy
     doc.undo_stack.undo()
-    assert doc.n_points == 1 and len(designer._points.getData()[0]) == 1
+    assert doc.n_points == 1 and len(designer.points_item.getData()[0]) == 1
     doc.undo_stack.redo()
     np.testing.assert_array_equal(doc.xy, placed)
 
@@ -187,9 +187,9 @@ def test_clear_is_undoable_and_redrawn(qtbot, designer):
     doc = designer.document
     doc.load_default_example()
     doc.clear()
-    assert len(designer._points.getData()[0]) == 0
+    assert len(designer.points_item.getData()[0]) == 0
     doc.undo_stack.undo()
-    assert len(designer._points.getData()[0]) == 120
+    assert len(designer.points_item.getData()[0]) == 120
 
 
 def test_minus_button_removes_the_current_class_and_undo_brings_it_back(qtbot, designer):
@@ -216,11 +216,11 @@ def test_1d_mode_ignores_y_and_draws_points_at_class_levels(qtbot, designer):
     px, _ = pixel(designer)
     assert abs(doc.X[0, 0] - 1.5) <= px and doc.X.shape == (2, 1)
     assert doc.xy[:, 1].tolist() == [0.0, 0.0]
-    assert designer._points.getData()[1].tolist() == [0.0, 1.0]  # A at 0, B at 1
+    assert designer.points_item.getData()[1].tolist() == [0.0, 1.0]  # A at 0, B at 1
     assert designer.view_box.viewRange()[1] == pytest.approx([-0.15, 1.15])
     designer.set_curve(np.linspace(-3, 3, 50), 1 / (1 + np.exp(-np.linspace(-3, 3, 50))))
     designer.set_threshold(0.0)
-    assert designer._curves[0].isVisible() and designer._threshold.isVisible()
+    assert designer.curve_items[0].isVisible() and designer.threshold_item.isVisible()
     drag(qtbot, designer, [(1.5, 0.0), (2.5, 0.9)])  # a drag moves along x only
     assert abs(doc.X[0, 0] - 2.5) <= 2 * px and doc.xy[0, 1] == 0.0
 
@@ -237,9 +237,9 @@ def test_masks_overlay_and_coordinates(qtbot, designer):
     rgba[..., 0] = 255
     rgba[..., 3] = 80
     designer.set_overlay(rgba, rect=(-3, -3, 6, 6))
-    assert designer._overlay.isVisible() and designer._overlay.boundingRect().width() == 30
+    assert designer.overlay_item.isVisible() and designer.overlay_item.boundingRect().width() == 30
     designer.set_overlay(None)
-    assert not designer._overlay.isVisible()
+    assert not designer.overlay_item.isVisible()
     doc.add_points([[0.5, 0.5]])  # the masks described other data: dropped, not misapplied
     assert len(designer._rings.getData()[0]) == 0
     qtbot.mouseMove(viewport(designer), designer.data_to_widget_pos(1.0, -0.5))
@@ -292,8 +292,8 @@ def test_softmax_curves_take_one_colour_per_column(qtbot, designer):
     xs = np.linspace(-3, 3, 30)
     ps = np.full((30, 3), 1 / 3)
     designer.set_curve(xs, ps, colors=doc.colors_for(["C", "B", "A"]))
-    shown = [c for c in designer._curves if c.isVisible()]
+    shown = [c for c in designer.curve_items if c.isVisible()]
     assert len(shown) == 3
     assert shown[0].opts["pen"].color().name() == palette.outline(doc.classes[2].color).name()
     designer.set_curve(None, None)
-    assert not any(c.isVisible() for c in designer._curves)
+    assert not any(c.isVisible() for c in designer.curve_items)

@@ -61,7 +61,7 @@ def test_iris_imports_trains_on_four_inputs_and_shows_a_chosen_pair(qtbot, make_
     assert info.model.feature_names == list(IRIS_COLUMNS)
     view = w.boundary_view
     first = view.last_image.copy()
-    assert view._evaluator.columns == (2, 3)
+    assert view.grid_evaluator.columns == (2, 3)
     np.testing.assert_allclose(view._fixed, X[info.train_idx].mean(axis=0))
     assert view.plot_item.getAxis("bottom").labelText == "petal_length"
 
@@ -71,7 +71,7 @@ def test_iris_imports_trains_on_four_inputs_and_shows_a_chosen_pair(qtbot, make_
     designer.view_y_combo.setCurrentIndex(1)
     designer.view_y_combo.activated.emit(1)
     settle(qtbot, w, 60)
-    assert doc.view_columns == (0, 1) and view._evaluator.columns == (0, 1)
+    assert doc.view_columns == (0, 1) and view.grid_evaluator.columns == (0, 1)
     assert view.plot_item.getAxis("left").labelText == "sepal_width"
     assert view.last_image is not None and not np.array_equal(view.last_image, first)
     drawn = np.column_stack(view.points_item.getData())  # where the points are drawn

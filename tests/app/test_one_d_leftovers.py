@@ -27,7 +27,7 @@ def export(window, target, path) -> QImage:
 def one_d_items(window):
     """The p(x) curves and threshold lines of the Decision boundary and of the designer."""
     b, d = window.boundary_view, window.designer
-    return {"boundary": [*b.curve_items, b.threshold_line], "designer": [*d._curves, d._threshold]}
+    return {"boundary": [*b.curve_items, b.threshold_line], "designer": [*d.curve_items, d.threshold_item]}
 
 
 def shown(items):

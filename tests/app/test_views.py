@@ -187,15 +187,15 @@ def test_binary_contour_of_logit_x1_is_the_line_x_equals_0(boundary):
     x, y = boundary.contour_item.getOriginalDataset()
     finite = np.isfinite(x)
     assert finite.sum() >= 2
-    xlim = boundary._evaluator.xlim
+    xlim = boundary.grid_evaluator.xlim
     cell = (xlim[1] - xlim[0]) / (200 - 1)
     assert np.abs(x[finite]).max() <= cell
-    ylim = boundary._evaluator.ylim  # the line spans the whole view
+    ylim = boundary.grid_evaluator.ylim  # the line spans the whole view
     assert y[finite].min() == pytest.approx(ylim[0]) and y[finite].max() == pytest.approx(ylim[1])
     # Left of the line class 0's colour, right of it class 1's, white on it.
     img = boundary.last_image
     c0, c1 = (np.array(palette.rgb(i)) for i in (0, 1))
-    xs = boundary._evaluator.xs
+    xs = boundary.grid_evaluator.xs
     left, right = 0, len(xs) - 1
     p_left = 1 / (1 + np.exp(-xs[left]))
     np.testing.assert_allclose(img[100, left, :3], 255 + STRENGTH * abs(2 * p_left - 1) * (c0 - 255), atol=2)
@@ -230,7 +230,7 @@ def test_multiclass_pixels_take_their_class_colour(boundary, blobs3):
     boundary.set_run(run)
     boundary.show(snapshot_from_trainer(blobs3))
     img = boundary.last_image
-    ev = boundary._evaluator
+    ev = boundary.grid_evaluator
     xs, ys = ev.xs, np.linspace(*ev.ylim, 200)
     tints = np.array([tint(palette.rgb(k)) for k in range(3)])
     for k in range(3):
@@ -280,11 +280,11 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     doc.load_dataset(two_gaussians(80))
     trainer = trained(doc.dataset(), epochs=5)
     boundary.set_run(run_from_trainer(trainer), doc)
-    assert boundary._evaluator.xlim == doc.xlim
+    assert boundary.grid_evaluator.xlim == doc.xlim
     count = len(renders)
     doc.set_ranges((-10.0, 10.0), (-8.0, 8.0))
-    qtbot.waitUntil(lambda: boundary._evaluator.xlim == (-10.0, 10.0))
-    assert boundary._evaluator.ylim == (-8.0, 8.0)
+    qtbot.waitUntil(lambda: boundary.grid_evaluator.xlim == (-10.0, 10.0))
+    assert boundary.grid_evaluator.ylim == (-8.0, 8.0)
     assert len(renders) == count + 1
     assert boundary.image_item.mapRectToParent(boundary.image_item.boundingRect()).left() < -10.0
     doc.set_class_color(0, "#CC79A7")
@@ -297,11 +297,11 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     count = len(renders)
     doc.set_ranges((-1.0, 1.0), (-1.0, 1.0))
     qtbot.wait(20)
-    assert len(renders) == count and boundary._evaluator.xlim == other.xlim
+    assert len(renders) == count and boundary.grid_evaluator.xlim == other.xlim
     boundary.set_run(run_from_trainer(trainer))  # no document at all
     other.set_ranges((-2.0, 2.0), (-2.0, 2.0))
     qtbot.wait(20)
-    assert boundary._evaluator.xlim != (-2.0, 2.0)
+    assert boundary.grid_evaluator.xlim != (-2.0, 2.0)
 
 
 # ------------------------------------------------------------------ metrics

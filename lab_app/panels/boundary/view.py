@@ -84,6 +84,11 @@ class BoundaryView(QWidget):
 
     # ------------------------------------------------------------ public API
     @property
+    def grid_evaluator(self) -> GridEvaluator | None:
+        """The evaluator of the grid on show: its ``xlim``, ``ylim``, ``xs`` and the ``columns`` it varies."""
+        return self._evaluator
+
+    @property
     def last_image(self) -> np.ndarray | None:
         """The current (H, W, 4) uint8 RGBA image (row 0 = bottom), or None before the first render."""
         return self._grid.painter.rgba if self._have_image else None

@@ -104,6 +104,27 @@ class DataDesigner(QWidget):
             raise ValueError(f"tool must be one of {TOOLS}, not {tool!r}")
         self._actions.tools[tool].setChecked(True)  # triggers _on_tool_action
 
+    # ------------------------------------------------------------ the drawn items (read-only)
+    @property
+    def points_item(self) -> pg.ScatterPlotItem:
+        """The points (filled: training, hollow: test)."""
+        return self._points
+
+    @property
+    def curve_items(self) -> list:
+        """1-D mode: the p(x) curves, one per class column."""
+        return list(self._curves)
+
+    @property
+    def threshold_item(self) -> pg.InfiniteLine:
+        """1-D mode: the decision threshold x = −b/w."""
+        return self._threshold
+
+    @property
+    def overlay_item(self) -> pg.ImageItem:
+        """The boundary heatmap drawn under the points (View ▸ Boundary overlay)."""
+        return self._overlay
+
     @property
     def tool_actions(self) -> dict[str, QAction]:
         """Checkable tool actions by tool name (shortcuts P, B, E, S)."""
