@@ -104,27 +104,6 @@ class DataDesigner(QWidget):
             raise ValueError(f"tool must be one of {TOOLS}, not {tool!r}")
         self._actions.tools[tool].setChecked(True)  # triggers _on_tool_action
 
-    # ------------------------------------------------------------ the drawn items (read-only)
-    @property
-    def points_item(self) -> pg.ScatterPlotItem:
-        """The points (filled: training, hollow: test)."""
-        return self._points
-
-    @property
-    def curve_items(self) -> list:
-        """1-D mode: the p(x) curves, one per class column."""
-        return list(self._curves)
-
-    @property
-    def threshold_item(self) -> pg.InfiniteLine:
-        """1-D mode: the decision threshold x = −b/w."""
-        return self._threshold
-
-    @property
-    def overlay_item(self) -> pg.ImageItem:
-        """The boundary heatmap drawn under the points (View ▸ Boundary overlay)."""
-        return self._overlay
-
     @property
     def tool_actions(self) -> dict[str, QAction]:
         """Checkable tool actions by tool name (shortcuts P, B, E, S)."""
@@ -283,6 +262,9 @@ class DataDesigner(QWidget):
         self._rings = pg.ScatterPlotItem(size=POINT_PX + 7, brush=None, pen=pg.mkPen(palette.INK, width=1.8))
         self._curves = [pg.PlotCurveItem() for _ in range(MAX_CLASSES)]
         self._threshold = pg.InfiniteLine(angle=90, pen=pg.mkPen(palette.INK, width=1.5, style=Qt.PenStyle.DashLine))
+        # Read-only handles on the drawn items (exports and tests look at them; only this widget changes them).
+        self.points_item, self.threshold_item, self.overlay_item = self._points, self._threshold, self._overlay
+        self.curve_items = self._curves
         for z, it in enumerate(
             [
                 self._overlay,
