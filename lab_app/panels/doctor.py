@@ -37,6 +37,7 @@ from engine.diagnostics import diagnose
 from engine.signals import SATURATION_LOGIT
 from lab_app.tasks import Debouncer
 from lab_app.training.probes import HESSIAN_PROBE, SIGNALS_PROBE
+from lab_app.widgets.shown import CatchUpWhenShown
 
 __all__ = ["TITLES", "DoctorView", "Sparkline"]
 
@@ -117,7 +118,7 @@ _LINEAR_ONLY = {"lambda_max", "condition", "lr_bound"}
 _MINUS = "\u2212"
 
 
-class DoctorView(QWidget):
+class DoctorView(CatchUpWhenShown, QWidget):
     """Signals and verdicts of the controller's current run.
 
     Parameters
@@ -265,20 +266,6 @@ class DoctorView(QWidget):
     def _schedule(self) -> None:
         if self.on_show():
             self._refresh.trigger()
-
-    def on_show(self) -> bool:
-        """True if any of the view can be seen. A tabbed dock behind another tab stays
-        ``isVisible()`` in Qt 6 (it is only moved out of sight), hence the visible region."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
-
-    def set_shown(self, shown: bool) -> None:
-        """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
-        if shown:
-            self._catch_up.trigger()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.set_shown(True)
 
     def _collect(self, snapshot) -> None:
         """Append this snapshot's numbers to the sparkline series (cheap: no history copies)."""

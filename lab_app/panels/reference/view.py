@@ -26,6 +26,7 @@ from engine.reference import Reference, separation_in_history
 from lab_app.panels.reference.compute import ReferenceResult, compute_reference
 from lab_app.panels.reference.format import DASH, fixed, make_table, p_value, sci
 from lab_app.tasks import Debouncer, TaskRunner
+from lab_app.widgets.shown import CatchUpWhenShown
 
 __all__ = ["REFRESH_MS", "SEPARATION_WINDOW", "ReferenceView"]
 
@@ -39,7 +40,7 @@ _COLUMNS = ("Term", "Learned", "Optimum", "Difference", "Std. error", "z value",
 _STATS = ("Log-likelihood", "Deviance", "AIC", "Objective", "L \u2212 L*")
 
 
-class ReferenceView(QWidget):
+class ReferenceView(CatchUpWhenShown, QWidget):
     """The reference optimum of the current run beside the learned weights.
 
     Parameters
@@ -233,20 +234,6 @@ class ReferenceView(QWidget):
     def _refresh_learned(self) -> None:
         if self.on_show() or (self._snapshot is not None and self._snapshot.state != "running"):
             self._fill()
-
-    def on_show(self) -> bool:
-        """True if any of the view can be seen (a dock behind another tab stays ``isVisible()``
-        in Qt 6; it is only moved out of sight)."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
-
-    def set_shown(self, shown: bool) -> None:
-        """Connect to the dock's ``visibilityChanged``: catch up once brought to the front."""
-        if shown:
-            self._catch_up.trigger()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.set_shown(True)
 
     # ------------------------------------------------------------- helpers
     def _publish(self, result: ReferenceResult | None) -> None:
