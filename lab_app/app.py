@@ -46,6 +46,11 @@ def unexpected_error_hook(window):
 
     def hook(kind, value, tb):
         traceback.print_exception(kind, value, tb, file=sys.stderr)
+        # A drag or brush stroke the error cut short would keep its undo step open (and Undo
+        # disabled) for ever: close it, so what it did so far can be undone.
+        doc = window.document
+        while doc.in_gesture:
+            doc.end_gesture()
         window._message(
             QMessageBox.Icon.Critical,
             "Something went wrong",

@@ -205,3 +205,19 @@ def test_an_unexpected_error_becomes_a_message_not_a_dead_window(window, capsys)
     n = window.document.n_points
     window.document.add_points([[0.0, 0.0]])
     assert window.document.n_points == n + 1
+
+
+def test_an_error_in_the_middle_of_a_drag_leaves_undo_working(window):
+    from lab_app.app import unexpected_error_hook
+
+    doc = window.document
+    n = doc.n_points
+    doc.begin_gesture("Brush")  # a stroke under way when a slot fails
+    doc.add_points([[0.1, 0.1], [0.2, 0.2]])
+    try:
+        raise IndexError("index 119 is out of bounds")
+    except IndexError as exc:
+        unexpected_error_hook(window)(type(exc), exc, exc.__traceback__)
+    assert not doc.in_gesture and window.act_undo.isEnabled()
+    window.act_undo.trigger()
+    assert doc.n_points == n
