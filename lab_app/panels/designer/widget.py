@@ -1,6 +1,7 @@
 """The Data designer widget: one pyqtgraph plot of the document's labelled points, with its tool bar,
 class row (:mod:`.class_bar`) and range boxes; the mouse gestures live in :mod:`.gestures`, the
-actions and keys in :mod:`.tools`.
+actions and keys in :mod:`.tools`. (Just over 500 lines on purpose: what is left is the one job
+of keeping the plot, its items and the range boxes in step with the document.)
 
 The panel is a view of :class:`~lab_app.document.LabDocument`: it redraws on the document's signals
 and changes data only through the document's edit methods, so every gesture lands on the undo stack
