@@ -59,6 +59,13 @@ TERM_LABELS = {
     "cos x2": "cos x₂",
 }
 LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
+#: The boxes ticked for a feature preset (poly3's cubic terms have no box: its square terms show).
+PRESET_TERMS = {
+    "linear": ("x1", "x2"),
+    "poly2": ("x1", "x2", "x1^2", "x2^2", "x1*x2"),
+    "poly3": ("x1", "x2", "x1^2", "x2^2", "x1*x2"),
+    "sincos": ("sin x1", "sin x2", "cos x1", "cos x2"),
+}
 
 
 class TrainerPanel(QWidget):
@@ -75,6 +82,7 @@ class TrainerPanel(QWidget):
         self._updating = False
         self._n_inputs = 2
         self._hessian = None  # the newest snapshot's Hessian bounds (linear models), for the lr mark
+        self._preset = (None, ())  # (feature preset on show, the terms its boxes show)
         self._action_buttons: list[QToolButton] = []
         self._build()
         self._show_config(controller.config)
@@ -93,11 +101,13 @@ class TrainerPanel(QWidget):
         model = self.model_combo.currentData()
         hidden = tuple(s.value() for s in self.unit_spins[: self.layers_spin.value()]) if model == "mlp" else ()
         terms = tuple(t for t, box in self.term_boxes.items() if box.isChecked())
+        preset, preset_terms = self._preset
+        features = preset if preset is not None and terms == preset_terms else terms or ("x1",)
         return TrainConfig(
             model=model,
             hidden=hidden,
             activation=self.activation_combo.currentText(),
-            features=terms or ("x1",),
+            features=features,
             standardize=self.standardize_box.isChecked(),
             optimizer=self.optimizer_combo.currentData(),
             lr=self.lr_spin.value(),
@@ -107,7 +117,7 @@ class TrainerPanel(QWidget):
             l1=self.l1_spin.value(),
             l2=self.l2_spin.value(),
             test_fraction=self.test_spin.value(),
-            seed=self.seed_spin.value(),
+            seed=int(self.seed_spin.value()),
             early_stopping=self.patience_spin.value(),
         )
 
@@ -123,23 +133,27 @@ class TrainerPanel(QWidget):
             hidden = config.hidden_layers() if model == "mlp" else ()
             self.layers_spin.setValue(len(hidden) if model == "mlp" else 1)
             for spin, units in zip(self.unit_spins, hidden):
-                spin.setValue(units)
+                _show_int(spin, units)
             self.activation_combo.setCurrentText(config.activation)
-            terms = config.features if not isinstance(config.features, str) else ("x1", "x2")
+            terms = PRESET_TERMS.get(config.features, config.features)
             for term, box in self.term_boxes.items():
                 box.setChecked(term in terms)
+            # A preset (sessions, the CLI) stays itself until the boxes are changed.
+            self._preset = (config.features, tuple(t for t in TERMS if t in terms))
+            if not isinstance(config.features, str):
+                self._preset = (None, ())
             self.standardize_box.setChecked(config.standardize)
             self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(config.optimizer)))
             self.nesterov_box.setChecked(config.nesterov)
             self.lr_spin.setValue(config.lr)
             self._sync_slider(config.lr)
-            self.batch_spin.setValue(config.batch_size)
-            self.epochs_spin.setValue(config.epochs)
+            _show_int(self.batch_spin, config.batch_size)
+            _show_int(self.epochs_spin, config.epochs)
             self.l1_spin.setValue(config.l1)
             self.l2_spin.setValue(config.l2)
             self.test_spin.setValue(config.test_fraction)
-            self.seed_spin.setValue(config.seed)
-            self.patience_spin.setValue(config.early_stopping)
+            _show_int(self.seed_spin, config.seed)
+            _show_int(self.patience_spin, config.early_stopping)
         finally:
             self._updating = False
         self._update_enabled()
@@ -299,7 +313,12 @@ class TrainerPanel(QWidget):
         self.test_spin.setSingleStep(0.05)
         self.test_spin.setDecimals(2)
         form.addRow("Test fraction", self.test_spin)
-        self.seed_spin = _spin(0, 2**31 - 1, "seed", "same seed, same numbers")
+        # Seeds go beyond a QSpinBox's 32-bit range (the CLI takes any): a whole-number double box,
+        # exact up to 2^53.
+        self.seed_spin = QDoubleSpinBox(
+            objectName="seed", decimals=0, minimum=0, maximum=2.0**53, keyboardTracking=False
+        )
+        self.seed_spin.setToolTip("same seed, same numbers")
         form.addRow("Seed", self.seed_spin)
         layout.addWidget(split)
         layout.addStretch(1)
@@ -421,3 +440,11 @@ def _lr_to_slider(lr: float) -> int:
 def _slider_to_lr(position: int) -> float:
     span = math.log10(LR_MAX) - math.log10(LR_MIN)
     return 10 ** (math.log10(LR_MIN) + span * position / LR_STEPS)
+
+
+def _show_int(spin, value: int) -> None:
+    """Show ``value`` exactly: a configuration from a session or the command line may exceed the
+    range the box offers by default, and a clamped box would write the clamped number back."""
+    if value > spin.maximum():
+        spin.setMaximum(value)
+    spin.setValue(value)

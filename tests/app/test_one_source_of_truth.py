@@ -138,3 +138,33 @@ def test_class_keys_work_wherever_the_focus_is_except_in_a_text_field(qtbot, win
     window.loss_view.setFocus()
     QTest.keyClick(window.loss_view, Qt.Key.Key_2 if index == 0 else Qt.Key.Key_1)  # the menu's shortcut
     assert window.document.current_class == 1 - index
+
+
+def test_a_cli_session_with_a_seed_beyond_32_bits_opens_and_keeps_its_seed(make_window, tmp_path, capsys):
+    from lab_app.cli import main
+    from resources import example
+
+    path = tmp_path / "cli.logitlab.json"
+    status = main(
+        ["fit", str(example("glm6.csv")), "--seed", "3000000000", "--epochs", "5", "--save-session", str(path)]
+    )
+    assert status == 0
+    capsys.readouterr()
+    w = make_window()
+    assert w.files.open_path(path) and not w.files.dialogs.errors
+    panel = w.trainer_panel
+    assert w.controller.config.seed == 3_000_000_000 and panel.seed_spin.value() == 3_000_000_000
+    panel.lr_spin.setValue(0.02)  # any other edit keeps the seed as it is
+    assert w.controller.config.seed == 3_000_000_000 and w.controller.config.lr == 0.02
+    assert panel.config() == w.controller.config
+
+
+@pytest.mark.parametrize("preset", ["poly2", "sincos", "poly3"])
+def test_a_feature_preset_from_a_session_survives_other_edits(window, preset):
+    window.controller.set_config(window.controller.config.with_(features=preset))
+    panel = window.trainer_panel
+    assert panel.config().features == preset  # the boxes show it without turning it into terms
+    panel.l2_spin.setValue(0.01)
+    assert window.controller.config.features == preset and window.controller.config.l2 == 0.01
+    panel.term_boxes["x1^2"].setChecked(not panel.term_boxes["x1^2"].isChecked())  # the user changes the terms
+    assert not isinstance(window.controller.config.features, str)
