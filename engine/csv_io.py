@@ -21,6 +21,7 @@ import numpy as np
 from .atomic import atomic_write
 from .csv_parser import Table, decode, fast_dataset, guess_label, looks_numeric, not_a_number, sample_records, sniff
 from .data import DataError, parses_as_number
+from .regular_file import not_regular_reason
 
 __all__ = ["CsvPreview", "find_problems", "preview_csv", "read_csv", "read_csv_text", "write_csv"]
 
@@ -33,6 +34,7 @@ def read_csv(path, x_columns=None, label_column=None, *, progress=None):
     """
     report = progress or _no_progress
     report(0.0)
+    _refuse_non_regular(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -72,6 +74,8 @@ def find_problems(path, x_columns, label_column, limit=100, progress=None):
     ``progress`` works as in `read_csv`.
     """
     report = progress or _no_progress
+    if not_regular_reason(path):
+        return []
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -196,6 +200,7 @@ class CsvPreview:
 
 def preview_csv(path, max_rows=20, max_bytes=1 << 20):
     """Peek at the first ``max_bytes`` of a CSV file without loading all of it."""
+    _refuse_non_regular(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -223,6 +228,12 @@ def preview_csv(path, max_rows=20, max_bytes=1 << 20):
         guess_label(columns) if columns else None,
         numeric,
     )
+
+
+def _refuse_non_regular(path) -> None:
+    reason = not_regular_reason(path)
+    if reason:
+        raise DataError(reason, path=str(path))
 
 
 def _no_progress(fraction):

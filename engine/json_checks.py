@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .regular_file import not_regular_reason
+
 __all__ = [
     "MAX_INPUTS",
     "Invalid",
@@ -79,6 +81,9 @@ def as_array(value, what: str, expected: str) -> np.ndarray:
 def read_json(path, expected_format: str, newest: int) -> dict:
     """The JSON object of a ``{"format": expected_format, "version": 1..newest}`` file; SessionError otherwise."""
     source = str(path)
+    reason = not_regular_reason(path)
+    if reason:
+        raise SessionError(reason)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

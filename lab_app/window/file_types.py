@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 
+from engine.regular_file import not_regular_reason
 from engine.serialize import SESSION_SUFFIX
 
 __all__ = ["CSV_FILTER", "PICTURE_FILTER", "SESSION_FILTER", "describe_os_error", "dropped_path", "is_session", "stem"]
@@ -39,6 +40,8 @@ def is_session(path: str) -> bool:
     """A ``.json`` name, or a file whose first non-blank byte opens a JSON object."""
     if path.lower().endswith(".json"):
         return True
+    if not_regular_reason(path):
+        return False  # reading a pipe's first bytes would block; the reader says what it is
     try:
         with open(path, "rb") as fh:
             head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu
 
 from engine.data import DataError
+from engine.regular_file import not_regular_reason
 from engine.serialize import SESSION_SUFFIX, SessionError, load_session, save_session
 from lab_app.dialogs.file_dialogs import Dialogs
 from lab_app.io.recent_files import RecentFiles
@@ -156,6 +157,10 @@ class FileActions(QObject):
         """Open a session (``.json``) or start importing a CSV file. True if a session opened or
         the import dialog is showing."""
         path = str(path)
+        reason = not_regular_reason(path)
+        if reason:  # a pipe or a device would block the window; a folder is no file either
+            self.dialogs.error(self.window, "Cannot open", reason)
+            return False
         if not os.path.isfile(path):
             self.dialogs.error(self.window, "Cannot open", f"{path}: there is no such file.")
             if self.recent is not None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog
 
 from engine.csv_io import write_csv
 from engine.data import DataError, Dataset
+from engine.regular_file import not_regular_reason
 from engine.serialize import atomic_write_text
 from lab_app.dialogs.file_dialogs import EXPORT_TARGETS
 from lab_app.window.file_types import CSV_FILTER, PICTURE_FILTER, describe_os_error, stem
@@ -72,9 +73,13 @@ class ImportExportActions(QObject):
         """Preview ``path`` and load it in the background; the data change only on Import."""
         from lab_app.dialogs.import_csv import ImportDialog
 
+        window = self._host.window
+        reason = not_regular_reason(path)
+        if reason:  # its preview would block the window until some program writes to it
+            self._host.dialogs.error(window, "Cannot import", reason)
+            return False
         if self.import_dialog is not None:
             self.import_dialog.reject()
-        window = self._host.window
         dialog = ImportDialog(str(path), window, max_features=getattr(window.document, "max_features", 2))
         # Bound slots, not lambdas holding the dialog: PySide frees those badly with the dialog.
         dialog.finished.connect(self._on_import_finished)

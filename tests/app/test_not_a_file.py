@@ -1,0 +1,55 @@
+"""A named pipe (or a device, or a folder) offered as a data or session file is refused at once
+with a message that says what it is, from every way in: the CLI, File ▸ Open, File ▸ Import CSV,
+a drop, the engine's readers. Reading it would block until another program writes to it."""
+
+import os
+
+import pytest
+
+from engine.csv_io import find_problems, preview_csv, read_csv
+from engine.data import DataError
+from engine.serialize import SessionError, load_session
+from lab_app.cli import main
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "data.csv"
+    os.mkfifo(path)
+    return path
+
+
+def test_the_engine_readers_refuse_a_pipe(fifo):
+    for read in (read_csv, preview_csv):
+        with pytest.raises(DataError, match="named pipe"):
+            read(fifo)
+    with pytest.raises(SessionError, match="named pipe"):
+        load_session(fifo)
+    assert find_problems(fifo, ["x1"], "label") == []
+    with pytest.raises(DataError, match="a folder"):
+        read_csv(fifo.parent)
+
+
+def test_the_cli_exits_2_with_one_line(fifo, capsys):
+    assert main(["fit", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "named pipe" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("way", ["open", "import", "drop"])
+def test_the_window_refuses_a_pipe_from_every_menu(make_window, fifo, way):
+    w = make_window()
+    before = w.document.xy.copy()
+    files = w.files
+    if way == "open":
+        files.dialogs.paths = [str(fifo)]
+        w.act_open.trigger()
+    elif way == "import":
+        files.dialogs.paths = [str(fifo)]
+        w.act_import.trigger()
+    else:
+        assert not files.open_path(fifo)  # what a drop and a recent-file entry call
+    assert len(files.dialogs.errors) == 1 and "named pipe" in files.dialogs.errors[0]
+    assert (w.document.xy == before).all() and files.import_dialog is None
