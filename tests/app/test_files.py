@@ -703,3 +703,15 @@ def test_trainer_restore_continues_from_saved_weights():
     assert second.run_epoch().epoch == 11
     with pytest.raises(ValueError):
         Trainer(ds, config.with_(model="mlp", hidden=(4,))).restore(first.model)
+
+
+def test_saving_a_session_over_a_link_writes_the_linked_file(make_window, tmp_path):
+    w = make_window()
+    target = tmp_path / "kept" / "lab.logitlab.json"
+    target.parent.mkdir()
+    link = tmp_path / "lab.logitlab.json"
+    assert w.files.save_to(target)
+    link.symlink_to(target)
+    w.document.add_points([[0.5, 0.5]])
+    assert w.files.save_to(link) and not w.files.dialogs.errors
+    assert link.is_symlink() and load_session(target)["dataset"].n_samples == w.document.n_points
