@@ -46,6 +46,14 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        # A file or a model too big for this machine: one line, as for any bad input, not a traceback.
+        print(
+            "error: not enough memory for this data and model; use fewer rows or columns, "
+            "a smaller network, or --dtype float32",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
 
 def _run_gui(path):

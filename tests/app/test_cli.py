@@ -112,3 +112,13 @@ def test_python_dash_m_entry_point(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["epochs_run"] == 3
+
+
+def test_out_of_memory_exits_2_with_one_error_line(monkeypatch, capsys):
+    def too_big(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("engine.csv_io.read_csv", too_big)  # as a 1 GB file on a small machine
+    assert main(["fit", str(example("glm6.csv"))]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: not enough memory") and err.count("\n") == 1
