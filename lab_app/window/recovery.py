@@ -14,6 +14,7 @@ import time
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QLabel
 
 from engine.serialize import SessionError, load_session
 from lab_app.io.autosave import Autosaver, find_orphans
@@ -43,12 +44,38 @@ class RecoveryActions(QObject):
         self._directory = directory
         self.autosaver: Autosaver | None = None
         self.restoring = False  # True while a recovery file is being shown: nothing to autosave
+        self._warning: QLabel | None = None
 
     def install(self, document, controller) -> None:
         """Start autosaving: after edits (debounced) and now and then while training."""
         self.autosaver = Autosaver(self._capture, self._directory, parent=self)
+        self.autosaver.failed.connect(self._on_autosave_failed)
+        self.autosaver.saved.connect(self._on_autosave_saved)
         document.undo_stack.indexChanged.connect(self._on_edit)
         controller.progress.connect(self._on_training_progress)
+
+    @property
+    def warning_label(self) -> QLabel | None:
+        """The status bar's persistent "autosave failing" warning (None until one was needed)."""
+        return self._warning
+
+    def _on_autosave_failed(self, message: str) -> None:
+        """Say it where the user looks, and keep saying it until an autosave works again: after a
+        crash, work since the last good autosave would be lost."""
+        window = self._host.window
+        if self._warning is None:
+            self._warning = QLabel(objectName="autosaveWarning")
+            self._warning.setStyleSheet("color: #b00020; font-weight: bold;")
+            window.statusBar().addPermanentWidget(self._warning)
+        self._warning.setText("⚠ Autosave failing")
+        self._warning.setToolTip(f"{message} Save the session yourself (File ▸ Save As…) to keep your work.")
+        self._warning.show()
+        window.statusBar().showMessage(message, 15000)
+
+    def _on_autosave_saved(self, _path: str) -> None:
+        if self._warning is not None and self._warning.isVisible():
+            self._warning.hide()
+            self._host.window.statusBar().showMessage("Autosave works again.", 5000)
 
     def discard(self) -> None:
         """The work was saved (or dropped): the recovery file goes."""

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from engine.data import Dataset
 from engine.serialize import load_session, session_to_dict
@@ -302,3 +303,19 @@ def test_kill_9_mid_edit_then_restore_recovers_every_point(qtbot, make_window, t
     assert xy.tobytes() == np.array(drawn["xy"]).tobytes() and names == drawn["names"]
     assert len(names) == 120 and w.isWindowModified()
     assert not os.path.exists(autosave) and find_orphans() == []
+
+
+def test_a_failing_autosave_is_shown_in_the_window_until_it_works_again(qtbot, make_window, tmp_path):
+    w = make_window()
+    saver = w.files.autosaver
+    saver.delay_ms = 0
+    folder = saver.path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with read_only(folder), qtbot.waitSignal(saver.failed, timeout=5000):
+        w.document.add_points([[0.3, 0.3]])  # an edit: autosave runs, and cannot write
+    warning = w.findChild(QLabel, "autosaveWarning")
+    assert warning is not None and warning.isVisible() and "Autosave failing" in warning.text()
+    assert str(folder) in warning.toolTip() and "Autosave" in w.statusBar().currentMessage()
+    with qtbot.waitSignal(saver.saved, timeout=5000):
+        w.document.add_points([[0.4, 0.4]])  # the folder is writable again
+    assert not warning.isVisible()
