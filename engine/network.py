@@ -129,12 +129,32 @@ class Network:
 
 
 def augment(X: np.ndarray, dtype) -> np.ndarray:
-    """Inputs with a trailing column of ones (the folded bias), as a contiguous ``dtype`` array."""
+    """Inputs with a trailing column of ones (the folded bias), as a contiguous ``dtype`` array.
+
+    Values beyond ``dtype``'s range become its largest finite value (a view of the plane far out
+    stays drawable); a trainer refuses such data first (:func:`check_representable`)."""
     X = np.asarray(X)
     out = np.empty((X.shape[0], X.shape[1] + 1), dtype=dtype)
+    big = np.finfo(dtype).max
+    if X.size and X.dtype.itemsize > out.dtype.itemsize and np.abs(X).max() > big:
+        X = np.clip(X, -big, big)
     out[:, :-1] = X
     out[:, -1] = 1.0
     return out
+
+
+def check_representable(features: np.ndarray, names, dtype) -> None:
+    """Raise ValueError naming the first input column whose values ``dtype`` cannot hold."""
+    big = float(np.finfo(dtype).max)
+    if not features.size:
+        return
+    worst = np.abs(features).max(axis=0)
+    for name, value in zip(names, worst):
+        if not value <= big:
+            raise ValueError(
+                f"input {name} holds values up to {value:.3g}, beyond what {np.dtype(dtype).name} can hold "
+                f"(±{big:.3g}): turn standardization on, rescale the column, or train in float64"
+            )
 
 
 def targets(y: np.ndarray, n_classes: int, dtype) -> np.ndarray:

@@ -20,7 +20,7 @@ from .features import FeatureMap, Standardizer
 from .losses import penalty, sample_losses
 from .metrics import predictions
 from .model import Model
-from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, targets
+from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, check_representable, targets
 from .optimizers import OPTIMIZERS, make_optimizer
 
 __all__ = ["MODELS", "EpochReport", "FitResult", "TrainConfig", "Trainer", "stratified_split"]
@@ -353,7 +353,9 @@ class Trainer:
     # ------------------------------------------------------------------ internals
     def _load_split(self) -> None:
         ds, net, model = self.dataset, self.network, self.model
-        self._train_inputs = augment(model.features(ds.X[self.train_idx]), net.dtype)
+        train_features = model.features(ds.X[self.train_idx])
+        check_representable(train_features, model.feature_names, net.dtype)
+        self._train_inputs = augment(train_features, net.dtype)
         self._train_y = ds.y[self.train_idx]
         self._test_inputs = augment(model.features(ds.X[self.test_idx]), net.dtype)
         self._test_y = ds.y[self.test_idx]

@@ -1,4 +1,5 @@
-"""A named pipe (or a device, or a folder) offered as a data or session file is refused at once
+"""Files and values from outside that the lab cannot take are refused at once, with a message. A
+named pipe (or a device, or a folder) offered as a data or session file is refused
 with a message that says what it is, from every way in: the CLI, File ▸ Open, File ▸ Import CSV,
 a drop, the engine's readers. Reading it would block until another program writes to it."""
 
@@ -11,11 +12,11 @@ from engine.data import DataError
 from engine.serialize import SessionError, load_session
 from lab_app.cli import main
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
-
 
 @pytest.fixture
 def fifo(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this platform")
     path = tmp_path / "data.csv"
     os.mkfifo(path)
     return path
@@ -53,3 +54,21 @@ def test_the_window_refuses_a_pipe_from_every_menu(make_window, fifo, way):
         assert not files.open_path(fifo)  # what a drop and a recent-file entry call
     assert len(files.dialogs.errors) == 1 and "named pipe" in files.dialogs.errors[0]
     assert (w.document.xy == before).all() and files.import_dialog is None
+
+
+def test_values_beyond_float32_get_a_message_and_the_boundary_still_draws(qtbot, make_window):
+    import numpy as np
+
+    from engine.data import Dataset
+
+    w = make_window(epochs=3, standardize=False)
+    X = np.array([[1e39, 0.0], [2e39, 1.0], [3e39, 0.0], [4e39, 1.0]])
+    assert w.dataset_menu.load_generated(Dataset.from_labels(X, [0, 1, 0, 1]))
+    title, text = w.last_message
+    assert "x1" in text and "float32" in text and "standardization" in text
+    w.trainer_panel.standardize_box.setChecked(True)  # the cure the message names
+    w.act_reset.trigger()
+    assert w.controller.run_info is not None and w.boundary_view.last_image is not None
+    with qtbot.waitSignal(w.controller.finished, timeout=10000):
+        w.act_train.trigger()
+    assert np.isfinite(w.controller.latest.params).all()
