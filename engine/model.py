@@ -47,8 +47,13 @@ class Model:
         return self.feature_map.names(self.input_names)
 
     def features(self, X: np.ndarray) -> np.ndarray:
-        """Mapped and standardized features (n_samples, n_features) of raw inputs."""
-        return self.standardizer.transform(self.feature_map.transform(X))
+        """Mapped and standardized features (n_samples, n_features) of raw inputs.
+
+        Inputs far beyond what the model saw may map to ±inf (x² of 1e200); that is the honest
+        answer, so no overflow warning: a trainer refuses such data by name
+        (:func:`engine.network.check_representable`), a view clips them (:func:`engine.network.augment`)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.standardizer.transform(self.feature_map.transform(X))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """(n_samples, n_classes) probabilities of raw inputs (n_samples, n_inputs)."""

@@ -72,3 +72,11 @@ def test_values_beyond_float32_get_a_message_and_the_boundary_still_draws(qtbot,
     with qtbot.waitSignal(w.controller.finished, timeout=10000):
         w.act_train.trigger()
     assert np.isfinite(w.controller.latest.params).all()
+
+
+def test_points_far_beyond_the_model_do_not_break_the_views(qtbot, window):
+    import numpy as np
+
+    window.document.add_points([[1e300, -1e300]])  # the old run's model sees them at once (x² overflows)
+    qtbot.waitUntil(lambda: window.boundary_view.last_image is not None)
+    assert window.document.n_points == 121 and np.isfinite(window.boundary_view.last_image).all()
