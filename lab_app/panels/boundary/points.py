@@ -106,7 +106,8 @@ class PointLayer:
         if proba is not None:
             pred = np.argmax(proba, axis=1)
         else:
-            z = self._workspace.forward(self._inputs, params)
+            with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
+                z = self._workspace.forward(self._inputs, params)
             pred = (z[:, 0] > 0) if z.shape[1] == 1 else np.argmax(z, axis=1)
         miss = pred != self.y
         if np.array_equal(miss, self.miss_mask):
@@ -116,8 +117,9 @@ class PointLayer:
 
     def losses(self, params) -> np.ndarray:
         """(n,) loss −log P(true class) of each point under ``params``."""
-        z = self._workspace.forward(self._inputs, params)
-        return losses_from_logits(z, self.y)
+        with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
+            z = self._workspace.forward(self._inputs, params)
+            return losses_from_logits(z, self.y)
 
     def set_sizes(self, loss: np.ndarray | None) -> None:
         """Size the points (and their rings) by ``loss`` (n,), or all alike when None."""
