@@ -268,3 +268,28 @@ def test_save_script_writes_the_csv_beside_a_large_script(tmp_path):
     written = save_script(tmp_path / "run.py", big, TrainConfig(epochs=1), "numpy")
     assert written == [str(tmp_path / "run.py"), str(tmp_path / "run.csv")]
     assert "run.csv" in (tmp_path / "run.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("l1", "l2", "expected"),
+    [
+        (0.0, 0.25, {"C": 1.0 / (2 * 0.25 * 6)}),  # C = 1/(2·λ·n)
+        (0.1, 0.0, {"C": 1.0 / (0.1 * 6), "solver": "saga", "l1_ratio": 1.0}),
+        (0.1, 0.05, {"C": 1.0 / (0.2 * 6), "solver": "saga", "l1_ratio": 0.5}),
+    ],
+)
+def test_sklearn_penalty_matches_the_labs(l1, l2, expected):
+    source = render_script(generators.glm6(), TrainConfig(epochs=5, l1=l1, l2=l2), "sklearn")
+    namespace = {"__name__": "exported"}  # not __main__: define, do not train
+    exec(compile(source, "exported.py", "exec"), namespace)
+    options = namespace["penalty_options"](6)
+    options.pop("penalty", None)  # scikit-learn before 1.8 also names it
+    assert options == pytest.approx(expected)
+
+
+def test_sklearn_script_with_l1_runs(tmp_path):
+    path = tmp_path / "l1.py"
+    config = TrainConfig(epochs=5, l1=0.01, l2=0.01, features="poly2")
+    path.write_text(render_script(generators.moons(n=80, seed=3), config, "sklearn"), encoding="utf-8")
+    result = _run_script(path)
+    assert np.shape(result["coef"]) == (1, 5) and np.isfinite(result["train_loss"])
