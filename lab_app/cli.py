@@ -92,6 +92,17 @@ def parse_fit_args(argv) -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.add_argument("--save-model", metavar="PATH")
     p.add_argument("--save-session", metavar="PATH")
+    p.add_argument(
+        "--save-script",
+        metavar="PATH",
+        help="write a standalone Python script that trains the same model and prints the same JSON keys",
+    )
+    p.add_argument(
+        "--script-flavour",
+        default="numpy",
+        choices=["numpy", "sklearn", "pytorch", "keras"],
+        help="the script's library (default numpy: reproduces these numbers)",
+    )
     p.add_argument("--png", metavar="PATH", help="save the decision-boundary view as PNG")
     p.add_argument("--loss-png", metavar="PATH", help="save the loss curves as PNG")
     args = p.parse_args(argv)
@@ -150,6 +161,10 @@ def run_fit(args) -> int:
     try:
         if args.save_model:
             save_model(args.save_model, trainer.model, config)
+        if args.save_script:
+            from engine.script_export import save_script
+
+            save_script(args.save_script, dataset, config, args.script_flavour)
         if args.save_session:
             save_session(
                 args.save_session,
@@ -171,6 +186,9 @@ def run_fit(args) -> int:
             export_fit_pngs(trainer, boundary_png=args.png, loss_png=args.loss_png)
     except OSError as exc:
         print(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataError as exc:  # the data CSV beside a script
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
     if args.json:

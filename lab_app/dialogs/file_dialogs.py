@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QWidget,
 )
 
-__all__ = ["EXPORT_TARGETS", "SCALES", "Dialogs", "ExportChoice", "ExportOptionsDialog", "headless"]
+__all__ = ["EXPORT_TARGETS", "SCALES", "SCRIPT_FLAVOURS", "Dialogs", "ExportChoice", "ExportOptionsDialog", "headless"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,13 @@ EXPORT_TARGETS = {
     "accuracy": "Accuracy curves",
     "designer": "Data designer",
     "window": "Whole window",
+}
+#: What File ▸ Export as script can write: flavour → menu text.
+SCRIPT_FLAVOURS = {
+    "numpy": "NumPy (reproduces the lab's numbers)",
+    "sklearn": "scikit-learn",
+    "pytorch": "PyTorch",
+    "keras": "Keras",
 }
 #: Resolutions offered: scale factor → text.
 SCALES = {1.0: "1× (screen)", 2.0: "2× (slides)", 3.0: "3×", 4.0: "4× (print)"}
@@ -121,6 +129,14 @@ class Dialogs:
             return None
         dialog = ExportOptionsDialog(available, parent)
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def script_flavour(self, parent: QWidget, flavours: dict[str, str]) -> str | None:
+        """Which library the exported script uses: a key of ``flavours`` (key → text), None if cancelled."""
+        if headless():
+            return None
+        texts = list(flavours.values())
+        text, ok = QInputDialog.getItem(parent, "Export as script", "Train with:", texts, 0, False)
+        return next((k for k, v in flavours.items() if v == text), None) if ok else None
 
     def error(self, parent: QWidget, title: str, text: str) -> None:
         self._message(QMessageBox.Icon.Warning, parent, title, text)

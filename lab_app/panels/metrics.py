@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.equation import equation_text
 from engine.losses import cross_entropy
 from engine.metrics import accuracy, confusion_matrix, predictions
 from engine.model import PointEvaluator
@@ -279,8 +280,7 @@ class MetricsView(QWidget):
             self.equation_label.setText("A network with hidden layers has no single equation; see the boundary view.")
             return
         self._eq_title.setText("Learned equation (original units)")
-        rows = model.equation(digits=4)
-        self.equation_label.setText("\n".join(rows))
+        self.equation_label.setText(equation_text(model, digits=4))
         coef, intercept = model.coef_intercept()
         names = ["intercept", *model.feature_names]
         cols = [f"logit P({self._names[-1]})"] if coef.shape[0] == 1 else [f"z[{n}]" for n in self._names]

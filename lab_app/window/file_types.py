@@ -13,11 +13,23 @@ import os
 from engine.regular_file import not_regular_reason
 from engine.serialize import SESSION_SUFFIX
 
-__all__ = ["CSV_FILTER", "PICTURE_FILTER", "SESSION_FILTER", "describe_os_error", "dropped_path", "is_session", "stem"]
+__all__ = [
+    "CSV_FILTER",
+    "MODEL_FILTER",
+    "PICTURE_FILTER",
+    "SCRIPT_FILTER",
+    "SESSION_FILTER",
+    "describe_os_error",
+    "dropped_path",
+    "is_session",
+    "stem",
+]
 
 SESSION_FILTER = f"Logit Lab sessions (*{SESSION_SUFFIX} *.json)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt)"
 PICTURE_FILTER = "PNG image (*.png);;SVG vector image (*.svg)"
+SCRIPT_FILTER = "Python scripts (*.py)"
+MODEL_FILTER = "Logit Lab models (*.json)"
 
 
 def describe_os_error(exc: OSError, path: str, doing: str) -> str:

@@ -287,6 +287,12 @@ class FileActions(QObject):
     def export_png(self) -> bool:
         return self.transfer.export_png()
 
+    def export_script(self) -> bool:
+        return self.transfer.export_script()
+
+    def export_model(self) -> bool:
+        return self.transfer.export_model()
+
     def export_picture(self, target: str, path, scale: float = 1.0) -> bool:
         return self.transfer.export_picture(target, path, scale)
 

@@ -1,4 +1,5 @@
-"""Data in and out of the lab window: CSV import, CSV and training-history export, pictures.
+"""Data in and out of the lab window: CSV import, CSV and training-history export, pictures, and
+the trained model as a model file or a standalone Python script.
 
 :class:`ImportExportActions` owns the import dialog (a preview that loads in the background; the
 points change only on Import, as one undo step) and every export. Each export asks for a file
@@ -18,10 +19,19 @@ from PySide6.QtWidgets import QDialog
 
 from engine.csv_io import write_csv
 from engine.data import DataError, Dataset
+from engine.model_file import save_model
 from engine.regular_file import not_regular_reason
+from engine.script_export import save_script
 from engine.serialize import atomic_write_text
-from lab_app.dialogs.file_dialogs import EXPORT_TARGETS
-from lab_app.window.file_types import CSV_FILTER, PICTURE_FILTER, describe_os_error, stem
+from lab_app.dialogs.file_dialogs import EXPORT_TARGETS, SCRIPT_FLAVOURS
+from lab_app.window.file_types import (
+    CSV_FILTER,
+    MODEL_FILTER,
+    PICTURE_FILTER,
+    SCRIPT_FILTER,
+    describe_os_error,
+    stem,
+)
 
 __all__ = ["FileHost", "ImportExportActions"]
 
@@ -157,6 +167,61 @@ class ImportExportActions(QObject):
             h.dialogs.error(window, "Cannot export", describe_os_error(exc, path, "export the history"))
             return False
         window.statusBar().showMessage(f"Exported {len(history)} epochs to {path}", 5000)
+        return True
+
+    # ================================================================== leaving with code
+    def export_script(self) -> bool:
+        """Write the current run as a standalone Python script (the flavour is asked first).
+
+        The script trains the run's configuration on the run's data; a run "until stopped" gets
+        the epochs trained so far. More than 2,000 points go to a CSV beside the script.
+        """
+        h, window = self._host, self._host.window
+        info, latest = window.controller.run_info, window.controller.latest
+        if info is None:
+            h.dialogs.info(window, "Nothing to export", "There is no model yet: add points of two classes first.")
+            return False
+        epochs = info.config.epochs or (latest.epoch if latest is not None else 0)
+        if epochs <= 0:
+            h.dialogs.info(
+                window,
+                "Nothing to export",
+                "The run has no number of epochs (until stopped) and has not trained yet: press Train first.",
+            )
+            return False
+        flavour = h.dialogs.script_flavour(window, dict(SCRIPT_FLAVOURS))
+        if flavour is None:
+            return False
+        path = h.ask_save_path("Export as a Python script", f"{stem(h.path)}_{flavour}.py", SCRIPT_FILTER, ".py")
+        if not path:
+            return False
+        try:
+            written = save_script(path, info.dataset, info.config.with_(epochs=epochs), flavour)
+        except OSError as exc:
+            h.dialogs.error(window, "Cannot export", describe_os_error(exc, path, "export the script"))
+            return False
+        except (DataError, ValueError) as exc:
+            h.dialogs.error(window, "Cannot export", str(exc))
+            return False
+        window.statusBar().showMessage(f"Exported {' and '.join(map(os.path.basename, written))}", 5000)
+        return True
+
+    def export_model(self) -> bool:
+        """Write the model on show (weights, feature map, standardizer) as a model file ``engine.load_model`` reads."""
+        h, window = self._host, self._host.window
+        info, latest = window.controller.run_info, window.controller.latest
+        if info is None or latest is None:
+            h.dialogs.info(window, "Nothing to export", "There is no model yet: add points of two classes first.")
+            return False
+        path = h.ask_save_path("Export the model", f"{stem(h.path)}-model.json", MODEL_FILTER, ".json")
+        if not path:
+            return False
+        try:
+            save_model(path, info.model_at(latest.params), info.config)
+        except OSError as exc:
+            h.dialogs.error(window, "Cannot export", describe_os_error(exc, path, "export the model"))
+            return False
+        window.statusBar().showMessage(f"Exported the model to {path}", 5000)
         return True
 
     # ================================================================== pictures

@@ -189,6 +189,20 @@ class MainWindow(QMainWindow):
         self.act_import = a("actionImportCsv", "&Import CSV…", self.files.import_csv, "Ctrl+I")
         self.act_export_csv = a("actionExportCsv", "&Export points as CSV…", self.files.export_csv, "Ctrl+Shift+E")
         self.act_export_png = a("actionExportPng", "Export &PNG/SVG…", self.files.export_png, "Ctrl+Shift+P")
+        self.act_export_script = a(
+            "actionExportScript",
+            "Export as &script…",
+            self.files.export_script,
+            "Ctrl+Shift+X",
+            "A standalone Python script (NumPy, scikit-learn, PyTorch or Keras) that trains this model",
+        )
+        self.act_export_model = a(
+            "actionExportModel",
+            "Export &model…",
+            self.files.export_model,
+            "Ctrl+Shift+M",
+            "The weights and preprocessing as JSON (engine.load_model reads it)",
+        )
         self.act_quit = a("actionQuit", "&Quit", self.close, S.Quit)
         stack = self.document.undo_stack
         self.act_undo = stack.createUndoAction(self, "&Undo")
@@ -229,7 +243,8 @@ class MainWindow(QMainWindow):
             "menuFile",
             "&File",
             (self.act_new, self.act_open, self.act_save, self.act_save_as, None, self.act_import)
-            + (self.act_export_csv, self.act_export_png, None, self.act_quit),
+            + (self.act_export_csv, self.act_export_png, self.act_export_script, self.act_export_model)
+            + (None, self.act_quit),
         )
         edit = menu(
             "menuEdit",

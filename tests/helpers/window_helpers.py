@@ -13,10 +13,11 @@ import pytest
 class Scripted:
     """Stands in for lab_app.dialogs.file_dialogs.Dialogs: answers from lists, records every message."""
 
-    def __init__(self, answers=(), paths=(), export=None):
+    def __init__(self, answers=(), paths=(), export=None, flavour=None):
         self.answers = list(answers)
         self.paths = list(paths)
         self.export = export
+        self.flavour = flavour
         self.asked: list[tuple[str, str]] = []
         self.messages: list[tuple[str, str, str]] = []
 
@@ -36,6 +37,10 @@ class Scripted:
 
     def export_options(self, parent, available):
         return self.export
+
+    def script_flavour(self, parent, flavours):
+        assert self.flavour is None or self.flavour in flavours, (self.flavour, flavours)
+        return self.flavour
 
     def error(self, parent, title, text):
         self.messages.append(("error", title, text))
