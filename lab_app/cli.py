@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 
@@ -108,6 +107,7 @@ def run_fit(args) -> int:
     from engine.csv_io import read_csv
     from engine.data import DataError
     from engine.model_file import save_model
+    from engine.report import fit_report
     from engine.runtime import limit_blas_threads
     from engine.serialize import save_session, session_to_dict
     from engine.training import TrainConfig, Trainer
@@ -145,7 +145,7 @@ def run_fit(args) -> int:
     started = time.perf_counter()
     result = trainer.fit()
     seconds = time.perf_counter() - started
-    report = build_report(trainer, result, seconds)
+    report = fit_report(trainer, result, seconds)
 
     try:
         if args.save_model:
@@ -187,36 +187,6 @@ def run_fit(args) -> int:
         )
         return EXIT_DIVERGED
     return EXIT_OK
-
-
-def build_report(trainer, result, seconds: float) -> dict:
-    """The JSON report of docs/design.md §4 (no NaN: missing numbers are null)."""
-    m = trainer.current_metrics()
-    model = trainer.model
-    coef = intercept = None
-    if model.is_linear:
-        c, b = model.coef_intercept()
-        coef, intercept = c.tolist(), b.tolist()
-    report = {
-        "model": trainer.model_name,
-        "classes": [c.item() if hasattr(c, "item") else c for c in model.classes],
-        "features": model.feature_names,
-        "n_train": trainer.n_train,
-        "n_test": trainer.n_test,
-        "epochs_run": result.epochs_run,
-        "stopped_because": result.stopped_because,
-        "best_epoch": result.best_epoch,
-        "diverged_epoch": result.diverged_epoch,
-        "train_loss": m["train_loss"],
-        "test_loss": m["test_loss"],
-        "objective": m["objective"],
-        "train_accuracy": m["train_accuracy"],
-        "test_accuracy": m["test_accuracy"],
-        "coef": coef,
-        "intercept": intercept,
-        "seconds": seconds,
-    }
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in report.items()}
 
 
 def format_report(report: dict, trainer) -> str:
