@@ -116,7 +116,7 @@ def sweep_grid(base_config: TrainConfig, axes: Sequence[SweepAxis]) -> list[tupl
     for index in product(*(range(len(a.values)) for a in axes)):
         settings = {a.name: a.values[i] for a, i in zip(axes, index)}
         config = base_config.with_(**settings)
-        if config.model in ("logistic", "softmax") and config.hidden:
+        if "hidden" in settings and config.model in ("logistic", "softmax") and config.hidden:
             config = config.with_(model="mlp")  # hidden layers are swept: the model follows
         config.validate()
         cells.append((index, settings, config))
