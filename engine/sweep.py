@@ -22,7 +22,17 @@ from .model import Model
 from .report import fit_report
 from .training import EpochReport, TrainConfig, Trainer
 
-__all__ = ["SWEEPABLE", "SweepAxis", "SweepCell", "iter_sweep", "log_grid", "run_sweep", "sweep_grid"]
+__all__ = [
+    "SWEEPABLE",
+    "SweepAxis",
+    "SweepCell",
+    "format_values",
+    "iter_sweep",
+    "log_grid",
+    "parse_values",
+    "run_sweep",
+    "sweep_grid",
+]
 
 #: The settings a sweep may vary: TrainConfig field → what its values are.
 SWEEPABLE = {
@@ -100,6 +110,55 @@ def log_grid(low: float, high: float, n: int) -> tuple[float, ...]:
     if n == 1:
         return (float(low),)
     return tuple(float(f"{v:.3g}") for v in np.logspace(math.log10(low), math.log10(high), n))
+
+
+def parse_values(name: str, text: str) -> tuple:
+    """The values of setting ``name`` written as text, as the command line and the lab take them.
+
+    Comma-separated lists (``1e-3,1e-2``; batch size 0 = full batch; optimizers by name); the
+    learning rate also as ``LOW:HIGH:N``, N values on a log grid (:func:`log_grid`); hidden
+    layers separated by ``;``, each a comma-separated list of sizes or ``none``
+    (``none;8;16,16``). ValueError names what was expected.
+    """
+    text = text.strip()
+    try:
+        if name == "hidden":
+            return tuple(_hidden(part) for part in text.split(";"))
+        if name == "lr" and ":" in text:
+            low, high, n = text.split(":")
+            return log_grid(float(low), float(high), int(n))
+        kind = {"lr": float, "batch_size": int, "l2": float, "optimizer": str}[name]
+        values = tuple(kind(v.strip()) for v in text.split(",") if v.strip())
+    except KeyError:
+        raise ValueError(f"cannot sweep {name!r}; choose from {', '.join(SWEEPABLE)}") from None
+    except ValueError:
+        raise ValueError(f"expected {_EXAMPLES[name]}, not {text!r}") from None
+    if not values:
+        raise ValueError(f"expected {_EXAMPLES[name]}, not {text!r}")
+    return values
+
+
+def format_values(name: str, values) -> str:
+    """The text :func:`parse_values` reads back as ``values``."""
+    if name == "hidden":
+        return ";".join(",".join(map(str, v)) or "none" for v in values)
+    return ",".join(format(v, "g") if isinstance(v, float) else str(v) for v in values)
+
+
+_EXAMPLES = {
+    "lr": "learning rates such as 1e-3,1e-2,1e-1 or LOW:HIGH:N such as 1e-4:1:5",
+    "batch_size": "batch sizes such as 16,64,0 (0 = full batch)",
+    "l2": "L2 strengths such as 0,1e-3,1e-2",
+    "hidden": "hidden layers such as none;8;16,16",
+    "optimizer": "optimizers such as adam,sgd,momentum",
+}
+
+
+def _hidden(part: str) -> tuple:
+    part = part.strip()
+    if part.lower() in ("none", ""):
+        return ()
+    return tuple(int(h) for h in part.split(",") if h.strip())
 
 
 def sweep_grid(base_config: TrainConfig, axes: Sequence[SweepAxis]) -> list[tuple[tuple, dict, TrainConfig]]:

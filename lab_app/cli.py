@@ -215,13 +215,20 @@ def parse_sweep_args(argv) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.epochs <= 0:
         raise UsageError("--epochs must be a positive number")
-    values = {
-        "lr": _lr_values(args.lr),
-        "batch_size": _values("--batch-size", args.batch_size, int),
-        "l2": _values("--l2", args.l2, float),
-        "hidden": tuple(_hidden_sizes(h) for h in args.hidden.split(";")),
-        "optimizer": _values("--optimizer", args.optimizer, str),
-    }
+    from engine.sweep import parse_values
+
+    values = {}
+    for name, text in (
+        ("lr", args.lr),
+        ("batch_size", args.batch_size),
+        ("l2", args.l2),
+        ("hidden", args.hidden),
+        ("optimizer", args.optimizer),
+    ):
+        try:
+            values[name] = parse_values(name, text)
+        except ValueError as exc:
+            raise UsageError(f"--{name.replace('_', '-')}: {exc}") from None
     args.axes = [(name, v) for name, v in values.items() if len(v) > 1]
     if not args.axes:
         raise UsageError(
@@ -305,26 +312,6 @@ def _train_config(args, **settings):
         dtype=args.dtype,
         **values,
     )
-
-
-def _values(option: str, text: str, kind) -> tuple:
-    try:
-        return tuple(kind(v.strip()) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise UsageError(f"{option} takes a comma-separated list, not {text!r}") from None
-
-
-def _lr_values(text: str) -> tuple:
-    """``1e-3,1e-2`` or ``LOW:HIGH:N`` (N values evenly spaced in log10)."""
-    if ":" not in text:
-        return _values("--lr", text, float)
-    from engine.sweep import log_grid
-
-    try:
-        low, high, n = text.split(":")
-        return log_grid(float(low), float(high), int(n))
-    except ValueError:
-        raise UsageError(f"--lr takes 1e-3,1e-2,1e-1 or LOW:HIGH:N such as 1e-4:1:5, not {text!r}") from None
 
 
 def _plain(value):

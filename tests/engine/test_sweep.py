@@ -6,7 +6,7 @@ from sklearn.datasets import make_moons
 
 from engine.data import Dataset
 from engine.report import REPORT_KEYS
-from engine.sweep import SweepAxis, iter_sweep, log_grid, run_sweep, sweep_grid
+from engine.sweep import SweepAxis, format_values, iter_sweep, log_grid, parse_values, run_sweep, sweep_grid
 from engine.training import TrainConfig, Trainer
 
 BASE = TrainConfig(model="mlp", hidden=(8,), epochs=15, test_fraction=0.25, seed=3)
@@ -119,3 +119,27 @@ def test_bad_axes_and_until_stopped_base_raise():
         SweepAxis("lr", (0.1, 0.1))
     with pytest.raises(ValueError, match="epochs"):
         sweep_grid(BASE.with_(epochs=0), [SweepAxis("lr", (0.1,))])
+
+
+@pytest.mark.parametrize(
+    "name,text,values",
+    [
+        ("lr", "1e-3, 1e-2,0.1", (0.001, 0.01, 0.1)),
+        ("lr", "1e-3:1e-1:3", (0.001, 0.01, 0.1)),
+        ("batch_size", "16,64,0", (16, 64, 0)),
+        ("l2", "0,1e-3", (0.0, 0.001)),
+        ("hidden", "none;8;16,16", ((), (8,), (16, 16))),
+        ("optimizer", "adam,sgd", ("adam", "sgd")),
+    ],
+)
+def test_parse_values_and_back(name, text, values):
+    assert parse_values(name, text) == values
+    assert parse_values(name, format_values(name, values)) == values
+
+
+@pytest.mark.parametrize(
+    "name,text", [("lr", "fast"), ("lr", "1:2:x"), ("batch_size", "1.5"), ("l2", ""), ("hidden", "4;x")]
+)
+def test_parse_values_rejects_bad_text(name, text):
+    with pytest.raises(ValueError, match="expected"):
+        parse_values(name, text)
