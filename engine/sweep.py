@@ -20,7 +20,7 @@ import numpy as np
 from .data import Dataset
 from .model import Model
 from .report import fit_report
-from .training import EpochReport, TrainConfig, Trainer
+from .training import EpochReport, FitResult, TrainConfig, Trainer
 
 __all__ = [
     "SWEEPABLE",
@@ -154,6 +154,38 @@ _EXAMPLES = {
 }
 
 
+#: Seconds of training between two looks at ``cancelled()`` inside a long epoch.
+CANCEL_CHECK_SECONDS = 0.05
+
+
+def _fit(trainer: Trainer, on_epoch, cancelled) -> FitResult | None:
+    """:meth:`Trainer.fit` (the same numbers: pausing at a minibatch boundary never changes them),
+    looking at ``cancelled()`` at least every :data:`CANCEL_CHECK_SECONDS` even inside an epoch of a
+    million rows. None once cancelled."""
+    target = trainer.config.epochs
+    while trainer.epoch < target:
+        deadline = None if cancelled is None else time.perf_counter() + CANCEL_CHECK_SECONDS
+        report = trainer.run_epoch(deadline)
+        if cancelled is not None and cancelled():
+            return None
+        if report is None:
+            if trainer.stopped_because == "stopped":  # paused at the deadline: resume
+                continue
+            break  # diverged
+        on_epoch(report.epoch)
+        if trainer.stopped_because == "early_stopping":
+            break
+    else:
+        trainer.stopped_because = "epochs"
+    return FitResult(
+        trainer.stopped_because or "epochs",
+        trainer.epoch,
+        list(trainer.history),
+        trainer.best_epoch,
+        trainer.diverged_epoch,
+    )
+
+
 def _hidden(part: str) -> tuple:
     part = part.strip()
     if part.lower() in ("none", ""):
@@ -192,8 +224,9 @@ def iter_sweep(
     """Train every cell of the grid in order, yielding each :class:`SweepCell` when it ends.
 
     ``progress(percent)`` (an int 0–100) is called when the whole sweep's progress changes, at
-    epoch granularity; it may raise to abort. ``cancelled()`` is looked at after every epoch: once
-    true, the run under way stops and nothing more is yielded. Configuration errors (a bad value,
+    epoch granularity; it may raise to abort. ``cancelled()`` is looked at every
+    :data:`CANCEL_CHECK_SECONDS` of training (at minibatch boundaries): once true, the run under
+    way stops and nothing more is yielded. Configuration errors (a bad value,
     logistic regression on three classes) raise ValueError before any training.
     """
     grid = sweep_grid(base_config, axes)
@@ -214,16 +247,10 @@ def iter_sweep(
         if cancelled is not None and cancelled():
             return
         trainer = Trainer(dataset, config)
-
-        def on_epoch(report, trainer=trainer, before=done_before):
-            report_progress(before + report.epoch)
-            if cancelled is not None and cancelled():
-                trainer.request_stop()
-
         started = time.perf_counter()
-        result = trainer.fit(on_epoch=on_epoch)
+        result = _fit(trainer, lambda epoch, before=done_before: report_progress(before + epoch), cancelled)
         seconds = time.perf_counter() - started
-        if cancelled is not None and cancelled():
+        if result is None:
             return
         done_before += config.epochs
         report_progress(done_before)

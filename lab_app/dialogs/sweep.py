@@ -41,7 +41,7 @@ from lab_app.tasks import TaskRunner
 from lab_app.training.config import effective_config
 from lab_app.widgets.plots import TEXT_PEN, make_plot
 
-__all__ = ["DEFAULT_VALUES", "SETTING_NAMES", "SweepDialog"]
+__all__ = ["DEFAULT_VALUES", "MAX_CELLS", "SETTING_NAMES", "SweepDialog"]
 
 #: The settings offered, in the order of the menus, with their names as users read them.
 SETTING_NAMES = {
@@ -59,6 +59,8 @@ DEFAULT_VALUES = {
     "hidden": "none;8;16,16",
     "optimizer": "sgd,momentum,adam",
 }
+#: Runs one sweep may have: each is a picture in the grid.
+MAX_CELLS = 100
 #: Pixels of each cell's picture.
 THUMB = 110
 _NONE = "(none)"
@@ -146,14 +148,16 @@ class SweepDialog(QDialog):
             base = effective_config(self._controller.config, dataset.n_features).with_(epochs=self.epochs.value())
             if dataset.n_classes < 2:
                 raise ValueError("the sweep needs points of at least 2 classes")
+            n = int(np.prod([len(a.values) for a in axes]))
+            if n > MAX_CELLS:
+                raise ValueError(f"{n} runs are too many to compare; choose at most {MAX_CELLS}")
         except ValueError as exc:
             self._say(str(exc), error=True)
             return False
         columns = tuple(self._document.view_columns) if dataset.n_features > 2 else (0, 1)
         xlim, ylim = data_ranges(dataset.X, columns)
         fixed = tuple(dataset.X.mean(axis=0)) if dataset.n_features > 2 else None
-        n = int(np.prod([len(a.values) for a in axes]))
-        self._say(f"Training {n} runs of {base.epochs} epochs…")
+        self._say(f"Training {n} runs of {base.epochs} epochs (seed {base.seed})…")
         self.progress_bar.setValue(0)
         self._runner.start(sweep_task, dataset, base, axes, xlim, ylim, columns, fixed)
         return True
@@ -321,7 +325,10 @@ class SweepDialog(QDialog):
             button.setIcon(QIcon(_thumbnail(rgba, outcome, style.colors)))
             button.setIconSize(QSize(THUMB, THUMB))
             button.setText(_title(cell, axes))
-            button.setToolTip(_settings_text(outcome, cell) + "\nClick to load this run into the window.")
+            button.setToolTip(
+                f"{_settings_text(outcome, cell)}, seed {cell.config.seed}, {cell.report['epochs_run']} epochs "
+                f"({cell.report['stopped_because']})\nClick to load this run into the window."
+            )
             button.setAutoRaise(True)
             button.clicked.connect(lambda _checked=False, cell=cell: self.loadRequested.emit(cell))
             self.cells_layout.addWidget(button, row + 1, col + 1)

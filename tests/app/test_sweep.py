@@ -123,6 +123,8 @@ def test_bad_values_are_explained_and_nothing_starts(qtbot, make_window):
     assert not dialog.busy and "Learning rate" in dialog.status.text()
     dialog.set_axes("batch_size", "8,16", "batch_size", "0")
     assert not dialog.run() and "different" in dialog.status.text()
+    dialog.set_axes("lr", "1e-4:1:11", "batch_size", "1,2,3,4,5,6,7,8,9,10")
+    assert not dialog.run() and "110 runs" in dialog.status.text() and not dialog.busy
 
 
 @pytest.mark.slow

@@ -1,9 +1,12 @@
 """The sweep: each cell is a plain seeded run, the grid's order, cancelling, and bad grids."""
 
+import time
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
+from engine import sweep as sweep_module
 from engine.data import Dataset
 from engine.report import REPORT_KEYS
 from engine.sweep import SweepAxis, format_values, iter_sweep, log_grid, parse_values, run_sweep, sweep_grid
@@ -143,3 +146,33 @@ def test_parse_values_and_back(name, text, values):
 def test_parse_values_rejects_bad_text(name, text):
     with pytest.raises(ValueError, match="expected"):
         parse_values(name, text)
+
+
+def test_looking_at_cancel_inside_epochs_changes_no_number(moons, monkeypatch):
+    monkeypatch.setattr(sweep_module, "CANCEL_CHECK_SECONDS", 0.0)  # pause after every minibatch
+    base = BASE.with_(early_stopping=3, epochs=40)
+    (cell,) = run_sweep(moons, base, [SweepAxis("batch_size", (8,))], cancelled=lambda: False)
+    trainer = Trainer(moons, cell.config)
+    result = trainer.fit()
+    np.testing.assert_array_equal(cell.params, trainer.network.params)
+    assert (cell.report["epochs_run"], cell.report["stopped_because"], cell.report["best_epoch"]) == (
+        result.epochs_run,
+        result.stopped_because,
+        result.best_epoch,
+    )
+
+
+def test_a_cancel_stops_inside_a_long_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200_000, 2))
+    big = Dataset.from_labels(X, (X[:, 0] > 0).astype(int))
+    looks, seen = [], []
+
+    def cancelled():
+        looks.append(time.perf_counter())
+        return len(looks) > 2
+
+    axes = [SweepAxis("lr", (0.01, 0.1))]
+    cells = run_sweep(big, BASE.with_(batch_size=1, epochs=5), axes, progress=seen.append, cancelled=cancelled)
+    # an epoch of 150 000 minibatches takes about a second: the cancel came before the first ended
+    assert cells == [] and seen == [0]
