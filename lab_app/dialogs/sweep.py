@@ -170,6 +170,19 @@ class SweepDialog(QDialog):
         """Cancel and join the sweep (the window calls it when closing)."""
         self._runner.shutdown()
 
+    def request_load(self, cell: SweepCell) -> bool:
+        """Ask for ``cell``'s run to be loaded (``loadRequested``), if the document still holds the
+        points the sweep trained on; otherwise say so (its weights and loss curve belong to them)."""
+        try:
+            current = self._document.dataset()
+        except ValueError:
+            current = None
+        if self.outcome is None or current is None or not _same_data(current, self.outcome.dataset):
+            self._say("The points changed since this sweep: press Run to sweep them again.", error=True)
+            return False
+        self.loadRequested.emit(cell)
+        return True
+
     def cell_at(self, row: int, column: int) -> SweepCell | None:
         if self.outcome is None:
             return None
@@ -330,7 +343,7 @@ class SweepDialog(QDialog):
                 f"({cell.report['stopped_because']})\nClick to load this run into the window."
             )
             button.setAutoRaise(True)
-            button.clicked.connect(lambda _checked=False, cell=cell: self.loadRequested.emit(cell))
+            button.clicked.connect(lambda _checked=False, cell=cell: self.request_load(cell))
             self.cells_layout.addWidget(button, row + 1, col + 1)
             self.cell_buttons[(row, col)] = button
         self.cells_layout.setRowStretch(rows + 1, 1)
@@ -375,6 +388,10 @@ class SweepDialog(QDialog):
         self.heatmap_plot.getAxis("bottom").setTicks([bottom])
         self.heatmap_plot.getAxis("left").setTicks([left])
         self.heatmap_plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
+
+
+def _same_data(a, b) -> bool:
+    return a.classes == b.classes and a.X.shape == b.X.shape and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
 
 
 def _header(text: str) -> QLabel:

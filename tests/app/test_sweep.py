@@ -139,3 +139,45 @@ def test_a_5_by_4_learning_rate_by_batch_sweep_on_300_points_takes_seconds(qtbot
     assert len(outcome.cells) == 20 and outcome.dataset.n_samples == 300
     print(f"5×4 sweep, 300 points, 100 epochs: {seconds:.2f} s")
     assert seconds < 15
+
+
+def test_a_cell_of_points_since_edited_is_not_loaded(qtbot, make_window):
+    w = make_window(epochs=20)
+    dialog = _open(w)
+    dialog.set_axes("lr", "0.01,0.1")
+    dialog.epochs.setValue(3)
+    _run(qtbot, dialog)
+    before = w.controller.config
+    w.document.add_points(np.array([[0.1, 0.2]]))
+    qtbot.mouseClick(dialog.cell_buttons[0, 1], Qt.MouseButton.LeftButton)
+    assert w.controller.config == before and "points changed" in dialog.status.text()
+    w.document.undo_stack.undo()  # the sweep's points again: the cell loads
+    qtbot.mouseClick(dialog.cell_buttons[0, 1], Qt.MouseButton.LeftButton)
+    assert w.controller.config == dialog.cell_at(0, 1).config
+
+
+@pytest.mark.parametrize("data", ["one_d", "three_classes"])
+def test_sweeps_of_1d_and_three_class_data_draw_their_cells(qtbot, make_window, data):
+    w = make_window(epochs=20)
+    if data == "one_d":
+        w.act_one_d.trigger()
+    else:
+        w.document.load_dataset(blobs3())
+    dialog = _open(w)
+    dialog.set_axes("batch_size", "8,0")
+    dialog.epochs.setValue(4)
+    outcome = _run(qtbot, dialog)
+    assert len(dialog.cell_buttons) == 2 and all(not b.icon().isNull() for b in dialog.cell_buttons.values())
+    k = 2 if data == "one_d" else 3
+    assert outcome.probabilities[0].shape[-1] == k and outcome.probabilities[0].ndim == 3
+    qtbot.mouseClick(dialog.cell_buttons[0, 1], Qt.MouseButton.LeftButton)
+    np.testing.assert_array_equal(w.controller.latest.params, outcome.cells[1].params)
+
+
+def blobs3():
+    from engine.data import Dataset
+
+    rng = np.random.default_rng(2)
+    centres = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]])
+    X = np.concatenate([c + rng.normal(scale=0.7, size=(30, 2)) for c in centres])
+    return Dataset.from_labels(X, np.repeat(["a", "b", "c"], 30))
