@@ -5,7 +5,8 @@ their values, in the command line's syntax (:func:`engine.sweep.parse_values`); 
 setting is the lab's current configuration, with a number of epochs. The grid trains in the
 background (:class:`lab_app.tasks.TaskRunner`: progress, cancel; a cancelled sweep shows nothing)
 and is shown as small multiples — each cell's probabilities over the plane with its final loss and
-test accuracy — beside a heatmap of the final training loss. Clicking a cell asks, through
+test accuracy — beside a heatmap of the final training loss. Clicking a cell (its picture or its
+square in the heatmap) asks, through
 ``loadRequested``, for that run to be loaded into the window; the dialog never touches the
 controller or the document itself.
 """
@@ -257,6 +258,7 @@ class SweepDialog(QDialog):
         self.heatmap_image = pg.ImageItem()
         self.heatmap_plot.addItem(self.heatmap_image)
         self.heatmap_plot.setMouseEnabled(False, False)
+        self.heatmap_plot.scene().sigMouseClicked.connect(self._on_heatmap_clicked)
         self._heat_labels: list[pg.TextItem] = []
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
@@ -304,6 +306,21 @@ class SweepDialog(QDialog):
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
+
+    def _on_heatmap_clicked(self, event) -> None:
+        """A click on a heatmap cell loads that run, as a click on its picture does."""
+        if self.outcome is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.heatmap_plot.getViewBox().mapSceneToView(event.scenePos())
+        row, column = round(point.y()), round(point.x())
+        cell = self.cell_at(row, column)
+        if cell is not None:
+            self.request_load(cell)
+
+    def heatmap_position(self, row: int, column: int):
+        """Where cell (row, column) is in the heatmap widget's viewport (tests click there)."""
+        scene = self.heatmap_plot.getViewBox().mapViewToScene(QPointF(column, row))
+        return self.heatmap_widget.mapFromScene(scene)
 
     # ------------------------------------------------------------ drawing
     def _draw_cells(self, outcome: SweepOutcome) -> None:

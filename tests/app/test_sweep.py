@@ -113,6 +113,10 @@ def test_clicking_a_cell_loads_its_configuration_and_weights(qtbot, make_window)
     np.testing.assert_array_equal(c.latest.params, other.params)
     assert not np.array_equal(other.params, cell.params)
     assert len(outcome.cells) == 4
+    # the heatmap's squares load their runs too
+    qtbot.mouseClick(dialog.heatmap_widget.viewport(), Qt.MouseButton.LeftButton, pos=dialog.heatmap_position(1, 1))
+    assert c.config == dialog.cell_at(1, 1).config
+    np.testing.assert_array_equal(c.latest.params, dialog.cell_at(1, 1).params)
 
 
 def test_bad_values_are_explained_and_nothing_starts(qtbot, make_window):
