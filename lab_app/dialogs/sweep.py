@@ -14,9 +14,8 @@ controller or the document itself.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,23 +34,23 @@ from PySide6.QtWidgets import (
 )
 
 from engine.sweep import SweepAxis, SweepCell, parse_values
+from lab_app.dialogs.sweep_pictures import (
+    SETTING_NAMES,
+    THUMB,
+    LossHeatmap,
+    cell_title,
+    header,
+    settings_text,
+    thumbnail,
+)
 from lab_app.dialogs.sweep_task import SweepOutcome, sweep_task
 from lab_app.panels.boundary.grid import data_ranges
 from lab_app.panels.boundary.heatmap import GridPainter, class_style
 from lab_app.tasks import TaskRunner
 from lab_app.training.config import effective_config
-from lab_app.widgets.plots import TEXT_PEN, make_plot
 
 __all__ = ["DEFAULT_VALUES", "MAX_CELLS", "SETTING_NAMES", "SweepDialog"]
 
-#: The settings offered, in the order of the menus, with their names as users read them.
-SETTING_NAMES = {
-    "lr": "Learning rate",
-    "batch_size": "Batch size",
-    "l2": "L2",
-    "hidden": "Hidden layers",
-    "optimizer": "Optimizer",
-}
 #: What a setting's values start as when it is chosen (the command line's syntax).
 DEFAULT_VALUES = {
     "lr": "1e-3:1e-1:3",
@@ -62,8 +61,6 @@ DEFAULT_VALUES = {
 }
 #: Runs one sweep may have: each is a picture in the grid.
 MAX_CELLS = 100
-#: Pixels of each cell's picture.
-THUMB = 110
 _NONE = "(none)"
 
 
@@ -252,14 +249,8 @@ class SweepDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.cells_widget)
-        self.heatmap_widget, self.heatmap_plot = make_plot("sweepHeatmap", min_size=(260, 220))
-        self.heatmap_plot.invertY(True)
-        self.heatmap_plot.setTitle("final training loss", color=TEXT_PEN)
-        self.heatmap_image = pg.ImageItem()
-        self.heatmap_plot.addItem(self.heatmap_image)
-        self.heatmap_plot.setMouseEnabled(False, False)
-        self.heatmap_plot.scene().sigMouseClicked.connect(self._on_heatmap_clicked)
-        self._heat_labels: list[pg.TextItem] = []
+        self.heatmap = LossHeatmap(self._on_heatmap_clicked)
+        self.heatmap_widget, self.heatmap_image = self.heatmap.widget, self.heatmap.image
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(self.heatmap_widget)
@@ -284,11 +275,11 @@ class SweepDialog(QDialog):
         self.outcome = outcome
         self.progress_bar.setValue(100)
         self._draw_cells(outcome)
-        self._draw_heatmap(outcome)
+        self.heatmap.draw(outcome)
         best = min(outcome.cells, key=lambda c: np.inf if np.isnan(c.final_loss) else c.final_loss)
         diverged = sum(c.report["stopped_because"] == "diverged" for c in outcome.cells)
         self._say(
-            f"{len(outcome.cells)} runs in {outcome.seconds:.2f} s. Lowest loss: {_settings_text(outcome, best)}"
+            f"{len(outcome.cells)} runs in {outcome.seconds:.2f} s. Lowest loss: {settings_text(outcome, best)}"
             + (f"; {diverged} diverged" if diverged else "")
             + ". Click a cell to load its run."
         )
@@ -307,20 +298,15 @@ class SweepDialog(QDialog):
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
 
-    def _on_heatmap_clicked(self, event) -> None:
-        """A click on a heatmap cell loads that run, as a click on its picture does."""
-        if self.outcome is None or event.button() != Qt.MouseButton.LeftButton:
-            return
-        point = self.heatmap_plot.getViewBox().mapSceneToView(event.scenePos())
-        row, column = round(point.y()), round(point.x())
+    def _on_heatmap_clicked(self, row: int, column: int) -> None:
+        """A click on a heatmap square loads that run, as a click on its picture does."""
         cell = self.cell_at(row, column)
         if cell is not None:
             self.request_load(cell)
 
     def heatmap_position(self, row: int, column: int):
         """Where cell (row, column) is in the heatmap widget's viewport (tests click there)."""
-        scene = self.heatmap_plot.getViewBox().mapViewToScene(QPointF(column, row))
-        return self.heatmap_widget.mapFromScene(scene)
+        return self.heatmap.position(row, column)
 
     # ------------------------------------------------------------ drawing
     def _draw_cells(self, outcome: SweepOutcome) -> None:
@@ -335,14 +321,14 @@ class SweepDialog(QDialog):
         axes = outcome.axes
         if len(axes) == 2:
             for j, value in enumerate(axes[1].values):
-                self.cells_layout.addWidget(_header(f"{SETTING_NAMES[axes[1].name]} {axes[1].label(value)}"), 0, j + 1)
+                self.cells_layout.addWidget(header(f"{SETTING_NAMES[axes[1].name]} {axes[1].label(value)}"), 0, j + 1)
         for i in range(rows):
             text = (
                 SETTING_NAMES[axes[0].name]
                 if len(axes) == 1
                 else f"{SETTING_NAMES[axes[0].name]}\n{axes[0].label(axes[0].values[i])}"
             )
-            self.cells_layout.addWidget(_header(text), i + 1, 0)
+            self.cells_layout.addWidget(header(text), i + 1, 0)
         style = class_style(outcome.dataset.classes, self._document)
         painter = None
         for cell, P in zip(outcome.cells, outcome.probabilities):
@@ -352,11 +338,11 @@ class SweepDialog(QDialog):
             row, col = outcome.place(cell)
             button = QToolButton(objectName=f"sweepCell_{row}_{col}")
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setIcon(QIcon(_thumbnail(rgba, outcome, style.colors)))
+            button.setIcon(QIcon(thumbnail(rgba, outcome, style.colors)))
             button.setIconSize(QSize(THUMB, THUMB))
-            button.setText(_title(cell, axes))
+            button.setText(cell_title(cell, axes))
             button.setToolTip(
-                f"{_settings_text(outcome, cell)}, seed {cell.config.seed}, {cell.report['epochs_run']} epochs "
+                f"{settings_text(outcome, cell)}, seed {cell.config.seed}, {cell.report['epochs_run']} epochs "
                 f"({cell.report['stopped_because']})\nClick to load this run into the window."
             )
             button.setAutoRaise(True)
@@ -366,94 +352,6 @@ class SweepDialog(QDialog):
         self.cells_layout.setRowStretch(rows + 1, 1)
         self.cells_layout.setColumnStretch(cols + 1, 1)
 
-    def _draw_heatmap(self, outcome: SweepOutcome) -> None:
-        loss = outcome.loss_grid()
-        rows, cols = loss.shape
-        finite = loss[np.isfinite(loss)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        if hi <= lo:
-            hi = lo + 1e-12
-        lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
-        self.heatmap_image.setImage(np.nan_to_num(loss.T, nan=hi), levels=(lo, hi), lut=lut)
-        self.heatmap_image.setRect(QRectF(-0.5, -0.5, cols, rows))
-        for item in self._heat_labels:
-            self.heatmap_plot.removeItem(item)
-        self._heat_labels = []
-        for i in range(rows):
-            for j in range(cols):
-                v = loss[i, j]
-                dark = not np.isfinite(v) or (v - lo) / (hi - lo) < 0.6
-                item = pg.TextItem(
-                    "—" if not np.isfinite(v) else f"{v:.3g}", color="w" if dark else "k", anchor=(0.5, 0.5)
-                )
-                item.setPos(j, i)
-                self.heatmap_plot.addItem(item)
-                self._heat_labels.append(item)
-        axes = outcome.axes
-        first = axes[0]
-        if len(axes) == 1:
-            bottom = [(j, first.label(v)) for j, v in enumerate(first.values)]
-            left = [(0, "")]
-            self.heatmap_plot.setLabel("bottom", SETTING_NAMES[first.name])
-            self.heatmap_plot.setLabel("left", "")
-        else:
-            second = axes[1]
-            bottom = [(j, second.label(v)) for j, v in enumerate(second.values)]
-            left = [(i, first.label(v)) for i, v in enumerate(first.values)]
-            self.heatmap_plot.setLabel("bottom", SETTING_NAMES[second.name])
-            self.heatmap_plot.setLabel("left", SETTING_NAMES[first.name])
-        self.heatmap_plot.getAxis("bottom").setTicks([bottom])
-        self.heatmap_plot.getAxis("left").setTicks([left])
-        self.heatmap_plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
-
 
 def _same_data(a, b) -> bool:
     return a.classes == b.classes and a.X.shape == b.X.shape and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
-
-
-def _header(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setStyleSheet("color: #555; font-weight: bold;")
-    return label
-
-
-def _title(cell: SweepCell, axes) -> str:
-    r = cell.report
-    loss = "—" if r["train_loss"] is None else f"{r['train_loss']:.3g}"
-    if r["test_accuracy"] is not None:
-        acc = f"test {r['test_accuracy']:.0%}"
-    else:
-        acc = "train " + ("—" if r["train_accuracy"] is None else f"{r['train_accuracy']:.0%}")
-    mark = " ✕" if r["stopped_because"] == "diverged" else ""
-    return f"loss {loss} · {acc}{mark}"
-
-
-def _settings_text(outcome: SweepOutcome, cell: SweepCell) -> str:
-    return ", ".join(f"{SETTING_NAMES[a.name].lower()} {a.label(cell.settings[a.name])}" for a in outcome.axes)
-
-
-def _thumbnail(rgba: np.ndarray, outcome: SweepOutcome, colors) -> QPixmap:
-    """The cell's probabilities (row 0 at the bottom) with the training data drawn on top."""
-    h, w = rgba.shape[:2]
-    flipped = np.ascontiguousarray(rgba[::-1])
-    image = QImage(flipped.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
-    pixmap = QPixmap.fromImage(image).scaled(
-        THUMB, THUMB, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
-    ds = outcome.dataset
-    if ds.n_features < 2:
-        return pixmap
-    (x0, x1), (y0, y1) = outcome.xlim, outcome.ylim
-    i, j = outcome.columns
-    px = (ds.X[:, i] - x0) / (x1 - x0) * THUMB
-    py = (1.0 - (ds.X[:, j] - y0) / (y1 - y0)) * THUMB
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(40, 40, 40, 160))
-    for k, color in enumerate(colors):
-        painter.setBrush(color)
-        for x, y in zip(px[ds.y == k], py[ds.y == k]):
-            painter.drawEllipse(QPointF(x, y), 1.8, 1.8)
-    painter.end()
-    return pixmap
