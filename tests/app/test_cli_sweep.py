@@ -2,6 +2,8 @@
 and ``fit``'s exit statuses."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -119,3 +121,16 @@ def test_a_diverging_run_exits_3_after_every_line(tmp_path, capsys):
     assert [r["stopped_because"] for r in lines] == ["epochs", "diverged"]
     assert "diverged" in err and "lr 10" in err and err.count("\n") == 1
     assert all(np.isfinite(v) for v in lines[1]["coef"][0])
+
+
+@pytest.mark.slow  # end to end: a real process
+def test_sweep_runs_in_a_process_without_importing_qt(moons_csv):
+    code = (
+        "import sys; from lab_app.cli import main; "
+        f"status = main(['sweep', {str(moons_csv)!r}, '--lr', '0.01,0.1', '--epochs', '2', '--json']); "
+        "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), 'Qt imported'; "
+        "sys.exit(status)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["lr"] for line in done.stdout.splitlines()] == [0.01, 0.1]
