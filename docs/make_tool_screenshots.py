@@ -198,12 +198,37 @@ def shoot_hover(app, out: Path) -> None:
     close(app, window)
 
 
+def shoot_sweep(app, out: Path) -> None:
+    """Train ▸ Sweep… on two moons: a small network over learning rates 0.001, 0.01, 0.1 (rows) and
+    batch sizes 16, 64 and the full batch (columns), each cell's boundary with its final loss and
+    test accuracy, and the heatmap of the final losses."""
+    window = new_window(app)
+    window.document.load_dataset(generators.moons(n=300, noise=0.2, seed=0))
+    use_config(
+        window, DEFAULT_CONFIG.with_(model="mlp", hidden=(16,), lr=0.01, batch_size=32, epochs=150, test_fraction=0.2)
+    )
+    dialog = window.open_sweep()
+    dialog.set_axes("lr", "1e-3,1e-2,1e-1", "batch_size", "16,64,0")
+    dialog.resize(1100, 560)
+    done = []
+    dialog.sweepFinished.connect(done.append)
+    dialog.run()
+    if not wait(app, lambda: bool(done), 60):
+        raise SystemExit("the sweep did not finish")
+    print(dialog.status.text())
+    wait(app, lambda: False, 0.5)
+    dialog.grab().save(str(out))
+    print("wrote", out)
+    close(app, window)
+
+
 TOOLS = {
     "doctor": shoot_doctor,
     "reference": shoot_reference,
     "landscape": shoot_landscape,
     "history": shoot_history,
     "hover": shoot_hover,
+    "sweep": shoot_sweep,
 }
 
 

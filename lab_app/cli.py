@@ -1,14 +1,14 @@
-"""The ``logit-lab`` command: open the window, or train without one (``fit``).
+"""The ``logit-lab`` command: open the window, or train without one (``fit``, ``sweep``).
 
-``fit`` never imports Qt unless a PNG is asked for, so it runs on servers and in CI.
-Exit status: 0 success, 2 bad input or usage (one ``error:`` line), 3 training diverged.
+``fit`` never imports Qt unless a PNG is asked for, and ``sweep`` never, so they run on servers
+and in CI. Exit status: 0 success, 2 bad input or usage (one ``error:`` line), 3 training diverged
+(for ``sweep``: some run diverged).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 
@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     try:
         if argv and argv[0] == "fit":
             return run_fit(parse_fit_args(argv[1:]))
+        if argv and argv[0] == "sweep":
+            return run_sweep(parse_sweep_args(argv[1:]))
         if argv and argv[0] == "open":
             if len(argv) != 2:
                 raise UsageError("usage: logit-lab open FILE")
@@ -37,11 +39,12 @@ def main(argv=None) -> int:
             print(
                 __doc__.strip() + "\n\n  logit-lab                 open the lab window\n"
                 "  logit-lab open FILE       open a session (.json) or a CSV\n"
-                "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)"
+                "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)\n"
+                "  logit-lab sweep DATA.csv  train a grid of one or two settings (logit-lab sweep --help)"
             )
             return EXIT_OK
         if argv:
-            raise UsageError(f"unknown command {argv[0]!r}; use fit, open, or no command")
+            raise UsageError(f"unknown command {argv[0]!r}; use fit, sweep, open, or no command")
         return _run_gui(None)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -64,32 +67,7 @@ def _run_gui(path):
 
 def parse_fit_args(argv) -> argparse.Namespace:
     p = _Parser(prog="logit-lab fit", description="Train a classifier on a CSV file without a window.")
-    p.add_argument("data", help="CSV file (header row; label column named label/class/target/y/species or last)")
-    p.add_argument("--x", dest="x_columns", help="feature columns, comma-separated")
-    p.add_argument("--label", dest="label_column", help="label column")
-    p.add_argument("--model", choices=["logistic", "softmax", "mlp"])
-    p.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 16,16")
-    p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "linear"])
-    p.add_argument("--features", default="linear", choices=["linear", "poly2", "poly3", "sincos"])
-    p.add_argument("--optimizer", default="adam", choices=["adam", "sgd", "momentum"])
-    p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
-    p.add_argument("--batch-size", type=int, default=32, help="0 = full batch (default 32)")
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--l2", type=float, default=0.0)
-    p.add_argument("--l1", type=float, default=0.0)
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--standardize", dest="standardize", action="store_true", default=True)
-    g.add_argument("--no-standardize", dest="standardize", action="store_false")
-    p.add_argument("--test-fraction", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE")
-    p.add_argument(
-        "--dtype",
-        default="float64",
-        choices=["float32", "float64"],
-        help="arithmetic precision (default float64: exact numbers; float32 is faster)",
-    )
-    p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    _add_fit_options(p, sweep=False)
     p.add_argument("--save-model", metavar="PATH")
     p.add_argument("--save-session", metavar="PATH")
     p.add_argument(
@@ -108,43 +86,80 @@ def parse_fit_args(argv) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.epochs <= 0:
         raise UsageError("--epochs must be a positive number")
-    try:
-        args.hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
-    except ValueError:
-        raise UsageError(f"--hidden takes sizes like 16,16, not {args.hidden!r}") from None
+    args.hidden = _hidden_sizes(args.hidden)
     return args
+
+
+def _add_fit_options(p: argparse.ArgumentParser, sweep: bool) -> None:
+    """The options ``fit`` and ``sweep`` share; a sweep takes lists of the swept settings."""
+    p.add_argument("data", help="CSV file (header row; label column named label/class/target/y/species or last)")
+    p.add_argument("--x", dest="x_columns", help="feature columns, comma-separated")
+    p.add_argument("--label", dest="label_column", help="label column")
+    p.add_argument("--model", choices=["logistic", "softmax", "mlp"])
+    if sweep:
+        p.add_argument(
+            "--hidden",
+            default="",
+            help="hidden layers to try, separated by ';': e.g. 'none;8;16,16' (one value: the base)",
+        )
+        p.add_argument("--optimizer", default="adam", help="optimizers to try: adam,sgd,momentum (default adam)")
+        p.add_argument(
+            "--lr", default="0.001", help="learning rates: 1e-3,1e-2,1e-1, or LOW:HIGH:N for N on a log grid"
+        )
+        p.add_argument("--batch-size", default="32", help="batch sizes: 16,64,0 (0 = full batch; default 32)")
+        p.add_argument("--l2", default="0", help="L2 strengths: 0,1e-3,1e-2 (default 0)")
+    else:
+        p.add_argument("--hidden", default="", help="hidden layer sizes, e.g. 16,16")
+        p.add_argument("--optimizer", default="adam", choices=["adam", "sgd", "momentum"])
+        p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
+        p.add_argument("--batch-size", type=int, default=32, help="0 = full batch (default 32)")
+        p.add_argument("--l2", type=float, default=0.0)
+    p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "linear"])
+    p.add_argument("--features", default="linear", choices=["linear", "poly2", "poly3", "sincos"])
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--l1", type=float, default=0.0)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--standardize", dest="standardize", action="store_true", default=True)
+    g.add_argument("--no-standardize", dest="standardize", action="store_false")
+    p.add_argument("--test-fraction", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE")
+    p.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float32", "float64"],
+        help="arithmetic precision (default float64: exact numbers; float32 is faster)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per run, one a line" if sweep else "print the report as JSON on stdout",
+    )
+
+
+def _hidden_sizes(text: str) -> tuple:
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        raise UsageError(f"--hidden takes sizes like 16,16, not {text!r}") from None
 
 
 def run_fit(args) -> int:
     from engine.csv_io import read_csv
     from engine.data import DataError
     from engine.model_file import save_model
+    from engine.report import fit_report
     from engine.runtime import limit_blas_threads
     from engine.serialize import save_session, session_to_dict
-    from engine.training import TrainConfig, Trainer
+    from engine.training import Trainer
 
     limit_blas_threads(1)
     try:
         x_cols = [c.strip() for c in args.x_columns.split(",")] if args.x_columns else None
         dataset = read_csv(args.data, x_columns=x_cols, label_column=args.label_column)
-        model = args.model or ("mlp" if args.hidden else "auto")
-        config = TrainConfig(
-            model=model,
-            hidden=args.hidden,
-            activation=args.activation,
-            features=args.features,
-            standardize=args.standardize,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            epochs=args.epochs,
-            l1=args.l1,
-            l2=args.l2,
-            test_fraction=args.test_fraction,
-            seed=args.seed,
-            early_stopping=args.early_stopping,
-            dtype=args.dtype,
-        )
+        config = _train_config(args, model=args.model or ("mlp" if args.hidden else "auto"))
         trainer = Trainer(dataset, config)
     except (DataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -156,7 +171,7 @@ def run_fit(args) -> int:
     started = time.perf_counter()
     result = trainer.fit()
     seconds = time.perf_counter() - started
-    report = build_report(trainer, result, seconds)
+    report = fit_report(trainer, result, seconds)
 
     try:
         if args.save_model:
@@ -207,34 +222,141 @@ def run_fit(args) -> int:
     return EXIT_OK
 
 
-def build_report(trainer, result, seconds: float) -> dict:
-    """The JSON report of docs/design.md §4 (no NaN: missing numbers are null)."""
-    m = trainer.current_metrics()
-    model = trainer.model
-    coef = intercept = None
-    if model.is_linear:
-        c, b = model.coef_intercept()
-        coef, intercept = c.tolist(), b.tolist()
-    report = {
-        "model": trainer.model_name,
-        "classes": [c.item() if hasattr(c, "item") else c for c in model.classes],
-        "features": model.feature_names,
-        "n_train": trainer.n_train,
-        "n_test": trainer.n_test,
-        "epochs_run": result.epochs_run,
-        "stopped_because": result.stopped_because,
-        "best_epoch": result.best_epoch,
-        "diverged_epoch": result.diverged_epoch,
-        "train_loss": m["train_loss"],
-        "test_loss": m["test_loss"],
-        "objective": m["objective"],
-        "train_accuracy": m["train_accuracy"],
-        "test_accuracy": m["test_accuracy"],
-        "coef": coef,
-        "intercept": intercept,
-        "seconds": seconds,
+def parse_sweep_args(argv) -> argparse.Namespace:
+    """``sweep``'s options: ``fit``'s, where the swept settings take lists (one value: the base)."""
+    p = _Parser(
+        prog="logit-lab sweep",
+        description="Train a grid of runs over one or two settings (learning rate, batch size, L2, "
+        "hidden layers, optimizer) without a window; every run uses the same seed.",
+    )
+    _add_fit_options(p, sweep=True)
+    args = p.parse_args(argv)
+    if args.epochs <= 0:
+        raise UsageError("--epochs must be a positive number")
+    from engine.sweep import parse_values
+
+    values = {}
+    for name, text in (
+        ("lr", args.lr),
+        ("batch_size", args.batch_size),
+        ("l2", args.l2),
+        ("hidden", args.hidden),
+        ("optimizer", args.optimizer),
+    ):
+        try:
+            values[name] = parse_values(name, text)
+        except ValueError as exc:
+            raise UsageError(f"--{name.replace('_', '-')}: {exc}") from None
+    args.axes = [(name, v) for name, v in values.items() if len(v) > 1]
+    if not args.axes:
+        raise UsageError(
+            "nothing to sweep: give several values to one or two of --lr, --batch-size, --l2, --hidden, --optimizer"
+        )
+    if len(args.axes) > 2:
+        raise UsageError(f"a sweep varies one or two settings, not {len(args.axes)}")
+    args.base = {name: v[0] for name, v in values.items()}
+    return args
+
+
+def run_sweep(args) -> int:
+    from engine.csv_io import read_csv
+    from engine.data import DataError
+    from engine.runtime import limit_blas_threads
+    from engine.sweep import SWEEPABLE, SweepAxis, iter_sweep, sweep_grid
+
+    limit_blas_threads(1)
+    try:
+        x_cols = [c.strip() for c in args.x_columns.split(",")] if args.x_columns else None
+        dataset = read_csv(args.data, x_columns=x_cols, label_column=args.label_column)
+        hidden_swept = any(name == "hidden" for name, _ in args.axes)
+        model = args.model or ("mlp" if args.base["hidden"] and not hidden_swept else "auto")
+        base = _train_config(args, model=model, **args.base)
+        axes = [SweepAxis(name, values) for name, values in args.axes]
+        for _index, _settings, config in sweep_grid(base, axes):
+            config.validate(dataset.n_classes)
+        if dataset.n_classes < 2:
+            raise DataError("the data have only one class; training needs points of at least 2 classes")
+        cells = iter_sweep(dataset, base, axes)
+        first = next(cells)  # data errors (one class in the split) surface before anything is printed
+    except (DataError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: {args.data}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    diverged = []
+    for cell in _chain(first, cells):
+        line = {name: _plain(getattr(cell.config, name)) for name in SWEEPABLE}
+        line["seed"] = cell.config.seed
+        line.update(cell.report)
+        if args.json:
+            print(json.dumps(line, allow_nan=False), flush=True)
+        else:
+            print(_format_cell(line, [name for name, _ in args.axes]), flush=True)
+        if cell.report["stopped_because"] == "diverged":
+            diverged.append(", ".join(f"{k} {_plain(v)}" for k, v in cell.settings.items()))
+    if diverged:
+        print(
+            f"error: {len(diverged)} run(s) diverged ({'; '.join(diverged)}): the loss exploded; "
+            "the last finite weights were kept.",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
+    return EXIT_OK
+
+
+def _train_config(args, **settings):
+    """The TrainConfig of the shared options; ``settings`` supply model and, for a sweep, the base values."""
+    from engine.training import TrainConfig
+
+    values = {
+        "hidden": args.hidden,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "l2": args.l2,
     }
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in report.items()}
+    values.update(settings)
+    return TrainConfig(
+        activation=args.activation,
+        features=args.features,
+        standardize=args.standardize,
+        epochs=args.epochs,
+        l1=args.l1,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        early_stopping=args.early_stopping,
+        dtype=args.dtype,
+        **values,
+    )
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _format_cell(line: dict, swept: list) -> str:
+    def num(v, fmt=".4g"):
+        return "—" if v is None else format(v, fmt)
+
+    settings = "  ".join(f"{name} {_plain_text(line[name])}" for name in swept)
+    return (
+        f"{settings}   train loss {num(line['train_loss'])}  accuracy {num(line['train_accuracy'], '.1%')}"
+        f"   test loss {num(line['test_loss'])}  accuracy {num(line['test_accuracy'], '.1%')}"
+        f"   {line['epochs_run']} epochs ({line['stopped_because']})"
+    )
+
+
+def _plain_text(value) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    return format(value, "g") if isinstance(value, float) else str(value)
 
 
 def format_report(report: dict, trainer) -> str:

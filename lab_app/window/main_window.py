@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from engine.training import TrainConfig
+from lab_app.dialogs.sweep import SweepDialog
 from lab_app.document import LabDocument
 from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
             self.document.load_default_example(undoable=False)
         self.controller = TrainingController(self.document, parent=self, config=config)
         self.view_state = ViewState(self.controller, parent=self)
+        self.sweep_dialog: SweepDialog | None = None  # made on first use (Train ▸ Sweep…)
         self._closing = False
 
         self._build_panels()
@@ -220,6 +222,13 @@ class MainWindow(QMainWindow):
         self.act_train = a("actionTrain", "&Train", c.toggle, "Space", "Train / pause (Space)")
         self.act_step = a("actionStep", "&Step one epoch", c.step, "Ctrl+E")
         self.act_reset = a("actionReset", "&Reset weights", c.reset, "Ctrl+R", "New initial weights from the seed")
+        self.act_sweep = a(
+            "actionSweep",
+            "S&weep…",
+            self.open_sweep,
+            "Ctrl+Shift+G",
+            "Train a grid of learning rates, batch sizes, … and compare their boundaries",
+        )
         self.act_reset_layout = a("actionResetLayout", "Reset &layout", self.reset_layout)
         self.act_overlay = a("actionOverlay", "Boundary overlay in designer", None, "Ctrl+B", checkable=True)
         self.act_overlay.toggled.connect(self._refresh_overlay)  # also when a session turns it on
@@ -264,7 +273,7 @@ class MainWindow(QMainWindow):
             + (None, self.act_reset_layout),
         )
         bar.addMenu(self.dataset_menu.menu)
-        menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset))
+        menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset, None, self.act_sweep))
         menu("menuHelp", "&Help", (self.act_howto, self.act_about))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
@@ -438,6 +447,31 @@ class MainWindow(QMainWindow):
         """Open a session or a CSV file (the command line, drops and recent files use it)."""
         self.files.open_path(path)
 
+    # ---------------------------------------------------------------- sweep
+    def open_sweep(self) -> SweepDialog:
+        """Show the Sweep dialog (made on first use); a clicked cell is loaded by :meth:`load_sweep_cell`."""
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.controller, self.document, self)
+            self.sweep_dialog.loadRequested.connect(self.load_sweep_cell)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        self.sweep_dialog.activateWindow()
+        return self.sweep_dialog
+
+    def load_sweep_cell(self, cell) -> None:
+        """Make a sweep's run the window's: its configuration, and its final weights and loss curve
+        on show (as a saved session is restored; Train then starts that configuration afresh)."""
+        c = self.controller
+        c.set_config(cell.config)
+        if c.restore(
+            cell.model,
+            cell.history,
+            best_epoch=cell.report["best_epoch"],
+            stopped_because=cell.report["stopped_because"],
+        ):
+            settings = ", ".join(f"{k} {v}" for k, v in cell.settings.items())
+            self.statusBar().showMessage(f"Loaded the sweep's run with {settings}.", 8000)
+
     # ---------------------------------------------------------------- layout & help
     def reset_layout(self):
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -484,6 +518,8 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
         self.reference_view.shutdown()  # waits for a running fit before the views go away
         self.landscape_view.shutdown()
+        if self.sweep_dialog is not None:
+            self.sweep_dialog.shutdown()
         self._save_layout()
         super().closeEvent(event)
 
