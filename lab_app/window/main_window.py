@@ -19,6 +19,7 @@ from lab_app.document import LabDocument
 from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
 from lab_app.panels.doctor import DoctorView
+from lab_app.panels.evaluation import EvaluationView
 from lab_app.panels.history import HistoryScrubber
 from lab_app.panels.landscape import LandscapeView
 from lab_app.panels.loss import LossView
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.boundary_view.set_hover_enabled(True)
         self.history_scrubber = HistoryScrubber(c, v)
         self.metrics_view = MetricsView()
+        self.evaluation_view = EvaluationView(v)
         self.doctor_view = DoctorView(c)
         self.reference_view = ReferenceView(c)
         self.landscape_view = LandscapeView(c.recorded, config_source=lambda: c.config)
@@ -132,6 +134,14 @@ class MainWindow(QMainWindow):
             ("loss", "Loss", self.loss_view, _BOTTOM, "Training and test loss per epoch", None),
             ("metrics", "Metrics", self.metrics_view, _BOTTOM, "Accuracy, log-loss, confusion matrix", None),
             ("doctor", "Doctor", self.doctor_view, _BOTTOM, "Convergence doctor: signals and verdicts", "metrics"),
+            (
+                "evaluation",
+                "Evaluation",
+                self.evaluation_view,
+                _BOTTOM,
+                "ROC, precision–recall and reliability curves; scores at a decision threshold",
+                "metrics",
+            ),
             (
                 "reference",
                 "Reference optimum",
@@ -301,6 +311,7 @@ class MainWindow(QMainWindow):
         v.frameChanged.connect(self._show_frame)
         v.skinsChanged.connect(self.boundary_view.set_onion_skins)
         v.sizeByLossChanged.connect(self.boundary_view.set_size_by_loss)
+        v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
         # The insight panels announce; the window hands their results to the views that draw them.
         r = self.reference_view
         r.resultReady.connect(lambda result: self.doctor_view.set_separation(result.run_id, result.separation))
@@ -326,6 +337,7 @@ class MainWindow(QMainWindow):
         if info is None:
             self.boundary_view.clear()
             self.metrics_view.clear()
+            self.evaluation_view.clear()
             self.designer.set_test_mask(None)
             self.designer.set_misclassified(None)
             self.designer.set_curve(None, None)
@@ -345,6 +357,7 @@ class MainWindow(QMainWindow):
         running = frame.live and self.controller.state == "running"
         self.boundary_view.show_snapshot(frame)
         self.metrics_view.update_metrics(info, frame, self.document, throttle=running)
+        self.evaluation_view.update_frame(info, frame, self.document, throttle=running)
         self.loss_view.show_frame(frame)
         self._refresh_overlay()
         self._refresh_one_d(info, frame)

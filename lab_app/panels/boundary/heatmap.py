@@ -138,12 +138,13 @@ class GridPainter:
             self._color_blend(P, class_ink)
         return self.rgba
 
-    def lines(self, xs: np.ndarray, ys: np.ndarray, P: np.ndarray) -> np.ndarray:
-        """(m, 2) NaN-separated boundary of ``P`` (H, W, k) over the grid ``xs`` (W,), ``ys`` (H,).
-        Call it after :meth:`paint` of the same ``P``: more than two classes reuse its top two."""
+    def lines(self, xs: np.ndarray, ys: np.ndarray, P: np.ndarray, level: float = 0.5) -> np.ndarray:
+        """(m, 2) NaN-separated boundary of ``P`` (H, W, k) over the grid ``xs`` (W,), ``ys`` (H,):
+        for two classes the ``level`` contour of P(class 1) (the decision threshold). Call it after
+        :meth:`paint` of the same ``P``: more than two classes reuse its top two."""
         if len(self._fields) == 1:
             np.copyto(self._fields[0], P[..., 1])
-            return _trace(xs, ys, self._fields, 0.5)
+            return _trace(xs, ys, self._fields, level)
         # Class j's region ends where P_j − max_{i≠j} P_i crosses 0; classes 0..k−2 cover every edge.
         # max_{i≠j} P_i is the top probability, or the second one where P_j is the top.
         flat = P.reshape(-1, P.shape[-1])
@@ -154,6 +155,13 @@ class GridPainter:
             np.subtract(flat[:, j], self._top1, out=d)
             np.copyto(d, gap, where=d >= 0.0)
         return _trace(xs, ys, self._fields, 0.0)
+
+    def relevel(self, xs: np.ndarray, ys: np.ndarray, level: float) -> np.ndarray | None:
+        """Two classes: the ``level`` contour of the P(class 1) that the last :meth:`lines` traced
+        (a new threshold, same weights: no new evaluation); None for more classes."""
+        if len(self._fields) != 1:
+            return None
+        return _trace(xs, ys, self._fields, level)
 
     def _color_binary(self, p1: np.ndarray, lut: np.ndarray) -> None:
         s = self._scaled

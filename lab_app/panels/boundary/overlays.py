@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -178,19 +180,22 @@ class OneDCurves:
         self.threshold_line.label.valueChanged()  # the label only reformats itself while visible
 
 
-def linear_threshold(model, params) -> float | None:
-    """x = −b/w of a binary linear ``model`` on its raw input with weights ``params``, else None."""
+def linear_threshold(model, params, level: float = 0.5) -> float | None:
+    """The x where P(class 1) = ``level`` of a binary linear ``model`` on its raw input with weights
+    ``params`` (x = −b/w at ½), else None."""
     if not (model.network.n_classes == 2 and model.is_linear and model.feature_names == list(model.input_names)):
         return None
     model.network.params[...] = params
     coef, intercept = model.coef_intercept()
-    return float(-intercept[0] / coef[0, 0]) if coef[0, 0] != 0 else None
+    logit = 0.0 if level == 0.5 else math.log(level / (1.0 - level))
+    return float((logit - intercept[0]) / coef[0, 0]) if coef[0, 0] != 0 else None
 
 
-def class_change_marks(xs: np.ndarray, probs: np.ndarray, y_range) -> np.ndarray:
-    """(m, 2) NaN-separated vertical marks (over ``y_range``) where the top class of ``probs`` (W, k)
-    changes along ``xs`` (W,), halfway between grid points."""
-    top = np.argmax(probs, axis=1)
+def class_change_marks(xs: np.ndarray, probs: np.ndarray, y_range, level: float = 0.5) -> np.ndarray:
+    """(m, 2) NaN-separated vertical marks (over ``y_range``) where the predicted class of ``probs``
+    (W, k) changes along ``xs`` (W,), halfway between grid points: for two classes where P(class 1)
+    crosses ``level``, else where the top class changes."""
+    top = probs[:, 1] > level if probs.shape[1] == 2 else np.argmax(probs, axis=1)
     change = np.flatnonzero(top[1:] != top[:-1])
     xm = 0.5 * (xs[change] + xs[change + 1])
     y0, y1 = y_range

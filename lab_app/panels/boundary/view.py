@@ -75,6 +75,7 @@ class BoundaryView(QWidget):
         self._last_params: np.ndarray | None = None
         self._have_image = False
         self._size_by_loss = False
+        self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
         self._build_plot()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -196,6 +197,27 @@ class BoundaryView(QWidget):
     def shown_params(self) -> np.ndarray | None:
         """(n_params,) copy of the weights on show, None before the first render."""
         return self._last_params.copy() if self._have_image else None
+
+    @property
+    def decision_threshold(self) -> float:
+        """The probability P(class 1) at which binary runs' decision contour is drawn (default ½)."""
+        return self._threshold
+
+    def set_threshold(self, t: float) -> None:
+        """Draw binary runs' decision contour (1-D: the threshold and class marks) at P(class 1) = ``t``
+        instead of ½; softmax runs keep their class boundaries. Only the contour is traced again."""
+        t = float(t)
+        if t == self._threshold:
+            return
+        self._threshold = t
+        if self._model is None or not self._have_image or self._model.network.n_classes != 2:
+            return
+        if self._one_d:
+            self._draw_1d(self._grid.probs)
+            return
+        xy = self._grid.painter.relevel(self._evaluator.xs, self._grid.ys, t)
+        if xy is not None:
+            self._set_contour(xy)
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:
@@ -428,7 +450,7 @@ class BoundaryView(QWidget):
         if self._one_d:
             self._draw_1d(self._grid.probs)
         else:
-            self._set_contour(self._grid.painter.lines(self._evaluator.xs, self._grid.ys, P))
+            self._set_contour(self._grid.painter.lines(self._evaluator.xs, self._grid.ys, P, self._threshold))
         self._layer.update_misclassified(params, point_probs)
         self._refresh_insight()
         return True
@@ -452,10 +474,11 @@ class BoundaryView(QWidget):
 
     def _draw_1d(self, probs: np.ndarray) -> None:
         xs = self._evaluator.xs
-        threshold = linear_threshold(self._model, self._last_params)
+        threshold = linear_threshold(self._model, self._last_params, self._threshold)
         self._curves.draw(xs, probs, self._qcolors, threshold)
         # Without a threshold: vertical marks where the predicted class changes.
-        self._set_contour(np.empty((0, 2)) if threshold is not None else class_change_marks(xs, probs, Y_RANGE_1D))
+        marks = None if threshold is not None else class_change_marks(xs, probs, Y_RANGE_1D, self._threshold)
+        self._set_contour(np.empty((0, 2)) if marks is None else marks)
 
     def _refresh_insight(self) -> None:
         """After every render: redraw what depends on the weights on show (cheap when all off)."""

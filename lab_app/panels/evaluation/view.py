@@ -1,0 +1,345 @@
+"""How good is the classifier beyond accuracy: ROC and precision–recall curves (with AUC and
+average precision), a reliability diagram with the Brier score, and the confusion matrix,
+precision, recall and F1 at a decision threshold the user chooses with a slider.
+
+The numbers are :func:`engine.evaluation.evaluate`'s, of the run's points under the weights on
+show (the view state's frame): the training thread's point probe when it fits, else a
+:class:`~engine.model.PointEvaluator` pass. Nothing is computed while the panel is hidden (it
+catches up when shown, :class:`~lab_app.widgets.shown.CatchUpWhenShown`), and while training runs
+at most :data:`LIVE_RATE` times a second. The threshold belongs to the view state: the slider
+writes :meth:`ViewState.set_threshold`, and the panel (like the boundary view) follows
+``thresholdChanged``; a new threshold recomputes only the scores, not the curves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.evaluation import at_threshold, evaluate
+from engine.model import PointEvaluator
+from lab_app.panels.evaluation.curves import CurvePlots
+from lab_app.tasks import Debouncer
+from lab_app.training.probes import POINTS_PROBE
+from lab_app.widgets import palette
+from lab_app.widgets.shown import CatchUpWhenShown
+
+__all__ = ["LIVE_RATE", "EvaluationView"]
+
+#: Live computations per second, at most, while training runs.
+LIVE_RATE = 5.0
+#: The slider's steps: t = step / STEPS, from 0.01 to 0.99.
+STEPS = 100
+_SPLITS = ("train", "test")
+_DASH = "\u2014"
+
+
+class EvaluationView(CatchUpWhenShown, QWidget):
+    """ROC, precision–recall and reliability curves of the run's training and test points, and the
+    scores at the view state's threshold.
+
+    Parameters
+    ----------
+    view_state : :class:`lab_app.view_state.ViewState`; its threshold is the slider's.
+
+    Attributes
+    ----------
+    evaluations : {"train" | "test": :class:`engine.evaluation.Evaluation`} of the last computation
+        (a split without points is absent).
+    reports : {"train" | "test": ThresholdReport} at the current threshold (binary runs).
+    threshold_slider, split_combo, confusion_table, scores_table, plots (:class:`CurvePlots`).
+    """
+
+    #: The curves and scores were computed again.
+    computed = Signal()
+
+    def __init__(self, view_state, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("evaluationView")
+        self._view_state = view_state
+        self._pending = None  # (run_info, frame, document) not yet computed
+        self._points = None  # (run_info, PointEvaluator): the run's points, mapped once
+        self._logits: dict[str, np.ndarray] = {}
+        self._y: dict[str, np.ndarray] = {}
+        self._names: list[str] = []
+        self._colors: list = []
+        self.evaluations: dict = {}
+        self.reports: dict = {}
+        self._catch_up = Debouncer(0, self._compute_pending, parent=self)
+        self._live = Debouncer.throttle(int(1000 / LIVE_RATE), self._compute_pending, leading=True, parent=self)
+        self._build()
+        view_state.thresholdChanged.connect(self._on_threshold)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def threshold(self) -> float:
+        return self._view_state.threshold
+
+    def update_frame(self, run_info, frame, document=None, *, throttle: bool = False) -> None:
+        """Evaluate ``frame.params`` on ``run_info``'s points (now, at most :data:`LIVE_RATE` times a
+        second with ``throttle``, or once shown). The newest request wins."""
+        self._pending = (run_info, frame, document)
+        if not self.on_show():
+            return
+        if throttle:
+            self._live.trigger()
+        else:
+            self._live.cancel()
+            self._compute_pending()
+
+    def clear(self) -> None:
+        self._pending = None
+        self._logits, self._y, self.evaluations, self.reports = {}, {}, {}, {}
+        self.plots.clear()
+        self.confusion_table.setRowCount(0)
+        self.scores_table.setRowCount(0)
+        self.caption_label.setText("No model yet: press Train.")
+
+    # ------------------------------------------------------------- building
+    def _build(self) -> None:
+        bold = QFont()
+        bold.setBold(True)
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal, objectName="evaluationThreshold")
+        self.threshold_slider.setRange(1, STEPS - 1)
+        self.threshold_slider.setValue(round(self.threshold * STEPS))
+        self.threshold_slider.setToolTip("Predict the positive (last) class where its probability exceeds t")
+        self.threshold_slider.valueChanged.connect(lambda v: self._view_state.set_threshold(v / STEPS))
+        self.threshold_label = QLabel(objectName="evaluationThresholdLabel")
+        self.threshold_label.setFont(bold)
+        self.threshold_label.setMinimumWidth(60)
+        self.note_label = QLabel(objectName="evaluationNote", wordWrap=True)
+        self.note_label.setStyleSheet("color: #555;")
+        self.split_combo = QComboBox(objectName="evaluationSplit")
+        self.split_combo.addItems(["training", "test"])
+        self.split_combo.setToolTip("Which points the table (and softmax runs' curves) count")
+        self.split_combo.currentIndexChanged.connect(lambda _: self._fill())
+        head = QHBoxLayout()
+        head.addWidget(QLabel("threshold"))
+        head.addWidget(self.threshold_slider, 1)
+        head.addWidget(self.threshold_label)
+        head.addSpacing(12)
+        head.addWidget(QLabel("points:"))
+        head.addWidget(self.split_combo)
+
+        self.plots = CurvePlots()
+        plots = QHBoxLayout()
+        plots.setSpacing(4)
+        for widget in self.plots.widgets.values():
+            plots.addWidget(widget, 1)
+
+        self.caption_label = QLabel("No model yet: press Train.", objectName="evaluationCaption")
+        self.caption_label.setStyleSheet("color: #555;")
+        title = QLabel("Confusion matrix")
+        title.setFont(bold)
+        title.setToolTip("Rows: true class. Columns: predicted class.")
+        self.confusion_table = _table("evaluationConfusion")
+        self.scores_table = _table("evaluationScores")
+        side = QVBoxLayout()
+        side.addWidget(title)
+        side.addWidget(self.confusion_table)
+        side.addWidget(self.scores_table)
+        side.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(plots, 3)
+        body.addLayout(side, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addLayout(head)
+        layout.addWidget(self.note_label)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.caption_label)
+        self._show_threshold(self.threshold)
+        self.note_label.hide()
+
+    # ------------------------------------------------------------ computing
+    def _compute_pending(self) -> None:
+        if self._pending is not None and self.on_show():
+            self._compute()
+
+    def _compute(self) -> None:
+        run_info, frame, document = self._pending
+        self._pending = None
+        ds = run_info.dataset
+        model = run_info.model
+        binary = model.network.n_classes == 2
+        self._names, self._colors = _classes(model.classes, document)
+        logits = self._logits_of(run_info, frame)
+        self._logits, self._y, self.evaluations = {}, {}, {}
+        t = self.threshold
+        for split, idx in (("train", run_info.train_idx), ("test", run_info.test_idx)):
+            idx = np.asarray(idx, dtype=np.int64)
+            if len(idx):
+                self._logits[split], self._y[split] = logits[idx], ds.y[idx]
+                self.evaluations[split] = evaluate(ds.y[idx], logits[idx], t)
+        self.reports = {s: e.report for s, e in self.evaluations.items() if e.report is not None}
+        self.threshold_slider.setEnabled(binary)
+        self.note_label.setVisible(not binary)
+        if not binary:
+            self.note_label.setText(
+                "Softmax: each point is predicted as its most probable class, so there is no single "
+                "threshold; the curves are one class against the rest."
+            )
+        test_item = self.split_combo.model().item(1)
+        test_item.setEnabled("test" in self.evaluations)
+        if "test" not in self.evaluations and self.split_combo.currentIndex() == 1:
+            self.split_combo.setCurrentIndex(0)  # refills through the signal
+        epoch = getattr(frame, "epoch", None)
+        caption = f"{getattr(run_info, 'model_name', '')}"
+        if epoch is not None:
+            caption += f"   ·   epoch {epoch}"
+        caption += f"   ·   {len(run_info.train_idx)} training, {len(run_info.test_idx)} test points"
+        self.caption_label.setText(caption.strip(" ·"))
+        self._fill()
+        self.computed.emit()
+
+    def _logits_of(self, run_info, frame) -> np.ndarray:
+        """(n_samples, n_outputs) logits of the run's points under ``frame.params``."""
+        ds = run_info.dataset
+        probed = (getattr(frame, "extras", None) or {}).get(POINTS_PROBE)
+        if probed is not None and probed.dataset is ds and probed.logits is not None:  # from the training thread
+            return probed.logits
+        if not ds.n_samples:
+            return np.zeros((0, run_info.model.network.n_outputs))
+        if self._points is None or self._points[0] is not run_info:
+            self._points = (run_info, PointEvaluator(run_info.model.copy(), ds.X))
+        evaluator = self._points[1]
+        with np.errstate(all="ignore"):
+            evaluator.evaluate(frame.params)
+        return evaluator.logits.copy()
+
+    def _on_threshold(self, t: float) -> None:
+        """The view state's threshold moved (this slider or anyone): new scores, same curves."""
+        self._show_threshold(t)
+        if not self.reports:
+            return
+        self.reports = {s: at_threshold(self._y[s], self._logits[s], t) for s in self.reports}
+        self._fill()
+        self.computed.emit()
+
+    def _show_threshold(self, t: float) -> None:
+        value = round(t * STEPS)
+        if self.threshold_slider.value() != value:
+            self.threshold_slider.blockSignals(True)  # the view state already has it
+            self.threshold_slider.setValue(value)
+            self.threshold_slider.blockSignals(False)
+        self.threshold_label.setText(f"t = {t:.2f}")
+
+    # ------------------------------------------------------------- drawing
+    def _split(self) -> str:
+        return _SPLITS[self.split_combo.currentIndex()]
+
+    def _fill(self) -> None:
+        if not self.evaluations:
+            return
+        split = self._split() if self._split() in self.evaluations else "train"
+        e = self.evaluations.get(split)
+        if e is None:
+            return
+        if e.n_classes == 2:
+            self.plots.draw_binary(self.evaluations)
+            self.plots.mark(self.reports)
+            self.plots.set_reliability_title(f"Reliability of P({self._names[-1]})")
+            report = self.reports[split]
+            self._fill_confusion(report.confusion)
+            rows = [
+                ("precision", report.precision),
+                ("recall", report.recall),
+                ("F1", report.f1),
+                ("false-positive rate", report.fpr),
+            ]
+            self._fill_scores([f"at t = {report.threshold:.2f}"], [name for name, _ in rows], [[v] for _, v in rows])
+        else:
+            self.plots.draw_classes(e, self._names, self._colors)
+            self._fill_confusion(e.confusion)
+            s = e.scores
+            values = np.column_stack([s.precision, s.recall, s.f1, s.support]).tolist()
+            self._fill_scores(["precision", "recall", "F1", "support"], self._names, values)
+
+    def _fill_confusion(self, cm: np.ndarray) -> None:
+        names, k = self._names, len(self._names)
+        table = self.confusion_table
+        table.setRowCount(k)
+        table.setColumnCount(k)
+        table.setVerticalHeaderLabels(names)
+        table.setHorizontalHeaderLabels([f"→ {n}" for n in names])
+        row_totals = np.maximum(cm.sum(axis=1), 1)
+        for i in range(k):
+            for j in range(k):
+                item = _item(table, i, j)
+                item.setText(str(int(cm[i, j])))
+                base = (0, 158, 115) if i == j else (213, 94, 0)  # as the Metrics panel: green right, vermillion wrong
+                item.setBackground(QColor(*base, int(round(150 * cm[i, j] / row_totals[i])) if cm[i, j] else 0))
+        _fit_height(table)
+
+    def _fill_scores(self, columns: list, rows: list, values: list) -> None:
+        table = self.scores_table
+        table.setRowCount(len(rows))
+        table.setColumnCount(len(columns))
+        table.setHorizontalHeaderLabels(columns)
+        table.setVerticalHeaderLabels(rows)
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                text = _DASH if not np.isfinite(v) else (str(int(v)) if columns[j] == "support" else f"{v:.3f}")
+                _item(table, i, j).setText(text)
+        _fit_height(table)
+
+
+def _classes(classes, document) -> tuple[list[str], list]:
+    """Names and colours of the model's ``classes``: the document's where it has the class."""
+    names, colors = [], []
+    for i, c in enumerate(classes):
+        if document is not None:
+            try:
+                info = document.classes[document.class_index(c)]
+                names.append(info.name)
+                colors.append(QColor(info.color))
+                continue
+            except (KeyError, IndexError):
+                pass
+        names.append(str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
+        colors.append(palette.qcolor(i))
+    return names, colors
+
+
+def _item(table: QTableWidget, i: int, j: int) -> QTableWidgetItem:
+    item = table.item(i, j)
+    if item is None:
+        item = QTableWidgetItem()
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        table.setItem(i, j, item)
+    return item
+
+
+def _table(name: str) -> QTableWidget:
+    table = QTableWidget(objectName=name)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return table
+
+
+def _fit_height(table: QTableWidget) -> None:
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(i) for i in range(table.rowCount()))
+    table.setFixedHeight(height)
