@@ -222,6 +222,27 @@ def shoot_sweep(app, out: Path) -> None:
     close(app, window)
 
 
+def shoot_evaluation(app, out: Path) -> None:
+    """The Evaluation dock on the default example after training: ROC and precision–recall curves
+    of the training and test points, the reliability diagram, and the threshold moved to 0.3 (the
+    operating points, the confusion matrix and the scores at t = 0.3)."""
+    window = new_window(app)
+    use_config(window, DEFAULT_CONFIG.with_(epochs=200))
+    train_until_finished(app, window)
+    view = window.evaluation_view
+    window.docks["evaluation"].raise_()
+    wait(app, lambda: bool(view.evaluations), 5)
+    view.threshold_slider.setValue(30)
+    grab_dock(app, window, "evaluation", out, size=(1100, 360))
+    e, r = view.evaluations["train"], view.reports["train"]
+    print(f"train AUC {e.roc[0].score:.4f}  AP {e.pr[0].score:.4f}  Brier {e.brier:.4f}")
+    if "test" in view.evaluations:
+        t = view.evaluations["test"]
+        print(f"test  AUC {t.roc[0].score:.4f}  AP {t.pr[0].score:.4f}  Brier {t.brier:.4f}")
+    print(f"t = 0.3 (train): confusion {r.confusion.tolist()}  P {r.precision:.3f}  R {r.recall:.3f}  F1 {r.f1:.3f}")
+    close(app, window)
+
+
 TOOLS = {
     "doctor": shoot_doctor,
     "reference": shoot_reference,
@@ -229,6 +250,7 @@ TOOLS = {
     "history": shoot_history,
     "hover": shoot_hover,
     "sweep": shoot_sweep,
+    "evaluation": shoot_evaluation,
 }
 
 

@@ -40,7 +40,8 @@ def _contour(window):
 
 
 def _marks(view):
-    return {k: np.column_stack(s.getData()) for k, s in view.plots.points.items()}
+    """The training split's operating point on each curve."""
+    return {k: np.column_stack(s[0].getData()) for k, s in view.plots.points.items()}
 
 
 def test_hidden_evaluation_dock_computes_nothing_until_shown(qtbot, make_window):

@@ -3,7 +3,7 @@
 One ``ImageItem`` shows the class probabilities over a 200×200 grid (:mod:`.grid`; binary: a
 diverging map class-0 colour ↔ white ↔ class-1 colour centred at P = 0.5; more classes: the class
 colours blended by probability and faded to white where the model is unsure, :mod:`.heatmap`). The
-0.5 contour and the multi-class boundaries are NaN-separated polylines in one curve item. Training
+decision contour (P = 0.5, or the view state's threshold) and the multi-class boundaries are NaN-separated polylines in one curve item. Training
 points are filled, test points hollow, misclassified points ringed (:mod:`.points`). 1-D data show
 p(x) curves over the points instead (:mod:`.overlays`, with the onion skins and the reference
 optimum other panels ask for); :mod:`.hover` is the hover card, :mod:`.decorations` the key.
@@ -50,7 +50,7 @@ class BoundaryView(QWidget):
     Attributes
     ----------
     plot_widget, plot_item : the pyqtgraph plot (``plot_item`` for export).
-    image_item : the one probability image; contour_item : the 0.5 contour / class boundaries.
+    image_item : the one probability image; contour_item : the contour at P = threshold (binary) / class boundaries.
     points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
     curve_items, threshold_line : 1-D runs' p(x) curves and decision threshold.
     grid_probe : the :class:`~lab_app.training.probes.GridProbe` to register with the training controller

@@ -20,6 +20,7 @@ __all__ = ["CurvePlots"]
 
 _SPLIT_STYLE = {"train": Qt.PenStyle.SolidLine, "test": Qt.PenStyle.DashLine}
 _SPLIT_NAME = {"train": "training", "test": "test"}
+_MARK_COLORS = ("#E69F00", "#56B4E9")  # Okabe–Ito orange (training) and sky blue (test) operating points
 
 
 class CurvePlots:
@@ -30,7 +31,8 @@ class CurvePlots:
     widgets : the three ``PlotWidget`` (objectNames ``evaluationRoc``, ``evaluationPr``, ``evaluationReliability``).
     curves : {plot: [PlotDataItem] * MAX_CLASSES}: per split (binary: items 0 = training, 1 = test)
         or per class (softmax).
-    points : {plot: ScatterPlotItem}: the operating points at the threshold (ROC and PR; binary only).
+    points : {plot: [training, test] ScatterPlotItem}: the operating points at the threshold (ROC
+        and PR; binary only).
     """
 
     def __init__(self):
@@ -46,7 +48,11 @@ class CurvePlots:
             item.setLabel("left", ylabel)
             item.setRange(xRange=(0, 1), yRange=(0, 1.02), padding=0.02)
             item.getViewBox().setMouseEnabled(x=False, y=False)
-            self.legends[key] = item.addLegend(offset=(-6, 6) if key == "roc" else (-6, -6), labelTextSize="8pt")
+            # Corners the curves leave free: bottom right (ROC, reliability), bottom left (PR).
+            offset = {"roc": (-6, -6), "pr": (6, -6), "cal": (-6, -6)}[key]
+            legend = item.addLegend(offset=offset, labelTextSize="8pt", labelTextColor=TEXT_PEN)
+            legend.setBrush(pg.mkBrush(255, 255, 255, 215))
+            self.legends[key] = legend
             self.widgets[key], self.items[key] = widget, item
             if key != "pr":  # chance (ROC) and perfect calibration: the diagonal
                 diag = pg.PlotDataItem([0, 1], [0, 1], pen=pg.mkPen("#aaaaaa", width=1, style=Qt.PenStyle.DotLine))
@@ -57,20 +63,23 @@ class CurvePlots:
                 item.addItem(curve)
                 curves.append(curve)
             self.curves[key] = curves
-        self.points = {}
+        self.points = {}  # {plot: [training, test] ScatterPlotItem}
         for key in ("roc", "pr"):
-            scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen(palette.INK, width=1.5))
-            scatter.setZValue(10)
-            self.items[key].addItem(scatter)
-            self.points[key] = scatter
+            self.points[key] = []
+            for color in _MARK_COLORS:
+                scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen(palette.INK, width=1.5), brush=pg.mkBrush(color))
+                scatter.setZValue(10)
+                self.items[key].addItem(scatter)
+                self.points[key].append(scatter)
 
     def clear(self) -> None:
         for key, curves in self.curves.items():
             for curve in curves:
                 curve.setData([], [])
             self.legends[key].clear()
-        for scatter in self.points.values():
-            scatter.setData([], [])
+        for scatters in self.points.values():
+            for scatter in scatters:
+                scatter.setData([], [])
 
     def draw_binary(self, evaluations: dict) -> None:
         """``evaluations`` {"train" | "test": Evaluation} (a split without points is absent)."""
@@ -93,30 +102,34 @@ class CurvePlots:
                     curve.setData(c.x, c.y, symbol=None)
                     label = f"{_SPLIT_NAME[split]}  {'AUC' if key == 'roc' else 'AP'} {_num(c.score)}"
                 self.legends[key].addItem(curve, label)
+            if key == "roc":
+                for j, split in enumerate(("train", "test")):
+                    if split in evaluations:
+                        self.legends[key].addItem(self.points[key][j], f"{_SPLIT_NAME[split]} at t")
             for curve in self.curves[key][2:]:
                 curve.setData([], [])
         self.mark(evaluations)
 
     def mark(self, reports: dict) -> None:
         """Operating points of {"train" | "test": ThresholdReport or Evaluation} on ROC and PR."""
-        spots = {"roc": [], "pr": []}
-        for split in ("train", "test"):
+        for j, split in enumerate(("train", "test")):
             r = reports.get(split)
             r = getattr(r, "report", r)
+            roc_mark, pr_mark = self.points["roc"][j], self.points["pr"][j]
             if r is None:
+                roc_mark.setData([], [])
+                pr_mark.setData([], [])
                 continue
-            brush = pg.mkBrush("#E69F00" if split == "train" else "#56B4E9")
-            if math.isfinite(r.fpr):
-                spots["roc"].append({"pos": (r.fpr, r.recall), "brush": brush})
-            if r.confusion[:, 1].sum() and r.confusion[1].sum():
-                spots["pr"].append({"pos": (r.recall, r.precision), "brush": brush})
-        for key, scatter in self.points.items():
-            scatter.setData(spots[key])
+            roc_mark.setData(*(([r.fpr], [r.recall]) if math.isfinite(r.fpr) else ([], [])))
+            # Precision needs a predicted positive, recall a true one.
+            defined = r.confusion[:, 1].sum() and r.confusion[1].sum()
+            pr_mark.setData(*(([r.recall], [r.precision]) if defined else ([], [])))
 
     def draw_classes(self, e, names: list, colors: list) -> None:
         """One-vs-rest curves of each class of ``e`` (Evaluation, or None) in its colour."""
-        for scatter in self.points.values():
-            scatter.setData([], [])
+        for scatters in self.points.values():
+            for scatter in scatters:
+                scatter.setData([], [])
         for key, curves in self.curves.items():
             self.legends[key].clear()
             for j, curve in enumerate(curves):

@@ -44,6 +44,9 @@ __all__ = ["LIVE_RATE", "EvaluationView"]
 LIVE_RATE = 5.0
 #: The slider's steps: t = step / STEPS, from 0.01 to 0.99.
 STEPS = 100
+#: Splits with fewer points get 5 reliability bins instead of 10 (scikit-learn's default is 5):
+#: ten bins of a hundred points are mostly noise.
+FEW_POINTS = 200
 _SPLITS = ("train", "test")
 _DASH = "\u2014"
 
@@ -186,7 +189,8 @@ class EvaluationView(CatchUpWhenShown, QWidget):
             idx = np.asarray(idx, dtype=np.int64)
             if len(idx):
                 self._logits[split], self._y[split] = logits[idx], ds.y[idx]
-                self.evaluations[split] = evaluate(ds.y[idx], logits[idx], t)
+                n_bins = 5 if len(idx) < FEW_POINTS else 10
+                self.evaluations[split] = evaluate(ds.y[idx], logits[idx], t, n_bins=n_bins)
         self.reports = {s: e.report for s, e in self.evaluations.items() if e.report is not None}
         self.threshold_slider.setEnabled(binary)
         self.note_label.setVisible(not binary)
