@@ -3,10 +3,11 @@
 One ``ImageItem`` shows the class probabilities over a 200×200 grid (:mod:`.grid`; binary: a
 diverging map class-0 colour ↔ white ↔ class-1 colour centred at P = 0.5; more classes: the class
 colours blended by probability and faded to white where the model is unsure, :mod:`.heatmap`). The
-decision contour (P = 0.5, or the view state's threshold) and the multi-class boundaries are NaN-separated polylines in one curve item. Training
-points are filled, test points hollow, misclassified points ringed (:mod:`.points`). 1-D data show
-p(x) curves over the points instead (:mod:`.overlays`, with the onion skins and the reference
-optimum other panels ask for); :mod:`.hover` is the hover card, :mod:`.decorations` the key.
+decision contour (P = 0.5, or the threshold :meth:`BoundaryView.set_threshold` is given) and the
+multi-class boundaries are NaN-separated polylines in one curve item. Training points are filled,
+test points hollow, misclassified points ringed (:mod:`.points`). 1-D data show p(x) curves over
+the points instead (:mod:`.overlays`, with the onion skins and the reference optimum other panels
+ask for); :mod:`.hover` is the hover card, :mod:`.decorations` the key.
 
 Every item is created once; :meth:`BoundaryView.show` only evaluates the model when the weights
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
