@@ -8,6 +8,8 @@ follow them; panels never call each other, and the window computes nothing itsel
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence
@@ -312,6 +314,7 @@ class MainWindow(QMainWindow):
         v.skinsChanged.connect(self.boundary_view.set_onion_skins)
         v.sizeByLossChanged.connect(self.boundary_view.set_size_by_loss)
         v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
+        v.thresholdChanged.connect(self._on_threshold_changed)
         # The insight panels announce; the window hands their results to the views that draw them.
         r = self.reference_view
         r.resultReady.connect(lambda result: self.doctor_view.set_separation(result.run_id, result.separation))
@@ -382,8 +385,16 @@ class MainWindow(QMainWindow):
         threshold = None
         if model.is_linear and model.network.n_classes == 2 and model.feature_map.is_identity:
             (w,), b = model.coef_intercept()
-            threshold = -b[0] / w[0] if w[0] else None
+            t = self.view_state.threshold  # the x where P = t: logit(t) = w·x + b (x = −b/w at ½)
+            logit = 0.0 if t == 0.5 else math.log(t / (1.0 - t))
+            threshold = (logit - b[0]) / w[0] if w[0] else None
         self.designer.set_threshold(threshold)
+
+    def _on_threshold_changed(self, _t: float) -> None:
+        """The designer's 1-D threshold marks P = t, as the boundary view's contour does."""
+        info, frame = self.controller.run_info, self.view_state.frame
+        if info is not None and frame is not None and frame.run_id == info.run_id and not self._closing:
+            self._refresh_one_d(info, frame)
 
     # ---------------------------------------------------------------- training reactions
     def _on_progress(self, snapshot) -> None:

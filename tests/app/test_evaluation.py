@@ -1,6 +1,8 @@
 """The Evaluation dock in the real window: curves and scores equal scikit-learn's, and its threshold
 slider moves the boundary view's decision contour, the confusion matrix and the marked points."""
 
+import time
+
 import numpy as np
 import pytest
 from sklearn.metrics import (
@@ -144,3 +146,61 @@ def test_softmax_shows_per_class_curves_and_disables_the_slider(qtbot, make_wind
     contour0 = _contour(w)
     w.view_state.set_threshold(0.3)
     np.testing.assert_array_equal(_contour(w), contour0)
+
+
+def test_one_d_threshold_lines_move_to_p_equals_t(qtbot, make_window):
+    from engine.generators import one_d_gaussians
+
+    w = make_window(epochs=30)
+    w.dataset_menu.load_generated(one_d_gaussians(120, seed=1))
+    qtbot.waitUntil(lambda: w.document.mode == "1d", timeout=5000)
+    train(qtbot, w)
+    x_half = w.boundary_view.threshold
+    assert x_half is not None and w.designer.threshold_item.isVisible()
+    w.view_state.set_threshold(0.3)
+    model = w.controller.run_info.model_at(w.view_state.frame.params)
+    for x in (w.boundary_view.threshold, w.designer.threshold_item.value()):
+        assert x != pytest.approx(x_half)
+        assert model.predict_proba(np.array([[x]]))[0, 1] == pytest.approx(0.3, abs=1e-4)
+
+
+def test_a_recorded_epoch_is_evaluated_from_its_own_weights(qtbot, make_window):
+    """Frames without the training thread's probe (the history scrubber) are evaluated here."""
+    w = make_window(epochs=30)
+    train(qtbot, w)
+    view = _show_evaluation(qtbot, w)
+    brier_last = view.evaluations["train"].brier
+    entry = w.controller.recorded[0]  # the earliest recorded epoch
+    epoch = entry.epoch
+    assert epoch < w.view_state.frame.epoch
+    with qtbot.waitSignal(view.computed, timeout=2000):
+        w.view_state.show_recorded(epoch, entry.params)
+    e = view.evaluations["train"]
+    assert e.brier > brier_last  # an early epoch is worse calibrated (the ranking, AUC, may already be right)
+    y, P = _split_proba(w, "train")
+    assert e.brier == pytest.approx(brier_score_loss(y, P[:, 1]), abs=1e-6)
+    assert e.roc[0].score == pytest.approx(roc_auc_score(y, P[:, 1]), abs=1e-9)
+    assert view.caption_label.text().count(f"epoch {epoch}")
+
+
+def test_live_training_computes_at_most_live_rate_while_shown(qtbot, make_window):
+    from lab_app.panels.evaluation import LIVE_RATE
+
+    w = make_window(epochs=0)  # until stopped
+    view = w.evaluation_view
+    w.docks["evaluation"].raise_()
+    qtbot.waitUntil(view.on_show, timeout=2000)
+    frames, computed = [], []
+    w.view_state.frameChanged.connect(lambda f: frames.append(f.epoch))
+    view.computed.connect(lambda: computed.append(view.caption_label.text()))
+    w.controller.train()
+    qtbot.waitUntil(lambda: len(computed) >= 2, timeout=10000)
+    start, n0, t0 = len(frames), len(computed), time.monotonic()
+    qtbot.waitUntil(lambda: len(frames) >= start + 40, timeout=10000)
+    n_live, elapsed = len(computed) - n0, time.monotonic() - t0
+    w.controller.pause()
+    assert n_live <= elapsed * LIVE_RATE + 2, (n_live, len(frames) - start, elapsed)
+    assert n_live >= 1  # it does follow the run while shown
+    qtbot.waitUntil(lambda: w.controller.state != "running", timeout=5000)
+    # After the pause the newest frame is shown exactly (not throttled away).
+    qtbot.waitUntil(lambda: f"epoch {w.view_state.frame.epoch}" in view.caption_label.text(), timeout=2000)
