@@ -115,6 +115,11 @@ def test_threshold_slider_moves_contour_matrix_and_marked_points(qtbot, make_win
     np.testing.assert_allclose(marks1["roc"][0], (r.fpr, r.recall))
     np.testing.assert_allclose(marks1["pr"][0], (r.recall, r.precision))
 
+    # The boundary view rings the points on the wrong side of the drawn contour.
+    info = w.controller.run_info
+    P_all = model.predict_proba(info.dataset.X)
+    np.testing.assert_array_equal(w.boundary_view.misclassified_mask, (P_all[:, 1] > 0.3) != (info.dataset.y == 1))
+
     # Back to ½: the contour is the first one again.
     view.threshold_slider.setValue(50)
     np.testing.assert_allclose(_contour(w), contour0, equal_nan=True)

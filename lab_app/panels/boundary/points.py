@@ -7,7 +7,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
+from engine.evaluation import threshold_predictions
 from engine.forensics import loss_sizes, losses_from_logits
+from engine.metrics import predictions
 from engine.network import Workspace, augment
 from lab_app.widgets import palette
 
@@ -96,19 +98,23 @@ class PointLayer:
         """Ring the points of :attr:`miss_mask` where they are drawn now."""
         self.miss_item.setData(x=self.xy[self.miss_mask, 0], y=self.xy[self.miss_mask, 1])
 
-    def update_misclassified(self, params, proba=None) -> None:
-        """Ring the points ``params`` misclassify; ``proba`` (n, k), when given, are their class
-        probabilities already computed (in the training thread)."""
+    def update_misclassified(self, params, proba=None, logits=None, threshold: float = 0.5) -> None:
+        """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
+        ``threshold`` (the drawn contour); else not of the most probable class. ``logits`` (n,
+        n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread)."""
         if len(self.y) == 0:
             self.miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
-        if proba is not None:
+        if logits is None and proba is not None and (threshold == 0.5 or proba.shape[1] > 2):
             pred = np.argmax(proba, axis=1)
         else:
-            with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
-                z = self._workspace.forward(self._inputs, params)
-            pred = (z[:, 0] > 0) if z.shape[1] == 1 else np.argmax(z, axis=1)
+            if logits is None:
+                with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
+                    z = self._workspace.forward(self._inputs, params)
+            else:
+                z = logits
+            pred = threshold_predictions(z, threshold) if z.shape[1] == 1 else predictions(z)
         miss = pred != self.y
         if np.array_equal(miss, self.miss_mask):
             return

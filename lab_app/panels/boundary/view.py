@@ -149,14 +149,14 @@ class BoundaryView(QWidget):
         if self._model is None:
             return False
         grid, points = self._probed(snapshot)
-        return self._render(snapshot.params, probs=grid, point_probs=points)
+        return self._render(snapshot.params, probs=grid, points=points)
 
     def set_data(self, dataset, test_idx=None) -> None:
         """Draw other points (e.g. after the data were re-snapshotted); ``test_idx`` rows are hollow."""
         self._set_data(dataset, test_idx)
         self._update_decorations()  # the "test" key comes and goes with the test points
         if self._have_image:
-            self._layer.update_misclassified(self._last_params)
+            self._layer.update_misclassified(self._last_params, threshold=self._threshold)
             self._refresh_insight()
 
     def set_split(self, dataset, test_idx) -> None:
@@ -206,7 +206,8 @@ class BoundaryView(QWidget):
 
     def set_threshold(self, t: float) -> None:
         """Draw binary runs' decision contour (1-D: the threshold and class marks) at P(class 1) = ``t``
-        instead of ½; softmax runs keep their class boundaries. Only the contour is traced again."""
+        instead of ½, and ring the points on its wrong side; softmax runs keep their class boundaries.
+        The model is not evaluated on the grid again: only the contour is traced anew."""
         t = float(t)
         if t == self._threshold:
             return
@@ -215,10 +216,12 @@ class BoundaryView(QWidget):
             return
         if self._one_d:
             self._draw_1d(self._grid.probs)
+            self._layer.update_misclassified(self._last_params, threshold=t)
             return
         xy = self._grid.painter.relevel(self._evaluator.xs, self._grid.ys, t)
         if xy is not None:
             self._set_contour(xy)
+        self._layer.update_misclassified(self._last_params, threshold=t)  # the rings follow the contour
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:
@@ -426,10 +429,10 @@ class BoundaryView(QWidget):
         self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, bool(self._layer.test_mask.any()))
 
     # ------------------------------------------------------------ rendering
-    def _render(self, params, force: bool = False, probs=None, point_probs=None) -> bool:
-        """Evaluate ``params`` on the grid and the points (or take ``probs`` and ``point_probs``,
-        those probabilities computed in the training thread) and redraw; skipped when they
-        equal the last rendered ones."""
+    def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
+        """Evaluate ``params`` on the grid and the points (or take ``probs`` and ``points``, the
+        grid's probabilities and the points' PointPredictions computed in the training thread) and
+        redraw; skipped when they equal the last rendered ones."""
         if params is None:
             return False
         if not force and self._have_image and np.array_equal(params, self._last_params):
@@ -452,19 +455,20 @@ class BoundaryView(QWidget):
             self._draw_1d(self._grid.probs)
         else:
             self._set_contour(self._grid.painter.lines(self._evaluator.xs, self._grid.ys, P, self._threshold))
-        self._layer.update_misclassified(params, point_probs)
+        proba, logits = (points.proba, points.logits) if points is not None else (None, None)
+        self._layer.update_misclassified(params, proba, logits, self._threshold)
         self._refresh_insight()
         return True
 
     def _probed(self, snapshot):
-        """``(grid P, point probabilities)`` the training thread computed for ``snapshot``
+        """``(grid P, PointPredictions)`` the training thread computed for ``snapshot``
         (:mod:`lab_app.training.probes`), each None unless it fits this run's grid and points."""
         extras = getattr(snapshot, "extras", None) or {}
         if getattr(snapshot, "run_id", None) != getattr(self.run_info, "run_id", None):
             return None, None
         grid, points = extras.get(GRID_PROBE), extras.get(POINTS_PROBE)
         grid = grid.P if grid is not None and self._grid.fits(grid.spec, grid.P) else None
-        points = points.proba if points is not None and self._layer.fits(points.dataset, points.proba) else None
+        points = points if points is not None and self._layer.fits(points.dataset, points.proba) else None
         return grid, points
 
     def _set_contour(self, xy: np.ndarray) -> None:
