@@ -115,6 +115,8 @@ def test_threshold_slider_moves_contour_matrix_and_marked_points(qtbot, make_win
     np.testing.assert_allclose(marks1["roc"][0], (r.fpr, r.recall))
     np.testing.assert_allclose(marks1["pr"][0], (r.recall, r.precision))
 
+    legend = [label.text for _, label in w.boundary_view.legend.items]
+    assert "P = 0.3" in legend and "P = 0.5" not in legend
     # The boundary view rings the points on the wrong side of the drawn contour.
     info = w.controller.run_info
     P_all = model.predict_proba(info.dataset.X)

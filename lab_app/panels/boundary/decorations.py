@@ -26,9 +26,10 @@ class Decorations:
         self._key = None
         self.color_bar: pg.ColorBarItem | None = None  # created for the first binary 2-D run
 
-    def update(self, axis_names, class_names, colors, lut, one_d: bool, has_test: bool) -> None:
+    def update(self, axis_names, class_names, colors, lut, one_d: bool, has_test: bool, threshold=0.5) -> None:
         """``axis_names`` (x, y) of the columns on show; ``class_names`` and ``colors`` (QColor) per
-        class; ``lut`` the binary colour table (None for more classes); ``has_test``: a test key."""
+        class; ``lut`` the binary colour table (None for more classes); ``has_test``: a test key;
+        ``threshold``: the P of the binary decision contour."""
         binary = lut is not None
         key = (
             tuple(axis_names),
@@ -37,6 +38,7 @@ class Decorations:
             binary,
             one_d,
             has_test,
+            float(threshold),
         )
         if key == self._key:
             return
@@ -66,7 +68,9 @@ class Decorations:
             "misclassified",
         )
         if not one_d:
-            self.add_key(pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)), "P = 0.5" if binary else "boundary")
+            self.add_key(
+                pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)), f"P = {threshold:g}" if binary else "boundary"
+            )
         self._update_color_bar(lut if binary and not one_d else None, class_names[-1])
 
     def add_key(self, sample, name: str) -> None:

@@ -221,6 +221,7 @@ class BoundaryView(QWidget):
         xy = self._grid.painter.relevel(self._evaluator.xs, self._grid.ys, t)
         if xy is not None:
             self._set_contour(xy)
+        self._update_decorations()  # the key names the contour's P
         self._layer.update_misclassified(self._last_params, threshold=t)  # the rings follow the contour
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
@@ -426,7 +427,8 @@ class BoundaryView(QWidget):
             return
         names = self._feature_names()
         names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
-        self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, bool(self._layer.test_mask.any()))
+        has_test = bool(self._layer.test_mask.any())
+        self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, has_test, self._threshold)
 
     # ------------------------------------------------------------ rendering
     def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
