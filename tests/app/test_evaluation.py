@@ -211,3 +211,25 @@ def test_live_training_computes_at_most_live_rate_while_shown(qtbot, make_window
     qtbot.waitUntil(lambda: w.controller.state != "running", timeout=5000)
     # After the pause the newest frame is shown exactly (not throttled away).
     qtbot.waitUntil(lambda: f"epoch {w.view_state.frame.epoch}" in view.caption_label.text(), timeout=2000)
+
+
+def test_large_splits_are_evaluated_in_the_background(qtbot, make_window, monkeypatch):
+    import lab_app.panels.evaluation.view as evaluation_view
+
+    monkeypatch.setattr(evaluation_view, "SYNC_POINTS", 10)  # the default example's 120 points count as large
+    w = make_window(epochs=20)
+    train(qtbot, w)
+    view = w.evaluation_view
+    started = []
+    view._runner.busyChanged.connect(started.append)
+    view = _show_evaluation(qtbot, w)
+    assert started and started[0] is True  # it went through the task runner
+    y, P = _split_proba(w, "train")
+    assert view.evaluations["train"].roc[0].score == pytest.approx(roc_auc_score(y, P[:, 1]), abs=1e-9)
+    # A threshold moved while the curves compute is applied to their result.
+    with qtbot.waitSignal(view.computed, timeout=5000):
+        w.view_state.show_recorded(w.view_state.frame.epoch, w.view_state.frame.params.copy())
+        w.view_state.set_threshold(0.3)
+    qtbot.waitUntil(lambda: not view._runner.busy, timeout=5000)
+    pred = (P[:, 1] > 0.3).astype(int)
+    np.testing.assert_array_equal(view.reports["train"].confusion, sk_confusion(y, pred, labels=[0, 1]))

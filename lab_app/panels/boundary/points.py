@@ -46,6 +46,7 @@ class PointLayer:
         self.xy = np.zeros((0, 2))
         self.test_mask = np.zeros(0, dtype=bool)
         self.miss_mask = np.zeros(0, dtype=bool)
+        self._logits: np.ndarray | None = None  # (n, n_outputs) of the last ringed weights
         self._n_classes = 2
         self._inputs = None
         self._workspace = None
@@ -65,6 +66,7 @@ class PointLayer:
         if test_idx is not None and len(test_idx) and int(np.max(test_idx)) < n:
             self.test_mask[np.asarray(test_idx, dtype=np.int64)] = True
         self.miss_mask = np.zeros(n, dtype=bool)
+        self._logits = None
         self.miss_item.setData([], [])
         net = model.network
         self._n_classes = net.n_classes
@@ -102,19 +104,32 @@ class PointLayer:
         """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
         ``threshold`` (the drawn contour); else not of the most probable class. ``logits`` (n,
         n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread)."""
+        self._logits = None
         if len(self.y) == 0:
             self.miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
         if logits is None and proba is not None and (threshold == 0.5 or proba.shape[1] > 2):
-            pred = np.argmax(proba, axis=1)
+            self._ring(np.argmax(proba, axis=1))
+            return
+        if logits is None:
+            with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
+                z = self._workspace.forward(self._inputs, params).copy()
         else:
-            if logits is None:
-                with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
-                    z = self._workspace.forward(self._inputs, params)
-            else:
-                z = logits
-            pred = threshold_predictions(z, threshold) if z.shape[1] == 1 else predictions(z)
+            z = logits
+        self._logits = z  # kept: a new threshold for the same weights needs no forward pass
+        self._ring(threshold_predictions(z, threshold) if z.shape[1] == 1 else predictions(z))
+
+    def rethreshold(self, params, threshold: float) -> None:
+        """Ring the points on the wrong side of P(class 1) = ``threshold`` under ``params``, the
+        weights last given to :meth:`update_misclassified` (their logits are reused when kept)."""
+        if self._logits is not None and len(self._logits) == len(self.y):
+            if self._logits.shape[1] == 1:
+                self._ring(threshold_predictions(self._logits, threshold))
+            return
+        self.update_misclassified(params, threshold=threshold)
+
+    def _ring(self, pred: np.ndarray) -> None:
         miss = pred != self.y
         if np.array_equal(miss, self.miss_mask):
             return

@@ -216,13 +216,13 @@ class BoundaryView(QWidget):
             return
         if self._one_d:
             self._draw_1d(self._grid.probs)
-            self._layer.update_misclassified(self._last_params, threshold=t)
+            self._layer.rethreshold(self._last_params, t)
             return
         xy = self._grid.painter.relevel(self._evaluator.xs, self._grid.ys, t)
         if xy is not None:
             self._set_contour(xy)
         self._update_decorations()  # the key names the contour's P
-        self._layer.update_misclassified(self._last_params, threshold=t)  # the rings follow the contour
+        self._layer.rethreshold(self._last_params, t)  # the rings follow the contour
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:

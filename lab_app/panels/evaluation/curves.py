@@ -20,6 +20,8 @@ __all__ = ["CurvePlots"]
 
 _SPLIT_STYLE = {"train": Qt.PenStyle.SolidLine, "test": Qt.PenStyle.DashLine}
 _SPLIT_NAME = {"train": "training", "test": "test"}
+#: Points drawn per curve, at most (the scores come from every point; see :func:`_thin`).
+MAX_DRAWN = 2000
 _MARK_COLORS = ("#E69F00", "#56B4E9")  # Okabe–Ito orange (training) and sky blue (test) operating points
 
 
@@ -99,7 +101,7 @@ class CurvePlots:
                     label = f"{_SPLIT_NAME[split]}  Brier {_num(e.brier)}"
                 else:
                     c = (e.roc if key == "roc" else e.pr)[0]
-                    curve.setData(c.x, c.y, symbol=None)
+                    curve.setData(*_thin(c.x, c.y), symbol=None)
                     label = f"{_SPLIT_NAME[split]}  {'AUC' if key == 'roc' else 'AP'} {_num(c.score)}"
                 self.legends[key].addItem(curve, label)
             if key == "roc":
@@ -144,7 +146,7 @@ class CurvePlots:
                     label = f"{names[j]}"
                 else:
                     c = (e.roc if key == "roc" else e.pr)[j]
-                    curve.setData(c.x, c.y, symbol=None)
+                    curve.setData(*_thin(c.x, c.y), symbol=None)
                     label = f"{names[j]}  {'AUC' if key == 'roc' else 'AP'} {_num(c.score)}"
                 self.legends[key].addItem(curve, label)
             if key == "cal" and e is not None:
@@ -152,6 +154,15 @@ class CurvePlots:
 
     def set_reliability_title(self, text: str) -> None:
         self.items["cal"].setTitle(text, color=TEXT_PEN, size="9pt")
+
+
+def _thin(x: np.ndarray, y: np.ndarray, at_most: int = MAX_DRAWN):
+    """At most ``at_most`` evenly spaced points of a curve (first and last kept): a curve has a
+    point per distinct score, and drawing a million of them costs the GUI thread seconds."""
+    if len(x) <= at_most:
+        return x, y
+    idx = np.unique(np.linspace(0, len(x) - 1, at_most).round().astype(np.int64))
+    return x[idx], y[idx]
 
 
 def _num(v: float) -> str:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from engine.evaluation import at_threshold, evaluate
 from engine.model import PointEvaluator
 from lab_app.panels.evaluation.curves import CurvePlots
-from lab_app.tasks import Debouncer
+from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import POINTS_PROBE
 from lab_app.widgets import palette
 from lab_app.widgets.shown import CatchUpWhenShown
@@ -44,6 +44,9 @@ __all__ = ["LIVE_RATE", "EvaluationView"]
 LIVE_RATE = 5.0
 #: The slider's steps: t = step / STEPS, from 0.01 to 0.99.
 STEPS = 100
+#: Up to this many points the curves are computed at once (~3 ms per 10,000); more go to a
+#: background task, so the GUI thread never sorts a million scores (docs/design.md §8).
+SYNC_POINTS = 20_000
 #: Splits with fewer points get 5 reliability bins instead of 10 (scikit-learn's default is 5):
 #: ten bins of a hundred points are mostly noise.
 FEW_POINTS = 200
@@ -84,6 +87,8 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         self.reports: dict = {}
         self._catch_up = Debouncer(0, self._compute_pending, parent=self)
         self._live = Debouncer.throttle(int(1000 / LIVE_RATE), self._compute_pending, leading=True, parent=self)
+        self._runner = TaskRunner(self, name="logit-lab-evaluation")  # a newer frame supersedes
+        self._runner.resultReady.connect(self._show_evaluations)
         self._build()
         view_state.thresholdChanged.connect(self._on_threshold)
 
@@ -105,6 +110,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
             self._compute_pending()
 
     def clear(self) -> None:
+        self._runner.cancel(quiet=True)
         self._pending = None
         self._logits, self._y, self.evaluations, self.reports = {}, {}, {}, {}
         self.plots.clear()
@@ -183,15 +189,12 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         binary = model.network.n_classes == 2
         self._names, self._colors = _classes(model.classes, document)
         logits = self._logits_of(run_info, frame)
-        self._logits, self._y, self.evaluations = {}, {}, {}
-        t = self.threshold
+        self._logits, self._y = {}, {}
         for split, idx in (("train", run_info.train_idx), ("test", run_info.test_idx)):
             idx = np.asarray(idx, dtype=np.int64)
             if len(idx):
                 self._logits[split], self._y[split] = logits[idx], ds.y[idx]
-                n_bins = 5 if len(idx) < FEW_POINTS else 10
-                self.evaluations[split] = evaluate(ds.y[idx], logits[idx], t, n_bins=n_bins)
-        self.reports = {s: e.report for s, e in self.evaluations.items() if e.report is not None}
+        jobs = {split: (self._y[split], self._logits[split]) for split in self._logits}
         self.threshold_slider.setEnabled(binary)
         self.note_label.setVisible(not binary)
         if not binary:
@@ -200,8 +203,8 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 "threshold; the curves are one class against the rest."
             )
         test_item = self.split_combo.model().item(1)
-        test_item.setEnabled("test" in self.evaluations)
-        if "test" not in self.evaluations and self.split_combo.currentIndex() == 1:
+        test_item.setEnabled("test" in jobs)
+        if "test" not in jobs and self.split_combo.currentIndex() == 1:
             self.split_combo.setCurrentIndex(0)  # refills through the signal
         epoch = getattr(frame, "epoch", None)
         caption = f"{getattr(run_info, 'model_name', '')}"
@@ -209,6 +212,20 @@ class EvaluationView(CatchUpWhenShown, QWidget):
             caption += f"   ·   epoch {epoch}"
         caption += f"   ·   {len(run_info.train_idx)} training, {len(run_info.test_idx)} test points"
         self.caption_label.setText(caption.strip(" ·"))
+        if sum(len(y) for y, _ in jobs.values()) <= SYNC_POINTS:
+            self._runner.cancel(quiet=True)  # an older background result must not come after this one
+            self._show_evaluations(_evaluate_splits(jobs, self.threshold))
+        else:
+            self._runner.start(_evaluate_splits, jobs, self.threshold)
+
+    def _show_evaluations(self, evaluations: dict) -> None:
+        self.evaluations = evaluations
+        t = self.threshold  # it may have moved while a background task computed
+        self.reports = {
+            s: (e.report if e.report.threshold == t else at_threshold(self._y[s], self._logits[s], t))
+            for s, e in evaluations.items()
+            if e.report is not None
+        }
         self._fill()
         self.computed.emit()
 
@@ -230,7 +247,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
     def _on_threshold(self, t: float) -> None:
         """The view state's threshold moved (this slider or anyone): new scores, same curves."""
         self._show_threshold(t)
-        if not self.reports:
+        if not self.reports or self._runner.busy:  # a background result takes the new threshold
             return
         self.reports = {s: at_threshold(self._y[s], self._logits[s], t) for s in self.reports}
         self._fill()
@@ -253,7 +270,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
             return
         split = self._split() if self._split() in self.evaluations else "train"
         e = self.evaluations.get(split)
-        if e is None:
+        if e is None or e.n_classes != len(self._names):  # a new run's classes, its curves still computing
             return
         if e.n_classes == 2:
             self.plots.draw_binary(self.evaluations)
@@ -302,6 +319,17 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 text = _DASH if not np.isfinite(v) else (str(int(v)) if columns[j] == "support" else f"{v:.3f}")
                 _item(table, i, j).setText(text)
         _fit_height(table)
+
+
+def _evaluate_splits(jobs: dict, threshold: float, progress=None, cancelled=None) -> dict:
+    """{split: Evaluation} of {split: (y (n,), logits (n, n_outputs))} (a plain function: it may
+    run in a :class:`~lab_app.tasks.TaskRunner`)."""
+    out = {}
+    for split, (y, logits) in jobs.items():
+        if progress is not None:
+            progress(split)  # raises TaskCancelled once superseded
+        out[split] = evaluate(y, logits, threshold, n_bins=5 if len(y) < FEW_POINTS else 10)
+    return out
 
 
 def _classes(classes, document) -> tuple[list[str], list]:
