@@ -319,6 +319,10 @@ def _view_from_dict(view) -> dict:
                 f"view {key} must be two finite numbers, low then high",
             )
             out[key] = (float(lim[0]), float(lim[1]))
+    if "threshold" in out:
+        t = out["threshold"]
+        expect(is_number(t) and 0.0 < t < 1.0, "view threshold must be a probability between 0 and 1")
+        out["threshold"] = float(t)
     return out
 
 

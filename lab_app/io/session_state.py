@@ -31,6 +31,7 @@ class ViewToggles(NamedTuple):
 
     overlay: bool  # the boundary drawn over the designer
     loss_log_y: bool  # the loss plot's logarithmic y axis
+    threshold: float = 0.5  # the decision threshold (the boundary's contour at P = t, the Evaluation dock)
 
 
 def capture_session(doc, controller, toggles: ViewToggles) -> dict:
@@ -62,6 +63,7 @@ def capture_session(doc, controller, toggles: ViewToggles) -> dict:
         "current_class": doc.current_class,
         "overlay": toggles.overlay,
         "loss_log_y": toggles.loss_log_y,
+        "threshold": toggles.threshold,
     }
     return session_to_dict(
         dataset,
@@ -129,7 +131,12 @@ def apply_session(
         except (TypeError, ValueError):
             run_config = config
     controller.set_config(run_config)
-    show_toggles(ViewToggles(bool(view.get("overlay", toggles.overlay)), bool(view.get("loss_log_y", False))))
+    saved = ViewToggles(
+        bool(view.get("overlay", toggles.overlay)),
+        bool(view.get("loss_log_y", False)),
+        float(view.get("threshold", 0.5)),  # checked by engine.serialize; older sessions: ½
+    )
+    show_toggles(saved)
     if loaded["model"] is not None:
         controller.restore(
             loaded["model"],

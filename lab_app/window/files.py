@@ -236,6 +236,7 @@ class FileActions(QObject):
         w = self.window
         w.act_overlay.setChecked(toggles.overlay)
         w.loss_view.log_y_check.setChecked(toggles.loss_log_y)
+        w.view_state.set_threshold(toggles.threshold)
 
     def forget_run_marks(self) -> None:
         """Before the points are replaced: stop training and drop the old run's per-point marks
@@ -340,7 +341,7 @@ class FileActions(QObject):
 
     def _view_toggles(self) -> ViewToggles:
         w = self.window
-        return ViewToggles(w.act_overlay.isChecked(), w.loss_view.log_y_check.isChecked())
+        return ViewToggles(w.act_overlay.isChecked(), w.loss_view.log_y_check.isChecked(), w.view_state.threshold)
 
     def folder(self) -> str:
         """Where file choosers start: the session's folder, else the working directory."""

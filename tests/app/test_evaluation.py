@@ -233,3 +233,19 @@ def test_large_splits_are_evaluated_in_the_background(qtbot, make_window, monkey
     qtbot.waitUntil(lambda: not view._runner.busy, timeout=5000)
     pred = (P[:, 1] > 0.3).astype(int)
     np.testing.assert_array_equal(view.reports["train"].confusion, sk_confusion(y, pred, labels=[0, 1]))
+
+
+def test_a_session_keeps_the_threshold(qtbot, make_window, tmp_path):
+    w = make_window(epochs=15)
+    train(qtbot, w)
+    w.evaluation_view.threshold_slider.setValue(30)
+    contour = _contour(w)
+    path = tmp_path / "t.logitlab.json"
+    assert w.files.save_to(path)
+    other = make_window(epochs=15)
+    assert other.files.open_path(path)
+    qtbot.waitUntil(lambda: other.boundary_view.shown_params is not None, timeout=5000)
+    assert other.view_state.threshold == pytest.approx(0.3)
+    assert other.boundary_view.decision_threshold == pytest.approx(0.3)
+    assert other.evaluation_view.threshold_slider.value() == 30
+    np.testing.assert_allclose(_contour(other), contour, atol=1e-6, equal_nan=True)

@@ -144,3 +144,19 @@ def test_undefined_cases_are_nan_not_errors():
     # A predicted class never predicted scores 0, as scikit-learn's zero_division=0.
     scores = ev.class_scores(np.array([0, 1, 2]), np.array([0, 0, 0]), 3)
     assert scores.precision.tolist()[1:] == [0.0, 0.0] and scores.f1.tolist()[1:] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, 1.5, float("nan"), "0.3", True])
+def test_a_session_view_threshold_is_checked(bad):
+    import copy
+
+    from engine.data import Dataset
+    from engine.serialize import SessionError, session_from_dict, session_to_dict
+    from engine.training import TrainConfig
+
+    ds = Dataset(np.array([[0.0], [1.0]]), np.array([0, 1]), [0, 1], ["x"], "y")
+    doc = session_to_dict(ds, TrainConfig(), view={"threshold": 0.3})
+    assert session_from_dict(copy.deepcopy(doc))["view"]["threshold"] == 0.3
+    doc["view"]["threshold"] = bad
+    with pytest.raises(SessionError, match="threshold"):
+        session_from_dict(doc)
