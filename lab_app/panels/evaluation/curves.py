@@ -44,7 +44,7 @@ class CurvePlots:
             ("pr", "evaluationPr", "Precision–recall", "recall", "precision"),
             ("cal", "evaluationReliability", "Reliability", "mean predicted P", "share positive"),
         ):
-            widget, item = make_plot(name, min_size=(200, 170), grid=0.15)
+            widget, item = make_plot(name, min_size=(90, 100), grid=0.15)
             item.setTitle(title, color=TEXT_PEN, size="9pt")
             item.setLabel("bottom", xlabel)
             item.setLabel("left", ylabel)

@@ -19,9 +19,11 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QTableWidget,
@@ -157,14 +159,22 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         title.setToolTip("Rows: true class. Columns: predicted class.")
         self.confusion_table = _table("evaluationConfusion")
         self.scores_table = _table("evaluationScores")
-        side = QVBoxLayout()
+        # The tables scroll rather than set the dock's least height (it shares a row with Loss).
+        side_widget = QWidget()
+        side = QVBoxLayout(side_widget)
+        side.setContentsMargins(0, 0, 4, 0)
         side.addWidget(title)
         side.addWidget(self.confusion_table)
         side.addWidget(self.scores_table)
         side.addStretch(1)
+        scroll = QScrollArea(objectName="evaluationTables", widgetResizable=True)
+        scroll.setWidget(side_widget)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(150)
         body = QHBoxLayout()
         body.addLayout(plots, 3)
-        body.addLayout(side, 1)
+        body.addWidget(scroll, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -368,6 +378,7 @@ def _table(name: str) -> QTableWidget:
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    _fit_height(table)
     return table
 
 
