@@ -22,6 +22,7 @@ from dataclasses import fields
 import numpy as np
 
 from .atomic import atomic_write
+from .comparison import MAX_PINNED, pinned_from_dict
 from .data import Dataset
 from .features import PRESETS, TERMS
 from .json_checks import (
@@ -132,15 +133,17 @@ def session_to_dict(
     mode: str = "2d",
     view: dict | None = None,
     training: dict | None = None,
+    pinned=(),
 ) -> dict:
     """Everything a session file holds, ready for :func:`save_session`.
 
     The points and labels stay NumPy arrays (copies) here; :func:`save_session` writes them in
     chunks. ``class_names`` and ``colors`` (``#rrggbb`` or None) follow ``dataset.classes``.
+    ``pinned`` holds :func:`engine.comparison.pinned_to_dict` entries (at most ``MAX_PINNED``).
     """
     names = list(class_names) if class_names is not None else [str(c) for c in dataset.classes]
     colors = list(colors) if colors is not None else [None] * dataset.n_classes
-    return {
+    session = {
         "format": SESSION_FORMAT,
         "version": SESSION_VERSION,
         "mode": mode,
@@ -159,6 +162,9 @@ def session_to_dict(
         "training": _plain_tree(dict(training or {})),
         "view": _plain_tree(dict(view or {})),
     }
+    if pinned:
+        session["pinned"] = list(pinned)[:MAX_PINNED]
+    return session
 
 
 def session_json_chunks(session: dict):
@@ -189,7 +195,9 @@ def save_session(path, session: dict) -> None:
 def load_session(path) -> dict:
     """Read and check a session file. Returns a dict with ready objects:
     ``dataset``, ``config``, ``model`` (or None), ``history``, ``colors``, ``class_names``,
-    ``mode``, ``view``, ``training`` and ``recovery`` (an autosave's origin, else {}).
+    ``mode``, ``view``, ``training``, ``pinned`` (a list of
+    :func:`engine.comparison.pinned_from_dict` results; empty in older files) and ``recovery``
+    (an autosave's origin, else {}).
     Raises SessionError with a clear message otherwise."""
     source = str(path)
     doc = read_json(path, SESSION_FORMAT, SESSION_VERSION)
@@ -266,6 +274,7 @@ def _session_from_dict(doc: dict, source: str) -> dict:
         "mode": mode,
         "view": _view_from_dict(doc.get("view")),
         "training": _training_from_dict(doc.get("training"), dataset.n_samples),
+        "pinned": _pinned_from_list(doc.get("pinned")),
         "recovery": dict(doc["recovery"]) if isinstance(doc.get("recovery"), dict) else {},
     }
 
@@ -343,6 +352,15 @@ def _training_from_dict(training, n_points: int) -> dict:
     if out.get("recorded") is not None:
         out["recorded"] = _recorded_from_dict(out["recorded"])
     return out
+
+
+def _pinned_from_list(pinned) -> list:
+    if pinned is None:
+        return []
+    expect(
+        isinstance(pinned, list) and len(pinned) <= MAX_PINNED, f'"pinned" must be a list of at most {MAX_PINNED} runs'
+    )
+    return [pinned_from_dict(p, _config_from_dict) for p in pinned]
 
 
 def _recorded_from_dict(recorded) -> dict:
