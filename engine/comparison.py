@@ -10,6 +10,7 @@ curves only, so a session stays small), checked like the rest of the file.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from .json_checks import expect, is_int, is_number
