@@ -32,12 +32,14 @@ class ViewToggles(NamedTuple):
     overlay: bool  # the boundary drawn over the designer
     loss_log_y: bool  # the loss plot's logarithmic y axis
     threshold: float = 0.5  # the decision threshold (the boundary's contour at P = t, the Evaluation dock)
+    pinned_boundaries: bool = True  # pinned runs' boundaries drawn in the boundary view
 
 
-def capture_session(doc, controller, toggles: ViewToggles) -> dict:
+def capture_session(doc, controller, toggles: ViewToggles, pinned=None) -> dict:
     """The whole state as a session: points, classes and colours of ``doc`` (a ``LabDocument``),
     the configuration and the current weights and history of ``controller`` (a
-    ``TrainingController``; only if they still fit the points), and the view."""
+    ``TrainingController``; only if they still fit the points), the runs of ``pinned`` (a
+    ``PinnedRuns``: weights and curves) and the view."""
     dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
     model, history, training = None, (), {}
     info, latest = controller.run_info, controller.latest
@@ -64,6 +66,7 @@ def capture_session(doc, controller, toggles: ViewToggles) -> dict:
         "overlay": toggles.overlay,
         "loss_log_y": toggles.loss_log_y,
         "threshold": toggles.threshold,
+        "pinned_boundaries": toggles.pinned_boundaries,
     }
     return session_to_dict(
         dataset,
@@ -75,6 +78,7 @@ def capture_session(doc, controller, toggles: ViewToggles) -> dict:
         mode=doc.mode,
         view=view,
         training=training,
+        pinned=pinned.to_saved() if pinned is not None else (),
     )
 
 
@@ -86,7 +90,8 @@ def apply_session(
     *,
     before_replace: Callable[[], None],
     show_toggles: Callable[[ViewToggles], None],
-) -> None:
+    pinned=None,
+) -> int:
     """Show a loaded session (``engine.serialize.load_session`` output) in ``doc`` and ``controller``.
 
     ``before_replace()`` runs once the session is known to fit, just before the points are
@@ -97,7 +102,9 @@ def apply_session(
 
     Raises ValueError, changing nothing, if the document cannot hold it (more feature columns
     than ``MAX_FEATURES``, more classes than the palette). The undo history is cleared: an opened
-    file is a fresh start.
+    file is a fresh start. The session's pinned runs replace those of ``pinned`` (a ``PinnedRuns``),
+    skipping any whose model does not take the session's inputs and classes; returns how many
+    were skipped.
     """
     ds, view, training = loaded["dataset"], loaded["view"], loaded["training"]
     if ds.n_features > MAX_FEATURES:
@@ -135,6 +142,7 @@ def apply_session(
         bool(view.get("overlay", toggles.overlay)),
         bool(view.get("loss_log_y", False)),
         float(view.get("threshold", 0.5)),  # checked by engine.serialize; older sessions: ½
+        bool(view.get("pinned_boundaries", True)),
     )
     show_toggles(saved)
     if loaded["model"] is not None:
@@ -149,7 +157,11 @@ def apply_session(
         controller.reset()
     if run_config != config:
         controller.set_config(config)  # shows the "restart to apply" banner, as before saving
+    skipped = 0
+    if pinned is not None:
+        skipped = pinned.load_saved(loaded.get("pinned", ()), lambda model: _model_fits(model, doc))
     doc.undo_stack.clear()
+    return skipped
 
 
 def _view_columns(value, n_features: int):
@@ -166,6 +178,11 @@ def _view_columns(value, n_features: int):
 
 
 def _fits(info, doc) -> bool:
+    """The run's model still matches the document (see :func:`_model_fits`)."""
+    return _model_fits(info.model, doc)
+
+
+def _model_fits(model, doc) -> bool:
     """The run's model still matches the document (same classes and inputs), so it can be restored.
 
     The engine's classes are the names of the classes that have points, in natural order
@@ -178,4 +195,4 @@ def _fits(info, doc) -> bool:
         classes = sort_classes([doc.class_names[i] for i in used])
     except DataError:
         return False
-    return tuple(classes) == tuple(info.model.classes) and doc.n_dims == info.model.n_inputs
+    return tuple(classes) == tuple(model.classes) and doc.n_dims == model.n_inputs

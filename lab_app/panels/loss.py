@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from lab_app.tasks import Debouncer
+from lab_app.widgets.palette import pin_color
 from lab_app.widgets.plots import TEXT_PEN, make_plot
 
 __all__ = ["LossView"]
@@ -80,6 +81,8 @@ class LossView(QWidget):
         self._legends[1].addItem(self.train_acc_curve, "training")
         self._best_lines = []
         self._shown_epoch = None
+        self._pinned: list[tuple] = []  # set_pinned's curves
+        self.pinned_labels: list[str] = []
         for item in (self.plot_item, self.accuracy_plot_item):
             line = pg.InfiniteLine(
                 angle=90,
@@ -252,6 +255,44 @@ class LossView(QWidget):
             self.log_y_check.setChecked(bool(on))  # re-enters through toggled
             return
         self.plot_item.setLogMode(x=False, y=bool(on))
+
+    # ------------------------------------ pinned runs (lab_app.training.pinned), dashed
+    def set_pinned(self, runs: Sequence, labels: Sequence[str]) -> None:
+        """Overlay pinned runs (``PinnedRun``: ``curves``, ``slot``): on both tabs each run's training
+        curve dashed and its validation curve dash-dotted, in its slot's colour, with ``labels[i]``
+        ("lr 0.1 · batch 8") in the legend."""
+        for items in self._pinned:
+            for plot, item in zip(
+                (self.plot_item, self.plot_item, self.accuracy_plot_item, self.accuracy_plot_item), items
+            ):
+                for legend in self._legends:
+                    legend.removeItem(item)
+                plot.removeItem(item)
+        self._pinned, self.pinned_labels = [], [f"pinned: {label}" for label in labels]
+        dash, dash_dot = Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine
+        for run, label in zip(runs, self.pinned_labels):
+            color, c = pin_color(run.slot), run.curves
+            x, has_val = c["epoch"], bool(np.isfinite(c["val_loss"]).any())
+            items = []
+            for plot, legend, column, style in (
+                (self.plot_item, self._legends[0], "train_loss", dash),
+                (self.plot_item, None, "val_loss", dash_dot),
+                (self.accuracy_plot_item, self._legends[1], "train_accuracy", dash),
+                (self.accuracy_plot_item, None, "val_accuracy", dash_dot),
+            ):
+                item = self._curve(plot, color, style)
+                item.setZValue(-1)  # under the live run's curves
+                if has_val or column.startswith("train"):
+                    item.setData(x, c[column])
+                if legend is not None:
+                    legend.addItem(item, label)
+                items.append(item)
+            self._pinned.append(tuple(items))
+
+    @property
+    def pinned_items(self) -> list[tuple]:
+        """Per pinned run, its ``(train loss, validation loss, train accuracy, validation accuracy)`` curves."""
+        return list(self._pinned)
 
     # --------------------------------------------------------------- helpers
     def _curve(self, item: pg.PlotItem, color: str, style) -> pg.PlotDataItem:

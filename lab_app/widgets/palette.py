@@ -30,6 +30,15 @@ INK = "#1A1A1A"
 
 MAX_CLASSES = len(OKABE_ITO)
 
+#: Colours of pinned runs (their dashed curves and contours), one per slot: none is the Loss view's
+#: training blue or validation vermillion, the reference optimum's grey or the contour's ink.
+PIN_COLORS: tuple[str, ...] = ("#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#8C510A")
+
+
+def pin_color(slot: int) -> str:
+    """Hex colour of the pinned run in ``slot`` (wraps around)."""
+    return PIN_COLORS[slot % len(PIN_COLORS)]
+
 
 def hex_color(index: int) -> str:
     """Hex string of class ``index``; wraps around so callers never index out of range."""

@@ -57,6 +57,7 @@ class FileActions(QObject):
         self.recovery = RecoveryActions(self, recovery_dir, parent=self)
         self._trained_since_save = False
         self._installed = False
+        self.skipped_pinned = 0  # pinned runs of the last opened session that did not fit its points
 
     # ================================================================== state
     def display_name(self) -> str:
@@ -101,6 +102,7 @@ class FileActions(QObject):
         self.recovery.install(w.document, w.controller)
         w.document.modifiedChanged.connect(self._update_modified)
         w.controller.progress.connect(self._on_training_progress)
+        w.pinned.changed.connect(self._on_pinned_changed)
 
     # ================================================================== questions
     def confirm_close(self) -> bool:
@@ -134,6 +136,7 @@ class FileActions(QObject):
         if not self._maybe_save("new"):
             return
         self.window.controller.clear()  # no model of the old points stays on show
+        self.window.pinned.clear()  # pinned runs belong to the session
         doc = self.window.document
         doc.replace_data(
             np.empty((0, 2)), np.empty(0, dtype=np.int64), ["A", "B"], ("x1", "x2"), "label", fit_ranges=False
@@ -181,7 +184,10 @@ class FileActions(QObject):
             return False
         self._mark_clean(str(path))
         self.remember(str(path))
-        self.window.statusBar().showMessage(f"Opened {path}", 5000)
+        left_out = f"; {self.skipped_pinned} pinned run(s) did not fit its points and were left out" * bool(
+            self.skipped_pinned
+        )
+        self.window.statusBar().showMessage(f"Opened {path}{left_out}", 8000 if left_out else 5000)
         return True
 
     def save(self) -> bool:
@@ -218,25 +224,28 @@ class FileActions(QObject):
     def session_dict(self) -> dict:
         """The window's whole state as a session (see :func:`lab_app.io.session_state.capture_session`)."""
         w = self.window
-        return capture_session(w.document, w.controller, self._view_toggles())
+        return capture_session(w.document, w.controller, self._view_toggles(), w.pinned)
 
     def apply_session(self, loaded: dict) -> None:
         """Show a loaded session; ValueError (nothing changed) if the document cannot hold it."""
         w = self.window
-        apply_session(
+        skipped = apply_session(
             loaded,
             w.document,
             w.controller,
             self._view_toggles(),
             before_replace=self.forget_run_marks,
             show_toggles=self._show_view_toggles,
+            pinned=w.pinned,
         )
+        self.skipped_pinned = skipped  # pinned runs that did not fit the session's points
 
     def _show_view_toggles(self, toggles: ViewToggles) -> None:
         w = self.window
         w.act_overlay.setChecked(toggles.overlay)
         w.loss_view.log_y_check.setChecked(toggles.loss_log_y)
         w.view_state.set_threshold(toggles.threshold)
+        w.act_show_pinned.setChecked(toggles.pinned_boundaries)
 
     def forget_run_marks(self) -> None:
         """Before the points are replaced: stop training and drop the old run's per-point marks
@@ -325,6 +334,13 @@ class FileActions(QObject):
             self._trained_since_save = True
             self._update_modified()
 
+    @Slot()
+    def _on_pinned_changed(self) -> None:
+        """Pinning or unpinning changes what a save writes: unsaved work (like training)."""
+        if not self.recovery.restoring and not self._trained_since_save:
+            self._trained_since_save = True
+            self._update_modified()
+
     def _mark_clean(self, path: str | None) -> None:
         self.path = path
         self._trained_since_save = False
@@ -341,7 +357,12 @@ class FileActions(QObject):
 
     def _view_toggles(self) -> ViewToggles:
         w = self.window
-        return ViewToggles(w.act_overlay.isChecked(), w.loss_view.log_y_check.isChecked(), w.view_state.threshold)
+        return ViewToggles(
+            w.act_overlay.isChecked(),
+            w.loss_view.log_y_check.isChecked(),
+            w.view_state.threshold,
+            w.act_show_pinned.isChecked(),
+        )
 
     def folder(self) -> str:
         """Where file choosers start: the session's folder, else the working directory."""

@@ -26,10 +26,12 @@ from lab_app.panels.history import HistoryScrubber
 from lab_app.panels.landscape import LandscapeView
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
+from lab_app.panels.pinned import PinnedRunsView
 from lab_app.panels.reference import ReferenceView
 from lab_app.panels.trainer import TrainerPanel
 from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.training.controller import TrainingController
+from lab_app.training.pinned import MAX_PINNED, PinnedRuns
 from lab_app.training.probes import (
     GRID_PROBE,
     HESSIAN_PROBE,
@@ -62,7 +64,8 @@ class MainWindow(QMainWindow):
     """Logit Lab's main window.
 
     Owners: ``document`` (points, classes), ``controller`` (training configuration and run),
-    ``view_state`` (the epoch on show, onion skins, threshold). Everything else follows them.
+    ``view_state`` (the epoch on show, onion skins, threshold), ``pinned`` (runs kept to compare
+    with). Everything else follows them.
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
             self.document.load_default_example(undoable=False)
         self.controller = TrainingController(self.document, parent=self, config=config)
         self.view_state = ViewState(self.controller, parent=self)
+        self.pinned = PinnedRuns(self)
         self.sweep_dialog: SweepDialog | None = None  # made on first use (Train ▸ Sweep…)
         self._closing = False
 
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
         self.history_scrubber = HistoryScrubber(c, v)
         self.metrics_view = MetricsView()
         self.evaluation_view = EvaluationView(v)
+        self.pinned_view = PinnedRunsView()
         self.doctor_view = DoctorView(c)
         self.reference_view = ReferenceView(c)
         self.landscape_view = LandscapeView(c.recorded, config_source=lambda: c.config)
@@ -159,6 +164,14 @@ class MainWindow(QMainWindow):
                 _BOTTOM,
                 "The loss over a plane of parameters, with the optimizer's path",
                 "loss",
+            ),
+            (
+                "pinned",
+                "Pinned runs",
+                self.pinned_view,
+                _BOTTOM,
+                "Runs kept to compare with: settings and final numbers",
+                "metrics",
             ),
         ):
             add_dock(self, self.docks, key, title, widget, area, tip=tip, tab_with=tab_with)
@@ -241,7 +254,24 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+G",
             "Train a grid of learning rates, batch sizes, … and compare their boundaries",
         )
+        self.act_pin = a(
+            "actionPinRun",
+            "&Pin this run",
+            self.pin_run,
+            "Ctrl+Shift+K",
+            f"Keep this run's curves and boundary to compare with the next ones (up to {MAX_PINNED})",
+        )
         self.act_reset_layout = a("actionResetLayout", "Reset &layout", self.reset_layout)
+        self.act_show_pinned = a(
+            "actionShowPinned",
+            "Show pinned &boundaries",
+            None,
+            "Ctrl+Shift+B",
+            "Draw each pinned run's decision boundary dashed in the boundary view",
+            checkable=True,
+        )
+        self.act_show_pinned.setChecked(True)
+        self.act_show_pinned.toggled.connect(self.boundary_view.set_pinned_shown)
         self.act_overlay = a("actionOverlay", "Boundary overlay in designer", None, "Ctrl+B", checkable=True)
         self.act_overlay.toggled.connect(self._refresh_overlay)  # also when a session turns it on
         self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1", checkable=True)
@@ -281,11 +311,17 @@ class MainWindow(QMainWindow):
         self.view_menu = menu(
             "menuView",
             "&View",
-            (*(dock.toggleViewAction() for dock in self.docks.values()), None, self.act_overlay, self.act_one_d)
+            (
+                *(dock.toggleViewAction() for dock in self.docks.values()),
+                None,
+                self.act_overlay,
+                self.act_show_pinned,
+                self.act_one_d,
+            )
             + (None, self.act_reset_layout),
         )
         bar.addMenu(self.dataset_menu.menu)
-        menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset, None, self.act_sweep))
+        menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset, None, self.act_pin, self.act_sweep))
         menu("menuHelp", "&Help", (self.act_howto, self.act_about))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
@@ -324,6 +360,14 @@ class MainWindow(QMainWindow):
         self.doctor_view.showRequested.connect(self._raise_dock)
         self.doctor_view.verdictsChanged.connect(self._badge_doctor)
         c.runStarted.connect(self.landscape_view.set_run)
+        # Pinned runs: drawn by the Loss view, the boundary and their list; named against the live run.
+        p = self.pinned
+        p.changed.connect(lambda: self.boundary_view.set_pinned(p.runs))
+        p.changed.connect(self._show_pinned)
+        c.runStarted.connect(self._show_pinned)
+        c.cleared.connect(self._show_pinned)
+        self.pinned_view.removeRequested.connect(p.remove)
+        self.pinned_view.clearRequested.connect(p.clear)
         c.progress.connect(self.landscape_view.add_snapshot)
         c.dataResnapshotted.connect(lambda _epoch: self.landscape_view.data_changed(c.run_info))
         d.modifiedChanged.connect(self._update_title)
@@ -470,6 +514,24 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str):
         """Open a session or a CSV file (the command line, drops and recent files use it)."""
         self.files.open_path(path)
+
+    # ---------------------------------------------------------------- pinned runs
+    def pin_run(self) -> None:
+        """Train ▸ Pin this run: keep the current run to compare the next ones with."""
+        full = len(self.pinned) >= MAX_PINNED
+        run = self.pinned.pin(self.controller)
+        if run is None:
+            self.statusBar().showMessage("Nothing to pin yet: train for at least one epoch.", 5000)
+            return
+        dropped = f" (the oldest of {MAX_PINNED} was unpinned)" if full else ""
+        self.statusBar().showMessage(f"Pinned this run{dropped}: change a setting and train again to compare.", 8000)
+
+    def _show_pinned(self, *_) -> None:
+        """The pinned runs' curves and list, each named by what differs from the live run."""
+        info = self.controller.run_info
+        labels = self.pinned.labels(info.config if info is not None else None)
+        self.loss_view.set_pinned(self.pinned.runs, labels)
+        self.pinned_view.set_runs(self.pinned.runs, labels)
 
     # ---------------------------------------------------------------- sweep
     def open_sweep(self) -> SweepDialog:

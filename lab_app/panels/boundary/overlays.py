@@ -1,5 +1,6 @@
 """Lines drawn over the boundary for other panels: onion skins (history scrubber), the exact optimum
-(reference panel) and, for 1-D data, the p(x) curves with their decision threshold."""
+(reference panel), pinned runs' boundaries and, for 1-D data, the p(x) curves with their decision
+threshold."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from lab_app.panels.boundary.heatmap import curve_lines, decision_lines
 from lab_app.widgets import palette
 from lab_app.widgets.plots import TEXT_PEN
 
-__all__ = ["OneDCurves", "OnionSkins", "ReferenceContour", "class_change_marks", "linear_threshold"]
+__all__ = [
+    "OneDCurves",
+    "OnionSkins",
+    "PinnedContours",
+    "ReferenceContour",
+    "class_change_marks",
+    "linear_threshold",
+]
 
 _INK_RGB = QColor(palette.INK).getRgb()[:3]
 
@@ -88,8 +96,8 @@ class ReferenceContour:
     #: Dashed, grey: drawn over the learner's solid contour, it stays visible where the two meet.
     PEN = ("#5a5a5a", 2.4)
 
-    def __init__(self, plot_item, z: float):
-        color, width = self.PEN
+    def __init__(self, plot_item, z: float, pen: tuple[str, float] | None = None):
+        color, width = pen or self.PEN
         pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
         self.item = pg.PlotDataItem(pen=pen, connect="finite", antialias=True)
         self.item.setZValue(z)
@@ -124,6 +132,44 @@ class ReferenceContour:
         self.item.setData([], [])
         self.item.hide()
         self.shown = False
+
+
+class PinnedContours:
+    """Pinned runs' boundaries (``lab_app.training.pinned.PinnedRun``), each dashed in its slot's
+    colour: a :class:`ReferenceContour` of the pinned model and its final weights."""
+
+    WIDTH = 2.0
+
+    def __init__(self, plot_item, z: float):
+        self._plot, self._z = plot_item, z
+        self.runs: tuple = ()
+        self.contours: list[ReferenceContour] = []
+        self.shown = True
+
+    def set_runs(self, runs) -> None:
+        """Draw these pinned runs from now on (call :meth:`draw` afterwards)."""
+        for contour in self.contours:
+            self._plot.removeItem(contour.item)
+        self.runs = tuple(runs)
+        self.contours = [
+            ReferenceContour(self._plot, self._z, pen=(palette.pin_color(run.slot), self.WIDTH)) for run in self.runs
+        ]
+        for contour, run in zip(self.contours, self.runs):
+            contour.set(run.model, run.model.network.params)
+
+    def draw(self, model, xlim, ylim, shape, fixed, columns) -> None:
+        """Draw each pinned run whose model takes the same inputs and classes as ``model`` (the run
+        on show) over its grid; the others, and all while not :attr:`shown`, are hidden."""
+        for contour, run in zip(self.contours, self.runs):
+            fits = model is not None and run.model.n_inputs == model.n_inputs and run.model.classes == model.classes
+            if self.shown and fits:
+                contour.draw(xlim, ylim, shape, fixed, columns)
+            else:
+                contour.clear()
+
+    def clear(self) -> None:
+        for contour in self.contours:
+            contour.clear()
 
 
 class OneDCurves:

@@ -30,6 +30,7 @@ from lab_app.panels.boundary.hover import HoverCard
 from lab_app.panels.boundary.overlays import (
     OneDCurves,
     OnionSkins,
+    PinnedContours,
     ReferenceContour,
     class_change_marks,
     linear_threshold,
@@ -83,6 +84,7 @@ class BoundaryView(QWidget):
         layout.addWidget(self.plot_widget)
         # Range edits arrive in bursts (wheel zoom in the designer); rebuild the grid once per burst.
         self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
+        self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
 
     # ------------------------------------------------------------ public API
     @property
@@ -123,6 +125,7 @@ class BoundaryView(QWidget):
         self._build_grid()
         self._update_decorations()
         self._render(run_info.model.network.params, force=True)
+        self._draw_pinned()
 
     def clear(self) -> None:
         """No run on show (File → New): no heatmap, contour, points, curves, skins or optimum."""
@@ -134,6 +137,7 @@ class BoundaryView(QWidget):
         self._skins.set_params([])
         if self._ref is not None:
             self._ref.clear()
+        self._pinned.clear()
         self._layer.points_item.setData([], [])
         self._layer.miss_item.setData([], [])
 
@@ -287,6 +291,23 @@ class BoundaryView(QWidget):
         self._ref.set(self._model, params)
         self._draw_reference()
 
+    # ------------------------- pinned runs (lab_app.training.pinned)
+    def set_pinned(self, runs) -> None:
+        """Draw each pinned run's (``PinnedRun``) decision boundary dashed in its colour, where its
+        model takes the inputs and classes of the run on show."""
+        self._pinned.set_runs(runs)
+        self._draw_pinned()
+
+    def set_pinned_shown(self, on: bool) -> None:
+        """Show the pinned runs' boundaries (View ▸ Show pinned boundaries) or hide them."""
+        self._pinned.shown = bool(on)
+        self._draw_pinned()
+
+    @property
+    def pinned_items(self) -> list:
+        """The pinned runs' dashed curves (``PlotDataItem``), one per pinned run, drawn or not."""
+        return [contour.item for contour in self._pinned.contours]
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.plot_widget.viewport():
             self._hover.handle(event)
@@ -317,6 +338,7 @@ class BoundaryView(QWidget):
         self._decor = Decorations(item)
         self._skins = OnionSkins(item, z=self.contour_item.zValue() - 0.5)
         self._ref: ReferenceContour | None = None  # created by the first set_reference_params
+        self._pinned = PinnedContours(item, z=self.contour_item.zValue() + 0.25)
         self._hover = HoverCard(self.plot_widget, item, self._layer, self._describe_point, parent=self)
 
     def _connect_document(self, document) -> None:
@@ -391,6 +413,7 @@ class BoundaryView(QWidget):
         self._render(self._last_params, force=True)
         if self._ref is not None:
             self._draw_reference()
+        self._draw_pinned()
 
     def _on_points_changed(self) -> None:
         """The user edited the data: draw the document's points if they still fit this model."""
@@ -522,3 +545,10 @@ class BoundaryView(QWidget):
         else:
             ref.clear()
         self._decor.show_key(ref.sample, "optimum", ref.shown)
+
+    def _draw_pinned(self) -> None:
+        if self._model is None:
+            self._pinned.clear()
+            return
+        xlim, ylim = self._ranges()
+        self._pinned.draw(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
