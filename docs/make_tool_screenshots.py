@@ -243,6 +243,25 @@ def shoot_evaluation(app, out: Path) -> None:
     close(app, window)
 
 
+def shoot_pinned(app, out: Path) -> None:
+    """Two pinned runs of a small network on two moons (learning rates 0.003 and 0.01) beside the
+    live one (0.05): their loss curves dashed, their boundaries dashed, and the Pinned runs list."""
+    window = new_window(app)
+    window.resize(1440, 900)
+    window.document.load_dataset(generators.moons(n=300, noise=0.2, seed=0))
+    base = DEFAULT_CONFIG.with_(model="mlp", hidden=(16,), activation="tanh", batch_size=32, epochs=120)
+    for lr in (0.003, 0.01, 0.05):
+        use_config(window, base.with_(lr=lr, test_fraction=0.2))
+        train_until_finished(app, window)
+        if lr != 0.05:
+            window.pin_run()
+    window.docks["pinned"].raise_()
+    wait(app, lambda: False, 0.8)
+    window.grab().save(str(out))
+    print("wrote", out)
+    close(app, window)
+
+
 TOOLS = {
     "doctor": shoot_doctor,
     "reference": shoot_reference,
@@ -251,6 +270,10 @@ TOOLS = {
     "hover": shoot_hover,
     "sweep": shoot_sweep,
     "evaluation": shoot_evaluation,
+    close(app, window)
+
+
+    "pinned": shoot_pinned,
 }
 
 

@@ -27,14 +27,15 @@ from lab_app.widgets.palette import pin_color
 
 __all__ = ["COLUMNS", "PinnedRunsView"]
 
-#: The table's columns; the last holds each row's remove button.
-COLUMNS = ("run", "settings", "epochs", "train loss", "test loss", "train acc.", "test acc.", "")
+#: The table's columns: the first holds each row's remove button; the settings take the rest.
+COLUMNS = ("", "run", "train loss", "test loss", "train acc.", "test acc.", "epochs", "settings")
+_BUTTON, _RUN, _SETTINGS = 0, 1, len(COLUMNS) - 1
 _DASH = "\u2014"
 
 
 class PinnedRunsView(QWidget):
     """A table of pinned runs (oldest first): the label (what differs from the live run) in the run's
-    colour, its settings, epochs, and final training/test loss and accuracy; ``removeRequested(i)``
+    colour, its final training/test loss and accuracy, epochs and settings; ``removeRequested(i)``
     from a row's × button, ``clearRequested`` from "Remove all"."""
 
     removeRequested = Signal(int)
@@ -50,7 +51,9 @@ class PinnedRunsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(_SETTINGS, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(28)
+        self.table.setWordWrap(False)  # long settings are elided; the tooltip has them all
         self.note = QLabel("No pinned runs: Train ▸ Pin this run keeps the current run to compare with.")
         self.note.setObjectName("pinnedNote")
         self.note.setWordWrap(True)
@@ -69,33 +72,35 @@ class PinnedRunsView(QWidget):
 
     def set_runs(self, runs: Sequence, labels: Sequence[str]) -> None:
         """Show ``runs`` (``PinnedRun``) named ``labels``."""
+        self.table.setRowCount(0)  # drops the old rows' buttons with them
         self.table.setRowCount(len(runs))
         self.remove_buttons = []
         for row, (run, label) in enumerate(zip(runs, labels)):
             final = run.final()
             cells = (
+                "",
                 label,
-                config_summary(run.config),
-                str(run.n_epochs),
                 _number(final["train_loss"], "{:.4g}"),
                 _number(final["test_loss"], "{:.4g}"),
                 _number(final["train_accuracy"], "{:.1%}"),
                 _number(final["test_accuracy"], "{:.1%}"),
+                str(run.n_epochs),
+                config_summary(run.config),
             )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col >= 2:
+                if _RUN < col < _SETTINGS:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
-            first = self.table.item(row, 0)
-            first.setForeground(QColor(pin_color(run.slot)).darker(130))
-            first.setToolTip("Drawn dashed in this colour in the Loss view and the boundary")
-            self.table.item(row, 1).setToolTip(config_summary(run.config))
+            name = self.table.item(row, _RUN)
+            name.setForeground(QColor(pin_color(run.slot)).darker(130))
+            name.setToolTip("Drawn dashed in this colour in the Loss view and the boundary")
+            self.table.item(row, _SETTINGS).setToolTip(config_summary(run.config))
             button = QPushButton("×", objectName=f"pinnedRemove_{row}")
             button.setToolTip("Unpin this run")
             button.setFixedWidth(28)
             button.clicked.connect(lambda _=False, i=row: self.removeRequested.emit(i))
-            self.table.setCellWidget(row, len(COLUMNS) - 1, button)
+            self.table.setCellWidget(row, _BUTTON, button)
             self.remove_buttons.append(button)
         self.note.setVisible(not runs)
         self.clear_button.setEnabled(bool(runs))
@@ -103,7 +108,7 @@ class PinnedRunsView(QWidget):
     def table_text(self) -> list[dict[str, str]]:
         """Each row as ``{column: text}`` (what the user reads)."""
         return [
-            {name: self.table.item(row, col).text() for col, name in enumerate(COLUMNS[:-1])}
+            {name: self.table.item(row, col).text() for col, name in enumerate(COLUMNS) if col != _BUTTON}
             for row in range(self.table.rowCount())
         ]
 
