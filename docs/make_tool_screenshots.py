@@ -270,9 +270,6 @@ TOOLS = {
     "hover": shoot_hover,
     "sweep": shoot_sweep,
     "evaluation": shoot_evaluation,
-    close(app, window)
-
-
     "pinned": shoot_pinned,
 }
 
