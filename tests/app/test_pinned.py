@@ -98,10 +98,12 @@ def test_the_boundary_draws_the_pinned_contour_and_the_view_menu_hides_it(compar
     np.testing.assert_allclose(drawn, expected, atol=1e-4, equal_nan=True)
     live = np.column_stack([w.boundary_view.contour_item.xData, w.boundary_view.contour_item.yData])
     assert live.shape != drawn.shape or not np.allclose(live, drawn, equal_nan=True)  # lr 0.3 ended elsewhere
+    assert "pinned" in _legend_texts(w.boundary_view)
     w.findChild(QAction, "actionShowPinned").setChecked(False)
     assert not item.isVisible() and len(item.xData or []) == 0
+    assert "pinned" not in _legend_texts(w.boundary_view)
     w.findChild(QAction, "actionShowPinned").setChecked(True)
-    assert item.isVisible()
+    assert item.isVisible() and "pinned" in _legend_texts(w.boundary_view)
     np.testing.assert_allclose(np.column_stack([item.xData, item.yData]), expected, atol=1e-4, equal_nan=True)
 
 

@@ -145,6 +145,8 @@ class PinnedContours:
         self.runs: tuple = ()
         self.contours: list[ReferenceContour] = []
         self.shown = True
+        #: The key "pinned" in the legend: a dashed line in the first pinned run's colour.
+        self.sample = pg.PlotDataItem(pen=pg.mkPen(palette.pin_color(0), width=self.WIDTH, style=Qt.PenStyle.DashLine))
 
     def set_runs(self, runs) -> None:
         """Draw these pinned runs from now on (call :meth:`draw` afterwards)."""
@@ -156,6 +158,9 @@ class PinnedContours:
         ]
         for contour, run in zip(self.contours, self.runs):
             contour.set(run.model, run.model.network.params)
+        if self.runs:
+            color = palette.pin_color(self.runs[0].slot)
+            self.sample.setPen(pg.mkPen(color, width=self.WIDTH, style=Qt.PenStyle.DashLine))
 
     def draw(self, model, xlim, ylim, shape, fixed, columns) -> None:
         """Draw each pinned run whose model takes the same inputs and classes as ``model`` (the run
@@ -170,6 +175,10 @@ class PinnedContours:
     def clear(self) -> None:
         for contour in self.contours:
             contour.clear()
+
+    @property
+    def any_drawn(self) -> bool:
+        return any(contour.shown for contour in self.contours)
 
 
 class OneDCurves:

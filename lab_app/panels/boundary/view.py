@@ -552,3 +552,4 @@ class BoundaryView(QWidget):
             return
         xlim, ylim = self._ranges()
         self._pinned.draw(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
+        self._decor.show_key(self._pinned.sample, "pinned", self._pinned.any_drawn)
