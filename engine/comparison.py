@@ -53,6 +53,8 @@ _NAMES = {
     "test_fraction": "test",
     "seed": "seed",
     "early_stopping": "patience",
+    "tol": "tol",
+    "n_iter_no_change": "no-change",
     "dtype": "",
 }
 

@@ -173,7 +173,7 @@ def _fit(trainer: Trainer, on_epoch, cancelled) -> FitResult | None:
                 continue
             break  # diverged
         on_epoch(report.epoch)
-        if trainer.stopped_because == "early_stopping":
+        if trainer.stopped_because in ("early_stopping", "converged"):
             break
     else:
         trainer.stopped_because = "epochs"

@@ -56,6 +56,11 @@ class TrainConfig:
     seed: int = 0
     early_stopping: int = 0
     dtype: str = "float32"
+    #: Stop as converged when the training objective has not improved by more than
+    #: ``tol`` × |best objective| for ``n_iter_no_change`` consecutive epochs (0 = off), in the
+    #: spirit of scikit-learn's ``tol``/``n_iter_no_change`` (relative here, not absolute).
+    tol: float = 0.0
+    n_iter_no_change: int = 10
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -77,6 +82,8 @@ class TrainConfig:
             (self.l1 >= 0 and self.l2 >= 0, "L1 and L2 strengths must be ≥ 0"),
             (0 <= self.test_fraction < 1, "test fraction must be in [0, 1)"),
             (self.early_stopping >= 0, "early-stopping patience must be ≥ 0"),
+            (math.isfinite(self.tol) and self.tol >= 0, "the convergence tolerance must be ≥ 0 (0 = off)"),
+            (self.n_iter_no_change >= 1, "the convergence patience (n_iter_no_change) must be ≥ 1"),
             (self.dtype in ("float32", "float64"), "dtype must be float32 or float64"),
             (
                 self.model not in ("logistic", "softmax") or not self.hidden,
@@ -195,6 +202,8 @@ class Trainer:
         self.initial_loss = self._evaluate(self._train_inputs, self._train_y)[0]
         self._best = (math.inf, None)
         self._wait = 0
+        self._best_objective = math.inf
+        self._no_change = 0
 
     # ------------------------------------------------------------------ public API
     @property
@@ -273,7 +282,8 @@ class Trainer:
         return self._end_epoch()
 
     def fit(self, on_epoch=None) -> FitResult:
-        """Train until ``config.epochs`` (0: until stopped), early stopping, divergence or a stop request.
+        """Train until ``config.epochs`` (0: until stopped), convergence (``config.tol``), early
+        stopping, divergence or a stop request.
 
         ``on_epoch(report)`` is called after every epoch.
         """
@@ -284,7 +294,7 @@ class Trainer:
                 break
             if on_epoch is not None:
                 on_epoch(report)
-            if self.stopped_because == "early_stopping":
+            if self.stopped_because in ("early_stopping", "converged"):
                 break
         else:
             self.stopped_because = "epochs"
@@ -418,6 +428,8 @@ class Trainer:
         self.history.append(report)
         if cfg.early_stopping:
             self._early_stopping(report)
+        if cfg.tol > 0 and self.stopped_because is None:
+            self._convergence(report)
         return report
 
     def _diverged(self, train_loss, val_loss, params) -> bool:
@@ -443,6 +455,21 @@ class Trainer:
             self.network.params[...] = self._best[1]
             self.stopped_because = "early_stopping"
             self._wait = 0
+
+    def _convergence(self, report: EpochReport) -> None:
+        """Converged when the training objective has not improved by more than tol × |best| for
+        ``n_iter_no_change`` consecutive epochs (scikit-learn's rule, with a relative tolerance).
+        The weights stay as they are: a converged run equals a fixed-epochs run of its length."""
+        objective, best = report.objective, self._best_objective
+        if best == math.inf or objective < best - self.config.tol * abs(best):
+            self._no_change = 0
+        else:
+            self._no_change += 1
+        if objective < best:
+            self._best_objective = objective
+        if self._no_change >= self.config.n_iter_no_change:
+            self.stopped_because = "converged"
+            self._no_change = 0
 
     def _penalty(self) -> float:
         net = self.network

@@ -207,8 +207,8 @@ class TrainingWorker(QObject):
         else:
             self._reports.append(report)
             self._rate.add(report.samples)
-            if trainer.stopped_because == "early_stopping":
-                self._end("finished", "early_stopping")
+            if trainer.stopped_because in ("early_stopping", "converged"):
+                self._end("finished", trainer.stopped_because)
                 return
             if trainer.config.epochs and trainer.epoch >= trainer.config.epochs:
                 self._end("finished", "epochs")

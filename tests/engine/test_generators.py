@@ -37,6 +37,8 @@ CONTRACT_CONFIG_FIELDS = {
     "seed",
     "early_stopping",
     "dtype",
+    "tol",
+    "n_iter_no_change",
 }
 
 

@@ -179,3 +179,67 @@ def test_replace_data_keeps_weights_and_trains_on_new_points():
     t.replace_data(bigger)
     np.testing.assert_array_equal(t.network.params, params)
     assert t.run_epoch().samples == 500
+
+
+# ---------------------------------------------------------------- until converged (tol, n_iter_no_change)
+def _glm6():
+    from pathlib import Path
+
+    from engine.csv_io import read_csv
+
+    return read_csv(Path(__file__).resolve().parents[2] / "resources" / "examples" / "glm6.csv")
+
+
+def _stalled_epochs(objectives, tol, patience):
+    """The first epoch at which the objective went ``patience`` epochs without a relative gain > tol."""
+    best, wait = np.inf, 0
+    for epoch, objective in enumerate(objectives, start=1):
+        wait = 0 if best == np.inf or objective < best - tol * abs(best) else wait + 1
+        best = min(best, objective)
+        if wait >= patience:
+            return epoch
+    return None
+
+
+@pytest.mark.parametrize("cap", [0, 5000])
+def test_until_converged_stops_on_glm6_at_the_reported_epoch(cap):
+    config = TrainConfig(lr=0.05, batch_size=0, epochs=cap, tol=1e-4, n_iter_no_change=10, dtype="float64")
+    t = Trainer(_glm6(), config)
+    result = t.fit()
+    assert result.stopped_because == "converged"
+    assert result.epochs_run == t.epoch == len(t.history) == t.history[-1].epoch
+    assert 10 < result.epochs_run < 1000
+    # the reported epoch is the first at which the rule holds, recomputed from the history
+    assert _stalled_epochs([r.objective for r in t.history], 1e-4, 10) == result.epochs_run
+    (w,), b = t.model.coef_intercept()
+    assert w[0] == pytest.approx(GLM_W, abs=0.02) and b[0] == pytest.approx(GLM_B, abs=0.1)
+
+
+def test_a_tighter_tolerance_trains_longer():
+    runs = [
+        Trainer(_glm6(), TrainConfig(lr=0.05, batch_size=0, epochs=0, tol=tol, dtype="float64")).fit().epochs_run
+        for tol in (1e-3, 1e-6)
+    ]
+    assert runs[0] < runs[1]
+
+
+def test_tol_zero_never_stops_early():
+    t = Trainer(_glm6(), TrainConfig(lr=0.05, batch_size=0, epochs=3000, tol=0.0, n_iter_no_change=1))
+    result = t.fit()
+    assert result.stopped_because == "epochs" and result.epochs_run == 3000
+
+
+def test_a_converged_run_is_bit_identical_to_a_fixed_run_of_its_length():
+    base = TrainConfig(lr=0.05, batch_size=2, epochs=0, tol=1e-4, n_iter_no_change=5, seed=3, dtype="float64")
+    converged = Trainer(_glm6(), base)
+    n = converged.fit().epochs_run
+    fixed = Trainer(_glm6(), base.with_(epochs=n, tol=0.0))
+    assert fixed.fit().stopped_because == "epochs"
+    np.testing.assert_array_equal(converged.network.params, fixed.network.params)
+    assert [r.objective for r in converged.history] == [r.objective for r in fixed.history]
+
+
+@pytest.mark.parametrize("bad", [{"tol": -1e-4}, {"tol": float("nan")}, {"n_iter_no_change": 0}])
+def test_convergence_settings_are_validated(bad):
+    with pytest.raises(ValueError, match="convergence"):
+        TrainConfig(**bad).validate()
