@@ -13,6 +13,9 @@ import sys
 import time
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED = 0, 2, 3
+DEFAULT_EPOCHS = 200
+#: ``--until-converged`` without a number: the relative tolerance and its patience.
+DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE = 1e-4, 10
 
 
 class UsageError(Exception):
@@ -84,10 +87,26 @@ def parse_fit_args(argv) -> argparse.Namespace:
     p.add_argument("--png", metavar="PATH", help="save the decision-boundary view as PNG")
     p.add_argument("--loss-png", metavar="PATH", help="save the loss curves as PNG")
     args = p.parse_args(argv)
-    if args.epochs <= 0:
-        raise UsageError("--epochs must be a positive number")
+    _convergence_args(args)
+    if args.epochs is None:
+        args.epochs = 0 if args.tol > 0 else DEFAULT_EPOCHS
+    if args.epochs < 0 or (args.epochs == 0 and args.tol == 0):
+        raise UsageError("--epochs must be a positive number (0, no cap, only with --until-converged or --tol)")
     args.hidden = _hidden_sizes(args.hidden)
     return args
+
+
+def _convergence_args(args) -> None:
+    """``--until-converged [TOL]`` is ``--tol TOL`` (default 1e-4); both check their numbers."""
+    if args.until_converged is not None:
+        if args.tol is not None and args.tol != args.until_converged:
+            raise UsageError("give the tolerance once: --until-converged TOL or --tol TOL")
+        args.tol = args.until_converged
+    args.tol = 0.0 if args.tol is None else args.tol
+    if not (args.tol >= 0 and args.tol < float("inf")):
+        raise UsageError(f"the tolerance must be a number ≥ 0, not {args.tol}")
+    if args.n_iter_no_change < 1:
+        raise UsageError("--n-iter-no-change must be at least 1")
 
 
 def _add_fit_options(p: argparse.ArgumentParser, sweep: bool) -> None:
@@ -116,7 +135,31 @@ def _add_fit_options(p: argparse.ArgumentParser, sweep: bool) -> None:
         p.add_argument("--l2", type=float, default=0.0)
     p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "linear"])
     p.add_argument("--features", default="linear", choices=["linear", "poly2", "poly3", "sincos"])
-    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=DEFAULT_EPOCHS if sweep else None,
+        help=f"epochs to train, or the cap with a tolerance (default {DEFAULT_EPOCHS}; "
+        + ("with a tolerance, no cap)" if not sweep else "0 is not allowed in a sweep)"),
+    )
+    p.add_argument(
+        "--until-converged",
+        nargs="?",
+        type=float,
+        const=DEFAULT_TOL,
+        metavar="TOL",
+        help=f"stop when the training objective has not improved by more than TOL (default {DEFAULT_TOL:g}) "
+        "times its best value for --n-iter-no-change epochs in a row; the report says "
+        '"stopped_because": "converged"',
+    )
+    p.add_argument("--tol", type=float, default=None, help="the same as --until-converged TOL (default 0: off)")
+    p.add_argument(
+        "--n-iter-no-change",
+        type=int,
+        default=DEFAULT_N_ITER_NO_CHANGE,
+        metavar="N",
+        help=f"epochs without improvement before converged (default {DEFAULT_N_ITER_NO_CHANGE})",
+    )
     p.add_argument("--l1", type=float, default=0.0)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--standardize", dest="standardize", action="store_true", default=True)
@@ -231,6 +274,7 @@ def parse_sweep_args(argv) -> argparse.Namespace:
     )
     _add_fit_options(p, sweep=True)
     args = p.parse_args(argv)
+    _convergence_args(args)
     if args.epochs <= 0:
         raise UsageError("--epochs must be a positive number")
     from engine.sweep import parse_values
@@ -328,6 +372,8 @@ def _train_config(args, **settings):
         seed=args.seed,
         early_stopping=args.early_stopping,
         dtype=args.dtype,
+        tol=args.tol,
+        n_iter_no_change=args.n_iter_no_change,
         **values,
     )
 
