@@ -60,6 +60,12 @@ TERM_LABELS = {
 }
 LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
 #: The boxes ticked for a feature preset (poly3's cubic terms have no box: its square terms show).
+#: The Epochs row's modes: train until the objective stalls, until Pause, or a fixed count.
+EPOCH_MODES = (("converged", "until converged"), ("stopped", "until stopped"), ("fixed", "fixed count"))
+#: The tolerance and patience a switch to "until converged" starts with (scikit-learn's spirit).
+DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE = 1e-4, 10
+DEFAULT_FIXED_EPOCHS = 100
+
 PRESET_TERMS = {
     "linear": ("x1", "x2"),
     "poly2": ("x1", "x2", "x1^2", "x2^2", "x1*x2"),
@@ -114,12 +120,22 @@ class TrainerPanel(QWidget):
             nesterov=self.nesterov_box.isChecked(),
             batch_size=self.batch_spin.value(),
             epochs=self.epochs_spin.value(),
+            tol=self.tol_spin.value() if self.epoch_mode() == "converged" else 0.0,
+            n_iter_no_change=self.no_change_spin.value(),
             l1=self.l1_spin.value(),
             l2=self.l2_spin.value(),
             test_fraction=self.test_spin.value(),
             seed=int(self.seed_spin.value()),
             early_stopping=self.patience_spin.value(),
         )
+
+    def epoch_mode(self) -> str:
+        """"converged", "stopped" or "fixed": how the Epochs row ends a run."""
+        return self.epochs_mode_combo.currentData()
+
+    def set_epoch_mode(self, mode: str) -> None:
+        """Choose how a run ends, as a click on the Epochs row's choice does."""
+        self.epochs_mode_combo.setCurrentIndex(self.epochs_mode_combo.findData(mode))
 
     def _show_config(self, config: TrainConfig) -> None:
         """Show the controller's configuration (never echoed back as an edit)."""
@@ -149,6 +165,11 @@ class TrainerPanel(QWidget):
             self._sync_slider(config.lr)
             _show_int(self.batch_spin, config.batch_size)
             _show_int(self.epochs_spin, config.epochs)
+            mode = "converged" if config.tol > 0 else ("stopped" if config.epochs == 0 else "fixed")
+            self.epochs_mode_combo.setCurrentIndex(self.epochs_mode_combo.findData(mode))
+            if config.tol > 0:
+                self.tol_spin.setValue(config.tol)
+            _show_int(self.no_change_spin, config.n_iter_no_change)
             self.l1_spin.setValue(config.l1)
             self.l2_spin.setValue(config.l2)
             self.test_spin.setValue(config.test_fraction)
@@ -292,9 +313,36 @@ class TrainerPanel(QWidget):
         self.batch_spin = _spin(0, 1_000_000, "batchSize", "minibatch size; 0 = the whole training set")
         self.batch_spin.setSpecialValueText("full batch")
         form.addRow("Batch size", self.batch_spin)
+        self.epochs_mode_combo = QComboBox(objectName="epochsMode")
+        for mode, label in EPOCH_MODES:
+            self.epochs_mode_combo.addItem(label, mode)
+        self.epochs_mode_combo.setToolTip(
+            "until converged: stop when the training objective has not improved by more than the "
+            "tolerance (relative) for the given number of epochs; until stopped: until you press "
+            "Pause; fixed count: this many epochs"
+        )
         self.epochs_spin = _spin(0, 10_000_000, "epochs", "0 = train until you press Pause")
         self.epochs_spin.setSpecialValueText("until stopped")
-        form.addRow("Epochs", self.epochs_spin)
+        row = QHBoxLayout()
+        row.addWidget(self.epochs_mode_combo, 1)
+        row.addWidget(self.epochs_spin)
+        form.addRow("Epochs", row)
+        self.tol_spin = QDoubleSpinBox(objectName="tolSpin", decimals=6, keyboardTracking=False)
+        self.tol_spin.setRange(1e-6, 0.5)
+        self.tol_spin.setSingleStep(1e-4)
+        self.tol_spin.setValue(DEFAULT_TOL)
+        self.tol_spin.setToolTip("the relative improvement of the training objective that still counts")
+        self.no_change_spin = _spin(1, 100_000, "nIterNoChange", "epochs in a row without that improvement")
+        self.no_change_spin.setValue(DEFAULT_N_ITER_NO_CHANGE)
+        self.no_change_spin.setSuffix(" epochs")
+        self.tol_row = QWidget()
+        row = QHBoxLayout(self.tol_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.tol_spin, 1)
+        row.addWidget(QLabel("for"))
+        row.addWidget(self.no_change_spin, 1)
+        self.tol_label = QLabel("Tolerance")
+        form.addRow(self.tol_label, self.tol_row)
         self.l1_spin = _penalty_spin("l1Spin")
         self.l2_spin = _penalty_spin("l2Spin")
         form.addRow("L1 strength", self.l1_spin)
@@ -329,11 +377,14 @@ class TrainerPanel(QWidget):
             self.layers_spin,
             *self.unit_spins,
             self.batch_spin,
-            self.epochs_spin,
             self.patience_spin,
             self.seed_spin,
+            self.no_change_spin,
         ):
             w.valueChanged.connect(self._changed)
+        self.tol_spin.valueChanged.connect(self._changed)
+        self.epochs_spin.valueChanged.connect(self._epochs_typed)
+        self.epochs_mode_combo.currentIndexChanged.connect(self._epoch_mode_chosen)
         for w in (self.l1_spin, self.l2_spin, self.test_spin):
             w.valueChanged.connect(self._changed)
         for w in (*self.term_boxes.values(), self.standardize_box, self.nesterov_box):
@@ -368,7 +419,10 @@ class TrainerPanel(QWidget):
             self.lr_slider,
             self.lr_spin,
             self.batch_spin,
+            self.epochs_mode_combo,
             self.epochs_spin,
+            self.tol_spin,
+            self.no_change_spin,
             self.l1_spin,
             self.l2_spin,
             self.patience_spin,
@@ -385,7 +439,38 @@ class TrainerPanel(QWidget):
         if not self._updating:
             self._controller.set_config(self.config())
 
+    def _epoch_mode_chosen(self, *_):
+        """"until stopped" is 0 epochs; a fixed count starts from a number if there was none."""
+        if not self._updating:
+            mode = self.epoch_mode()
+            self._updating = True
+            try:
+                if mode == "stopped":
+                    self.epochs_spin.setValue(0)
+                elif mode == "fixed" and self.epochs_spin.value() == 0:
+                    self.epochs_spin.setValue(DEFAULT_FIXED_EPOCHS)
+            finally:
+                self._updating = False
+        self._changed()
+
+    def _epochs_typed(self, value: int):
+        """A count typed while not converging is a fixed count (0: until stopped)."""
+        if not self._updating and self.epoch_mode() != "converged":
+            self._updating = True
+            try:
+                self.set_epoch_mode("fixed" if value else "stopped")
+            finally:
+                self._updating = False
+        self._changed()
+
     def _update_enabled(self):
+        converged = self.epoch_mode() == "converged"
+        self.tol_row.setVisible(converged)
+        self.tol_label.setVisible(converged)
+        self.epochs_spin.setSpecialValueText("no cap" if converged else "until stopped")
+        self.epochs_spin.setToolTip(
+            "the most epochs a run may take (0 = no cap)" if converged else "0 = train until you press Pause"
+        )
         mlp = self.model_combo.currentData() == "mlp"
         n = self.layers_spin.value()
         for w in (self.layers_spin, self.layers_label, self.units_label, self.activation_combo, self.activation_label):

@@ -321,7 +321,11 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.status.show_snapshot(snapshot)
 
     def _on_finished(self, snapshot) -> None:
-        why = {"epochs": "finished", "early_stopping": f"early stopping (best epoch {snapshot.best_epoch})"}
+        why = {
+            "epochs": "finished",
+            "early_stopping": f"early stopping (best epoch {snapshot.best_epoch})",
+            "converged": "converged",
+        }
         text = why.get(snapshot.stopped_because, snapshot.stopped_because or "finished")
         readout = self.dataset_menu.readout(snapshot)  # true vs learned weights, for generated data
         if readout is not None:
