@@ -30,6 +30,8 @@ _INITIAL_CAPACITY = 1024
 #: Redraws per second of a live run's curves, at most (``append(..., throttle=True)``): each one
 #: re-lays out both axes and costs the GUI thread ~8–25 ms (benchmarks/gui_bench.py).
 LIVE_REDRAWS = 8.0
+#: A run whose epochs span this many decades switches the epoch axis to log by itself.
+LOG_X_DECADES = 3
 # Columns of the history buffer.
 _EPOCH, _TRAIN_LOSS, _VAL_LOSS, _TRAIN_ACC, _VAL_ACC = range(5)
 
@@ -41,6 +43,9 @@ class LossView(QWidget):
     ----------
     plot_item, accuracy_plot_item : the two ``pg.PlotItem`` (for export).
     log_y_check : the "log y" check box (objectName ``lossLogY``).
+    log_x_check : the "log x" check box (objectName ``lossLogX``), for every tab's epoch axis. It
+        ticks itself once a run's epochs span :data:`LOG_X_DECADES` decades, unless the user
+        ticked or unticked it.
     """
 
     def __init__(self, parent: QWidget | None = None):
@@ -50,6 +55,9 @@ class LossView(QWidget):
         self._n = 0
         self._has_val = False
         self._best_epoch: int | None = None
+        self._log_x = False
+        self._log_x_auto = False  # log x was switched on by itself (undone by the next run)
+        self._log_x_user = False  # the user chose: never switched by itself again
         # Live appends redraw at once when the last redraw is old enough, else once it is.
         self._redraws = Debouncer.throttle(round(1000 / LIVE_REDRAWS), self._draw_curves, leading=True, parent=self)
 
@@ -115,6 +123,13 @@ class LossView(QWidget):
         self.log_y_check = QCheckBox("log y", objectName="lossLogY")
         self.log_y_check.setToolTip("Logarithmic loss axis: shows progress long after the curve looks flat")
         self.log_y_check.toggled.connect(self.set_log_y)
+        self.log_x_check = QCheckBox("log x", objectName="lossLogX")
+        self.log_x_check.setToolTip(
+            "Logarithmic epoch axis: the first epochs and the long tail in one view. "
+            f"Ticks itself once a run spans {LOG_X_DECADES} decades of epochs, unless you choose."
+        )
+        self.log_x_check.clicked.connect(self._log_x_clicked)
+        self.log_x_check.toggled.connect(self._apply_log_x)
         self.status_label = QLabel(objectName="lossStatus")
         self.status_label.setStyleSheet("color: #555;")
 
@@ -127,6 +142,7 @@ class LossView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
         bar.addWidget(self.status_label, 1)
+        bar.addWidget(self.log_x_check)
         bar.addWidget(self.log_y_check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -159,6 +175,9 @@ class LossView(QWidget):
         has_test = run_info is not None and len(getattr(run_info, "test_idx", ())) > 0
         self._set_has_val(has_test)
         self.set_best_epoch(None)
+        if self._log_x_auto and not self._log_x_user:
+            self._log_x_auto = False
+            self.log_x_check.setChecked(False)  # a new run starts at epoch 1
         name = getattr(run_info, "model_name", "") if run_info is not None else ""
         self.status_label.setText(name)
         self._redraw()
@@ -210,6 +229,11 @@ class LossView(QWidget):
         else:
             self._redraw()
         self._append_objectives(reports)  # the L − L* tab (set_reference_loss)
+        if not self._log_x and not self._log_x_user:
+            first = max(self._buf[0, _EPOCH], 1.0)
+            if self._buf[self._n - 1, _EPOCH] >= first * 10.0**LOG_X_DECADES:
+                self._log_x_auto = True
+                self.log_x_check.setChecked(True)
 
     def show_snapshot(self, snapshot) -> None:
         """Convenience for the controller's ``progress`` signal: append its reports, mark its best epoch."""
@@ -224,8 +248,8 @@ class LossView(QWidget):
                 line.hide()
             else:
                 line.show()
-                line.setValue(float(epoch))
-                line.label.valueChanged()  # the label only reformats itself while visible
+                line.setValue(self._x_position(epoch))
+                line.label.setFormat(f"best epoch {int(epoch)}")
 
     @property
     def best_epoch(self) -> int | None:
@@ -240,9 +264,9 @@ class LossView(QWidget):
             if epoch is None:
                 line.hide()
             else:
-                line.setValue(float(epoch))
+                line.setValue(self._x_position(epoch))
                 line.show()
-                line.label.valueChanged()  # the label only reformats itself while visible
+                line.label.setFormat(f"shown {int(epoch)}")
 
     @property
     def shown_epoch(self) -> int | None:
@@ -254,7 +278,40 @@ class LossView(QWidget):
         if self.log_y_check.isChecked() != bool(on):
             self.log_y_check.setChecked(bool(on))  # re-enters through toggled
             return
-        self.plot_item.setLogMode(x=False, y=bool(on))
+        self.plot_item.setLogMode(x=self._log_x, y=bool(on))
+
+    @property
+    def log_x(self) -> bool:
+        """True while the epoch axes are logarithmic."""
+        return self._log_x
+
+    def set_log_x(self, on: bool) -> None:
+        """Logarithmic epoch axis on every tab, as the user's choice (the check box's click)."""
+        self._log_x_user = True
+        self.log_x_check.setChecked(bool(on))
+        self._apply_log_x(bool(on))
+
+    def _log_x_clicked(self, on: bool) -> None:
+        self._log_x_user = True
+        self._log_x_auto = False
+
+    def _apply_log_x(self, on: bool) -> None:
+        on = bool(on)
+        if on == self._log_x:
+            return
+        self._log_x = on
+        self.plot_item.setLogMode(x=on, y=self.log_y_check.isChecked())
+        self.accuracy_plot_item.setLogMode(x=on, y=False)
+        if self.gap_plot_item is not None:
+            self.gap_plot_item.setLogMode(x=on, y=True)
+        # vertical marks sit at view coordinates: log10(epoch) on a log axis
+        for lines, epoch in ((self._best_lines, self._best_epoch), (self._shown_lines, self._shown_epoch)):
+            if epoch is not None:
+                for line in lines:
+                    line.setValue(self._x_position(epoch))
+
+    def _x_position(self, epoch: float) -> float:
+        return math.log10(max(float(epoch), 1e-12)) if self._log_x else float(epoch)
 
     # ------------------------------------ pinned runs (lab_app.training.pinned), dashed
     def set_pinned(self, runs: Sequence, labels: Sequence[str]) -> None:
@@ -382,7 +439,7 @@ class LossView(QWidget):
         if self.gap_widget is not None:
             return
         self.gap_widget, self.gap_plot_item = _make_plot("gapPlot", "L − L*  (objective above the optimum)")
-        self.gap_plot_item.setLogMode(x=False, y=True)
+        self.gap_plot_item.setLogMode(x=self._log_x, y=True)
         self.gap_curve = self._curve(self.gap_plot_item, self.GAP_COLOR, Qt.PenStyle.SolidLine)
         self.gap_floor_line = pg.InfiniteLine(
             angle=0,
