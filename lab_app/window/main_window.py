@@ -329,7 +329,10 @@ class MainWindow(ActionsMixin, QMainWindow):
         text = why.get(snapshot.stopped_because, snapshot.stopped_because or "finished")
         readout = self.dataset_menu.readout(snapshot)  # true vs learned weights, for generated data
         if readout is not None:
-            self.statusBar().showMessage(readout if isinstance(readout, str) else readout.text(), 30000)
+            readout = readout if isinstance(readout, str) else readout.text()
+            if snapshot.stopped_because == "converged":  # say why it stopped before the readout
+                readout = f"Training converged at epoch {snapshot.epoch}. {readout}"
+            self.statusBar().showMessage(readout, 30000)
         else:
             self.statusBar().showMessage(f"Training {text} at epoch {snapshot.epoch}.", 8000)
 
