@@ -130,7 +130,7 @@ class TrainerPanel(QWidget):
         )
 
     def epoch_mode(self) -> str:
-        """"converged", "stopped" or "fixed": how the Epochs row ends a run."""
+        """ "converged", "stopped" or "fixed": how the Epochs row ends a run."""
         return self.epochs_mode_combo.currentData()
 
     def set_epoch_mode(self, mode: str) -> None:
@@ -440,7 +440,7 @@ class TrainerPanel(QWidget):
             self._controller.set_config(self.config())
 
     def _epoch_mode_chosen(self, *_):
-        """"until stopped" is 0 epochs; a fixed count starts from a number if there was none."""
+        """ "until stopped" is 0 epochs; a fixed count starts from a number if there was none."""
         if not self._updating:
             mode = self.epoch_mode()
             self._updating = True

@@ -4,7 +4,7 @@ message, and the loss view's log-x axis (by hand and by itself)."""
 import numpy as np
 import pytest
 
-from engine.training import EpochReport, TrainConfig
+from engine.training import EpochReport
 
 
 def _report(epoch: int) -> EpochReport:
