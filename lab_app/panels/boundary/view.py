@@ -81,6 +81,7 @@ class BoundaryView(QWidget):
         self._last_params: np.ndarray | None = None
         self._have_image = False
         self._size_by_loss = False
+        self._discrete = False  # hard class regions instead of probabilities
         self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
         self._build_plot()
         layout = QVBoxLayout(self)
@@ -222,6 +223,10 @@ class BoundaryView(QWidget):
         self._threshold = t
         if self._model is None or not self._have_image or self._model.network.n_classes != 2:
             return
+        if self._discrete:  # the hard regions move with the threshold: repaint (and retrace) all
+            self._render(self._last_params, force=True)
+            self._update_decorations()
+            return
         if self._one_d:
             self._draw_1d(self._grid.probs)
             self._layer.rethreshold(self._last_params, t)
@@ -231,6 +236,30 @@ class BoundaryView(QWidget):
             self._set_contour(xy)
         self._update_decorations()  # the key names the contour's P
         self._layer.rethreshold(self._last_params, t)  # the rings follow the contour
+
+    @property
+    def discretized(self) -> bool:
+        """True while the image shows hard class regions (each pixel its predicted class's colour)."""
+        return self._discrete
+
+    def set_discretized(self, on: bool) -> None:
+        """Colour each pixel by its predicted class at full tint (binary: P(class 1) ≥ the threshold),
+        or (off) by the probabilities."""
+        on = bool(on)
+        if on == self._discrete:
+            return
+        self._discrete = on
+        if self._model is not None and self._have_image:
+            self._render(self._last_params, force=True)
+
+    def set_test_points_shown(self, on: bool) -> None:
+        """Draw the run's test points (hollow), or hide them and their rings."""
+        self._layer.show_test(on)
+
+    @property
+    def visible_points_mask(self) -> np.ndarray:
+        """(n_points,) bool: the points drawn now."""
+        return self._layer.visible_mask
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:
@@ -473,7 +502,9 @@ class BoundaryView(QWidget):
         if self._one_d:
             self._grid.probs[...] = P
             P = P[None]
-        rgba = self._grid.painter.paint(P, self._lut, self._class_ink)
+        rgba = self._grid.painter.paint(
+            P, self._lut, self._class_ink, discrete=self._discrete, threshold=self._threshold
+        )
         self.image_item.setImage(rgba, autoLevels=False)  # uint8 RGBA: passed through, no levels scan
         if self._rect_dirty:
             self.image_item.setRect(QRectF(*self._grid.rect))
