@@ -141,3 +141,84 @@ def test_sessions_keep_both_toggles(trained, make_window, tmp_path):
     path.write_text(json.dumps(doc))
     w2.files.dialogs.answers = []
     assert not w2.files.open_path(path)
+
+
+# ------------------------------------------------------------------ the generator dialog's sliders
+@pytest.fixture
+def generator(qtbot, make_window):
+    """(window, the New dataset dialog on two Gaussians, seed 3) in a window testing on 20 %."""
+    w = make_window(epochs=3, test_fraction=0.2)
+    w.findChild(QAction, "actionNewDataset").trigger()
+    d = w.dataset_menu.dialog
+    qtbot.waitExposed(d)
+    with qtbot.waitSignal(d.previewUpdated, timeout=3000):
+        d.set_generator("two_gaussians")
+        d.seed_spin.setValue(3)
+    yield w, d
+    if w.dataset_menu.dialog is not None:
+        w.dataset_menu.dialog.reject()
+
+
+def _slide(qtbot, dialog, slider, position):
+    """Drag ``slider`` through positions up to ``position`` (a burst: one debounced preview)."""
+    previews = []
+    dialog.previewUpdated.connect(lambda: previews.append(1))
+    with qtbot.waitSignal(dialog.previewUpdated, timeout=3000):
+        start = slider.value()
+        for pos in np.linspace(start, position, 6).round().astype(int)[1:]:
+            slider.setValue(int(pos))
+    assert slider.value() == position and len(previews) == 1
+    return dialog.preview_points()
+
+
+def _spread(dialog) -> float:
+    """Mean distance of the previewed points from their class's centre."""
+    X, y = dialog.dataset.X, dialog.dataset.y
+    return float(np.mean([np.linalg.norm(X[y == c] - X[y == c].mean(axis=0), axis=1).mean() for c in np.unique(y)]))
+
+
+def test_each_slider_sits_beside_a_spin_box_that_shows_its_exact_value(qtbot, generator):
+    _, d = generator
+    for slider, spin in ((d.n_slider, d.n_spin), (d.noise_slider, d.noise_spin), (d.test_slider, d.test_spin)):
+        assert slider.parentWidget() is spin.parentWidget() and slider.isVisible() and spin.isVisible()
+    assert d.test_spin.value() == pytest.approx(0.2)  # the window's test fraction
+    assert d.n_slider.value() == 500  # 200 points, halfway on a log scale from 2 to 20,000
+    _slide(qtbot, d, d.n_slider, 650)
+    assert len(d.preview_points()) == d.n_spin.value() != 200
+    with qtbot.waitSignal(d.previewUpdated, timeout=3000):
+        d.noise_spin.setValue(1.25)  # typing moves the slider
+    assert d.noise_slider.value() == 250
+
+
+def test_the_noise_slider_regenerates_with_the_same_seed_and_changes_the_spread(qtbot, generator):
+    from engine.catalog import GENERATORS
+
+    _, d = generator
+    low = _slide(qtbot, d, d.noise_slider, 60)
+    low_spread, noise = _spread(d), d.noise_spin.value()
+    spec = GENERATORS["two_gaussians"]
+    expected = spec.make(n=d.n_spin.value(), noise=noise, seed=3, **spec.options)
+    np.testing.assert_array_equal(d.dataset.X, expected.X)
+    _slide(qtbot, d, d.noise_slider, 300)
+    assert d.seed_spin.value() == 3 and _spread(d) > 2 * low_spread
+    again = _slide(qtbot, d, d.noise_slider, 60)
+    assert d.noise_spin.value() == noise
+    np.testing.assert_array_equal(again, low)  # same seed, same noise: the same points
+
+
+def test_the_test_ratio_reaches_the_runs_split(qtbot, generator):
+    w, d = generator
+    _slide(qtbot, d, d.test_slider, 444)  # 0.3996…: the spin box holds 0.40
+    assert d.test_fraction == pytest.approx(0.4)
+    held_out = np.flatnonzero(d.test_mask)
+    assert len(held_out) == pytest.approx(0.4 * d.dataset.n_samples, abs=2)
+    points = d.dataset.X.copy()
+    with qtbot.waitSignal(w.controller.runStarted, timeout=3000):
+        d.accept()
+    assert w.controller.config.test_fraction == pytest.approx(0.4)
+    info = w.controller.run_info
+    np.testing.assert_array_equal(info.dataset.X, points)
+    np.testing.assert_array_equal(np.sort(info.test_idx), held_out)  # the preview's hollow points
+    train(qtbot, w)
+    np.testing.assert_array_equal(np.sort(w.controller.run_info.test_idx), held_out)
+    assert w.boundary_view.test_mask.sum() == len(held_out)
