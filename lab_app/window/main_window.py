@@ -227,6 +227,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         v.discretizeChanged.connect(self._refresh_overlay)  # the designer's overlay is the boundary's image
         v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
         v.thresholdChanged.connect(self._on_threshold_changed)
+        v.thresholdChanged.connect(self._refresh_overlay)  # discretized regions move with the threshold
         # The insight panels announce; the window hands their results to the views that draw them.
         r = self.reference_view
         r.resultReady.connect(lambda result: self.doctor_view.set_separation(result.run_id, result.separation))

@@ -24,6 +24,10 @@ def _colours(image) -> set:
     return {tuple(int(v) for v in c) for c in np.unique(image.reshape(-1, 4), axis=0)}
 
 
+def _legend(w) -> list:
+    return [label.text for _, label in w.boundary_view.legend.items]
+
+
 def _class_colours(w) -> list:
     rgb = [(c.red(), c.green(), c.blue()) for c in w.boundary_view._qcolors]
     return [(*(int(v) for v in np.rint(tint(c))), 255) for c in rgb]
@@ -57,8 +61,10 @@ def test_hiding_test_points_hides_exactly_the_test_split_in_both_plots(trained):
     assert 0 < n_test < n
     boundary, designer = w.boundary_view.points_item, w.designer.points_item
     assert _drawn(boundary) == n and _drawn(designer) == n
+    assert "test" in _legend(w)
     w.findChild(QAction, "actionShowTestPoints").trigger()
     assert not w.view_state.show_test_points
+    assert "test" not in _legend(w)  # the key does not name points that are not drawn
     assert _drawn(boundary) == n - n_test and _drawn(designer) == n - n_test
     np.testing.assert_array_equal(boundary.data["visible"], ~test)
     np.testing.assert_array_equal(designer.data["visible"], ~test)
@@ -66,7 +72,7 @@ def test_hiding_test_points_hides_exactly_the_test_split_in_both_plots(trained):
     # No ring is drawn around a hidden point.
     assert _drawn(w.boundary_view.miss_item) == int((w.boundary_view.misclassified_mask & ~test).sum())
     w.findChild(QAction, "actionShowTestPoints").trigger()
-    assert _drawn(boundary) == n and _drawn(designer) == n
+    assert _drawn(boundary) == n and _drawn(designer) == n and "test" in _legend(w)
 
 
 def test_hidden_test_points_stay_hidden_for_the_next_run(qtbot, trained):
@@ -84,8 +90,10 @@ def test_discretize_paints_only_the_class_colours_and_follows_the_threshold(trai
     assert w.controller.run_info.model.network.n_classes == 2
     shaded = _colours(bv.last_image)
     assert len(shaded) > 2  # probabilities: many shades
+    assert bv.color_bar.isVisible()
     w.findChild(QAction, "actionDiscretize").trigger()
     assert w.view_state.discretize and bv.discretized
+    assert not bv.color_bar.isVisible()  # no probability scale over hard regions
     c0, c1 = _class_colours(w)
     assert _colours(bv.last_image) == {c0, c1}
     P1 = bv.grid_evaluator.evaluate(bv.shown_params)[..., 1]
@@ -98,9 +106,15 @@ def test_discretize_paints_only_the_class_colours_and_follows_the_threshold(trai
     is_c1_t = np.all(bv.last_image == np.array(c1, dtype=np.uint8), axis=-1)
     np.testing.assert_array_equal(is_c1_t, np.greater_equal(P1, t))
     assert is_c1_t.sum() != is_c1.sum()
+    # The designer's boundary overlay is the same picture.
+    w.act_overlay.setChecked(True)
+    np.testing.assert_array_equal(w.designer.overlay_item.image, bv.last_image)
+    w.view_state.set_threshold(0.5)
+    np.testing.assert_array_equal(w.designer.overlay_item.image, bv.last_image)
+    assert _colours(w.designer.overlay_item.image) == {c0, c1}
     # Off again: the probability shading returns.
     w.findChild(QAction, "actionDiscretize").trigger()
-    assert len(_colours(bv.last_image)) > 2
+    assert len(_colours(bv.last_image)) > 2 and bv.color_bar.isVisible()
 
 
 def test_discretize_with_three_classes_uses_the_most_probable_class(qtbot, make_window):

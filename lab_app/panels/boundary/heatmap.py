@@ -182,6 +182,15 @@ class GridPainter:
         np.copyto(self._index, s, casting="unsafe")
         np.take(lut, self._index, axis=0, out=self.rgba)
 
+    def repaint_discrete(self, threshold: float, class_ink: np.ndarray) -> np.ndarray | None:
+        """Two classes: repaint the hard regions of the P(class 1) that the last :meth:`lines` traced at
+        a new ``threshold`` (same weights: no new evaluation); None for more classes. Returns :attr:`rgba`."""
+        if len(self._fields) != 1:
+            return None
+        p1 = self._fields[0].astype(np.float32)  # compared as the float32 probabilities were
+        self._color_discrete(np.stack([1.0 - p1, p1], axis=-1), class_ink, threshold)
+        return self.rgba
+
     def _color_discrete(self, P: np.ndarray, class_ink: np.ndarray, threshold: float) -> None:
         k = P.shape[-1]
         flat = P.reshape(-1, k)

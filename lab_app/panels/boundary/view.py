@@ -223,8 +223,8 @@ class BoundaryView(QWidget):
         self._threshold = t
         if self._model is None or not self._have_image or self._model.network.n_classes != 2:
             return
-        if self._discrete:  # the hard regions move with the threshold: repaint (and retrace) all
-            self._render(self._last_params, force=True)
+        if self._discrete and (self._one_d or not self._repaint_discrete()):
+            self._render(self._last_params, force=True)  # the hard regions move with the threshold
             self._update_decorations()
             return
         if self._one_d:
@@ -251,10 +251,22 @@ class BoundaryView(QWidget):
         self._discrete = on
         if self._model is not None and self._have_image:
             self._render(self._last_params, force=True)
+            self._update_decorations()  # no probability colour bar over hard regions
+
+    def _repaint_discrete(self) -> bool:
+        """2-D binary runs: repaint the hard regions at the threshold from the last probabilities."""
+        rgba = self._grid.painter.repaint_discrete(self._threshold, self._class_ink)
+        if rgba is None:
+            return False
+        self.image_item.setImage(rgba, autoLevels=False)
+        self.imageRendered.emit()
+        return True
 
     def set_test_points_shown(self, on: bool) -> None:
         """Draw the run's test points (hollow), or hide them and their rings."""
         self._layer.show_test(on)
+        if self._model is not None:
+            self._update_decorations()  # the key lists "test" only while test points are drawn
 
     @property
     def visible_points_mask(self) -> np.ndarray:
@@ -483,8 +495,17 @@ class BoundaryView(QWidget):
             return
         names = self._feature_names()
         names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
-        has_test = bool(self._layer.test_mask.any())
-        self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, has_test, self._threshold)
+        has_test = bool(self._layer.test_mask.any()) and self._layer.test_shown
+        self._decor.update(
+            names,
+            self._names,
+            self._qcolors,
+            self._lut,
+            self._one_d,
+            has_test,
+            self._threshold,
+            discrete=self._discrete,
+        )
 
     # ------------------------------------------------------------ rendering
     def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
