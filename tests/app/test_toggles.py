@@ -75,6 +75,20 @@ def test_hiding_test_points_hides_exactly_the_test_split_in_both_plots(trained):
     assert _drawn(boundary) == n and _drawn(designer) == n and "test" in _legend(w)
 
 
+def test_a_hidden_test_point_cannot_be_erased_in_the_designer(qtbot, trained):
+    from PySide6.QtCore import Qt
+
+    w = trained
+    w.view_state.set_show_test_points(False)
+    i = int(w.controller.run_info.test_idx[0])
+    x, y = w.designer.display_xy()[i]
+    X = w.document.X.copy()
+    qtbot.mouseClick(
+        w.designer.plot_widget.viewport(), Qt.MouseButton.RightButton, pos=w.designer.data_to_widget_pos(x, y)
+    )
+    assert np.any(np.all(X[i] == w.document.X, axis=1))  # still there (a visible neighbour may have gone)
+
+
 def test_hidden_test_points_stay_hidden_for_the_next_run(qtbot, trained):
     w = trained
     w.view_state.set_show_test_points(False)
