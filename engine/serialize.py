@@ -332,6 +332,9 @@ def _view_from_dict(view) -> dict:
         t = out["threshold"]
         expect(is_number(t) and 0.0 < t < 1.0, "view threshold must be a probability between 0 and 1")
         out["threshold"] = float(t)
+    for key in ("show_test_points", "discretize"):
+        if key in out:
+            expect(isinstance(out[key], bool), f"view {key} must be true or false")
     return out
 
 

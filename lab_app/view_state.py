@@ -50,6 +50,8 @@ class ViewState(QObject):
     skinsChanged(list) : the params of the earlier epochs drawn faintly (may be empty).
     thresholdChanged(float) : the probability at which the decision contour is drawn.
     sizeByLossChanged(bool) : whether points are sized by their loss −log P(true class).
+    showTestPointsChanged(bool) : whether the run's test points are drawn (View ▸ Show test points).
+    discretizeChanged(bool) : whether the boundary shows hard class regions instead of probabilities.
     """
 
     frameChanged = Signal(object)
@@ -57,6 +59,8 @@ class ViewState(QObject):
     skinsChanged = Signal(list)
     thresholdChanged = Signal(float)
     sizeByLossChanged = Signal(bool)
+    showTestPointsChanged = Signal(bool)
+    discretizeChanged = Signal(bool)
 
     def __init__(self, controller, parent: QObject | None = None):
         super().__init__(parent)
@@ -66,6 +70,8 @@ class ViewState(QObject):
         self._skins: list = []
         self._threshold = 0.5
         self._size_by_loss = False
+        self._show_test_points = True
+        self._discretize = False
         controller.runStarted.connect(self._on_run_started)
         controller.progress.connect(self._on_progress)
         controller.cleared.connect(self._on_cleared)
@@ -95,6 +101,16 @@ class ViewState(QObject):
     @property
     def size_by_loss(self) -> bool:
         return self._size_by_loss
+
+    @property
+    def show_test_points(self) -> bool:
+        """True (the default) while the run's test split is drawn (hollow) with the training points."""
+        return self._show_test_points
+
+    @property
+    def discretize(self) -> bool:
+        """True while the boundary is coloured by predicted class only (no probability shading)."""
+        return self._discretize
 
     # ------------------------------------------------------------ changing
     def show_recorded(self, epoch: int, params: np.ndarray) -> None:
@@ -128,6 +144,16 @@ class ViewState(QObject):
         if bool(on) != self._size_by_loss:
             self._size_by_loss = bool(on)
             self.sizeByLossChanged.emit(self._size_by_loss)
+
+    def set_show_test_points(self, on: bool) -> None:
+        if bool(on) != self._show_test_points:
+            self._show_test_points = bool(on)
+            self.showTestPointsChanged.emit(self._show_test_points)
+
+    def set_discretize(self, on: bool) -> None:
+        if bool(on) != self._discretize:
+            self._discretize = bool(on)
+            self.discretizeChanged.emit(self._discretize)
 
     # ------------------------------------------------------------ following the controller
     def _on_run_started(self, info) -> None:

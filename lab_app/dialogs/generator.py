@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from engine.catalog import GENERATORS
 from engine.data import Dataset
 from engine.generators import logistic_model
+from engine.training import stratified_split
 from lab_app.dialogs.generator_catalog import (
     DEFAULT_COS_WEIGHTS,
     DESCRIPTIONS,
@@ -48,6 +49,9 @@ from lab_app.dialogs.generator_catalog import (
     TERM_LABELS,
     float_spin,
     int_spin,
+    linear_scale,
+    linked_slider,
+    log_scale,
     option_widget,
 )
 from lab_app.tasks import Debouncer
@@ -59,6 +63,9 @@ __all__ = ["LINEAR_TERMS", "MAX_SAMPLES", "PREVIEW_DELAY_MS", "SINCOS_TERMS", "G
 #: Milliseconds of quiet after the last change before the preview is regenerated.
 PREVIEW_DELAY_MS = 100
 MAX_SAMPLES = 20_000
+MAX_NOISE = 5.0
+#: The largest test ratio the dialog offers (as the Trainer's test fraction).
+MAX_TEST_FRACTION = 0.9
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,23 +109,40 @@ class GeneratorDialog(QDialog):
 
     ``previewUpdated`` fires after each regeneration. After ``accepted``, :attr:`dataset` holds
     exactly the previewed data and :attr:`truth` the :class:`TrueParameters` (logistic model) or
-    None.
+    None; :attr:`test_fraction` the test ratio to train with.
+
+    Points, noise and the test ratio each have a slider beside their spin box (which shows the
+    exact value); moving one regenerates the preview with the same seed (debounced). The preview
+    draws hollow the points a run with training seed ``split_seed`` and this test ratio holds out
+    (``engine.training.stratified_split``, as ``engine.training.Trainer`` splits).
     """
 
     previewUpdated = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, generator: str = "two_gaussians", seed: int = 0):
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        generator: str = "two_gaussians",
+        seed: int = 0,
+        test_fraction: float = 0.0,
+        split_seed: int = 0,
+    ):
         super().__init__(parent)
         self.setObjectName("generatorDialog")
         self.setWindowTitle("New dataset")
         self.dataset: Dataset | None = None
         self.truth: TrueParameters | None = None
         self.error: str | None = None
+        self.test_mask = np.zeros(0, dtype=bool)  # the preview's points a run would hold out
+        self._split_seed = int(split_seed)
+        self._slider_links: list = []  # (spin, slider, to_position): kept in step when spins are set quietly
         self._key = ""
         self._option_getters: dict[str, Callable[[], object]] = {}
         self.option_widgets: dict[str, QWidget] = {}
         self._preview_soon = Debouncer(PREVIEW_DELAY_MS, self.update_preview, parent=self)
         self._build()
+        self.test_spin.setValue(min(max(float(test_fraction), 0.0), MAX_TEST_FRACTION))
         self.seed_spin.setValue(seed)
         self.set_generator(generator if generator in GENERATORS else next(iter(GENERATORS)))
         self.update_preview()
@@ -127,6 +151,11 @@ class GeneratorDialog(QDialog):
     @property
     def generator_key(self) -> str:
         return self._key
+
+    @property
+    def test_fraction(self) -> float:
+        """The share of points held out for testing (the run's ``test_fraction`` once loaded)."""
+        return float(self.test_spin.value())
 
     def set_generator(self, key: str) -> None:
         """Select generator ``key`` (as the list does): its default size, noise and options."""
@@ -143,7 +172,8 @@ class GeneratorDialog(QDialog):
         self.noise_spin.setValue(spec.noise)
         for w, was in zip((self.n_spin, self.noise_spin), blocked):
             w.blockSignals(was)
-        for w in (self.n_spin, self.noise_spin, self.seed_spin, self.new_seed_button):
+        self._sync_sliders()
+        for w in (self.n_spin, self.noise_spin, self.seed_spin, self.new_seed_button, self.n_slider, self.noise_slider):
             w.setEnabled(not spec.fixed)
         logistic = key == "logistic"
         self.noise_label.setText("Logit noise (sd)" if logistic else "Noise (sd)")
@@ -208,6 +238,7 @@ class GeneratorDialog(QDialog):
             self.error = None
         except ValueError as exc:
             self.dataset, self.truth, self.error = None, None, str(exc)
+        self.test_mask = self._split(self.dataset)
         self._draw()
         self.ok_button.setEnabled(self.dataset is not None)
         self.previewUpdated.emit()
@@ -262,10 +293,18 @@ class GeneratorDialog(QDialog):
         form = QFormLayout(sampling)
         self.n_spin = int_spin(2, MAX_SAMPLES, "samplesSpin", "number of points")
         self.n_spin.setSingleStep(50)
-        form.addRow("Points", self.n_spin)
-        self.noise_spin = float_spin(0.0, 5.0, 0.05, "noiseSpin", decimals=3)
+        row, self.n_slider = self._slider(self.n_spin, "samplesSlider", log_scale(2, MAX_SAMPLES))
+        form.addRow("Points", row)
+        self.noise_spin = float_spin(0.0, MAX_NOISE, 0.05, "noiseSpin", decimals=3)
         self.noise_label = QLabel("Noise (sd)")
-        form.addRow(self.noise_label, self.noise_spin)
+        row, self.noise_slider = self._slider(self.noise_spin, "noiseSlider", linear_scale(0.0, MAX_NOISE))
+        form.addRow(self.noise_label, row)
+        self.test_spin = float_spin(0.0, MAX_TEST_FRACTION, 0.05, "testRatioSpin", decimals=2)
+        self.test_spin.setToolTip(
+            "share of the points held out for testing (drawn hollow); the Trainer's test fraction"
+        )
+        row, self.test_slider = self._slider(self.test_spin, "testRatioSlider", linear_scale(0.0, MAX_TEST_FRACTION))
+        form.addRow("Test ratio", row)
         self.seed_spin = int_spin(0, 2**31 - 1, "seedSpin", "same seed, same points")
         self.new_seed_button = QToolButton(objectName="newSeedButton", text="New seed")
         self.new_seed_button.setToolTip("draw a random seed")
@@ -320,6 +359,8 @@ class GeneratorDialog(QDialog):
         item.addItem(self.truth_line, ignoreBounds=True)
         self._brushes = [pg.mkBrush(palette.qcolor(i)) for i in range(palette.MAX_CLASSES)]
         self._pens = [pg.mkPen(palette.outline(i), width=1) for i in range(palette.MAX_CLASSES)]
+        self._hollow = pg.mkBrush("w")  # test points: hollow, as the designer draws them
+        self._test_pens = [pg.mkPen(palette.qcolor(i), width=1.8) for i in range(palette.MAX_CLASSES)]
         column.addWidget(self.plot, 1)
         self.summary = QLabel(objectName="summaryLabel")
         self.summary.setWordWrap(True)
@@ -338,10 +379,32 @@ class GeneratorDialog(QDialog):
         self.button_box.rejected.connect(self.reject)
         layout.addWidget(self.button_box)
 
-        for spin in (self.n_spin, self.noise_spin, self.seed_spin, *self.weight_spins, self.bias_spin, self.rho_spin):
+        spins = (self.n_spin, self.noise_spin, self.test_spin, self.seed_spin, *self.weight_spins)
+        for spin in (*spins, self.bias_spin, self.rho_spin):
             spin.valueChanged.connect(self.schedule_preview)
         self.distribution_combo.currentIndexChanged.connect(self.schedule_preview)
         self.resize(920, 580)
+
+    def _slider(self, spin, name: str, scale):
+        row, slider = linked_slider(spin, name, scale)
+        self._slider_links.append((spin, slider, scale[1]))
+        return row, slider
+
+    def _sync_sliders(self) -> None:
+        """Move each slider to its spin box's value (after the spin boxes were set with signals blocked)."""
+        for spin, slider, to_position in self._slider_links:
+            was = slider.blockSignals(True)
+            slider.setValue(to_position(spin.value()))
+            slider.blockSignals(was)
+
+    def _split(self, data: Dataset | None) -> np.ndarray:
+        """(n,) bool: the points a run with the training seed would hold out at the test ratio."""
+        if data is None:
+            return np.zeros(0, dtype=bool)
+        mask = np.zeros(data.n_samples, dtype=bool)
+        _, test = stratified_split(data.y, self.test_fraction, np.random.default_rng(self._split_seed))
+        mask[test] = True
+        return mask
 
     def _build_options(self, options) -> None:
         """One row per option of the chosen generator (known ones get friendly labels and ranges)."""
@@ -414,7 +477,9 @@ class GeneratorDialog(QDialog):
         # 1-D data are drawn as the designer draws them: x against the class level.
         y = data.y / max(data.n_classes - 1, 1) if one_d else data.X[:, 1]
         codes = data.y % palette.MAX_CLASSES
-        self.scatter.setData(x=x, y=y, brush=[self._brushes[c] for c in codes], pen=[self._pens[c] for c in codes])
+        brushes = [self._hollow if t else self._brushes[c] for c, t in zip(codes, self.test_mask)]
+        pens = [self._test_pens[c] if t else self._pens[c] for c, t in zip(codes, self.test_mask)]
+        self.scatter.setData(x=x, y=y, brush=brushes, pen=pens)
         self.view_box.setAspectLocked(not one_d)
         # 1-D: the vertical axis only separates the classes, so it names them.
         levels = [(i / max(data.n_classes - 1, 1), str(c)) for i, c in enumerate(data.classes)]
@@ -423,7 +488,7 @@ class GeneratorDialog(QDialog):
         self.view_box.autoRange(padding=0.06)
         if one_d:
             self.view_box.setYRange(-0.25, 1.25, padding=0)
-        self.summary.setText(_summary_html(data, self.truth))
+        self.summary.setText(_summary_html(data, self.truth, int(self.test_mask.sum())))
 
     def _draw_truth_line(self, one_d: bool) -> None:
         t = self.truth
@@ -438,13 +503,15 @@ class GeneratorDialog(QDialog):
 
 
 # ------------------------------------------------------------------ helpers
-def _summary_html(data: Dataset, truth: TrueParameters | None) -> str:
+def _summary_html(data: Dataset, truth: TrueParameters | None, n_test: int = 0) -> str:
     counts = np.bincount(data.y, minlength=data.n_classes)
     parts = [
         f"<span style='color:{palette.hex_color(i)}'>●</span>&nbsp;{html.escape(str(c))}: {n:,}"
         for i, (c, n) in enumerate(zip(data.classes, counts))
     ]
     text = f"<b>{data.n_samples:,} points</b> &nbsp; " + " &nbsp; ".join(parts)
+    if n_test:
+        text += f"<br>{data.n_samples - n_test:,} to train, {n_test:,} held out to test (hollow)"
     if truth is not None:
         text += f"<br>{html.escape(truth.equation())}"
     return text

@@ -7,9 +7,11 @@ options, and the terms of the logistic model's true weights.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox, QWidget
 
 __all__ = [
     "DEFAULT_COS_WEIGHTS",
@@ -23,6 +25,9 @@ __all__ = [
     "TERM_LABELS",
     "float_spin",
     "int_spin",
+    "linear_scale",
+    "linked_slider",
+    "log_scale",
     "option_widget",
 ]
 
@@ -113,3 +118,66 @@ def float_spin(lo: float, hi: float, step: float, name: str, decimals: int = 2) 
     spin.setRange(lo, hi)
     spin.setSingleStep(step)
     return spin
+
+
+#: Positions of a slider beside a spin box (enough for smooth drags; the spin box holds the exact value).
+SLIDER_STEPS = 1000
+
+
+def linear_scale(lo: float, hi: float):
+    """``(to_value, to_position)`` mapping slider positions 0..SLIDER_STEPS linearly onto ``lo``..``hi``."""
+
+    def to_value(pos: int) -> float:
+        return lo + (hi - lo) * pos / SLIDER_STEPS
+
+    def to_position(value: float) -> int:
+        return round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS)
+
+    return to_value, to_position
+
+
+def log_scale(lo: float, hi: float):
+    """``(to_value, to_position)`` mapping slider positions logarithmically onto ``lo``..``hi`` (> 0):
+    as fine among few points as among thousands."""
+    a, b = math.log(lo), math.log(hi)
+
+    def to_value(pos: int) -> float:
+        return math.exp(a + (b - a) * pos / SLIDER_STEPS)
+
+    def to_position(value: float) -> int:
+        return round((math.log(min(max(value, lo), hi)) - a) / (b - a) * SLIDER_STEPS)
+
+    return to_value, to_position
+
+
+def linked_slider(spin, name: str, scale) -> tuple[QWidget, QSlider]:
+    """A horizontal slider beside ``spin`` (a QSpinBox or QDoubleSpinBox), the two kept in step:
+    moving the slider sets the spin box (rounded to its steps; the spin box's ``valueChanged`` is the
+    one signal to follow), typing in the spin box moves the slider. ``scale`` is ``(to_value,
+    to_position)`` (:func:`linear_scale`, :func:`log_scale`). Returns ``(row widget, slider)``."""
+    to_value, to_position = scale
+    slider = QSlider(Qt.Orientation.Horizontal, objectName=name)
+    slider.setRange(0, SLIDER_STEPS)
+    slider.setPageStep(SLIDER_STEPS // 20)
+    slider.setToolTip(spin.toolTip())
+    integral = isinstance(spin, QSpinBox)
+
+    def from_slider(pos: int) -> None:
+        value = to_value(pos)
+        spin.setValue(round(value) if integral else value)
+
+    def from_spin(value) -> None:
+        was = slider.blockSignals(True)  # the slider follows; it must not round the value back
+        slider.setValue(to_position(value))
+        slider.blockSignals(was)
+
+    slider.valueChanged.connect(from_slider)
+    spin.valueChanged.connect(from_spin)
+    from_spin(spin.value())
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(slider, 1)
+    spin.setMinimumWidth(80)
+    layout.addWidget(spin)
+    return row, slider

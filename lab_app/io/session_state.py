@@ -33,6 +33,8 @@ class ViewToggles(NamedTuple):
     loss_log_y: bool  # the loss plot's logarithmic y axis
     threshold: float = 0.5  # the decision threshold (the boundary's contour at P = t, the Evaluation dock)
     pinned_boundaries: bool = True  # pinned runs' boundaries drawn in the boundary view
+    show_test_points: bool = True  # the run's test split drawn (View ▸ Show test points)
+    discretize: bool = False  # the boundary in hard class regions (View ▸ Discretize output)
 
 
 def capture_session(doc, controller, toggles: ViewToggles, pinned=None) -> dict:
@@ -67,6 +69,8 @@ def capture_session(doc, controller, toggles: ViewToggles, pinned=None) -> dict:
         "loss_log_y": toggles.loss_log_y,
         "threshold": toggles.threshold,
         "pinned_boundaries": toggles.pinned_boundaries,
+        "show_test_points": toggles.show_test_points,
+        "discretize": toggles.discretize,
     }
     return session_to_dict(
         dataset,
@@ -143,6 +147,8 @@ def apply_session(
         bool(view.get("loss_log_y", False)),
         float(view.get("threshold", 0.5)),  # checked by engine.serialize; older sessions: ½
         bool(view.get("pinned_boundaries", True)),
+        bool(view.get("show_test_points", True)),  # checked by engine.serialize; older sessions: shown
+        bool(view.get("discretize", False)),
     )
     show_toggles(saved)
     if loaded["model"] is not None:

@@ -145,7 +145,14 @@ class DatasetMenu(QObject):
             self.dialog.raise_()
             self.dialog.activateWindow()
             return self.dialog
-        dialog = GeneratorDialog(self.window, generator=self._last_generator, seed=self._last_seed)
+        config = self.window.controller.config
+        dialog = GeneratorDialog(
+            self.window,
+            generator=self._last_generator,
+            seed=self._last_seed,
+            test_fraction=config.test_fraction,
+            split_seed=config.seed,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._finish(dialog))
         dialog.finished.connect(lambda _result: self._closed(dialog))
@@ -197,7 +204,12 @@ class DatasetMenu(QObject):
         text = f"New dataset: {label}, {data.n_samples:,} points (seed {dialog.seed_spin.value()})."
         if dialog.truth is not None:
             text += f" True {dialog.truth.equation()} — train, then pause to compare."
-        self.load_generated(data, dialog.truth, text)
+        if not self.load_generated(data, dialog.truth, text, reset=False):
+            return
+        c = self.window.controller
+        if dialog.test_fraction != c.config.test_fraction:  # the dialog's test ratio: the run's split
+            c.set_config(c.config.with_(test_fraction=dialog.test_fraction))
+        c.reset()
 
     def _closed(self, dialog: GeneratorDialog) -> None:
         if self.dialog is dialog:

@@ -246,6 +246,8 @@ class FileActions(QObject):
         w.loss_view.log_y_check.setChecked(toggles.loss_log_y)
         w.view_state.set_threshold(toggles.threshold)
         w.act_show_pinned.setChecked(toggles.pinned_boundaries)
+        w.view_state.set_show_test_points(toggles.show_test_points)
+        w.view_state.set_discretize(toggles.discretize)
 
     def forget_run_marks(self) -> None:
         """Before the points are replaced: stop training and drop the old run's per-point marks
@@ -362,6 +364,8 @@ class FileActions(QObject):
             w.loss_view.log_y_check.isChecked(),
             w.view_state.threshold,
             w.act_show_pinned.isChecked(),
+            w.view_state.show_test_points,
+            w.view_state.discretize,
         )
 
     def folder(self) -> str:

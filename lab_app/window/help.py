@@ -13,7 +13,9 @@ B is a brush that sprays points; S selects (then Delete or relabel).</li>
 with up to 4 hidden layers; choose input features, optimizer, learning rate, batch size.</li>
 <li><b>Press Train</b> (Space). The Loss and Decision boundary views update live;
 Space again pauses, Step (Ctrl+E) runs one epoch, Reset (Ctrl+R) draws new initial weights.</li>
-<li>Test points (the test fraction) are hollow; misclassified points are ringed.</li>
+<li>Test points (the test fraction) are hollow; misclassified points are ringed.
+View ▸ Show test points (Ctrl+Shift+T) hides them; View ▸ Discretize output (Ctrl+Shift+D)
+shows hard class regions instead of probabilities.</li>
 <li>The <b>History</b> bar under the boundary goes back to any recorded epoch; every view then
 shows that epoch until you press Live.</li>
 </ol>

@@ -221,8 +221,13 @@ class MainWindow(ActionsMixin, QMainWindow):
         v.frameChanged.connect(self._show_frame)
         v.skinsChanged.connect(self.boundary_view.set_onion_skins)
         v.sizeByLossChanged.connect(self.boundary_view.set_size_by_loss)
+        v.showTestPointsChanged.connect(self.boundary_view.set_test_points_shown)
+        v.showTestPointsChanged.connect(self.designer.set_test_points_shown)
+        v.discretizeChanged.connect(self.boundary_view.set_discretized)
+        v.discretizeChanged.connect(self._refresh_overlay)  # the designer's overlay is the boundary's image
         v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
         v.thresholdChanged.connect(self._on_threshold_changed)
+        v.thresholdChanged.connect(self._refresh_overlay)  # discretized regions move with the threshold
         # The insight panels announce; the window hands their results to the views that draw them.
         r = self.reference_view
         r.resultReady.connect(lambda result: self.doctor_view.set_separation(result.run_id, result.separation))

@@ -93,7 +93,9 @@ def test_choosing_each_generator_previews_its_points_in_class_colours(qtbot, dia
         np.testing.assert_array_equal(points[:, 0], expected.X[:, 0])
         spots = dialog.scatter.points()
         for i in (0, len(spots) - 1):
-            assert spots[i].brush().color().name().upper() == palette.hex_color(expected.y[i])
+            # Points the run would hold out are hollow, outlined in their class colour.
+            colour = spots[i].pen().color() if dialog.test_mask[i] else spots[i].brush().color()
+            assert colour.name().upper() == palette.hex_color(expected.y[i])
         assert dialog.truth_box.isVisible() == (key == "logistic")
         assert dialog.n_spin.isEnabled() == (not spec.fixed)
 

@@ -26,10 +26,13 @@ class Decorations:
         self._key = None
         self.color_bar: pg.ColorBarItem | None = None  # created for the first binary 2-D run
 
-    def update(self, axis_names, class_names, colors, lut, one_d: bool, has_test: bool, threshold=0.5) -> None:
+    def update(
+        self, axis_names, class_names, colors, lut, one_d: bool, has_test: bool, threshold=0.5, *, discrete=False
+    ) -> None:
         """``axis_names`` (x, y) of the columns on show; ``class_names`` and ``colors`` (QColor) per
         class; ``lut`` the binary colour table (None for more classes); ``has_test``: a test key;
-        ``threshold``: the P of the binary decision contour."""
+        ``threshold``: the P of the binary decision contour; ``discrete``: the image shows hard
+        class regions (no probability colour bar)."""
         binary = lut is not None
         key = (
             tuple(axis_names),
@@ -39,6 +42,7 @@ class Decorations:
             one_d,
             has_test,
             float(threshold),
+            bool(discrete),
         )
         if key == self._key:
             return
@@ -71,7 +75,7 @@ class Decorations:
             self.add_key(
                 pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)), f"P = {threshold:g}" if binary else "boundary"
             )
-        self._update_color_bar(lut if binary and not one_d else None, class_names[-1])
+        self._update_color_bar(lut if binary and not one_d and not discrete else None, class_names[-1])
 
     def add_key(self, sample, name: str) -> None:
         self._samples.append(sample)  # the legend keeps only a weak hold on the sample's style

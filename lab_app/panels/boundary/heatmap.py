@@ -129,10 +129,22 @@ class GridPainter:
         n_fields = 0 if not contours else (1 if n_classes == 2 else n_classes - 1)
         self._fields = [np.empty((h, W), dtype=np.float64) for _ in range(n_fields)]  # contourpy's dtype
 
-    def paint(self, P: np.ndarray, lut: np.ndarray | None, class_ink: np.ndarray) -> np.ndarray:
+    def paint(
+        self,
+        P: np.ndarray,
+        lut: np.ndarray | None,
+        class_ink: np.ndarray,
+        *,
+        discrete: bool = False,
+        threshold: float = 0.5,
+    ) -> np.ndarray:
         """Colour ``P`` (h, W, k) into :attr:`rgba`: through ``lut`` (binary, P of class 1), else a
-        blend of ``class_ink`` (k, 3) = white − class colours, scaled by certainty. Returns :attr:`rgba`."""
-        if lut is not None:
+        blend of ``class_ink`` (k, 3) = white − class colours, scaled by certainty. With
+        ``discrete``, each pixel takes its predicted class's colour at full tint (:data:`STRENGTH`):
+        binary, class 1 where P(class 1) ≥ ``threshold``; else the most probable class. Returns :attr:`rgba`."""
+        if discrete:
+            self._color_discrete(P, class_ink, threshold)
+        elif lut is not None:
             self._color_binary(P[..., 1], lut)
         else:
             self._color_blend(P, class_ink)
@@ -169,6 +181,26 @@ class GridPainter:
         np.add(s, 0.5, out=s)  # round half up: index = floor(255·p + 0.5)
         np.copyto(self._index, s, casting="unsafe")
         np.take(lut, self._index, axis=0, out=self.rgba)
+
+    def repaint_discrete(self, threshold: float, class_ink: np.ndarray) -> np.ndarray | None:
+        """Two classes: repaint the hard regions of the P(class 1) that the last :meth:`lines` traced at
+        a new ``threshold`` (same weights: no new evaluation); None for more classes. Returns :attr:`rgba`."""
+        if len(self._fields) != 1:
+            return None
+        p1 = self._fields[0].astype(np.float32)  # compared as the float32 probabilities were
+        self._color_discrete(np.stack([1.0 - p1, p1], axis=-1), class_ink, threshold)
+        return self.rgba
+
+    def _color_discrete(self, P: np.ndarray, class_ink: np.ndarray, threshold: float) -> None:
+        k = P.shape[-1]
+        flat = P.reshape(-1, k)
+        if k == 2:
+            np.greater_equal(flat[:, 1], threshold, out=self._index.reshape(-1), casting="unsafe")
+        else:
+            np.argmax(flat, axis=1, out=self._index.reshape(-1))
+        colors = np.full((k, 4), 255, dtype=np.uint8)
+        colors[:, :3] = np.rint(255.0 - STRENGTH * np.asarray(class_ink, dtype=np.float64))
+        np.take(colors, self._index, axis=0, out=self.rgba)
 
     def _color_blend(self, P: np.ndarray, class_ink: np.ndarray) -> None:
         k = P.shape[-1]

@@ -46,6 +46,7 @@ class PointLayer:
         self.xy = np.zeros((0, 2))
         self.test_mask = np.zeros(0, dtype=bool)
         self.miss_mask = np.zeros(0, dtype=bool)
+        self.test_shown = True  # False: the test split's points (and their rings) are hidden
         self._logits: np.ndarray | None = None  # (n, n_outputs) of the last ringed weights
         self._n_classes = 2
         self._inputs = None
@@ -95,10 +96,28 @@ class PointLayer:
         fill[t] = pg.mkBrush("w")
         pen[t] = hollow_pens[self.y[t]]
         self.points_item.setData(x=self.xy[:, 0], y=self.xy[:, 1], brush=list(fill), pen=list(pen))
+        self._apply_visibility()
 
     def draw_rings(self) -> None:
         """Ring the points of :attr:`miss_mask` where they are drawn now."""
         self.miss_item.setData(x=self.xy[self.miss_mask, 0], y=self.xy[self.miss_mask, 1])
+        self._apply_visibility()
+
+    def show_test(self, on: bool) -> None:
+        """Draw the test split's points (hollow) with the others, or hide them and their rings."""
+        self.test_shown = bool(on)
+        self._apply_visibility()
+
+    @property
+    def visible_mask(self) -> np.ndarray:
+        """(n,) bool: the points drawn (all but the test split's while it is hidden)."""
+        return np.ones(len(self.y), dtype=bool) if self.test_shown else ~self.test_mask
+
+    def _apply_visibility(self) -> None:
+        if len(self.points_item.data) == len(self.y):
+            self.points_item.setPointsVisible(self.visible_mask)
+        if len(self.miss_mask) == len(self.y) and len(self.miss_item.data) == int(self.miss_mask.sum()):
+            self.miss_item.setPointsVisible(self.visible_mask[self.miss_mask])
 
     def update_misclassified(self, params, proba=None, logits=None, threshold: float = 0.5) -> None:
         """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
@@ -165,5 +184,7 @@ class PointLayer:
             return None
         px, py = pixel
         d2 = ((self.xy[:, 0] - x) / px) ** 2 + ((self.xy[:, 1] - y) / py) ** 2
+        if not self.test_shown:
+            d2[self.test_mask] = np.inf  # hidden points are not hovered
         i = int(np.argmin(d2))
         return i if d2[i] <= max_px**2 else None

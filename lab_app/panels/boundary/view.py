@@ -81,6 +81,7 @@ class BoundaryView(QWidget):
         self._last_params: np.ndarray | None = None
         self._have_image = False
         self._size_by_loss = False
+        self._discrete = False  # hard class regions instead of probabilities
         self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
         self._build_plot()
         layout = QVBoxLayout(self)
@@ -222,6 +223,10 @@ class BoundaryView(QWidget):
         self._threshold = t
         if self._model is None or not self._have_image or self._model.network.n_classes != 2:
             return
+        if self._discrete and (self._one_d or not self._repaint_discrete()):
+            self._render(self._last_params, force=True)  # the hard regions move with the threshold
+            self._update_decorations()
+            return
         if self._one_d:
             self._draw_1d(self._grid.probs)
             self._layer.rethreshold(self._last_params, t)
@@ -231,6 +236,42 @@ class BoundaryView(QWidget):
             self._set_contour(xy)
         self._update_decorations()  # the key names the contour's P
         self._layer.rethreshold(self._last_params, t)  # the rings follow the contour
+
+    @property
+    def discretized(self) -> bool:
+        """True while the image shows hard class regions (each pixel its predicted class's colour)."""
+        return self._discrete
+
+    def set_discretized(self, on: bool) -> None:
+        """Colour each pixel by its predicted class at full tint (binary: P(class 1) ≥ the threshold),
+        or (off) by the probabilities."""
+        on = bool(on)
+        if on == self._discrete:
+            return
+        self._discrete = on
+        if self._model is not None and self._have_image:
+            self._render(self._last_params, force=True)
+            self._update_decorations()  # no probability colour bar over hard regions
+
+    def _repaint_discrete(self) -> bool:
+        """2-D binary runs: repaint the hard regions at the threshold from the last probabilities."""
+        rgba = self._grid.painter.repaint_discrete(self._threshold, self._class_ink)
+        if rgba is None:
+            return False
+        self.image_item.setImage(rgba, autoLevels=False)
+        self.imageRendered.emit()
+        return True
+
+    def set_test_points_shown(self, on: bool) -> None:
+        """Draw the run's test points (hollow), or hide them and their rings."""
+        self._layer.show_test(on)
+        if self._model is not None:
+            self._update_decorations()  # the key lists "test" only while test points are drawn
+
+    @property
+    def visible_points_mask(self) -> np.ndarray:
+        """(n_points,) bool: the points drawn now."""
+        return self._layer.visible_mask
 
     # ------------------------- onion skin, size by loss, hover (lab_app.panels.history)
     def set_onion_skins(self, params_list) -> None:
@@ -454,8 +495,17 @@ class BoundaryView(QWidget):
             return
         names = self._feature_names()
         names = [names[c] if c < len(names) else f"x{c + 1}" for c in self._columns]
-        has_test = bool(self._layer.test_mask.any())
-        self._decor.update(names, self._names, self._qcolors, self._lut, self._one_d, has_test, self._threshold)
+        has_test = bool(self._layer.test_mask.any()) and self._layer.test_shown
+        self._decor.update(
+            names,
+            self._names,
+            self._qcolors,
+            self._lut,
+            self._one_d,
+            has_test,
+            self._threshold,
+            discrete=self._discrete,
+        )
 
     # ------------------------------------------------------------ rendering
     def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
@@ -473,7 +523,9 @@ class BoundaryView(QWidget):
         if self._one_d:
             self._grid.probs[...] = P
             P = P[None]
-        rgba = self._grid.painter.paint(P, self._lut, self._class_ink)
+        rgba = self._grid.painter.paint(
+            P, self._lut, self._class_ink, discrete=self._discrete, threshold=self._threshold
+        )
         self.image_item.setImage(rgba, autoLevels=False)  # uint8 RGBA: passed through, no levels scan
         if self._rect_dirty:
             self.image_item.setRect(QRectF(*self._grid.rect))

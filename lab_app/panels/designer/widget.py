@@ -60,6 +60,7 @@ class DataDesigner(QWidget):
         self._selection = np.zeros(document.n_points, dtype=bool)
         self._rows = (document.X, document.labels)  # the points the selection and the marks describe
         self._test_mask: np.ndarray | None = None
+        self._test_shown = True  # False: the test split's points are hidden
         self._miscl_mask: np.ndarray | None = None
         self._updating_ranges = False
 
@@ -163,6 +164,17 @@ class DataDesigner(QWidget):
         """Draw points where ``mask`` (n,) is True hollow (the held-out test split); None: none."""
         self._test_mask = self._checked_mask(mask)
         self._refresh_points()
+
+    def set_test_points_shown(self, on: bool) -> None:
+        """Draw the test split's points (hollow), or hide them (and their rings)."""
+        if bool(on) != self._test_shown:
+            self._test_shown = bool(on)
+            self._refresh_points()
+
+    def visible_points_mask(self) -> np.ndarray:
+        """(n_points,) bool: the points drawn now."""
+        data = self._points.data
+        return np.asarray(data["visible"], dtype=bool).copy() if len(data) else np.zeros(0, dtype=bool)
 
     def set_misclassified(self, mask) -> None:
         """Ring the points where ``mask`` (n,) is True (misclassified by the model); None: none."""
@@ -480,6 +492,9 @@ class DataDesigner(QWidget):
             fill[test] = self._hollow
             pens[test] = self._test_pen[labels[test]]
         self._points.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pens))
+        hidden = test if test is not None and not self._test_shown else np.zeros(len(xy), dtype=bool)
+        if hidden.any():
+            self._points.setPointsVisible(~hidden)
         sel = self._selection if len(self._selection) == len(xy) else np.zeros(len(xy), dtype=bool)
         self._halo.setData(x=xy[sel, 0], y=xy[sel, 1])
         ring = (
@@ -487,6 +502,7 @@ class DataDesigner(QWidget):
             if self._miscl_mask is not None and len(self._miscl_mask) == len(xy)
             else np.zeros(len(xy), dtype=bool)
         )
+        ring = ring & ~hidden
         self._rings.setData(x=xy[ring, 0], y=xy[ring, 1])
 
     # --------------------------------------------------------------- helpers
