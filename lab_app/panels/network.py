@@ -155,8 +155,12 @@ class NetworkCanvas(QWidget):
                 p.drawRect(r)
                 if layer > 0:  # the bias: a number beside the neuron
                     b = float(self.biases[layer - 1][unit])
-                    p.setPen(QColor(POSITIVE if b > 0 else NEGATIVE).darker(140))
-                    p.drawText(QRectF(r.right() + 1, r.top(), 40, side), Qt.AlignmentFlag.AlignVCenter, f"{b:+.2f}")
+                    text = f"{b:+.2f}"
+                    box = p.fontMetrics().boundingRect(text)
+                    label = QRectF(r.right() + 2, r.center().y() - box.height() / 2, box.width() + 4, box.height())
+                    p.fillRect(label, QColor(255, 255, 255, 220))  # readable over the edges
+                    p.setPen(QColor(POSITIVE if b > 0 else NEGATIVE).darker(150))
+                    p.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
                 self._rects.append((r, layer, unit))
             p.setPen(QColor("#1A1A1A"))
             x = rects[0].center().x() if rects else 0.0
@@ -310,7 +314,8 @@ class NetworkView(CatchUpWhenShown, QWidget):
         lines = [f"<b>{title}</b>", f"bias {b:+.3f}"]
         incoming = W[:, unit]
         order = np.argsort(-np.abs(incoming))[:8]
-        lines.append("incoming: " + ", ".join(f"{i + 1}: {incoming[i]:+.2f}" for i in order))
+        source = "input" if layer == 1 else f"h{layer - 1}."
+        lines.append("incoming weights: " + ", ".join(f"{source}{i + 1} {incoming[i]:+.2f}" for i in order))
         if len(incoming) > len(order):
             lines[-1] += f" (largest {len(order)} of {len(incoming)})"
         if layer < last:

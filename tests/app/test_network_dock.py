@@ -69,7 +69,7 @@ def test_thumbnails_are_the_engines_activations_and_edges_follow_the_weights(qtb
     rect = view.canvas.neuron_rect(1, 0)
     qtbot.mouseMove(view.canvas, QPoint(int(rect.center().x()), int(rect.center().y())))
     qtbot.waitUntil(lambda: "hidden 1, neuron 1" in view.detail.text())
-    assert "saturated" in view.detail.text() and "incoming" in view.detail.text()
+    assert "saturated" in view.detail.text() and "incoming weights: input" in view.detail.text()
     assert not view.big.pixmap().isNull()
 
 
