@@ -28,6 +28,8 @@ MAX_EDGE_WIDTH = 4.0
 #: Recorded frames are evaluated in the GUI thread when rows × parameters stays below this (~5 ms).
 CHEAP_WORK = 3e7
 SATURATION = 5.0
+#: Repaints per second at most while a run's live snapshots arrive (the GUI budget, gui_bench.py).
+LIVE_RATE = 8
 _BIG = 180  # side of the hovered neuron's map (px)
 
 
@@ -128,7 +130,7 @@ class NetworkCanvas(QWidget):
         if not layout:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No model yet")
             return
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # Edges without antialiasing: hundreds of wide antialiased lines cost milliseconds a paint.
         pos, neg = QColor(POSITIVE), QColor(NEGATIVE)
         for layer, (W, widths) in enumerate(zip(self.weights, self.widths)):
             src, dst = layout[layer], layout[layer + 1]
@@ -210,6 +212,7 @@ class NetworkView(CatchUpWhenShown, QWidget):
         self.params = None
         self.info = None
         self._catch_up = Debouncer(0, self._paint_pending, parent=self)
+        self._live = Debouncer.throttle(int(1000 / LIVE_RATE), self._paint_pending, leading=True, parent=self)
         self.canvas = NetworkCanvas(self)
         self.note = QLabel(objectName="networkNote")
         self.note.setWordWrap(True)
@@ -254,7 +257,8 @@ class NetworkView(CatchUpWhenShown, QWidget):
             self._newest = result
         self._pending = (info, frame)
         if self.on_show():
-            self._catch_up.trigger()
+            running = frame.live and getattr(frame.snapshot, "state", None) == "running"
+            (self._live if running else self._catch_up).trigger()  # a run's last frame at once
 
     def thumbnail(self, layer: int, unit: int) -> np.ndarray:
         """(H, W) values of a neuron's thumbnail (row 0 = the plane's bottom)."""

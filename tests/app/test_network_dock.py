@@ -53,7 +53,7 @@ def test_thumbnails_are_the_engines_activations_and_edges_follow_the_weights(qtb
     _open(qtbot, w)
     final = train(qtbot, w)
     assert final.extras.get(NETWORK_PROBE) is not None  # computed in the training thread
-    qtbot.waitUntil(lambda: w.network_view.params is not None)
+    qtbot.waitUntil(lambda: w.network_view.params is w.view_state.frame.params)
     frame = w.view_state.frame
     _check_thumbnails(w, frame)
     view = w.network_view
@@ -98,7 +98,7 @@ def test_zero_hidden_layers_and_softmax(qtbot, make_window, config, data, sizes)
     _load(w, data)
     _open(qtbot, w)
     train(qtbot, w)
-    qtbot.waitUntil(lambda: w.network_view.params is not None)
+    qtbot.waitUntil(lambda: w.network_view.params is w.view_state.frame.params)
     view = w.network_view
     assert view.canvas.sizes == sizes
     _check_thumbnails(w, w.view_state.frame)
@@ -116,5 +116,5 @@ def test_nothing_is_computed_while_the_dock_is_hidden(qtbot, make_window):
     final = train(qtbot, w)
     assert final.extras.get(NETWORK_PROBE) is None and w.network_view.params is None
     _open(qtbot, w)
-    qtbot.waitUntil(lambda: w.network_view.params is not None)  # caught up when shown
+    qtbot.waitUntil(lambda: w.network_view.params is w.view_state.frame.params)  # caught up when shown
     _check_thumbnails(w, w.view_state.frame)
