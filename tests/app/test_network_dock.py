@@ -118,3 +118,30 @@ def test_nothing_is_computed_while_the_dock_is_hidden(qtbot, make_window):
     _open(qtbot, w)
     qtbot.waitUntil(lambda: w.network_view.params is w.view_state.frame.params)  # caught up when shown
     _check_thumbnails(w, w.view_state.frame)
+
+
+def test_a_costly_recorded_frame_shows_the_newest_snapshot_with_a_note(qtbot, make_window, monkeypatch):
+    import lab_app.panels.network as network
+
+    w = make_window(epochs=4, model="mlp", hidden=(8,), activation="tanh", test_fraction=0.0)
+    _load(w, moons(100))
+    _open(qtbot, w)
+    final = train(qtbot, w)
+    newest = final.extras[NETWORK_PROBE]
+    monkeypatch.setattr(network, "CHEAP_WORK", 0)  # as if the network were too big to evaluate here
+    w.view_state.show_recorded(1, final.params * 0.5)
+    qtbot.waitUntil(lambda: "newest training snapshot" in w.network_view.note.text())
+    assert w.network_view.values is newest
+
+
+def test_hovering_an_input_names_its_feature(qtbot, make_window):
+    w = make_window(epochs=2, model="mlp", hidden=(3,), test_fraction=0.0)
+    _load(w, moons(60))
+    _open(qtbot, w)
+    train(qtbot, w)
+    view = w.network_view
+    qtbot.waitUntil(lambda: view.params is w.view_state.frame.params)
+    rect = view.canvas.neuron_rect(0, 1)
+    qtbot.mouseMove(view.canvas, QPoint(int(rect.center().x()), int(rect.center().y())))
+    qtbot.waitUntil(lambda: "standardized input" in view.detail.text())
+    assert w.controller.run_info.model.feature_names[1] in view.detail.text()
