@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QDockWidget
 
 from engine.activations import layer_activations, plane_points
-from engine.generators import blobs, moons
+from engine.generators import blobs, moons, one_d_gaussians
 from lab_app.panels.network import MAX_DRAWN, MAX_EDGE_WIDTH
 from lab_app.training.probes import NETWORK_PROBE, NETWORK_SHAPE
 
@@ -145,3 +145,20 @@ def test_hovering_an_input_names_its_feature(qtbot, make_window):
     qtbot.mouseMove(view.canvas, QPoint(int(rect.center().x()), int(rect.center().y())))
     qtbot.waitUntil(lambda: "standardized input" in view.detail.text())
     assert w.controller.run_info.model.feature_names[1] in view.detail.text()
+
+
+def test_a_one_d_model_has_strip_thumbnails(qtbot, make_window):
+    w = make_window(epochs=3, model="mlp", hidden=(5,), activation="relu", test_fraction=0.0)
+    _open(qtbot, w)
+    w.dataset_menu.load_generated(one_d_gaussians(80, seed=1))
+    assert w.controller.run_info.model.n_inputs == 1
+    train(qtbot, w)
+    view = w.network_view
+    qtbot.waitUntil(lambda: view.params is w.view_state.frame.params)
+    assert view.canvas.sizes == [1, 5, 1]
+    frame = w.view_state.frame
+    xlim = view.probe.spec()[0]
+    raw = plane_points(1, xlim, None, NETWORK_SHAPE)
+    expected = layer_activations(w.controller.run_info.model, frame.params, raw)
+    for layer, acts in enumerate(expected):
+        np.testing.assert_allclose(view.thumbnail(layer, 0), acts[:, 0][None], rtol=1e-5, atol=1e-6)
