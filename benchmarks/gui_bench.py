@@ -5,7 +5,7 @@ thread of the real MainWindow records how late each tick fires (an input-latency
 press or a mouse move waits just as long), and we count how many times the decision-boundary
 view re-rendered its 200×200 image per second.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py [--seconds 10] [--batch 32 256]
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py [--seconds 10] [--batch 32 256] [--docks network]
 
 The first row ("idle") is the same window and timer without training: the floor the machine
 itself sets at that moment. "other CPU" is how many cores other processes used meanwhile (from
@@ -39,8 +39,9 @@ TARGET_P99_MS = 30.0
 TARGET_REDRAWS = 25.0
 
 
-def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
-    """One run; ``batch=None`` keeps the window idle (no training) for the baseline row."""
+def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64), docks=()) -> dict:
+    """One run; ``batch=None`` keeps the window idle (no training) for the baseline row; ``docks``
+    (keys such as "network") are brought to the front of their tabs first."""
     app = QApplication.instance() or QApplication([])
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
     config = TrainConfig(
@@ -52,6 +53,9 @@ def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64)) -> dict:
     window.controller.set_config(config)
     window.controller.reset()
     window.show()
+    for key in docks:
+        window.docks[key].show()
+        window.docks[key].raise_()
     gc.freeze()  # as lab_app.app.run does once the window is up
     _settle(0.5)  # the window's first layout and paints are not what we measure
 
@@ -129,15 +133,16 @@ def main():
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--batch", type=int, nargs="*", default=[32, 256])
+    p.add_argument("--docks", nargs="*", default=[], help='docks to bring to the front, e.g. "network"')
     p.add_argument("--no-idle", action="store_true", help="skip the idle (no training) baseline row")
     args = p.parse_args()
     app = QApplication.instance() or QApplication([])
     collector = GarbageCollector(interval=1.0)  # the program's GC regime (lab_app.app.run)
     batches = ([] if args.no_idle else [None]) + list(args.batch)
-    rows = [measure(args.seconds, b, args.n) for b in batches]
+    rows = [measure(args.seconds, b, args.n, docks=args.docks) for b in batches]
     print(
         f"\nMLP (64, 64) on {args.n:,} moons points, boundary grid 200×200, {args.seconds:.0f} s each, "
-        f"{os.cpu_count()} cores\n"
+        f"{os.cpu_count()} cores" + (f", docks in front: {', '.join(args.docks)}" if args.docks else "") + "\n"
     )
     print(
         "| batch | timer p50 late (ms) | p99 late (ms) | max (ms) | boundary redraws/s | epochs/s | samples/s "

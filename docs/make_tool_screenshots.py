@@ -262,6 +262,32 @@ def shoot_pinned(app, out: Path) -> None:
     close(app, window)
 
 
+def shoot_network(app, out: Path) -> None:
+    """The Network dock on two spiral arms with a (16, 16) tanh network after Adam: every neuron's
+    activation over the plane, edges by weight, biases, and one hovered neuron's map and numbers."""
+    window = new_window(app)
+    window.document.load_dataset(generators.spiral(n=300, noise=0.05, seed=0))
+    use_config(
+        window,
+        DEFAULT_CONFIG.with_(
+            model="mlp", hidden=(16, 16), activation="tanh", optimizer="adam", lr=0.01, epochs=600, test_fraction=0.0
+        ),
+    )
+    window.docks["network"].raise_()
+    train_until_finished(app, window)
+    view = window.network_view
+    wait(app, lambda: view.params is not None, 5)
+    dock = window.docks["network"]
+    dock.setFloating(True)
+    dock.resize(1000, 620)
+    wait(app, lambda: False, 0.5)
+    view._show_neuron(2, 3)  # as hovering the fourth neuron of the second hidden layer does
+    view.canvas._hover = (2, 3)
+    view.canvas.update()
+    grab_dock(app, window, "network", out, size=(1000, 620))
+    close(app, window)
+
+
 TOOLS = {
     "doctor": shoot_doctor,
     "reference": shoot_reference,
@@ -271,6 +297,7 @@ TOOLS = {
     "sweep": shoot_sweep,
     "evaluation": shoot_evaluation,
     "pinned": shoot_pinned,
+    "network": shoot_network,
 }
 
 

@@ -22,20 +22,26 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine.activations import forward_layers, plane_points
 from engine.model import GridEvaluator, PointEvaluator
 from engine.signals import hessian_stats, model_signals
 
 __all__ = [
     "GRID_PROBE",
     "HESSIAN_PROBE",
+    "NETWORK_PROBE",
+    "NETWORK_SHAPE",
     "POINTS_PROBE",
     "SIGNALS_PROBE",
+    "ActivationProbe",
     "GridProbabilities",
     "GridProbe",
+    "NetworkActivations",
     "PointPredictions",
     "PointProbe",
     "ThrottledProbe",
     "hessian_probe",
+    "network_activations",
     "signals_probe",
 ]
 
@@ -47,6 +53,10 @@ POINTS_PROBE = "point_probabilities"
 SIGNALS_PROBE = "signals"
 #: ``Snapshot.extras`` key of the Hessian's bounds for linear models (:func:`engine.signals.hessian_stats`).
 HESSIAN_PROBE = "hessian"
+#: ``Snapshot.extras`` key of every neuron's activations on a coarse grid (:class:`ActivationProbe`).
+NETWORK_PROBE = "network_activations"
+#: The Network dock's grid (H, W): the boundary grid's extent, coarse.
+NETWORK_SHAPE = (40, 40)
 #: Seconds between the throttled probes' computations during a run (the last epoch is always fresh).
 PROBE_INTERVAL = 0.1
 
@@ -171,3 +181,67 @@ def hessian_probe() -> ThrottledProbe:
 
 def _linear_hessian(trainer):
     return hessian_stats(trainer) if trainer.model.is_linear else None
+
+
+class NetworkActivations(NamedTuple):
+    """Every layer's values on the coarse grid ``spec`` = (xlim, ylim, (H, W), columns, fixed):
+    ``activations`` [(H·W, units)] (features, hidden f(z), logits) and the hidden ``pre``-activations
+    (:func:`engine.activations.forward_layers`)."""
+
+    spec: tuple
+    activations: list
+    pre: list
+
+
+def coarse_spec(spec: tuple | None, shape=NETWORK_SHAPE) -> tuple | None:
+    """The boundary grid ``spec`` with its (H, W) replaced by ``shape``."""
+    if spec is None:
+        return None
+    xlim, ylim, _shape, *rest = spec
+    columns, fixed = rest if rest else ((0, 1), None)
+    return (xlim, ylim, tuple(shape), columns, fixed)
+
+
+def network_activations(model, params, spec: tuple, raw: np.ndarray | None = None) -> NetworkActivations | None:
+    """:class:`NetworkActivations` of ``model`` under ``params`` (None: its own) on grid ``spec``
+    (:func:`coarse_spec`); None if the grid is for another run's inputs."""
+    xlim, ylim, shape, columns, fixed = spec
+    n = model.n_inputs
+    if n > 1 and (max(columns) >= n or (fixed is not None and len(fixed) != n)):
+        return None
+    if raw is None:
+        raw = plane_points(n, xlim, ylim, (1 if n == 1 else shape[0], shape[1]), columns, fixed)
+    values = forward_layers(model, params, raw)
+    return NetworkActivations(spec, values.activations, values.pre)
+
+
+class ActivationProbe:
+    """Every neuron's activation over the boundary view's plane, coarse (:data:`NETWORK_SHAPE`), on
+    the live model in the training thread: the Network dock only paints.
+
+    ``grid_probe`` is the boundary's :class:`GridProbe`, whose ``spec`` gives the extent followed.
+    ``enabled`` (set by the GUI thread) skips the work while the dock is not on show.
+    """
+
+    def __init__(self, grid_probe: GridProbe, shape=NETWORK_SHAPE):
+        self.grid_probe, self.shape = grid_probe, tuple(shape)
+        self.enabled = True
+        self._cached = None  # (trainer, standardizer, spec, raw points): worker thread only
+
+    def spec(self) -> tuple | None:
+        return coarse_spec(self.grid_probe.spec, self.shape)
+
+    def __call__(self, trainer) -> NetworkActivations | None:
+        spec = self.spec()
+        if spec is None or not self.enabled:
+            return None
+        model = trainer.model
+        cached = self._cached
+        if cached is None or cached[0] is not trainer or cached[1] is not model.standardizer or cached[2] != spec:
+            xlim, ylim, shape, columns, fixed = spec
+            n = model.n_inputs
+            if n > 1 and (max(columns) >= n or (fixed is not None and len(fixed) != n)):
+                return None
+            raw = plane_points(n, xlim, ylim, (1 if n == 1 else shape[0], shape[1]), columns, fixed)
+            cached = self._cached = (trainer, model.standardizer, spec, raw)
+        return network_activations(model, None, spec, cached[3])

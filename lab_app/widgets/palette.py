@@ -80,3 +80,8 @@ def _as_hex(value: int | str | QColor) -> str:
             raise ValueError(f"not a colour: {value!r}; use a hex string such as '#E69F00'")
         return value
     return hex_color(int(value))
+
+
+#: Colours of signs (weights, activations): positive like the positive class (sky blue), negative
+#: like the negative class (orange), as TensorFlow Playground draws them.
+POSITIVE, NEGATIVE = OKABE_ITO[1], OKABE_ITO[0]

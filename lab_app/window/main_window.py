@@ -25,6 +25,7 @@ from lab_app.panels.history import HistoryScrubber
 from lab_app.panels.landscape import LandscapeView
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
+from lab_app.panels.network import NetworkView
 from lab_app.panels.pinned import PinnedRunsView
 from lab_app.panels.reference import ReferenceView
 from lab_app.panels.trainer import TrainerPanel
@@ -34,6 +35,7 @@ from lab_app.training.pinned import MAX_PINNED, PinnedRuns
 from lab_app.training.probes import (
     GRID_PROBE,
     HESSIAN_PROBE,
+    NETWORK_PROBE,
     POINTS_PROBE,
     SIGNALS_PROBE,
     PointProbe,
@@ -114,6 +116,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.metrics_view = MetricsView()
         self.evaluation_view = EvaluationView(v)
         self.pinned_view = PinnedRunsView()
+        self.network_view = NetworkView(self.boundary_view.grid_probe)  # follows the boundary's plane
         self.doctor_view = DoctorView(c)
         self.reference_view = ReferenceView(c)
         self.landscape_view = LandscapeView(c.recorded, config_source=lambda: c.config)
@@ -165,6 +168,14 @@ class MainWindow(ActionsMixin, QMainWindow):
                 "loss",
             ),
             (
+                "network",
+                "Network",
+                self.network_view,
+                _BOTTOM,
+                "The layers as columns of neurons: each one's activation over the plane, weights and biases",
+                "loss",
+            ),
+            (
                 "pinned",
                 "Pinned runs",
                 self.pinned_view,
@@ -210,6 +221,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         c.add_probe(POINTS_PROBE, PointProbe())
         c.add_probe(SIGNALS_PROBE, signals_probe())  # the doctor's signals
         c.add_probe(HESSIAN_PROBE, hessian_probe())  # the doctor's and the learning rate's bounds
+        c.add_probe(NETWORK_PROBE, self.network_view.probe)  # every neuron on a coarse grid
         c.progress.connect(self._on_progress)
         c.finished.connect(self._on_finished)
         c.diverged.connect(self._on_diverged)
@@ -262,6 +274,7 @@ class MainWindow(ActionsMixin, QMainWindow):
             self.boundary_view.clear()
             self.metrics_view.clear()
             self.evaluation_view.clear()
+            self.network_view.clear()
             self.designer.set_test_mask(None)
             self.designer.set_misclassified(None)
             self.designer.set_curve(None, None)
@@ -283,6 +296,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.metrics_view.update_metrics(info, frame, self.document, throttle=running)
         self.evaluation_view.update_frame(info, frame, self.document, throttle=running)
         self.loss_view.show_frame(frame)
+        self.network_view.show_frame(info, frame)
         self._refresh_overlay()
         self._refresh_one_d(info, frame)
 
