@@ -5,6 +5,9 @@ The trainer knows nothing of threads. A caller (the CLI, a notebook, the GUI's w
 at the next minibatch boundary, and the next ``run_epoch`` resumes exactly there, so pausing
 never changes the numbers. One ``numpy.random.Generator`` seeded from the config drives the
 split, the initial weights and every shuffle: the same seed gives the same numbers, bit for bit.
+
+Just over 500 lines: TrainConfig and the Trainer's epoch loop belong together (26 modules
+import TrainConfig from here); the losses, optimizers and network are their own modules.
 """
 
 from __future__ import annotations

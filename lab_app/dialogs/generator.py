@@ -5,6 +5,9 @@ drag is one regeneration) and redraws a small preview in the class colours. It n
 the document; whoever opened it reads :attr:`GeneratorDialog.dataset` (and, for the logistic
 model, :attr:`GeneratorDialog.truth`) after ``accepted`` (see :mod:`lab_app.window.data_menu`).
 What it offers (groups, descriptions, option knobs) is listed in :mod:`lab_app.dialogs.generator_catalog`.
+
+Just over 500 lines: one dialog (catalog, options, sliders, live preview); the catalog's
+texts are already in :mod:`.generator_catalog`.
 """
 
 from __future__ import annotations

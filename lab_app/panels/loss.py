@@ -4,6 +4,9 @@ Two tabs, each one pyqtgraph plot whose items are created once; every update onl
 ``setData`` on views of preallocated NumPy buffers that grow by doubling (pyqtgraph's
 ``scrollingPlots`` example), with peak downsampling and clip-to-view so a run of 100,000 epochs
 still redraws smoothly.
+
+Just over 500 lines: the loss, accuracy and L − L* tabs share one buffer and one axis set-up;
+splitting them would copy that set-up.
 """
 
 from __future__ import annotations

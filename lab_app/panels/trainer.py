@@ -11,6 +11,9 @@ The input-feature terms (x₁, x₂, x₁², …) are for one or two inputs. The
 choice whatever the data (x₂ stays ticked in 1-D mode); what a run uses is
 :func:`lab_app.training.config.effective_config`. Data with more than two columns are used
 linearly, every input once: the term boxes are disabled meanwhile.
+
+Just over 500 lines: one form with one job (show and edit the controller's configuration);
+its rows are many, not its responsibilities.
 """
 
 from __future__ import annotations

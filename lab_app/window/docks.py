@@ -19,7 +19,7 @@ _FEATURES = (
 
 #: Pixel proportions of a fresh layout: (docks, sizes, orientation); Qt scales them to the window.
 DEFAULT_SIZES = (
-    (("designer", "boundary", "trainer"), (540, 540, 340), Qt.Orientation.Horizontal),
+    (("designer", "boundary", "trainer"), (525, 525, 370), Qt.Orientation.Horizontal),
     (("loss", "metrics"), (640, 440), Qt.Orientation.Horizontal),
     (("designer", "loss"), (560, 250), Qt.Orientation.Vertical),
 )

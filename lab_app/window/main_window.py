@@ -4,6 +4,9 @@ Data flows one way (docs/design.md §1): user input → :class:`LabDocument` →
 :class:`TrainingController` (worker thread) → snapshots → :class:`ViewState` (what is on show)
 → views. The window makes every part itself, in one place, and wires owners to the views that
 follow them; panels never call each other, and the window computes nothing itself.
+
+About 500 lines: the window makes every part and wires owners to followers in one place, so
+the data flow reads top to bottom here; actions and menus are already in :mod:`.actions`.
 """
 
 from __future__ import annotations

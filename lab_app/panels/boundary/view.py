@@ -13,8 +13,8 @@ Every item is created once; :meth:`BoundaryView.show` only evaluates the model w
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
 preallocated RGBA buffer with ``out=`` arithmetic.
 
-About 550 lines: this module is the widget's public face (run, frame, threshold, skins, pinned
-and reference contours, hover) and their wiring; the drawing itself already lives in the modules
+About 600 lines: this module is the widget's public face (run, frame, threshold, discretize,
+test-point visibility, skins, pinned and reference contours, hover) and their wiring; the drawing itself already lives in the modules
 named above. Splitting the public methods further would scatter one widget's API.
 """
 
