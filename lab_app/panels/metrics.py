@@ -16,14 +16,10 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QSizePolicy,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -34,6 +30,7 @@ from engine.losses import cross_entropy
 from engine.metrics import accuracy, confusion_matrix, predictions
 from engine.model import PointEvaluator
 from lab_app.training.probes import POINTS_PROBE
+from lab_app.widgets.tables import fit_height, number_table
 
 __all__ = ["LIVE_RATE", "MetricsView"]
 
@@ -141,7 +138,7 @@ class MetricsView(QWidget):
         confusion_head.addStretch(1)
         confusion_head.addWidget(QLabel("points:"))
         confusion_head.addWidget(self.split_combo)
-        self.confusion_table = _table("metricsConfusion")
+        self.confusion_table = number_table("metricsConfusion")
         self.confusion_table.setToolTip("Rows: true class. Columns: predicted class.")
 
         eq_title = QLabel("Learned equation (original units)")
@@ -151,7 +148,7 @@ class MetricsView(QWidget):
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._mono = QFont("monospace")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
-        self.coef_table = _table("metricsCoefficients")
+        self.coef_table = number_table("metricsCoefficients")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -263,7 +260,7 @@ class MetricsView(QWidget):
                 base = (0, 158, 115) if i == j else (213, 94, 0)  # Okabe–Ito green right, vermillion wrong
                 alpha = int(round(150 * share)) if cm[i, j] else 0
                 item.setBackground(QColor(*base, alpha))
-        _fit_height(table)
+        fit_height(table)
 
     def _fill_equation(self) -> None:
         model = self._model
@@ -299,7 +296,7 @@ class MetricsView(QWidget):
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                     table.setItem(i, j, item)
                 item.setText(f"{values[i, j]:.4g}".replace("-", _MINUS))
-        _fit_height(table)
+        fit_height(table)
 
 
 def _class_names(classes, document) -> list[str]:
@@ -313,22 +310,3 @@ def _class_names(classes, document) -> list[str]:
                 pass
         names.append(str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
     return names
-
-
-def _table(name: str) -> QTableWidget:
-    table = QTableWidget(objectName=name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    return table
-
-
-def _fit_height(table: QTableWidget) -> None:
-    """Show every row without a scroll bar (the tables hold at most 8 rows or a few coefficients)."""
-    height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(i) for i in range(table.rowCount()))
-    table.setFixedHeight(height)

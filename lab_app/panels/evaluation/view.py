@@ -17,14 +17,11 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSlider,
     QTableWidget,
     QTableWidgetItem,
@@ -39,6 +36,7 @@ from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import POINTS_PROBE
 from lab_app.widgets import palette
 from lab_app.widgets.shown import CatchUpWhenShown
+from lab_app.widgets.tables import fit_height, number_table
 
 __all__ = ["LIVE_RATE", "EvaluationView"]
 
@@ -316,7 +314,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 item.setText(str(int(cm[i, j])))
                 base = (0, 158, 115) if i == j else (213, 94, 0)  # as the Metrics panel: green right, vermillion wrong
                 item.setBackground(QColor(*base, int(round(150 * cm[i, j] / row_totals[i])) if cm[i, j] else 0))
-        _fit_height(table)
+        fit_height(table)
 
     def _fill_scores(self, columns: list, rows: list, values: list) -> None:
         table = self.scores_table
@@ -328,7 +326,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
             for j, v in enumerate(row):
                 text = _DASH if not np.isfinite(v) else (str(int(v)) if columns[j] == "support" else f"{v:.3f}")
                 _item(table, i, j).setText(text)
-        _fit_height(table)
+        fit_height(table)
 
 
 def _evaluate_splits(jobs: dict, threshold: float, progress=None, cancelled=None) -> dict:
@@ -370,19 +368,6 @@ def _item(table: QTableWidget, i: int, j: int) -> QTableWidgetItem:
 
 
 def _table(name: str) -> QTableWidget:
-    table = QTableWidget(objectName=name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    _fit_height(table)
+    table = number_table(name)
+    fit_height(table)
     return table
-
-
-def _fit_height(table: QTableWidget) -> None:
-    height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(i) for i in range(table.rowCount()))
-    table.setFixedHeight(height)
