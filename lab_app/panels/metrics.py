@@ -30,6 +30,7 @@ from engine.losses import cross_entropy
 from engine.metrics import accuracy, confusion_matrix, predictions
 from engine.model import PointEvaluator
 from lab_app.training.probes import POINTS_PROBE
+from lab_app.widgets.run_caption import offer_test_split, run_caption
 from lab_app.widgets.tables import fit_height, number_table
 
 __all__ = ["LIVE_RATE", "MetricsView"]
@@ -220,16 +221,12 @@ class MetricsView(QWidget):
                 label.setText(f"{100 * v:.1f} %")
             else:
                 label.setText(f"{v:.4f}")
-        epoch = getattr(snapshot, "epoch", None)
-        caption = f"{getattr(run_info, 'model_name', '')}"
-        if epoch is not None:
-            caption += f"   ·   epoch {epoch}"
-        caption += f"   ·   {len(train_idx)} training, {len(test_idx)} test points"
-        self.caption_label.setText(caption.strip(" ·"))
-        test_item = self.split_combo.model().item(1)
-        test_item.setEnabled(len(test_idx) > 0)
-        if not len(test_idx) and self.split_combo.currentIndex() == 1:
-            self.split_combo.setCurrentIndex(0)  # refills through the signal
+        self.caption_label.setText(
+            run_caption(
+                getattr(run_info, "model_name", ""), getattr(snapshot, "epoch", None), len(train_idx), len(test_idx)
+            )
+        )
+        offer_test_split(self.split_combo, len(test_idx) > 0)
         self._fill_confusion()
         self._fill_equation()
         self.computed.emit()

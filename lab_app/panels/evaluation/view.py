@@ -35,6 +35,7 @@ from lab_app.panels.evaluation.curves import CurvePlots
 from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import POINTS_PROBE
 from lab_app.widgets import palette
+from lab_app.widgets.run_caption import offer_test_split, run_caption
 from lab_app.widgets.shown import CatchUpWhenShown
 from lab_app.widgets.tables import fit_height, number_table
 
@@ -210,16 +211,15 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 "Softmax: each point is predicted as its most probable class, so there is no single "
                 "threshold; the curves are one class against the rest."
             )
-        test_item = self.split_combo.model().item(1)
-        test_item.setEnabled("test" in jobs)
-        if "test" not in jobs and self.split_combo.currentIndex() == 1:
-            self.split_combo.setCurrentIndex(0)  # refills through the signal
-        epoch = getattr(frame, "epoch", None)
-        caption = f"{getattr(run_info, 'model_name', '')}"
-        if epoch is not None:
-            caption += f"   ·   epoch {epoch}"
-        caption += f"   ·   {len(run_info.train_idx)} training, {len(run_info.test_idx)} test points"
-        self.caption_label.setText(caption.strip(" ·"))
+        offer_test_split(self.split_combo, "test" in jobs)
+        self.caption_label.setText(
+            run_caption(
+                getattr(run_info, "model_name", ""),
+                getattr(frame, "epoch", None),
+                len(run_info.train_idx),
+                len(run_info.test_idx),
+            )
+        )
         if sum(len(y) for y, _ in jobs.values()) <= SYNC_POINTS:
             self._runner.cancel(quiet=True)  # an older background result must not come after this one
             self._show_evaluations(_evaluate_splits(jobs, self.threshold))
