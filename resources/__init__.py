@@ -1,10 +1,11 @@
-"""Data files shipped with Logit Lab: example datasets (CSV) and presets (JSON)."""
+"""Data files shipped with Logit Lab: example datasets (CSV), presets and lessons (JSON)."""
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = ROOT / "examples"
 PRESETS = ROOT / "presets"
+LESSONS = ROOT / "lessons"
 
 
 def example(name: str) -> Path:

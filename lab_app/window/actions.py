@@ -116,6 +116,13 @@ class ActionsMixin:
         self.act_overlay.toggled.connect(self._refresh_overlay)  # also when a session turns it on
         self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1", checkable=True)
         self.act_howto = a("actionHowTo", "&How to…", self.show_how_to, S.HelpContents)
+        self.act_lessons = a(
+            "actionLessons",
+            "&Lessons…",
+            self.show_lessons,
+            "Ctrl+Shift+L",
+            "Guided experiments: the classic logistic-regression questions, step by step",
+        )
         self.act_about = a("actionAbout", "&About Logit Lab", self.show_about)
         for action in (self.act_train, self.act_step, self.act_reset):
             self.trainer_panel.add_action_button(action)
@@ -164,7 +171,7 @@ class ActionsMixin:
         )
         bar.addMenu(self.dataset_menu.menu)
         menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset, None, self.act_pin, self.act_sweep))
-        menu("menuHelp", "&Help", (self.act_howto, self.act_about))
+        menu("menuHelp", "&Help", (self.act_howto, self.act_lessons, None, self.act_about))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
         for act in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None):

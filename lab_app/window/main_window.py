@@ -26,6 +26,7 @@ from lab_app.panels.doctor import DoctorView
 from lab_app.panels.evaluation import EvaluationView
 from lab_app.panels.history import HistoryScrubber
 from lab_app.panels.landscape import LandscapeView
+from lab_app.panels.lessons import LessonsView
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
 from lab_app.panels.network import NetworkView
@@ -51,6 +52,7 @@ from lab_app.window.data_menu import DatasetMenu
 from lab_app.window.docks import add_dock, apply_default_sizes
 from lab_app.window.files import FileActions
 from lab_app.window.help import HOW_TO, about_text
+from lab_app.window.lessons import LessonRunner
 from lab_app.window.status import StatusFields
 
 APP_NAME = "Logit Lab"
@@ -98,6 +100,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.dataset_menu = DatasetMenu(self)
         self._build_actions()
         self._build_menus()
+        self.lessons = LessonRunner(self, self.lessons_view)
         self.status = StatusFields(self.statusBar())
         self.status_labels, self.progress_bar = self.status.labels, self.status.progress_bar
         self._connect()
@@ -123,6 +126,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.doctor_view = DoctorView(c)
         self.reference_view = ReferenceView(c)
         self.landscape_view = LandscapeView(c.recorded, config_source=lambda: c.config)
+        self.lessons_view = LessonsView()
 
     def _build_docks(self) -> None:
         self.setDockOptions(
@@ -195,6 +199,11 @@ class MainWindow(ActionsMixin, QMainWindow):
                 self.splitDockWidget(self.docks["loss"], self.docks["metrics"], Qt.Orientation.Horizontal)
         self.docks["loss"].raise_()
         self.docks["metrics"].raise_()
+        # Help ▸ Lessons… shows it, right of the Trainer (whose settings the lessons change).
+        tip = "A guided lesson: steps to try, Show me, and the lab's own numbers explained"
+        add_dock(self, self.docks, "lessons", "Lessons", self.lessons_view, _RIGHT, tip=tip)
+        self.splitDockWidget(self.docks["trainer"], self.docks["lessons"], Qt.Orientation.Horizontal)
+        self.docks["lessons"].hide()
         self.resize(1440, 900)
         self._sized = self._layout_settled = False
 
@@ -473,6 +482,15 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.sync()
+
+    def show_lessons(self) -> None:
+        """Help ▸ Lessons…: show the Lessons dock beside the Trainer."""
+        dock = self.docks["lessons"]
+        if dock.isHidden():
+            dock.show()
+            if not dock.isFloating():
+                self.resizeDocks([self.docks["trainer"], dock], [370, 400], Qt.Orientation.Horizontal)
+        dock.raise_()
 
     def show_how_to(self):
         self._message(QMessageBox.Icon.Information, "How to use Logit Lab", HOW_TO)

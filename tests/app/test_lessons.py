@@ -1,0 +1,69 @@
+"""The Lessons dock in the real window: Help ▸ Lessons…, each shipped lesson played by "Show me"."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from lab_app.window.lessons import builtin_lessons
+
+from window_helpers import settle
+
+BUILTIN = [name for name, _title, _path in builtin_lessons()]
+
+
+def open_lesson(qtbot, window, name):
+    """Help ▸ Lessons…, then pick ``name`` in the dock's chooser, as a user does."""
+    window.act_lessons.trigger()
+    view = window.lessons_view
+    assert window.docks["lessons"].isVisible()
+    view.chooser.setCurrentIndex(view.chooser.findData(name))
+    view.chooser.activated.emit(view.chooser.currentIndex())
+    assert window.lessons.lesson.name == name
+    return view
+
+
+def play_step(qtbot, window, timeout=120_000):
+    """Press Show me and wait until the step is checked; fail with the lab's numbers if it did not pass."""
+    runner = window.lessons
+    with qtbot.waitSignal(runner.stepChecked, timeout=timeout) as checked:
+        qtbot.mouseClick(window.lessons_view.show_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    messages = [r.message for r in runner.results]
+    assert checked.args == [runner.index, True], messages
+    return runner.quantities()
+
+
+def play(qtbot, window, name):
+    view = open_lesson(qtbot, window, name)
+    runner = window.lessons
+    numbers = []
+    for i in range(len(runner.lesson.steps)):
+        assert runner.index == i
+        numbers.append(play_step(qtbot, window))
+        assert "What happened." in view.body_text()
+        if i + 1 < len(runner.lesson.steps):
+            qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert view.progress.value() == len(runner.lesson.steps)
+    return numbers
+
+
+def test_every_shipped_lesson_is_listed(window):
+    assert len(BUILTIN) >= 1
+    chooser = window.lessons_view.chooser
+    assert [chooser.itemData(i) for i in range(1, chooser.count())] == BUILTIN
+
+
+@pytest.mark.slow
+def test_lesson_1_four_tools_reproduces_glm_and_sklearn(qtbot, window):
+    glm, sk, std = play(qtbot, window, "01_four_tools")
+    assert glm["coef[0]"] == pytest.approx(0.551776, abs=1e-3)
+    assert glm["intercept"] == pytest.approx(-3.549071, abs=1e-2)
+    assert glm["se[0]"] == pytest.approx(0.422223, abs=1e-4)
+    assert glm["deviance"] == pytest.approx(4.706808, abs=1e-4)
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(window.document.X, window.document.labels)
+    assert sk["coef[0]"] == pytest.approx(model.coef_[0, 0], abs=1e-3)
+    assert sk["intercept"] == pytest.approx(model.intercept_[0], abs=1e-2)
+    assert std["standardize"] is True and std["coef[0]"] < sk["coef[0]"]
