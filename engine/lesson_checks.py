@@ -208,7 +208,7 @@ def render(template: str, values: Mapping) -> str:
         value = values.get(name)
         if value is None:
             out.append("—")
-        elif isinstance(value, bool) or isinstance(value, str) or not spec:
+        elif isinstance(value, (bool, str)) or not spec:
             out.append(_show(value))
         else:
             try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +55,8 @@ class LessonError(ValueError):
 @dataclass(frozen=True)
 class DataSpec:
     """Where a step's points come from: exactly one of ``generator``, ``preset``, ``example``,
-    ``points`` (inline ``x`` rows and ``y`` labels)."""
+    ``points`` (inline ``x`` rows and ``y`` labels); generated columns may then be multiplied by
+    ``scale`` and moved by ``shift`` (a column in the thousands) and renamed."""
 
     kind: str  # "generator" | "preset" | "example" | "points"
     name: str = ""
@@ -66,6 +67,8 @@ class DataSpec:
     x: tuple = ()
     y: tuple = ()
     feature_names: tuple = ()
+    scale: tuple = ()
+    shift: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,18 @@ def parse_lesson(text: str, source: str = "<lesson>", name: str = "lesson") -> L
 
 def build_dataset(spec: DataSpec, examples_dir) -> tuple[Dataset, GeneratedLogistic | None]:
     """The points of ``spec`` and, for the "logistic" generator, the truth they were drawn from."""
+    data, made = _raw_dataset(spec, examples_dir)
+    if not (spec.scale or spec.shift or spec.feature_names) or spec.kind == "points":
+        return data, made
+    d = data.n_features
+    if any(len(v) not in (0, d) for v in (spec.scale, spec.shift, spec.feature_names)):
+        raise ValueError(f"scale, shift and feature_names need one entry per column ({d})")
+    X = data.X * np.asarray(spec.scale or (1.0,) * d) + np.asarray(spec.shift or (0.0,) * d)
+    names = spec.feature_names or data.feature_names
+    return replace(data, X=X, feature_names=tuple(names)), made
+
+
+def _raw_dataset(spec: DataSpec, examples_dir) -> tuple[Dataset, GeneratedLogistic | None]:
     if spec.kind == "points":
         X = np.asarray(spec.x, dtype=np.float64)
         return Dataset.from_labels(X, list(spec.y), feature_names=spec.feature_names or None), None
@@ -263,9 +278,10 @@ def _data(raw, where: _Where, name: str) -> DataSpec:
     if len(kinds) != 1:
         raise where.fail(name, "give exactly one of generator, preset, example, points")
     kind = kinds[0]
+    reshape = {"scale", "shift", "feature_names"}
     allowed = {
-        "generator": {"generator", "n", "noise", "seed", "options"},
-        "preset": {"preset", "seed"},
+        "generator": {"generator", "n", "noise", "seed", "options"} | reshape,
+        "preset": {"preset", "seed"} | reshape,
         "example": {"example"},
         "points": {"points", "feature_names"},
     }[kind]
@@ -283,8 +299,15 @@ def _data(raw, where: _Where, name: str) -> DataSpec:
     table = GENERATORS if kind == "generator" else PRESETS
     if value not in table:
         raise where.fail(f"{name}.{kind}", f"unknown {kind} {value!r}; choose from {', '.join(table)}")
+    scale, shift = _numbers(raw, "scale", where, name), _numbers(raw, "shift", where, name)
+    names = raw.get("feature_names", [])
+    if not isinstance(names, list) or not all(isinstance(s, str) and s for s in names):
+        raise where.fail(f"{name}.feature_names", "must be a list of names")
+    if value == "logistic" and (scale or shift):
+        raise where.fail(name, "the logistic generator's truth is for its own units: no scale or shift")
+    reshaped = {"scale": scale, "shift": shift, "feature_names": tuple(names)}
     if kind == "preset":
-        return DataSpec("preset", value, seed=seed)
+        return _built(DataSpec("preset", value, seed=seed, **reshaped), where, name)
     n, noise, options = raw.get("n"), raw.get("noise"), raw.get("options", {})
     if n is not None and (not is_int(n) or not 2 <= n <= MAX_POINTS):
         raise where.fail(f"{name}.n", f"must be a whole number from 2 to {MAX_POINTS}")
@@ -305,9 +328,19 @@ def _data(raw, where: _Where, name: str) -> DataSpec:
             ok = is_number(opt)
         if not ok:
             raise where.fail(f"{name}.options.{key}", f"must be like {default!r}")
-    spec = DataSpec(
-        "generator", value, n, noise, seed, {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
-    )
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    return _built(DataSpec("generator", value, n, noise, seed, options, **reshaped), where, name)
+
+
+def _numbers(raw: dict, key: str, where: _Where, name: str) -> tuple:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(is_number(v) and abs(v) <= 1e9 for v in value):
+        raise where.fail(f"{name}.{key}", "must be a list of numbers, one per column")
+    return tuple(float(v) for v in value)
+
+
+def _built(spec: DataSpec, where: _Where, name: str) -> DataSpec:
+    """``spec`` once it has been shown to make data (the same seed makes the same data later)."""
     try:
         build_dataset(spec, ".")
     except (DataError, ValueError, TypeError) as exc:

@@ -67,3 +67,14 @@ def test_lesson_1_four_tools_reproduces_glm_and_sklearn(qtbot, window):
     assert sk["coef[0]"] == pytest.approx(model.coef_[0, 0], abs=1e-3)
     assert sk["intercept"] == pytest.approx(model.intercept_[0], abs=1e-2)
     assert std["standardize"] is True and std["coef[0]"] < sk["coef[0]"]
+
+
+@pytest.mark.slow
+def test_lesson_2_convergence_condition_number_divergence_early_stopping(qtbot, window):
+    unscaled, scaled, diverged, early = play(qtbot, window, "02_why_not_converge")
+    assert unscaled["condition_number"] > 1e5 and unscaled["train_loss"] > 0.4
+    assert scaled["stopped_because"] == "converged" and scaled["epoch"] < 150
+    assert scaled["condition_number"] < 20
+    assert diverged["diverged"] is True and diverged["lr"] > 10 * scaled["lr_bound"]
+    assert window.last_message[0] == "Training diverged"
+    assert early["stopped_because"] == "early_stopping" and early["best_epoch"] < early["epoch"]
