@@ -78,3 +78,12 @@ def test_lesson_2_convergence_condition_number_divergence_early_stopping(qtbot, 
     assert diverged["diverged"] is True and diverged["lr"] > 10 * scaled["lr_bound"]
     assert window.last_message[0] == "Training diverged"
     assert early["stopped_because"] == "early_stopping" and early["best_epoch"] < early["epoch"]
+
+
+@pytest.mark.slow
+def test_lesson_3_separable_weights_grow_until_l2(qtbot, window):
+    short, long, penalised = play(qtbot, window, "03_separable")
+    assert short["separable"] is True and short["ref_exists"] is False
+    assert long["weight_norm"] > 1.2 * short["weight_norm"]
+    assert penalised["ref_exists"] is True and penalised["weight_norm"] < short["weight_norm"]
+    assert window.reference_view.result.separation is None  # L2: the optimum exists, nothing to explain
