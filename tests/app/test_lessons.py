@@ -87,3 +87,12 @@ def test_lesson_3_separable_weights_grow_until_l2(qtbot, window):
     assert long["weight_norm"] > 1.2 * short["weight_norm"]
     assert penalised["ref_exists"] is True and penalised["weight_norm"] < short["weight_norm"]
     assert window.reference_view.result.separation is None  # L2: the optimum exists, nothing to explain
+
+
+@pytest.mark.slow
+def test_lesson_5_one_d_sigmoid_threshold_and_steepness(qtbot, window):
+    sd2, sd4, outliers = play(qtbot, window, "05_one_d")
+    assert window.document.mode == "1d"
+    assert sd2["threshold_x"] == pytest.approx(-sd2["intercept"] / sd2["coef[0]"])
+    assert sd4["coef[0]"] < 0.4 * sd2["coef[0]"]
+    assert outliers["n_points"] == 203 and outliers["coef[0]"] < sd2["coef[0]"]
