@@ -76,6 +76,10 @@ QUANTITIES: Mapping[str, str] = {
     "condition_number": "λ_max / λ_min of the Hessian",
     "lr_bound": "2/λ_max: the largest stable step of plain gradient descent here",
     "lr_ratio": "learning rate ÷ 2/λ_max (above 1: plain gradient descent overshoots)",
+    # one-vs-rest (softmax regression only)
+    "ovr_accuracy": "training accuracy of one-vs-rest: one exact logistic regression per class, same features",
+    "ovr_agreement": "share of training points where one-vs-rest and the learned softmax pick the same class",
+    "ovr_sum_max": "largest sum over classes of one-vs-rest's probabilities at a training point (softmax: 1)",
     # the truth of data drawn from a known logistic model
     "truth_known": "true if the points were drawn from a known logistic model",
     "true_intercept": "the true intercept",
@@ -237,6 +241,8 @@ class LabState:
     hessian: object = None  # engine.signals.HessianStats
     true_weights: np.ndarray | None = None
     true_bias: float | None = None
+    train_X: np.ndarray | None = None  # (n_train, n_inputs) raw inputs of the training rows
+    train_y: np.ndarray | None = None  # (n_train,) class codes
     n_points: int = 0
     n_classes: int = 0
     mode: str = "2d"
@@ -268,6 +274,8 @@ def lab_quantities(s: LabState) -> dict:
             _indexed(q, "coef", coef)
             if len(coef) == 1 and coef[0] != 0:
                 q["threshold_x"] = -intercept / float(coef[0])
+        if s.model.is_linear and net.n_classes > 2 and s.train_X is not None and c is not None:
+            q.update(_one_vs_rest(s.model, s.train_X, s.train_y, c))
     if s.separable is not None:
         q["separable"] = bool(s.separable)
         q["ref_exists"] = not s.separable or (c is not None and c.l2 > 0)
@@ -297,6 +305,30 @@ def lab_quantities(s: LabState) -> dict:
             q["true_gap"] = float(np.max(np.abs(coef - s.true_weights)))
     q.update(s.extra)
     return {k: _plain(v) for k, v in q.items()}
+
+
+def _one_vs_rest(model, X: np.ndarray, y: np.ndarray, config) -> dict:
+    """One exact binary logistic regression per class (same features, standardization and L2)
+    against the learned softmax, on the training rows."""
+    from .reference import fit_reference
+
+    Phi = model.feature_map.transform(X)
+    standardizer = model.standardizer if config.standardize else None
+    k = model.network.n_classes
+    if len(np.unique(y)) < k:
+        return {}
+    proba = np.empty((len(y), k))
+    for j in range(k):
+        ref = fit_reference(Phi, (y == j).astype(np.int64), 2, l2=config.l2, standardizer=standardizer)
+        z = Phi @ ref.coef[0] + ref.intercept[0]
+        proba[:, j] = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+    ovr = proba.argmax(axis=1)
+    soft = model.predict_proba(X).argmax(axis=1)
+    return {
+        "ovr_accuracy": float(np.mean(ovr == y)),
+        "ovr_agreement": float(np.mean(ovr == soft)),
+        "ovr_sum_max": float(proba.sum(axis=1).max()),
+    }
 
 
 def _model_name(model) -> str:

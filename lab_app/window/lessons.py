@@ -266,6 +266,8 @@ def lab_state(window) -> LabState:
         hessian=snap.extras.get(HESSIAN_PROBE),
         true_weights=tvl.true_weights if has_truth else None,
         true_bias=tvl.true_bias if has_truth else None,
+        train_X=info.dataset.X[info.train_idx],
+        train_y=info.dataset.y[info.train_idx],
         **base,
     )
 

@@ -96,3 +96,12 @@ def test_lesson_5_one_d_sigmoid_threshold_and_steepness(qtbot, window):
     assert sd2["threshold_x"] == pytest.approx(-sd2["intercept"] / sd2["coef[0]"])
     assert sd4["coef[0]"] < 0.4 * sd2["coef[0]"]
     assert outliers["n_points"] == 203 and outliers["coef[0]"] < sd2["coef[0]"]
+
+
+@pytest.mark.slow
+def test_lesson_7_three_classes_softmax_against_one_vs_rest(qtbot, window):
+    blobs, ovr, row = play(qtbot, window, "07_three_classes")
+    assert blobs["n_classes"] == 3 and blobs["model"] == "softmax"
+    assert ovr["ovr_sum_max"] > 1.2 and ovr["ovr_agreement"] >= 0.95
+    assert window.document.class_names == ("left", "middle", "right")
+    assert row["ovr_sum_max"] > 1.1
