@@ -41,7 +41,9 @@ __all__ = [
 FORMAT = "logit-lab-lesson"
 VERSION = 1
 #: What "Show me" can do, in the order the actions are listed in a step.
-ACTIONS = ("set", "train", "data", "move_point", "add_points", "remove_points")
+ACTIONS = ("set", "train", "data", "move_point", "add_points", "remove_points", "show")
+#: The views a "show" action can bring to the front (the window's docks).
+VIEWS = ("designer", "boundary", "trainer", "loss", "metrics", "doctor", "evaluation", "reference", "landscape", "network")
 WAIT_FOR = ("run", "change")
 MAX_STEPS = 50
 MAX_POINTS = 20_000
@@ -387,6 +389,10 @@ def _action(raw, where: _Where, name: str) -> Action:
         return Action("train", True)
     if kind == "data":
         return Action("data", _data(value, where, here))
+    if kind == "show":
+        if value not in VIEWS:
+            raise where.fail(here, f"must be one of {', '.join(VIEWS)}")
+        return Action("show", value)
     if kind == "remove_points":
         if not isinstance(value, list) or not value or not all(is_int(i) and i >= 0 for i in value):
             raise where.fail(here, "must be a list of point numbers (0 is the first point)")

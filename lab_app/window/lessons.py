@@ -140,6 +140,8 @@ class LessonRunner(QObject):
                 w.document.add_points(np.array([_xy(r, w.document) for r in rows]), label)
             elif action.kind == "remove_points":
                 w.document.remove_points([i for i in action.value if i < w.document.n_points])
+            elif action.kind == "show":
+                w.raise_dock(action.value)
             elif action.kind == "train":
                 c.restart()  # Reset + Train: a fresh run of the current settings
 

@@ -258,7 +258,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         r.fixRequested.connect(c.apply_fix)
         r.optimumChanged.connect(self.boundary_view.set_reference_params)
         r.referenceLossChanged.connect(lambda L_star, floor: self.loss_view.set_reference_loss(L_star, floor=floor))
-        self.doctor_view.showRequested.connect(self._raise_dock)
+        self.doctor_view.showRequested.connect(self.raise_dock)
         self.doctor_view.verdictsChanged.connect(self._badge_doctor)
         c.runStarted.connect(self.landscape_view.set_run)
         # Pinned runs: drawn by the Loss view, the boundary and their list; named against the live run.
@@ -390,7 +390,8 @@ class MainWindow(ActionsMixin, QMainWindow):
             self.designer.set_test_mask(_test_mask(info, self.document))
         self.statusBar().showMessage(f"Data changed: training continues on the edited points from epoch {epoch}.", 4000)
 
-    def _raise_dock(self, name: str) -> None:
+    def raise_dock(self, name: str) -> None:
+        """Show dock ``name`` and bring its tab to the front (the doctor's buttons, lessons)."""
         dock = self.docks.get(name)
         if dock is not None:
             dock.show()

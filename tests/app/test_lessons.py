@@ -105,3 +105,12 @@ def test_lesson_7_three_classes_softmax_against_one_vs_rest(qtbot, window):
     assert ovr["ovr_sum_max"] > 1.2 and ovr["ovr_agreement"] >= 0.95
     assert window.document.class_names == ("left", "middle", "right")
     assert row["ovr_sum_max"] > 1.1
+
+
+@pytest.mark.slow
+def test_lesson_6_circles_need_squares_or_a_network(qtbot, window):
+    linear, squares, network = play(qtbot, window, "06_line_to_curves")
+    assert linear["train_accuracy"] < 0.7
+    assert squares["train_accuracy"] >= 0.95 and squares["coef[2]"] * squares["coef[3]"] > 0
+    assert network["model"] == "mlp" and network["train_accuracy"] >= 0.95
+    assert not window.network_view.visibleRegion().isEmpty()  # "Show me" brought its tab to the front
