@@ -114,3 +114,12 @@ def test_lesson_6_circles_need_squares_or_a_network(qtbot, window):
     assert squares["train_accuracy"] >= 0.95 and squares["coef[2]"] * squares["coef[3]"] > 0
     assert network["model"] == "mlp" and network["train_accuracy"] >= 0.95
     assert not window.network_view.visibleRegion().isEmpty()  # "Show me" brought its tab to the front
+
+
+@pytest.mark.slow
+def test_lesson_8_standard_errors_shrink_like_one_over_root_n(qtbot, window):
+    n200, n800, n3200 = play(qtbot, window, "08_recover_truth")
+    assert (n200["true_coef[0]"], n200["true_coef[1]"], n200["true_intercept"]) == (2.0, -1.0, 0.5)
+    assert n800["se[0]"] / n200["se[0]"] == pytest.approx(0.5, abs=0.12)
+    assert n3200["se[0]"] / n200["se[0]"] == pytest.approx(0.25, abs=0.05)
+    assert n3200["true_gap"] < n200["true_gap"]
