@@ -46,8 +46,9 @@ QUANTITIES: Mapping[str, str] = {
     "weight_norm": "norm of the learned weights (original units, biases excluded; linear models)",
     "intercept": "learned intercept b in original units (binary linear models)",
     "threshold_x": "the x where P = 1/2, −b/w (binary logistic regression on one input)",
-    # the settings the run trains with
+    # the model the run trains
     "model": 'the model trained: "logistic", "softmax" or "mlp"',
+    # the Trainer panel's settings (what the next run uses)
     "lr": "the learning rate",
     "l2": "the L2 strength",
     "l1": "the L1 strength",
@@ -229,6 +230,7 @@ class LabState:
     curvature, the truth of generated data and the document's shape."""
 
     config: object = None  # TrainConfig the run trains with (None: no run)
+    settings: object = None  # TrainConfig the Trainer panel shows (None: the run's)
     model: object = None  # engine.model.Model holding the newest weights
     reports: Sequence = ()  # EpochReport, oldest first
     epoch: int = 0
@@ -255,9 +257,10 @@ def lab_quantities(s: LabState) -> dict:
     q.update(n_points=s.n_points, n_classes=s.n_classes, mode=s.mode, epoch=s.epoch, run_ended=s.run_ended)
     q.update(stopped_because=s.stopped_because or "", diverged=s.stopped_because == "diverged", best_epoch=s.best_epoch)
     c = s.config
-    if c is not None:
-        q.update(lr=float(c.lr), l2=float(c.l2), l1=float(c.l1), standardize=bool(c.standardize))
-        q.update(optimizer=c.optimizer, batch_size=int(c.batch_size))
+    shown = s.settings if s.settings is not None else c
+    if shown is not None:
+        q.update(lr=float(shown.lr), l2=float(shown.l2), l1=float(shown.l1), standardize=bool(shown.standardize))
+        q.update(optimizer=shown.optimizer, batch_size=int(shown.batch_size))
     last = s.reports[-1] if s.reports else None
     if last is not None:
         q.update(train_loss=last.train_loss, test_loss=last.val_loss, objective=last.objective)

@@ -6,8 +6,8 @@ import gc
 import sys
 
 
-def run(path: str | None = None) -> int:
-    """Open the lab (optionally with a session or CSV file); returns the exit status."""
+def run(path: str | None = None, lesson: str | None = None) -> int:
+    """Open the lab (optionally with a session or CSV file, or a lesson file); returns the exit status."""
     from PySide6.QtWidgets import QApplication
 
     from engine.runtime import limit_blas_threads
@@ -32,6 +32,8 @@ def run(path: str | None = None) -> int:
     window.files.offer_recovery()  # after a crash: restore the autosaved work?
     if path:
         window.open_path(path)
+    if lesson:
+        window.lessons.open_path(lesson)
     status = app.exec()
     del collector
     return status

@@ -34,6 +34,8 @@ def main(argv=None) -> int:
             return run_fit(parse_fit_args(argv[1:]))
         if argv and argv[0] == "sweep":
             return run_sweep(parse_sweep_args(argv[1:]))
+        if argv and argv[0] == "lesson":
+            return run_lesson(argv[1:])
         if argv and argv[0] == "open":
             if len(argv) != 2:
                 raise UsageError("usage: logit-lab open FILE")
@@ -42,6 +44,7 @@ def main(argv=None) -> int:
             print(
                 __doc__.strip() + "\n\n  logit-lab                 open the lab window\n"
                 "  logit-lab open FILE       open a session (.json) or a CSV\n"
+                "  logit-lab lesson NAME     open the window with a lesson (logit-lab lesson --list)\n"
                 "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)\n"
                 "  logit-lab sweep DATA.csv  train a grid of one or two settings (logit-lab sweep --help)"
             )
@@ -62,10 +65,29 @@ def main(argv=None) -> int:
         return EXIT_USAGE
 
 
-def _run_gui(path):
+def _run_gui(path, lesson=None):
     from lab_app.app import run
 
-    return run(path)
+    return run(path, lesson=lesson)
+
+
+def run_lesson(argv) -> int:
+    """``logit-lab lesson NAME`` (a built-in lesson or a lesson file) or ``logit-lab lesson --list``."""
+    import resources
+    from engine.lessons import LessonError, find_lesson, lesson_catalog, load_lesson
+
+    if argv == ["--list"]:
+        for name, title, _path in lesson_catalog(resources.LESSONS):
+            print(f"{name:24} {title}")
+        return EXIT_OK
+    if len(argv) != 1 or argv[0].startswith("-"):
+        raise UsageError("usage: logit-lab lesson NAME | logit-lab lesson --list")
+    try:
+        path = find_lesson(resources.LESSONS, argv[0])
+        load_lesson(path)  # a broken file is one error line here, not a window
+    except LessonError as exc:
+        raise UsageError(str(exc)) from None
+    return _run_gui(None, lesson=str(path))
 
 
 def parse_fit_args(argv) -> argparse.Namespace:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 import resources
 from engine.data import DataError
 from engine.lesson_checks import LabState, lab_quantities, render
-from engine.lessons import Lesson, LessonError, Step, build_dataset, load_lesson
+from engine.lessons import Lesson, LessonError, Step, build_dataset, find_lesson, lesson_catalog, load_lesson
 from lab_app.dialogs.generator import TrueParameters
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG
@@ -56,7 +56,7 @@ class LessonRunner(QObject):
         self._busy = False  # applying a set-up: the user has not done anything yet
         self._trained = self._touched = False
         self._evaluate_soon = Debouncer(0, self.evaluate, parent=self)
-        view.set_catalog([(name, title) for name, title, _path in builtin_lessons()])
+        view.set_catalog([(name, title) for name, title, _path in lesson_catalog(resources.LESSONS)])
         view.lessonChosen.connect(self.open_name)
         view.openFileRequested.connect(self.open_file)
         view.stepChosen.connect(self.go)
@@ -73,12 +73,13 @@ class LessonRunner(QObject):
 
     # ------------------------------------------------------------ opening
     def open_name(self, name: str) -> bool:
-        """Open a built-in lesson by name; False (and a message) if there is none or it is broken."""
-        for key, _title, path in builtin_lessons():
-            if key == name:
-                return self.open_path(path)
-        self._error(f"There is no lesson called {name!r}.")
-        return False
+        """Open a built-in lesson by name (or a lesson file's path); False and a message if there is none."""
+        try:
+            path = find_lesson(resources.LESSONS, name)
+        except LessonError as exc:
+            self._error(str(exc))
+            return False
+        return self.open_path(path)
 
     def open_file(self) -> bool:
         """The panel's "Open file…": a teacher's lesson file."""
@@ -228,21 +229,10 @@ class LessonRunner(QObject):
         self.window._message(QMessageBox.Icon.Warning, "Lessons", text)
 
 
-def builtin_lessons() -> list[tuple[str, str, object]]:
-    """(name, title, path) of the lessons shipped in ``resources/lessons``, in their numbered order."""
-    out = []
-    for path in sorted(resources.LESSONS.glob("*.json")):
-        try:
-            out.append((path.stem, load_lesson(path).title, path))
-        except LessonError:
-            continue  # a broken shipped lesson is caught by the tests, not shown
-    return out
-
-
 def lab_state(window) -> LabState:
     """The window's state as the plain :class:`LabState` the quantities are computed from."""
     c, d = window.controller, window.document
-    base = {"n_points": d.n_points, "n_classes": d.n_classes, "mode": d.mode}
+    base = {"n_points": d.n_points, "n_classes": d.n_classes, "mode": d.mode, "settings": c.config}
     info, snap = c.run_info, c.latest
     if info is None or snap is None or snap.run_id != info.run_id:
         return LabState(**base)

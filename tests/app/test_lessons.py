@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import Qt
 
-from lab_app.window.lessons import builtin_lessons
+import resources
+from engine.lessons import lesson_catalog
 
 from window_helpers import settle
 
-BUILTIN = [name for name, _title, _path in builtin_lessons()]
+BUILTIN = [name for name, _title, _path in lesson_catalog(resources.LESSONS)]
 
 
 def open_lesson(qtbot, window, name):
@@ -56,7 +59,7 @@ def test_every_shipped_lesson_is_listed(window):
 
 @pytest.mark.slow
 def test_lesson_1_four_tools_reproduces_glm_and_sklearn(qtbot, window):
-    glm, sk, std = play(qtbot, window, "01_four_tools")
+    glm, sk, std = play(qtbot, window, "four_tools")
     assert glm["coef[0]"] == pytest.approx(0.551776, abs=1e-3)
     assert glm["intercept"] == pytest.approx(-3.549071, abs=1e-2)
     assert glm["se[0]"] == pytest.approx(0.422223, abs=1e-4)
@@ -71,7 +74,7 @@ def test_lesson_1_four_tools_reproduces_glm_and_sklearn(qtbot, window):
 
 @pytest.mark.slow
 def test_lesson_2_convergence_condition_number_divergence_early_stopping(qtbot, window):
-    unscaled, scaled, diverged, early = play(qtbot, window, "02_why_not_converge")
+    unscaled, scaled, diverged, early = play(qtbot, window, "why_not_converge")
     assert unscaled["condition_number"] > 1e5 and unscaled["train_loss"] > 0.4
     assert scaled["stopped_because"] == "converged" and scaled["epoch"] < 150
     assert scaled["condition_number"] < 20
@@ -82,7 +85,7 @@ def test_lesson_2_convergence_condition_number_divergence_early_stopping(qtbot, 
 
 @pytest.mark.slow
 def test_lesson_3_separable_weights_grow_until_l2(qtbot, window):
-    short, long, penalised = play(qtbot, window, "03_separable")
+    short, long, penalised = play(qtbot, window, "separable")
     assert short["separable"] is True and short["ref_exists"] is False
     assert long["weight_norm"] > 1.2 * short["weight_norm"]
     assert penalised["ref_exists"] is True and penalised["weight_norm"] < short["weight_norm"]
@@ -91,7 +94,7 @@ def test_lesson_3_separable_weights_grow_until_l2(qtbot, window):
 
 @pytest.mark.slow
 def test_lesson_5_one_d_sigmoid_threshold_and_steepness(qtbot, window):
-    sd2, sd4, outliers = play(qtbot, window, "05_one_d")
+    sd2, sd4, outliers = play(qtbot, window, "one_d")
     assert window.document.mode == "1d"
     assert sd2["threshold_x"] == pytest.approx(-sd2["intercept"] / sd2["coef[0]"])
     assert sd4["coef[0]"] < 0.4 * sd2["coef[0]"]
@@ -100,7 +103,7 @@ def test_lesson_5_one_d_sigmoid_threshold_and_steepness(qtbot, window):
 
 @pytest.mark.slow
 def test_lesson_7_three_classes_softmax_against_one_vs_rest(qtbot, window):
-    blobs, ovr, row = play(qtbot, window, "07_three_classes")
+    blobs, ovr, row = play(qtbot, window, "three_classes")
     assert blobs["n_classes"] == 3 and blobs["model"] == "softmax"
     assert ovr["ovr_sum_max"] > 1.2 and ovr["ovr_agreement"] >= 0.95
     assert window.document.class_names == ("left", "middle", "right")
@@ -109,7 +112,7 @@ def test_lesson_7_three_classes_softmax_against_one_vs_rest(qtbot, window):
 
 @pytest.mark.slow
 def test_lesson_6_circles_need_squares_or_a_network(qtbot, window):
-    linear, squares, network = play(qtbot, window, "06_line_to_curves")
+    linear, squares, network = play(qtbot, window, "line_to_curves")
     assert linear["train_accuracy"] < 0.7
     assert squares["train_accuracy"] >= 0.95 and squares["coef[2]"] * squares["coef[3]"] > 0
     assert network["model"] == "mlp" and network["train_accuracy"] >= 0.95
@@ -118,8 +121,124 @@ def test_lesson_6_circles_need_squares_or_a_network(qtbot, window):
 
 @pytest.mark.slow
 def test_lesson_8_standard_errors_shrink_like_one_over_root_n(qtbot, window):
-    n200, n800, n3200 = play(qtbot, window, "08_recover_truth")
+    n200, n800, n3200 = play(qtbot, window, "recover_truth")
     assert (n200["true_coef[0]"], n200["true_coef[1]"], n200["true_intercept"]) == (2.0, -1.0, 0.5)
     assert n800["se[0]"] / n200["se[0]"] == pytest.approx(0.5, abs=0.12)
     assert n3200["se[0]"] / n200["se[0]"] == pytest.approx(0.25, abs=0.05)
     assert n3200["true_gap"] < n200["true_gap"]
+
+
+TEACHER = {
+    "format": "logit-lab-lesson",
+    "version": 1,
+    "title": "A teacher's lesson",
+    "summary": "Written without touching code.",
+    "steps": [
+        {
+            "title": "Train the six points",
+            "data": {"generator": "glm6"},
+            "config": {
+                "model": "logistic",
+                "standardize": False,
+                "lr": 0.05,
+                "batch_size": 0,
+                "epochs": 40,
+                "test_fraction": 0,
+            },
+            "text": "Press Train.",
+            "show_me": [{"train": True}],
+            "checks": [{"quantity": "epoch", "equals": 40}, {"quantity": "train_loss", "max": 2}],
+            "explain": "{epoch:d} epochs, loss {train_loss:.3f}.",
+        },
+        {
+            "title": "Standardize",
+            "text": "Tick Standardize inputs.",
+            "wait_for": "change",
+            "show_me": [{"set": {"standardize": True}}],
+            "checks": [{"quantity": "standardize", "equals": True}],
+            "explain": "Now standardize is {standardize}.",
+        },
+        {
+            "title": "Impossible",
+            "text": "No run reaches a negative loss.",
+            "show_me": [{"train": True}],
+            "checks": [{"quantity": "train_loss", "max": -1}],
+            "explain": "Never shown.",
+        },
+    ],
+}
+
+
+def _teacher_file(tmp_path, doc=TEACHER):
+    path = tmp_path / "teacher.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_a_teachers_file_played_by_the_users_own_actions(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.files.dialogs.paths = [str(_teacher_file(tmp_path))]
+    w.act_lessons.trigger()
+    view = w.lessons_view
+    qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
+    assert w.lessons.lesson.title == "A teacher's lesson" and view.title.text() == "A teacher's lesson"
+    assert w.document.n_points == 6 and w.controller.config.epochs == 40 and w.controller.config.test_fraction == 0
+    # The user, not "Show me": Train from the menu; the step is checked once the run has ended.
+    with qtbot.waitSignal(w.lessons.stepPassed, timeout=30_000):
+        w.act_train.trigger()
+    assert view.progress.value() == 1 and "40 epochs, loss" in view.body_text()
+    qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert w.lessons.index == 1 and "Try it in the window" in view.body_text()
+    with qtbot.waitSignal(w.lessons.stepPassed, timeout=5_000):
+        w.trainer_panel.standardize_box.click()  # the real check box
+    assert "Now standardize is true." in view.body_text()
+    assert view.steps.item(0).text().startswith("✓") and view.steps.item(1).text().startswith("✓")
+
+
+def test_a_step_not_reached_says_what_is_missing_and_stays_open(qtbot, make_window, tmp_path):
+    w = make_window()
+    assert w.lessons.open_path(_teacher_file(tmp_path))
+    w.lessons.go(2)
+    with qtbot.waitSignal(w.lessons.stepChecked, timeout=30_000) as checked:
+        qtbot.mouseClick(w.lessons_view.show_button, Qt.MouseButton.LeftButton)
+    assert checked.args == [2, False]
+    text = w.lessons_view.body_text()
+    assert "Not yet:" in text and "expected at most -1" in text and "What happened" not in text
+    assert 2 not in w.lessons.passed
+
+
+def test_back_applies_the_earlier_steps_setup_again(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.lessons.open_path(_teacher_file(tmp_path))
+    w.document.clear()
+    w.lessons.go(1)
+    assert w.document.n_points == 0  # a step without set-up continues from where the user is
+    qtbot.mouseClick(w.lessons_view.back_button, Qt.MouseButton.LeftButton)
+    assert w.lessons.index == 0 and w.document.n_points == 6
+
+
+def test_a_broken_teachers_file_names_the_step_and_the_field(qtbot, make_window, tmp_path):
+    doc = json.loads(json.dumps(TEACHER))
+    doc["steps"][1]["checks"][0]["quantity"] = "standardise"
+    w = make_window()
+    w.files.dialogs.paths = [str(_teacher_file(tmp_path, doc))]
+    w.act_lessons.trigger()
+    qtbot.mouseClick(w.lessons_view.open_button, Qt.MouseButton.LeftButton)
+    title, text = w.last_message
+    assert title == "Lessons" and w.lessons.lesson is None
+    assert "teacher.json: step 2 (Standardize), field 'checks[0]': unknown quantity 'standardise'" in text
+
+
+def test_command_line_lists_and_opens_lessons(capsys, monkeypatch):
+    from lab_app import app
+    from lab_app.cli import main
+
+    assert main(["lesson", "--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == BUILTIN
+    assert main(["lesson", "nope"]) == 2
+    assert "error: no lesson called 'nope'" in capsys.readouterr().err
+    opened = []
+    monkeypatch.setattr(app, "run", lambda path=None, lesson=None: opened.append((path, lesson)) or 0)
+    assert main(["lesson", "four_tools"]) == 0
+    assert opened == [(None, str(resources.LESSONS / "01_four_tools.json"))]
