@@ -86,7 +86,7 @@ def test_find_lesson_by_name_number_or_file(tmp_path):
     own.write_text(json.dumps(MINIMAL), encoding="utf-8")
     assert find_lesson(resources.LESSONS, str(own)) == own
     assert load_lesson(own).name == "mine"
-    with pytest.raises(LessonError, match="no lesson called 'nope'.*four_tools"):
+    with pytest.raises(LessonError, match=r"no lesson called 'nope'.*four_tools"):
         find_lesson(resources.LESSONS, "nope")
 
 
@@ -135,7 +135,7 @@ def test_not_a_lesson_and_bad_json_say_so(tmp_path):
         parse_lesson("{oops", "x.json")
     bad = tmp_path / "b.json"
     bad.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(LessonError, match="b.json"):
+    with pytest.raises(LessonError, match=r"b\.json"):
         load_lesson(bad)
 
 
