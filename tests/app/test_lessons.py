@@ -242,3 +242,19 @@ def test_command_line_lists_and_opens_lessons(capsys, monkeypatch):
     monkeypatch.setattr(app, "run", lambda path=None, lesson=None: opened.append((path, lesson)) or 0)
     assert main(["lesson", "four_tools"]) == 0
     assert opened == [(None, str(resources.LESSONS / "01_four_tools.json"))]
+
+
+def test_the_example_in_docs_lessons_md_plays_as_printed(qtbot, make_window, tmp_path):
+    from pathlib import Path
+
+    text = (Path(resources.__file__).parent.parent / "docs" / "lessons.md").read_text(encoding="utf-8")
+    example = text.rsplit("```json", 1)[1].split("```", 1)[0]
+    w = make_window()
+    w.files.dialogs.paths = [str(_teacher_file(tmp_path, json.loads(example)))]
+    w.act_lessons.trigger()
+    qtbot.mouseClick(w.lessons_view.open_button, Qt.MouseButton.LeftButton)
+    before, after = play_step(qtbot, w), None
+    qtbot.mouseClick(w.lessons_view.next_button, Qt.MouseButton.LeftButton)
+    after = play_step(qtbot, w)
+    assert w.document.X[0, 0] == 12
+    assert after["coef[0]"] < 0.2 * before["coef[0]"] and after["threshold_x"] > before["threshold_x"]

@@ -251,3 +251,11 @@ def test_generated_columns_can_be_scaled_shifted_and_renamed():
     np.testing.assert_array_equal(data.y, plain.y)
     with pytest.raises(LessonError, match="one entry per column"):
         parse(broken(("steps", 0, "data"), {"generator": "two_gaussians", "scale": [1, 2, 3]}))
+
+
+def test_docs_list_every_quantity():
+    text = (resources.ROOT.parent / "docs" / "lessons.md").read_text(encoding="utf-8")
+    for name in QUANTITIES:
+        assert f"| `{name}` |" in text, name
+    for name in INDEXED:
+        assert f"| `{name}[i]` |" in text, name
