@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 from engine import generators
@@ -288,6 +288,28 @@ def shoot_network(app, out: Path) -> None:
     close(app, window)
 
 
+def shoot_lessons(app, out: Path) -> None:
+    """A lesson in progress: "Why won't it converge?" with its first two steps done by "Show me",
+    the second one's explanation on show, beside the window it drives."""
+    window = new_window(app)
+    window.resize(1680, 980)
+    runner = window.lessons
+    runner.open_name("why_not_converge")
+    for step in range(2):
+        if step:
+            runner.go(step)
+        window.lessons_view.show_button.click()
+        if not wait(app, lambda step=step: step in runner.passed, 120):
+            raise SystemExit(f"step {step + 1} did not pass: {[r.message for r in runner.results]}")
+    window.docks["loss"].raise_()
+    wait(app, lambda: False, 1.0)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the doctor's old cards
+    wait(app, lambda: False, 0.3)
+    window.grab().save(str(out))
+    print("wrote", out)
+    close(app, window)
+
+
 TOOLS = {
     "doctor": shoot_doctor,
     "reference": shoot_reference,
@@ -298,6 +320,7 @@ TOOLS = {
     "evaluation": shoot_evaluation,
     "pinned": shoot_pinned,
     "network": shoot_network,
+    "lessons": shoot_lessons,
 }
 
 

@@ -72,6 +72,7 @@ class LessonsView(QWidget):
         split.addWidget(self.steps)
         split.addWidget(self.text)
         split.setStretchFactor(1, 3)
+        split.setSizes([110, 400])  # the list is short; the step's text and numbers need the room
 
         self.back_button = QPushButton("◀ Back", objectName="lessonBack")
         self.show_button = QPushButton("Show me", objectName="lessonShowMe")

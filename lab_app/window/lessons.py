@@ -215,8 +215,9 @@ class LessonRunner(QObject):
         step = self.step
         parts = [f"<h3>{self.index + 1}. {html.escape(step.title)}</h3>", f"<p>{html.escape(step.text)}</p>"]
         if self.results:
-            items = "".join(f"<li>{'✓' if r.ok else '✗'} {html.escape(r.message)}</li>" for r in self.results)
-            parts.append(f"<p><b>{'Done!' if self.index in self.passed else 'Not yet:'}</b></p><ul>{items}</ul>")
+            lines = "<br>".join(f"{'✓' if r.ok else '✗'} {html.escape(r.message)}" for r in self.results)
+            verdict = "Done!" if self.index in self.passed else "Not yet:"
+            parts.append(f"<p><b>{verdict}</b><br>{lines}</p>")
         if self.explanation:
             parts.append(f"<p><b>What happened.</b> {html.escape(self.explanation)}</p>")
         elif not self.results:
