@@ -13,7 +13,7 @@ import numbers
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,6 +81,16 @@ QUANTITIES: Mapping[str, str] = {
     "ovr_accuracy": "training accuracy of one-vs-rest: one exact logistic regression per class, same features",
     "ovr_agreement": "share of training points where one-vs-rest and the learned softmax pick the same class",
     "ovr_sum_max": "largest sum over classes of one-vs-rest's probabilities at a training point (softmax: 1)",
+    # lesson 4: logistic regression from scratch (the dock's From scratch box)
+    "scratch_bug": 'the update last run from scratch: "correct", "sign", "orientation", "labels", "no_mean", "row_norm"',
+    "scratch_loss": "its final true cross-entropy (right labels)",
+    "scratch_accuracy": "its final training accuracy",
+    "scratch_diverged": "true if its loss ended above 4× its start or not finite",
+    "scratch_rises": "epochs in which its loss rose",
+    "correct_loss": "the correct update's final cross-entropy on the same data and settings",
+    "correct_accuracy": "the correct update's final training accuracy",
+    "gradcheck_ok": "true if the update's gradient matches central differences of the true loss",
+    "gradcheck_wrong": 'the gradient components that do not match, e.g. "dw[0], dw[1]" ("none" if all do)',
     # the truth of data drawn from a known logistic model
     "truth_known": "true if the points were drawn from a known logistic model",
     "true_intercept": "the true intercept",
@@ -213,7 +223,9 @@ def render(template: str, values: Mapping) -> str:
         value = values.get(name)
         if value is None:
             out.append("—")
-        elif isinstance(value, (bool, str)) or not spec:
+        elif isinstance(value, str):
+            out.append(value)  # a text reads as itself in prose (checks quote it)
+        elif isinstance(value, bool) or not spec:
             out.append(_show(value))
         else:
             try:
@@ -243,12 +255,12 @@ class LabState:
     hessian: object = None  # engine.signals.HessianStats
     true_weights: np.ndarray | None = None
     true_bias: float | None = None
+    scratch: tuple | None = None  # (buggy ScratchRun, correct ScratchRun, GradientCheck), engine.scratch
     train_X: np.ndarray | None = None  # (n_train, n_inputs) raw inputs of the training rows
     train_y: np.ndarray | None = None  # (n_train,) class codes
     n_points: int = 0
     n_classes: int = 0
     mode: str = "2d"
-    extra: Mapping = field(default_factory=dict)
 
 
 def lab_quantities(s: LabState) -> dict:
@@ -306,7 +318,12 @@ def lab_quantities(s: LabState) -> dict:
         q["true_intercept"] = s.true_bias
         if coef is not None and len(coef) == len(s.true_weights):
             q["true_gap"] = float(np.max(np.abs(coef - s.true_weights)))
-    q.update(s.extra)
+    if s.scratch is not None:
+        run, correct, check = s.scratch
+        q.update(scratch_bug=run.bug, scratch_loss=float(run.losses[-1]), scratch_accuracy=run.accuracy)
+        q.update(scratch_diverged=run.diverged, scratch_rises=int(np.sum(np.diff(run.losses) > 0)))
+        q.update(correct_loss=float(correct.losses[-1]), correct_accuracy=correct.accuracy)
+        q.update(gradcheck_ok=not check.wrong, gradcheck_wrong=", ".join(check.wrong) or "none")
     return {k: _plain(v) for k, v in q.items()}
 
 

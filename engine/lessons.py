@@ -24,6 +24,7 @@ from .data import DataError, Dataset
 from .generators import GeneratedLogistic, logistic_model
 from .json_checks import SessionError, is_int, is_number, read_json
 from .lesson_checks import Check, check_template, is_quantity
+from .scratch import BUGS
 from .training import TrainConfig
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
 FORMAT = "logit-lab-lesson"
 VERSION = 1
 #: What "Show me" can do, in the order the actions are listed in a step.
-ACTIONS = ("set", "train", "data", "move_point", "add_points", "remove_points", "show")
+ACTIONS = ("set", "train", "data", "move_point", "add_points", "remove_points", "show", "scratch")
 #: The views a "show" action can bring to the front (the window's docks).
 VIEWS = (
     "designer",
@@ -106,6 +107,7 @@ class Step:
     checks: tuple[Check, ...] = ()
     wait_for: str = "run"  # "run": check when a run ends; "change": after any edit or setting
     record: Mapping = field(default_factory=dict)  # name -> quantity, remembered for later steps
+    scratch: Mapping | None = None  # {"lr": …, "epochs": …}: the dock's From scratch box for this step
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,7 @@ def _lesson(doc: dict, source: str, name: str) -> Lesson:
 def _step(raw, where: _Where, recorded: set) -> Step:
     if not isinstance(raw, dict):
         raise where.fail("steps", "each step must be an object")
-    keys = {"title", "text", "explain", "data", "config", "show_me", "checks", "wait_for", "record"}
+    keys = {"title", "text", "explain", "data", "config", "show_me", "checks", "wait_for", "record", "scratch"}
     _only(raw, keys, where, "")
     title, text, explain = where.text(raw, "title"), where.text(raw, "text"), where.text(raw, "explain")
     data = _data(raw["data"], where, "data") if "data" in raw else None
@@ -280,7 +282,17 @@ def _step(raw, where: _Where, recorded: set) -> Step:
         check_template(explain, known)
     except ValueError as exc:
         raise where.fail("explain", str(exc)) from None
-    return Step(title, text, explain, data, config, actions, tuple(checks), wait_for, dict(record))
+    scratch = _scratch(raw["scratch"], where) if "scratch" in raw else None
+    if any(a.kind == "scratch" for a in actions) and scratch is None:
+        raise where.fail("scratch", 'a "scratch" action needs the step\'s "scratch": {"lr": …, "epochs": …}')
+    return Step(title, text, explain, data, config, actions, tuple(checks), wait_for, dict(record), scratch)
+
+
+def _scratch(raw, where: _Where) -> dict:
+    ok = isinstance(raw, dict) and set(raw) == {"lr", "epochs"} and is_number(raw["lr"]) and is_int(raw["epochs"])
+    if not ok or not 0 < raw["lr"] <= 1e6 or not 1 <= raw["epochs"] <= 100_000:
+        raise where.fail("scratch", 'must be {"lr": a positive number, "epochs": 1 to 100000}')
+    return dict(raw)
 
 
 def _only(obj: dict, allowed: set, where: _Where, prefix: str) -> None:
@@ -430,6 +442,10 @@ def _action(raw, where: _Where, name: str) -> Action:
         return Action("train", True)
     if kind == "data":
         return Action("data", _data(value, where, here))
+    if kind == "scratch":
+        if not isinstance(value, str) or value not in BUGS:
+            raise where.fail(here, f"must be one of {', '.join(BUGS)}")
+        return Action("scratch", value)
     if kind == "show":
         if value not in VIEWS:
             raise where.fail(here, f"must be one of {', '.join(VIEWS)}")

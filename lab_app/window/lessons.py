@@ -19,10 +19,12 @@ import resources
 from engine.data import DataError
 from engine.lesson_checks import LabState, lab_quantities, render
 from engine.lessons import Lesson, LessonError, Step, build_dataset, find_lesson, lesson_catalog, load_lesson
+from engine.scratch import BUGS, gradient_check, scratch_fit
 from lab_app.dialogs.generator import TrueParameters
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.training.probes import HESSIAN_PROBE
+from lab_app.widgets.palette import qcolor
 from lab_app.window.data_menu import true_vs_learned
 
 __all__ = ["LessonRunner", "lab_state"]
@@ -53,6 +55,7 @@ class LessonRunner(QObject):
         self.recorded: dict = {}
         self.results: list = []  # CheckResult of the last evaluation
         self.explanation = ""
+        self.scratch = None  # (chosen ScratchRun, correct ScratchRun, GradientCheck) of lesson 4's box
         self._busy = False  # applying a set-up: the user has not done anything yet
         self._trained = self._touched = False
         self._evaluate_soon = Debouncer(0, self.evaluate, parent=self)
@@ -64,6 +67,7 @@ class LessonRunner(QObject):
         view.nextRequested.connect(lambda: self.go(self.index + 1))
         view.showMeRequested.connect(self.show_me)
         view.checkRequested.connect(lambda: self.evaluate(explicit=True))
+        view.scratchRequested.connect(self.run_scratch)
         c, d = window.controller, window.document
         c.progress.connect(self._on_progress)
         for signal in (c.finished, c.diverged, c.stateChanged, window.reference_view.resultReady):
@@ -110,7 +114,7 @@ class LessonRunner(QObject):
         """Make step ``index`` current and apply its set-up (data, settings, a fresh run)."""
         if self.lesson is None or not 0 <= index < len(self.lesson.steps):
             return
-        self.index, self.results, self.explanation = index, [], ""
+        self.index, self.results, self.explanation, self.scratch = index, [], "", None
         try:
             self._busy = True
             self._apply_setup(self.step)
@@ -141,6 +145,9 @@ class LessonRunner(QObject):
                 w.document.add_points(np.array([_xy(r, w.document) for r in rows]), label)
             elif action.kind == "remove_points":
                 w.document.remove_points([i for i in action.value if i < w.document.n_points])
+            elif action.kind == "scratch":
+                self.view.scratch.choose(action.value)
+                self.run_scratch(action.value)
             elif action.kind == "show":
                 w.raise_dock(action.value)
             elif action.kind == "train":
@@ -148,7 +155,43 @@ class LessonRunner(QObject):
 
     def quantities(self) -> dict:
         """Every named quantity of the window's state, plus the values earlier steps recorded."""
-        return {**lab_quantities(lab_state(self.window)), **self.recorded}
+        return {**lab_quantities(lab_state(self.window, self.scratch)), **self.recorded}
+
+    def run_scratch(self, bug: str) -> None:
+        """The From scratch box's "Run update": ``bug``'s update and the correct one on the
+        document's points with the step's learning rate and epochs, and the gradient check."""
+        step, d = self.step, self.window.document
+        if step is None or step.scratch is None:
+            return
+        if d.n_classes != 2 or d.n_dims != 2 or len(np.unique(d.labels)) != 2:
+            self._error("Logistic regression from scratch needs points of two classes in two dimensions.")
+            return
+        X, y = d.X.astype(float), (d.labels == 1).astype(float)
+        lr, epochs = step.scratch["lr"], step.scratch["epochs"]
+        run, correct = scratch_fit(X, y, bug, lr, epochs), scratch_fit(X, y, "correct", lr, epochs)
+        check = gradient_check(X, y, bug)
+        self.scratch = (run, correct, check)
+        xs, ys = np.linspace(*d.xlim, 120), np.linspace(*d.ylim, 120)
+        grid = np.column_stack([g.ravel() for g in np.meshgrid(xs, ys)])
+        wrong = ", ".join(check.wrong)
+        text = (
+            f"{BUGS[bug]}: loss {run.losses[-1]:.4g} (correct {correct.losses[-1]:.4g}), accuracy "
+            f"{run.accuracy:.1%} (correct {correct.accuracy:.1%}). Gradient check: "
+            + (f"{wrong} wrong." if wrong else "every component matches.")
+        )
+        brushes = [qcolor(c.color) for c in d.classes]
+        self.view.scratch.show_result(
+            X,
+            [brushes[i] for i in d.labels],
+            (xs, ys),
+            correct.predict_proba(grid).reshape(len(ys), len(xs)),
+            run.predict_proba(grid).reshape(len(ys), len(xs)),
+            correct.losses,
+            run.losses,
+            text,
+        )
+        self._trained = True
+        self._evaluate_soon.trigger()
 
     def evaluate(self, explicit: bool = False) -> bool | None:
         """Check the current step now; None when it is not time yet (nothing done since entering)."""
@@ -222,7 +265,7 @@ class LessonRunner(QObject):
             parts.append(f"<p><b>What happened.</b> {html.escape(self.explanation)}</p>")
         elif not self.results:
             parts.append("<p><i>Try it in the window, or press Show me.</i></p>")
-        self.view.show_step(self.index, self.passed, "".join(parts), bool(step.show_me))
+        self.view.show_step(self.index, self.passed, "".join(parts), bool(step.show_me), step.scratch is not None)
 
     def _error(self, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -230,10 +273,10 @@ class LessonRunner(QObject):
         self.window._message(QMessageBox.Icon.Warning, "Lessons", text)
 
 
-def lab_state(window) -> LabState:
-    """The window's state as the plain :class:`LabState` the quantities are computed from."""
+def lab_state(window, scratch=None) -> LabState:
+    """The window's state (and lesson 4's last from-scratch runs) as the plain :class:`LabState`."""
     c, d = window.controller, window.document
-    base = {"n_points": d.n_points, "n_classes": d.n_classes, "mode": d.mode, "settings": c.config}
+    base = {"n_points": d.n_points, "n_classes": d.n_classes, "mode": d.mode, "settings": c.config, "scratch": scratch}
     info, snap = c.run_info, c.latest
     if info is None or snap is None or snap.run_id != info.run_id:
         return LabState(**base)

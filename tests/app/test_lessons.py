@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -258,3 +259,16 @@ def test_the_example_in_docs_lessons_md_plays_as_printed(qtbot, make_window, tmp
     after = play_step(qtbot, w)
     assert w.document.X[0, 0] == 12
     assert after["coef[0]"] < 0.2 * before["coef[0]"] and after["threshold_x"] > before["threshold_x"]
+
+
+@pytest.mark.slow
+def test_lesson_4_from_scratch_bugs_named_by_the_gradient_check(qtbot, window):
+    correct, sign, orientation, labels, no_mean, row_norm = play(qtbot, window, "from_scratch")
+    assert correct["gradcheck_ok"] is True and sign["scratch_diverged"] is True
+    assert orientation["gradcheck_wrong"] == "dw[0], dw[1]" and labels["scratch_accuracy"] < 0.3
+    assert no_mean["gradcheck_wrong"] == "dw[0], dw[1], db" and row_norm["gradcheck_ok"] is True
+    box = window.lessons_view.scratch
+    assert box.isVisible() and box.bug == "row_norm"
+    assert "Gradient check: every component matches." in box.summary.text()
+    xs, _ys = box.buggy_line.getData()
+    assert np.isfinite(xs).sum() > 10  # the chosen update's 0.5 contour is drawn

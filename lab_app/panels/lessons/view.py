@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .scratch import ScratchBox
+
 __all__ = ["LessonsView"]
 
 _PASSED, _CURRENT = "✓", "▶"
@@ -37,6 +39,7 @@ class LessonsView(QWidget):
     openFileRequested() : "Open file…" (a teacher's lesson file).
     stepChosen(int) : a step was clicked in the list.
     backRequested(), nextRequested(), showMeRequested(), checkRequested()
+    scratchRequested(str) : the From scratch box's "Run update" with the chosen bug's key.
     """
 
     lessonChosen = Signal(str)
@@ -46,6 +49,7 @@ class LessonsView(QWidget):
     nextRequested = Signal()
     showMeRequested = Signal()
     checkRequested = Signal()
+    scratchRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -72,7 +76,11 @@ class LessonsView(QWidget):
         split.addWidget(self.steps)
         split.addWidget(self.text)
         split.setStretchFactor(1, 3)
-        split.setSizes([110, 400])  # the list is short; the step's text and numbers need the room
+        self.scratch = ScratchBox()
+        self.scratch.runRequested.connect(self.scratchRequested)
+        self.scratch.hide()  # only for steps that run an update from scratch (lesson 4)
+        split.addWidget(self.scratch)
+        split.setSizes([110, 400, 300])  # the list is short; the step's text and numbers need the room
 
         self.back_button = QPushButton("◀ Back", objectName="lessonBack")
         self.show_button = QPushButton("Show me", objectName="lessonShowMe")
@@ -124,7 +132,7 @@ class LessonsView(QWidget):
         for b in (self.back_button, self.show_button, self.check_button, self.next_button):
             b.setEnabled(bool(step_titles))
 
-    def show_step(self, index: int, passed, body_html: str, can_show: bool) -> None:
+    def show_step(self, index: int, passed, body_html: str, can_show: bool, scratch: bool = False) -> None:
         """Step ``index`` (0-based) is current; ``passed`` the done steps' indices; the text as HTML."""
         self._filling = True
         for i in range(self.steps.count()):
@@ -138,6 +146,7 @@ class LessonsView(QWidget):
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < self.steps.count() - 1)
         self.show_button.setEnabled(can_show)
+        self.scratch.setVisible(scratch)
 
     def body_text(self) -> str:
         """The step's text as plain text (tests, screen readers)."""
