@@ -18,7 +18,7 @@ __all__ = ["ActionsMixin"]
 
 class ActionsMixin:
     """Builds the actions and menus of a window that has ``files``, ``document``, ``controller``,
-    ``designer``, ``trainer_panel``, ``dataset_menu`` and ``docks``."""
+    ``designer``, ``trainer_panel``, ``dataset_menu``, ``lessons`` and ``docks``."""
 
     def _build_actions(self) -> None:
         S = QKeySequence.StandardKey
@@ -119,7 +119,7 @@ class ActionsMixin:
         self.act_lessons = a(
             "actionLessons",
             "&Lessons…",
-            self.show_lessons,
+            self.lessons.show_panel,
             "Ctrl+Shift+L",
             "Guided experiments: the classic logistic-regression questions, step by step",
         )

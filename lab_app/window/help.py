@@ -19,6 +19,8 @@ shows hard class regions instead of probabilities.</li>
 <li>The <b>History</b> bar under the boundary goes back to any recorded epoch; every view then
 shows that epoch until you press Live.</li>
 </ol>
+<p><b>Lessons</b> (Help ▸ Lessons…) walk through the classic questions step by step in this
+window; <i>Show me</i> does a step for you.</p>
 <p>If training diverges, the lab keeps the last good model and tells you why
 (usually: learning rate too high, or inputs not standardized).</p>"""
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox
 
 import resources
 from engine.data import DataError
@@ -102,8 +103,18 @@ class LessonRunner(QObject):
     def open_lesson(self, lesson: Lesson) -> None:
         self.lesson, self.passed, self.recorded = lesson, set(), {}
         self.view.show_lesson(lesson.name, [s.title for s in lesson.steps], lesson.summary, lesson.title)
-        self.window.show_lessons()
+        self.show_panel()
         self.go(0)
+
+    def show_panel(self) -> None:
+        """Help ▸ Lessons…: show the Lessons dock beside the Trainer (whose settings lessons change)."""
+        w = self.window
+        dock = w.docks["lessons"]
+        if dock.isHidden():
+            dock.show()
+            if not dock.isFloating():
+                w.resizeDocks([w.docks["trainer"], dock], [370, 400], Qt.Orientation.Horizontal)
+        dock.raise_()
 
     # ------------------------------------------------------------ steps
     @property
@@ -268,8 +279,6 @@ class LessonRunner(QObject):
         self.view.show_step(self.index, self.passed, "".join(parts), bool(step.show_me), step.scratch is not None)
 
     def _error(self, text: str) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         self.window._message(QMessageBox.Icon.Warning, "Lessons", text)
 
 

@@ -98,9 +98,9 @@ class MainWindow(ActionsMixin, QMainWindow):
         self._build_docks()
         self.files = FileActions(self)
         self.dataset_menu = DatasetMenu(self)
+        self.lessons = LessonRunner(self, self.lessons_view)  # Help ▸ Lessons… (lab_app.window.lessons)
         self._build_actions()
         self._build_menus()
-        self.lessons = LessonRunner(self, self.lessons_view)
         self.status = StatusFields(self.statusBar())
         self.status_labels, self.progress_bar = self.status.labels, self.status.progress_bar
         self._connect()
@@ -483,15 +483,6 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.sync()
-
-    def show_lessons(self) -> None:
-        """Help ▸ Lessons…: show the Lessons dock beside the Trainer."""
-        dock = self.docks["lessons"]
-        if dock.isHidden():
-            dock.show()
-            if not dock.isFloating():
-                self.resizeDocks([self.docks["trainer"], dock], [370, 400], Qt.Orientation.Horizontal)
-        dock.raise_()
 
     def show_how_to(self):
         self._message(QMessageBox.Icon.Information, "How to use Logit Lab", HOW_TO)
