@@ -216,6 +216,8 @@ def test_back_applies_the_earlier_steps_setup_again(qtbot, make_window, tmp_path
     assert w.document.n_points == 0  # a step without set-up continues from where the user is
     qtbot.mouseClick(w.lessons_view.back_button, Qt.MouseButton.LeftButton)
     assert w.lessons.index == 0 and w.document.n_points == 6
+    w.lessons_view.steps.setCurrentRow(2)  # a click in the step list
+    assert w.lessons.index == 2 and w.lessons_view.steps.item(2).text().startswith("▶")
 
 
 def test_a_broken_teachers_file_names_the_step_and_the_field(qtbot, make_window, tmp_path):

@@ -204,6 +204,18 @@ def test_checks_compare_numbers_flags_texts_and_ratios():
     assert not Check("coef[0]", max=1).evaluate({"coef[0]": float("nan")}).ok
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["", ".3f", ".2e", "+.2f", ".1%", "d", ",.0f"]),
+    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats() | st.text(max_size=8),
+)
+def test_render_never_fails_whatever_the_value(spec, value):
+    template = f"x = {{coef[0]:{spec}}}." if spec else "x = {coef[0]}."
+    check_template(template)
+    text = render(template, {"coef[0]": value})
+    assert text.startswith("x = ") and text.endswith(".")
+
+
 def test_templates_only_name_quantities_and_render_missing_values_as_a_dash():
     check_template("w = {coef[0]:.4f}, {{braces}}, {train_accuracy:.1%}, {epoch:d}")
     for bad in ("{__import__}", "{coef[0].real}", "{epoch:{width}}", "{coef[99]}", "{"):
