@@ -22,22 +22,40 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QRectF, QSize, Qt, qInstallMessageHandler
-from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QIODevice,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsWidget, QWidget
 
 from engine.atomic import atomic_write
 
 __all__ = [
     "ExportError",
+    "dispose",
     "ensure_app",
     "export_fit_pngs",
     "export_png",
     "export_svg",
     "export_widget_png",
     "export_widget_svg",
+    "lay_out_offscreen",
+    "png_bytes",
+    "render_image",
     "run_from_trainer",
+    "settle",
     "snapshot_from_trainer",
+    "write_atomic",
 ]
 
 BOUNDARY_SIZE = (720, 640)  # logical pixels of the CLI's boundary picture
@@ -54,16 +72,26 @@ class ExportError(OSError):
 def export_png(target, path, scale: float = 1.0) -> Path:
     """Write ``target`` (a pyqtgraph plot item/widget, or any QWidget) as a PNG at ``scale`` × size."""
     path = Path(path)
+    write_atomic(path, png_bytes(render_image(target, scale), path))
+    return path
+
+
+def render_image(target, scale: float = 1.0) -> QImage:
+    """The picture File ▸ Export PNG writes of ``target``, as a QImage (GUI thread: it paints widgets)."""
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, not {scale}")
     item = _plot_item(target)
-    if item is not None:
-        exporter = pg.exporters.ImageExporter(item)
-        width = max(1, int(round(exporter.getSourceRect().width() * scale)))
-        exporter.parameters()["width"] = width  # the height follows the aspect ratio
-        image = exporter.export(toBytes=True)
-    else:
-        image = _render_widget(target, scale).toImage()
+    if item is None:
+        return _render_widget(target, scale).toImage()
+    _lay_out_item(item)
+    exporter = pg.exporters.ImageExporter(item)
+    width = max(1, int(round(exporter.getSourceRect().width() * scale)))
+    exporter.parameters()["width"] = width  # the height follows the aspect ratio
+    return exporter.export(toBytes=True)
+
+
+def png_bytes(image: QImage, path) -> bytes:
+    """``image`` encoded as PNG; ExportError naming ``path`` if Qt cannot encode it."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -71,8 +99,7 @@ def export_png(target, path, scale: float = 1.0) -> Path:
     buffer.close()
     if not ok:
         raise ExportError(errno.EIO, "Qt could not encode the image as PNG", str(path))
-    _write_atomic(path, bytes(data.data()))
-    return path
+    return bytes(data.data())
 
 
 def export_svg(target, path) -> Path:
@@ -89,7 +116,7 @@ def export_svg(target, path) -> Path:
             data = _item_svg(item)
     else:
         data = _widget_svg(target)
-    _write_atomic(path, data)
+    write_atomic(path, data)
     return path
 
 
@@ -172,13 +199,13 @@ def _fit_boundary_png(run, snapshot, path, scale, app) -> Path:
 
     view = BoundaryView()
     try:
-        _lay_out(view, BOUNDARY_SIZE, app)
+        lay_out_offscreen(view, BOUNDARY_SIZE, app)
         view.set_run(run)
         view.show_snapshot(snapshot)
-        _settle(view, app)
+        settle(view, app)
         return export_png(view.plot_item, path, scale)
     finally:
-        _dispose(view)
+        dispose(view)
 
 
 def _fit_loss_png(trainer, run, path, scale, app) -> Path:
@@ -186,15 +213,15 @@ def _fit_loss_png(trainer, run, path, scale, app) -> Path:
 
     view = LossView()
     try:
-        _lay_out(view, LOSS_SIZE, app)
+        lay_out_offscreen(view, LOSS_SIZE, app)
         view.reset(run)
         view.append(trainer.history)
         if trainer.config.early_stopping:
             view.set_best_epoch(trainer.best_epoch)
-        _settle(view, app)
+        settle(view, app)
         return export_png(view.plot_item, path, scale)
     finally:
-        _dispose(view)
+        dispose(view)
 
 
 @contextmanager
@@ -215,6 +242,22 @@ def _quiet_offscreen_plugin():
         yield
     finally:
         qInstallMessageHandler(previous)
+
+
+def _lay_out_item(item) -> None:
+    """Paint ``item`` once and apply the layout that painting asks for: its axes size themselves to
+    the labels they paint, and a part the screen never painted (scrolled or clipped away) would
+    otherwise be exported with a stale layout (the colour bar's labels cut off)."""
+    scratch = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(scratch)
+    try:
+        item.scene().render(painter, QRectF(0, 0, 8, 8), item.sceneBoundingRect())
+    finally:
+        painter.end()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    if isinstance(item, QGraphicsWidget):
+        item.resize(item.size())  # grows to a minimum size the new labels raised
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _plot_item(target):
@@ -298,8 +341,9 @@ def _svg(width: int, height: int, title: str, paint) -> bytes:
     return bytes(data.data())
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path, data: bytes) -> None:
     """Write ``data`` over ``path`` atomically; failures become ExportError with the reason."""
+    path = Path(path)
     try:
         atomic_write(path, data)
     except OSError as exc:
@@ -313,7 +357,7 @@ def _reason(exc: OSError, folder: Path) -> str:
     return exc.strerror or str(exc)
 
 
-def _lay_out(widget: QWidget, size, app) -> None:
+def lay_out_offscreen(widget: QWidget, size, app) -> None:
     """Give ``widget`` a real layout and size without a window appearing on screen."""
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(*size)
@@ -321,7 +365,7 @@ def _lay_out(widget: QWidget, size, app) -> None:
     app.processEvents()
 
 
-def _settle(widget: QWidget, app) -> None:
+def settle(widget: QWidget, app) -> None:
     """Paint once and let the layout react: pyqtgraph sizes its axes to the tick labels it painted,
     and a widget that was never on screen has painted none."""
     widget.grab()
@@ -330,6 +374,6 @@ def _settle(widget: QWidget, app) -> None:
     app.processEvents()
 
 
-def _dispose(widget: QWidget) -> None:
+def dispose(widget: QWidget) -> None:
     widget.close()
     widget.deleteLater()

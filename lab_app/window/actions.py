@@ -33,6 +33,13 @@ class ActionsMixin:
         self.act_import = a("actionImportCsv", "&Import CSV…", self.files.import_csv, "Ctrl+I")
         self.act_export_csv = a("actionExportCsv", "&Export points as CSV…", self.files.export_csv, "Ctrl+Shift+E")
         self.act_export_png = a("actionExportPng", "Export &PNG/SVG…", self.files.export_png, "Ctrl+Shift+P")
+        self.act_export_animation = a(
+            "actionExportAnimation",
+            "Export &animation…",
+            self.files.transfer.open_animation_dialog,
+            "Ctrl+Shift+A",
+            "The boundary (and the loss curves) over the run's recorded epochs, as a GIF or PNG sequence",
+        )
         self.act_export_script = a(
             "actionExportScript",
             "Export as &script…",
@@ -141,7 +148,8 @@ class ActionsMixin:
             "menuFile",
             "&File",
             (self.act_new, self.act_open, self.act_save, self.act_save_as, None, self.act_import)
-            + (self.act_export_csv, self.act_export_png, self.act_export_script, self.act_export_model)
+            + (self.act_export_csv, self.act_export_png, self.act_export_animation, self.act_export_script)
+            + (self.act_export_model,)
             + (None, self.act_quit),
         )
         edit = menu(

@@ -14,6 +14,7 @@ from engine.regular_file import not_regular_reason
 from engine.serialize import SESSION_SUFFIX
 
 __all__ = [
+    "ANIMATION_FILTERS",
     "CSV_FILTER",
     "MODEL_FILTER",
     "PICTURE_FILTER",
@@ -28,6 +29,8 @@ __all__ = [
 SESSION_FILTER = f"Logit Lab sessions (*{SESSION_SUFFIX} *.json)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt)"
 PICTURE_FILTER = "PNG image (*.png);;SVG vector image (*.svg)"
+#: File ▸ Export animation…'s choosers, by format (a PNG sequence is named by its first file's stem).
+ANIMATION_FILTERS = {"gif": "Animated GIF (*.gif)", "png": "PNG sequence (*.png)"}
 SCRIPT_FILTER = "Python scripts (*.py)"
 MODEL_FILTER = "Logit Lab models (*.json)"
 

@@ -25,6 +25,7 @@ from engine.script_export import save_script
 from engine.serialize import atomic_write_text
 from lab_app.dialogs.file_dialogs import EXPORT_TARGETS, SCRIPT_FLAVOURS
 from lab_app.window.file_types import (
+    ANIMATION_FILTERS,
     CSV_FILTER,
     MODEL_FILTER,
     PICTURE_FILTER,
@@ -71,6 +72,7 @@ class ImportExportActions(QObject):
         super().__init__(parent)
         self._host = host
         self.import_dialog = None
+        self.animation_dialog = None  # made on first use (File ▸ Export animation…)
 
     # ================================================================== CSV import
     def import_csv(self) -> None:
@@ -253,6 +255,33 @@ class ImportExportActions(QObject):
             return False
         window.statusBar().showMessage(f"Exported {path}", 5000)
         return True
+
+    def open_animation_dialog(self):
+        """Show the Export animation dialog (made on first use) for the run on show."""
+        from lab_app.dialogs.animation import AnimationDialog
+
+        h, w = self._host, self._host.window
+        if self.animation_dialog is None:
+            self.animation_dialog = AnimationDialog(
+                w.controller,
+                w.view_state,
+                {"boundary": w.boundary_view, "loss": w.loss_view},
+                lambda suggested, fmt: h.ask_save_path(
+                    "Export animation", suggested, ANIMATION_FILTERS[fmt], ".gif" if fmt == "gif" else ".png"
+                ),
+                os.path.join(h.folder(), stem(h.path) + "-animation.gif"),
+                w,
+            )
+        dialog = self.animation_dialog
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def close_animation_dialog(self) -> None:
+        """Cancel and join an export under way (the window is closing)."""
+        if self.animation_dialog is not None:
+            self.animation_dialog.shutdown()
 
     def picture_target(self, target: str):
         w = self._host.window

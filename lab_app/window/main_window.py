@@ -510,6 +510,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.landscape_view.shutdown()
         if self.sweep_dialog is not None:
             self.sweep_dialog.shutdown()
+        self.files.transfer.close_animation_dialog()
         self._save_layout()
         super().closeEvent(event)
 

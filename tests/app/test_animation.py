@@ -1,0 +1,181 @@
+"""File ▸ Export animation…: the run's recorded epochs as a GIF or a PNG sequence (issue 10).
+
+Driven through the real window and the real dialog: the frames are checked by opening the files
+with Pillow (frame count, pixel size), against File ▸ Export PNG of the same epoch (pixel for
+pixel), and Cancel and an unwritable folder must leave no file behind.
+"""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from lab_app.dialogs.file_dialogs import ExportChoice
+from lab_app.io.animation_frames import choose_frames, sequence_paths
+
+from window_helpers import emissions, read_only
+
+
+@pytest.fixture
+def out(tmp_path):
+    """An empty folder for the exports (the window keeps its settings in ``tmp_path``)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def trained(qtbot, make_window):
+    """A window whose default example trained 16 epochs, one Step at a time (one recorded entry each)."""
+    w = make_window(epochs=0, lr=0.05)
+    for _ in range(16):
+        with qtbot.waitSignal(w.controller.progress, timeout=5000):
+            w.act_step.trigger()
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=3000)
+    assert len(w.controller.recorded) == 17  # epoch 0 and every step
+    return w
+
+
+def on_screen(window):
+    """Paint the window as a screen would (offscreen tests paint nothing by themselves): the plots'
+    axes size themselves to the labels they paint, and the layout follows in the next event round."""
+    for _ in range(2):
+        window.grab()
+        QApplication.processEvents()
+
+
+def open_dialog(window):
+    window.act_export_animation.trigger()
+    dialog = window.files.transfer.animation_dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def export(qtbot, dialog, path, timeout=60000, **controls):
+    """Fill the dialog's controls (``max_frames``, ``every``, ``width``, ``height``, ``fmt``,
+    ``caption``, ``loss``), press Export and wait for the outcome's signal; returns its name."""
+    if "max_frames" in controls:
+        dialog.max_frames.setValue(controls["max_frames"])
+    if "every" in controls:
+        dialog.every.setValue(controls["every"])
+    if "width" in controls:
+        dialog.width_box.setValue(controls["width"])
+        dialog.height_box.setValue(controls["height"])
+    if "fmt" in controls:
+        dialog.format_combo.setCurrentIndex(dialog.format_combo.findData(controls["fmt"]))
+    if "caption" in controls:
+        dialog.caption_box.setChecked(controls["caption"])
+    if "loss" in controls:
+        dialog.view_boxes["loss"].setChecked(controls["loss"])
+    dialog.path_edit.setText(str(path))
+    job = dialog.job
+    seen = {name: emissions(getattr(job, name)) for name in ("finished", "failed", "cancelled")}
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(seen.values()), timeout=timeout)
+    return next(name for name, got in seen.items() if got)
+
+
+def frames_of(path):
+    with Image.open(path) as gif:
+        return gif.n_frames, gif.size, [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+
+
+def test_gif_has_the_chosen_frames_at_the_chosen_size_and_they_change_as_the_model_learns(qtbot, trained, out):
+    dialog = open_dialog(trained)
+    target = out / "run.gif"
+    assert export(qtbot, dialog, target, max_frames=8, width=300, height=240) == "finished"
+    n, size, frames = frames_of(target)
+    assert n == 8 and size == (300, 240)
+    changed = [(a != b).any(axis=-1).mean() for a, b in zip(frames, frames[1:])]
+    assert min(changed) > 0  # every frame differs from the one before (epoch caption at least)
+    first, last = frames[0][40:, :].astype(int), frames[-1][40:, :].astype(int)  # below the caption
+    assert (np.abs(first - last).sum(axis=-1) > 30).mean() > 0.02  # the boundary moved
+    assert dialog.written == [str(target)] and "Wrote" in dialog.status.text()
+    assert sorted(p.name for p in out.iterdir()) == ["run.gif"]
+
+
+def test_png_sequence_first_frame_equals_a_static_export_of_the_first_recorded_epoch(qtbot, trained, out):
+    w = trained
+    on_screen(w)
+    w.history_scrubber.show_index(0)  # the first recorded epoch on show, as a user scrubs to it
+    static = out / "static.png"
+    w.files.dialogs.export, w.files.dialogs.paths = ExportChoice("boundary", 1.0), [str(static)]
+    w.act_export_png.trigger()
+    w.history_scrubber.go_live()
+    dialog = open_dialog(w)
+    first = out / "seq" / "frame.png"
+    first.parent.mkdir()
+    with Image.open(static) as picture:
+        width, height = picture.size
+    assert export(qtbot, dialog, first, fmt="png", caption=False, every=2, width=width, height=height) == "finished"
+    expected = len(choose_frames(w.controller.recorded.epochs(), 0, 10**9, every=2, max_frames=100))
+    files = sorted(first.parent.iterdir())
+    assert files == sequence_paths(first, expected) and len(files) == expected >= 3
+    with Image.open(static) as a, Image.open(files[0]) as b:
+        assert a.size == b.size
+        np.testing.assert_array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB")))
+    with Image.open(files[0]) as a, Image.open(files[-1]) as b:
+        assert (np.asarray(a.convert("RGB")) != np.asarray(b.convert("RGB"))).any()
+
+
+def test_boundary_and_loss_side_by_side(qtbot, trained, out):
+    dialog = open_dialog(trained)
+    target = out / "both.gif"
+    assert export(qtbot, dialog, target, max_frames=4, width=200, height=160, loss=True) == "finished"
+    n, size, _ = frames_of(target)
+    assert n == 4 and size == (400, 160)
+
+
+def test_cancel_leaves_no_file(qtbot, trained, out):
+    dialog = open_dialog(trained)
+    dialog.max_frames.setValue(200)
+    dialog.path_edit.setText(str(out / "big.gif"))
+    for stop_at in (0, 45):  # while the arrays are computed, then while the frames are painted
+        with qtbot.waitSignal(dialog.job.cancelled, timeout=60000):
+            qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda at=stop_at: dialog.progress_bar.value() >= at, timeout=60000)
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        assert not dialog.busy and dialog.export_button.isEnabled()
+        assert "nothing was written" in dialog.status.text()
+        assert list(out.iterdir()) == []
+
+
+def test_unwritable_folder_gives_a_clear_message(qtbot, trained, out):
+    dialog = open_dialog(trained)
+    folder = out / "locked"
+    folder.mkdir()
+    with read_only(folder):
+        assert export(qtbot, dialog, folder / "run.gif", max_frames=3) == "failed"
+    text = dialog.status.text()
+    assert text.startswith("Cannot export: cannot write") and str(folder / "run.gif") in text
+    assert "Traceback" not in text and "Error:" not in text
+    assert list(folder.iterdir()) == []
+    dialog.path_edit.setText(str(out / "missing" / "run.gif"))
+    assert not dialog.export()
+    assert "does not exist" in dialog.status.text()
+
+
+def test_nothing_recorded_says_so(qtbot, make_window, out):
+    w = make_window()
+    w.act_new.trigger()
+    dialog = open_dialog(w)
+    dialog.path_edit.setText(str(out / "a.gif"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "press Train first" in dialog.status.text() and not dialog.busy
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "every", "most", "expected"),
+    [
+        (0, 100, 1, 100, [0, 1, 2, 3, 4, 5]),  # every recorded epoch
+        (10, 40, 1, 100, [1, 2, 3]),  # the range, both ends included
+        (0, 100, 2, 100, [0, 2, 4]),  # every second
+        (0, 100, 1, 3, [0, 2, 5]),  # thinned evenly, first and last kept
+        (41, 49, 1, 100, []),  # nothing recorded there
+    ],
+)
+def test_choose_frames(first, last, every, most, expected):
+    epochs = np.array([0, 10, 20, 40, 80, 100])
+    assert choose_frames(epochs, first, last, every, most).tolist() == expected
