@@ -53,6 +53,7 @@ from lab_app.window.docks import add_dock, apply_default_sizes
 from lab_app.window.files import FileActions
 from lab_app.window.help import HOW_TO, about_text
 from lab_app.window.lessons import LessonRunner
+from lab_app.window.projector_mode import install_projector_mode
 from lab_app.window.status import StatusFields
 
 APP_NAME = "Logit Lab"
@@ -109,6 +110,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self._on_data_shape_changed()
         self.controller.reset()
         self.files.install(self)  # recent files, drag and drop, autosave (lab_app.window.files)
+        install_projector_mode(self)  # View ▸ Projector mode (lab_app.window.projector_mode)
 
     # ---------------------------------------------------------------- building
     def _build_panels(self) -> None:
@@ -505,6 +507,7 @@ class MainWindow(ActionsMixin, QMainWindow):
             event.ignore()
             return
         self._closing = True
+        self.projector.set_on(False)  # the application's own font and palette back; the setting stays
         self.controller.shutdown()
         self.reference_view.shutdown()  # waits for a running fit before the views go away
         self.landscape_view.shutdown()
