@@ -102,6 +102,14 @@ def test_png_sequence_first_frame_equals_a_static_export_of_the_first_recorded_e
     static = out / "static.png"
     w.files.dialogs.export, w.files.dialogs.paths = ExportChoice("boundary", 1.0), [str(static)]
     w.act_export_png.trigger()
+    # The same picture again: an export draws the plot laid out, not as an earlier paint left it
+    # (the colour bar's labels were cut off in the first export after a run started).
+    QApplication.processEvents()
+    again = out / "again.png"
+    w.files.dialogs.export, w.files.dialogs.paths = ExportChoice("boundary", 1.0), [str(again)]
+    w.act_export_png.trigger()
+    assert static.read_bytes() == again.read_bytes()
+    again.unlink()
     w.history_scrubber.go_live()
     dialog = open_dialog(w)
     first = out / "seq" / "frame.png"
