@@ -1,4 +1,4 @@
-"""The ``logit-lab`` command: open the window, or train without one (``fit``, ``sweep``).
+"""The ``logit-lab`` command: open the window, or work without one (``fit``, ``sweep``, ``animate``).
 
 ``fit`` never imports Qt unless a PNG is asked for, and ``sweep`` never, so they run on servers
 and in CI. Exit status: 0 success, 2 bad input or usage (one ``error:`` line), 3 training diverged
@@ -36,6 +36,8 @@ def main(argv=None) -> int:
             return run_sweep(parse_sweep_args(argv[1:]))
         if argv and argv[0] == "lesson":
             return run_lesson(argv[1:])
+        if argv and argv[0] == "animate":
+            return run_animate(parse_animate_args(argv[1:]))
         if argv and argv[0] == "open":
             if len(argv) != 2:
                 raise UsageError("usage: logit-lab open FILE")
@@ -46,11 +48,12 @@ def main(argv=None) -> int:
                 "  logit-lab open FILE       open a session (.json) or a CSV\n"
                 "  logit-lab lesson NAME     open the window with a lesson (logit-lab lesson --list)\n"
                 "  logit-lab fit DATA.csv    train without a window (logit-lab fit --help)\n"
-                "  logit-lab sweep DATA.csv  train a grid of one or two settings (logit-lab sweep --help)"
+                "  logit-lab sweep DATA.csv  train a grid of one or two settings (logit-lab sweep --help)\n"
+                "  logit-lab animate SESSION.json OUT.gif   the run's recorded epochs as a GIF or PNG sequence"
             )
             return EXIT_OK
         if argv:
-            raise UsageError(f"unknown command {argv[0]!r}; use fit, sweep, open, or no command")
+            raise UsageError(f"unknown command {argv[0]!r}; use fit, sweep, lesson, animate, open, or no command")
         return _run_gui(None)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -63,6 +66,48 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+
+
+def parse_animate_args(argv) -> argparse.Namespace:
+    p = _Parser(prog="logit-lab animate", description="File ▸ Export animation… of a saved session, without a window.")
+    p.add_argument("session", help="a session file (.logitlab.json) with recorded epochs")
+    p.add_argument("out", help="OUT.gif, or OUT.png for a PNG sequence OUT-001.png, OUT-002.png, …")
+    p.add_argument("--every", type=int, default=1, help="every k-th recorded epoch (default 1)")
+    p.add_argument("--frames", type=int, default=100, help="at most this many frames, evenly thinned (default 100)")
+    p.add_argument("--fps", type=float, default=10.0, help="frames per second of the GIF (default 10)")
+    p.add_argument("--size", help="WIDTHxHEIGHT of each view's picture (default: the boundary view's)")
+    p.add_argument("--loss", action="store_true", help="the loss curves beside the boundary")
+    p.add_argument("--no-caption", action="store_true", help="do not write the epoch on each frame")
+    args = p.parse_args(argv)
+    if args.size is not None:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise UsageError(f"--size must be WIDTHxHEIGHT, e.g. 640x480, not {args.size!r}") from None
+        args.size = (w, h)
+    if args.every < 1 or args.frames < 2 or not 0 < args.fps <= 100:
+        raise UsageError("--every must be at least 1, --frames at least 2 and --fps in (0, 100]")
+    return args
+
+
+def run_animate(args) -> int:
+    from lab_app.window.animate_command import AnimateError, animate_session
+
+    try:
+        written = animate_session(
+            args.session,
+            args.out,
+            every=args.every,
+            max_frames=args.frames,
+            fps=args.fps,
+            size=args.size,
+            loss=args.loss,
+            caption=not args.no_caption,
+        )
+    except (AnimateError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {written[0]}" if len(written) == 1 else f"wrote {len(written)} files: {written[0]} …")
+    return EXIT_OK
 
 
 def _run_gui(path, lesson=None):

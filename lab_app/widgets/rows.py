@@ -19,6 +19,8 @@ def rows_kept(old_X, old_y, new_X, new_y) -> bool:
     old_X, new_X = np.asarray(old_X, dtype=np.float64), np.asarray(new_X, dtype=np.float64)
     if len(old_X) != len(new_X) or len(old_y) != len(new_y):
         return False
+    if not len(old_X):
+        return True  # no rows, no marks (an empty session opened into an empty window)
     d = min(old_X.shape[1], new_X.shape[1]) if old_X.ndim == new_X.ndim == 2 else 0
     old_X, new_X = old_X.reshape(len(old_X), -1)[:, :d], new_X.reshape(len(new_X), -1)[:, :d]
     if np.array_equal(old_X, new_X):

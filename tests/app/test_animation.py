@@ -187,3 +187,38 @@ def test_nothing_recorded_says_so(qtbot, make_window, out):
 def test_choose_frames(first, last, every, most, expected):
     epochs = np.array([0, 10, 20, 40, 80, 100])
     assert choose_frames(epochs, first, last, every, most).tolist() == expected
+
+
+def test_cli_animate_writes_the_sessions_recorded_epochs(qtbot, trained, out, capsys):
+    from lab_app.cli import main
+
+    session = out / "run.logitlab.json"
+    assert trained.files.save_to(session)
+    target = out / "cli.gif"
+    assert main(["animate", str(session), str(target), "--frames", "5", "--size", "200x160", "--fps", "4"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {target}"
+    n, size, _ = frames_of(target)
+    assert n == 5 and size == (200, 160)
+    with Image.open(target) as gif:
+        assert gif.info["duration"] == 250
+
+
+def test_cli_animate_of_a_session_without_recorded_epochs_exits_2(qtbot, make_window, out, capsys):
+    from lab_app.cli import main
+
+    w = make_window()
+    w.act_clear.trigger()  # no points: no run, nothing recorded
+    session = out / "empty.logitlab.json"
+    assert w.files.save_to(session)
+    assert main(["animate", str(session), str(out / "x.gif")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "no recorded epochs" in err and "\n" not in err
+    assert main(["animate", str(session), str(out / "x.gif"), "--size", "big"]) == 2
+    assert "WIDTHxHEIGHT" in capsys.readouterr().err
+    broken = out / "broken.logitlab.json"
+    broken.write_text("{not json", "utf-8")
+    assert main(["animate", str(broken), str(out / "x.gif")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and str(broken) in err and "\n" not in err
+    broken.unlink()
+    assert sorted(p.name for p in out.iterdir()) == ["empty.logitlab.json"]
