@@ -141,11 +141,15 @@ class AnimationDialog(QDialog):
             return False
         entries = [(rec[i].epoch, rec[i].params) for i in indices]
         self.path_edit.setText(request.path)
+        view_state = self._view_state
+        try:
+            self.job.start(request, self._views, lambda: view_state.frame, info, entries, self._controller.history)
+        except ValueError as exc:
+            self._say(f"Cannot export: {exc}.", error=True)
+            return False
         self.written = []
         self._set_busy(True)
         self._say(f"Exporting {len(entries)} frames…")
-        view_state = self._view_state
-        self.job.start(request, self._views, lambda: view_state.frame, info, entries, self._controller.history)
         return True
 
     def cancel(self) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
-from lab_app.io.animation_frames import FORMATS, FrameArrays, frame_arrays, write_frames
+from lab_app.io.animation_frames import FORMATS, FrameArrays, check_budget, frame_arrays, write_frames
 from lab_app.io.export import dispose, ensure_app, lay_out_offscreen, render_image, settle
 from lab_app.tasks import TaskRunner
 
@@ -81,6 +81,7 @@ class FrameRenderer:
         self._current, self._run = current, run_info
         self._reports = list(reports)
         self.boundary = views["boundary"] if "boundary" in request.views else None
+        self._laid_out = False
         self.loss = None
         if "loss" in request.views:
             self.loss = LossView()
@@ -101,7 +102,8 @@ class FrameRenderer:
                 raise RunChanged("the window shows another run now; export again")
             self.boundary.show_snapshot(frame)
             try:
-                pictures.append(self._picture(self.boundary.plot_item))
+                pictures.append(self._picture(self.boundary.plot_item, lay_out=not self._laid_out))
+                self._laid_out = True  # the view's range and size stay: one layout serves every frame
             finally:
                 shown = self._current()
                 if shown is not None:
@@ -127,13 +129,13 @@ class FrameRenderer:
             dispose(self.loss)
         self.boundary = self.loss = None
 
-    def _picture(self, item) -> QImage:
+    def _picture(self, item, lay_out: bool = True) -> QImage:
         """What File ▸ Export PNG draws of ``item``, at the scale that fits ``request.size`` (1× when
         the plot has that size already, so a frame equals the static export pixel for pixel)."""
         w, h = self.request.size
         rect = item.sceneBoundingRect()
         fits = (round(rect.width()), round(rect.height())) == (w, h)
-        return render_image(item, 1.0 if fits else min(w / rect.width(), h / rect.height()))
+        return render_image(item, 1.0 if fits else min(w / rect.width(), h / rect.height()), lay_out)
 
 
 class AnimationExport(QObject):
@@ -177,6 +179,7 @@ class AnimationExport(QObject):
             raise RuntimeError("an animation is being exported")
         if not entries:
             raise ValueError("no recorded epoch is chosen")
+        check_budget(len(entries), request.size[0] * len(request.views), request.size[1])
         self._request = request
         self._renderer = FrameRenderer(request, views, current, run_info, reports)
         self._painted = []

@@ -22,10 +22,22 @@ from lab_app.io.export import write_atomic
 from lab_app.tasks import TaskCancelled
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbabilities, PointPredictions
 
-__all__ = ["FORMATS", "MAX_FRAMES", "FrameArrays", "choose_frames", "frame_arrays", "sequence_paths", "write_frames"]
+__all__ = [
+    "FORMATS",
+    "MAX_FRAMES",
+    "MAX_PAINTED_BYTES",
+    "FrameArrays",
+    "check_budget",
+    "choose_frames",
+    "frame_arrays",
+    "sequence_paths",
+    "write_frames",
+]
 
 #: At most this many frames in one animation (a 200×200 grid per frame stays in memory until painted).
 MAX_FRAMES = 500
+#: At most this many bytes of painted frames (RGB) wait for the encoder at once.
+MAX_PAINTED_BYTES = 768 * 2**20
 #: Output formats: key → what the dialog calls it.
 FORMATS = {"gif": "Animated GIF", "png": "PNG sequence"}
 
@@ -50,6 +62,18 @@ def choose_frames(epochs, first: int, last: int, every: int = 1, max_frames: int
     if len(idx) > limit:
         idx = idx[np.unique(np.linspace(0, len(idx) - 1, limit).round().astype(int))]
     return idx
+
+
+def check_budget(n_frames: int, width: int, height: int) -> None:
+    """ValueError, saying what to change, if ``n_frames`` RGB frames of ``width`` × ``height`` would
+    not fit :data:`MAX_PAINTED_BYTES`."""
+    need = n_frames * width * height * 3
+    if need > MAX_PAINTED_BYTES:
+        most = max(1, MAX_PAINTED_BYTES // (width * height * 3))
+        raise ValueError(
+            f"{n_frames} frames of {width}×{height} pixels need {need / 2**20:.0f} MB; "
+            f"choose at most {most} frames or a smaller size"
+        )
 
 
 def frame_arrays(run_info, entries, grid_spec, *, progress, cancelled) -> list[FrameArrays]:

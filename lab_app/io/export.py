@@ -76,14 +76,16 @@ def export_png(target, path, scale: float = 1.0) -> Path:
     return path
 
 
-def render_image(target, scale: float = 1.0) -> QImage:
-    """The picture File ▸ Export PNG writes of ``target``, as a QImage (GUI thread: it paints widgets)."""
+def render_image(target, scale: float = 1.0, lay_out: bool = True) -> QImage:
+    """The picture File ▸ Export PNG writes of ``target``, as a QImage (GUI thread: it paints widgets).
+    ``lay_out=False`` skips laying a plot out first (a series of pictures whose first was laid out)."""
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, not {scale}")
     item = _plot_item(target)
     if item is None:
         return _render_widget(target, scale).toImage()
-    _lay_out_item(item)
+    if lay_out:
+        _lay_out_item(item)
     exporter = pg.exporters.ImageExporter(item)
     width = max(1, int(round(exporter.getSourceRect().width() * scale)))
     exporter.parameters()["width"] = width  # the height follows the aspect ratio

@@ -222,3 +222,14 @@ def test_cli_animate_of_a_session_without_recorded_epochs_exits_2(qtbot, make_wi
     assert err.startswith("error: ") and str(broken) in err and "\n" not in err
     broken.unlink()
     assert sorted(p.name for p in out.iterdir()) == ["empty.logitlab.json"]
+
+
+def test_too_many_large_frames_say_what_to_change(qtbot, trained, out):
+    dialog = open_dialog(trained)
+    dialog.width_box.setValue(4000)
+    dialog.height_box.setValue(4000)
+    dialog.path_edit.setText(str(out / "huge.gif"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    text = dialog.status.text()
+    assert "17 frames of 4000×4000 pixels need" in text and "choose at most 16 frames or a smaller size" in text
+    assert not dialog.busy and list(out.iterdir()) == []
