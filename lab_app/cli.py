@@ -77,6 +77,7 @@ def parse_animate_args(argv) -> argparse.Namespace:
     p.add_argument("--fps", type=float, default=10.0, help="frames per second of the GIF (default 10)")
     p.add_argument("--size", help="WIDTHxHEIGHT of each view's picture (default: the boundary view's)")
     p.add_argument("--loss", action="store_true", help="the loss curves beside the boundary")
+    p.add_argument("--network", action="store_true", help="the Network view beside the boundary")
     p.add_argument("--no-caption", action="store_true", help="do not write the epoch on each frame")
     args = p.parse_args(argv)
     if args.size is not None:
@@ -102,6 +103,7 @@ def run_animate(args) -> int:
             fps=args.fps,
             size=args.size,
             loss=args.loss,
+            network=args.network,
             caption=not args.no_caption,
         )
     except (AnimateError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Animated export: the boundary (and the loss curves) over a run, as a GIF or a PNG sequence.
+"""Animated export: the boundary (and the loss curves, the network) over a run, as a GIF or PNG sequence.
 
 Frames come from the run's recorded weights, never from the screen. Three phases, each leaving the
 window responsive: the heavy arrays (every frame's boundary grid and point probabilities) are
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem
 
 from lab_app.io.animation_frames import FORMATS, FrameArrays, check_budget, frame_arrays, write_frames
 from lab_app.io.export import dispose, ensure_app, lay_out_offscreen, render_image, settle
@@ -23,7 +24,7 @@ from lab_app.tasks import TaskRunner
 __all__ = ["VIEWS", "AnimationExport", "AnimationRequest", "FrameRenderer", "RunChanged"]
 
 #: Views an animation can show, side by side in this order: key → what the dialog calls it.
-VIEWS = {"boundary": "Decision boundary", "loss": "Loss curves"}
+VIEWS = {"boundary": "Decision boundary", "loss": "Loss curves", "network": "Network"}
 # Shares of the progress bar: computing the arrays, painting, encoding and writing.
 _COMPUTE, _PAINT = 40, 40
 
@@ -54,7 +55,7 @@ class RunChanged(RuntimeError):
 
 
 class FrameRenderer:
-    """Draws frames with the window's own boundary view and an off-screen copy of its loss view.
+    """Draws frames with the window's own boundary view and off-screen copies of its Loss and Network views.
 
     The boundary is the window's :class:`~lab_app.panels.boundary.BoundaryView` itself, so a frame is
     exactly what File ▸ Export PNG writes of that epoch (threshold, discretized output, hidden test
@@ -62,19 +63,23 @@ class FrameRenderer:
     and puts the frame on show back (``current()``) before returning, in one turn of the event loop,
     so the screen never shows the exported epoch. The loss curves, which hold the whole run, are an
     off-screen :class:`~lab_app.panels.loss.LossView` of the window's one's size fed the reports up
-    to each frame's epoch (frames come in increasing epoch order). Each picture is scaled to fit
+    to each frame's epoch (frames come in increasing epoch order); the Network view is an off-screen
+    :class:`~lab_app.panels.network.NetworkView` on the boundary's plane, shown each frame's
+    activations (computed with the other arrays). Each picture is scaled to fit
     ``request.size`` and centred on white. GUI thread only; call :meth:`close` when done.
 
     Parameters
     ----------
     request : the :class:`AnimationRequest`.
-    views : ``{key: widget}`` the window's views (``"boundary"``: the BoundaryView; ``"loss"``: the LossView).
+    views : ``{key: widget}`` the window's views (``"boundary"``, ``"loss"``, ``"network"``); the
+        boundary is always needed (its plane is the Network view's).
     current : ``fn() -> Frame | None``, the frame the window shows now (``ViewState.frame``).
     run_info : the run the frames belong to; reports : its ``EpochReport`` s.
     """
 
     def __init__(self, request: AnimationRequest, views, current, run_info, reports):
         from lab_app.panels.loss import LossView
+        from lab_app.panels.network import NetworkView
 
         self.request = request
         self._app = ensure_app()
@@ -86,12 +91,22 @@ class FrameRenderer:
         if "loss" in request.views:
             self.loss = LossView()
             self.loss.reset(run_info)  # before the first paint: axes size to the labels they paint first
-            lay_out_offscreen(self.loss, (views["loss"].width(), views["loss"].height()), self._app)
+            lay_out_offscreen(self.loss, _size_of(views["loss"], request.size), self._app)
+        self.network = None
+        if "network" in request.views:
+            self.network = NetworkView(views["boundary"].grid_probe)  # the boundary's plane, coarse
+            self.network.big.parentWidget().hide()  # the hovered neuron's panel: nothing to hover in a picture
+            lay_out_offscreen(self.network, _size_of(views["network"], request.size), self._app)
 
     @property
     def grid_spec(self) -> tuple | None:
         """The boundary's grid (``GridProbe.spec``) the frames' arrays are computed on."""
         return self.boundary.grid_probe.spec if self.boundary is not None else None
+
+    @property
+    def network_spec(self) -> tuple | None:
+        """The Network view's coarse grid the frames' activations are computed on."""
+        return self.network.probe.spec() if self.network is not None else None
 
     def render(self, frame) -> np.ndarray:
         """(H, W·n_views, 3) uint8: ``frame`` (a :class:`FrameArrays`) drawn by every view."""
@@ -112,6 +127,10 @@ class FrameRenderer:
             self.loss.append([r for r in self._reports if r.epoch <= frame.epoch])
             settle(self.loss, self._app)  # the axes resize to their new tick labels
             pictures.append(self._picture(self.loss.plot_item))
+        if self.network is not None:
+            self.network.show_frame(self._run, frame)
+            settle(self.network, self._app)  # it paints on the next turn of the event loop
+            pictures.append(self._picture(self.network))
         canvas = QImage(w * len(pictures), h, QImage.Format.Format_RGB888)
         canvas.fill(Qt.GlobalColor.white)
         painter = QPainter(canvas)
@@ -125,15 +144,16 @@ class FrameRenderer:
         return _rgb_array(canvas)
 
     def close(self) -> None:
-        if self.loss is not None:
-            dispose(self.loss)
-        self.boundary = self.loss = None
+        for view in (self.loss, self.network):
+            if view is not None:
+                dispose(view)
+        self.boundary = self.loss = self.network = None
 
     def _picture(self, item, lay_out: bool = True) -> QImage:
-        """What File ▸ Export PNG draws of ``item``, at the scale that fits ``request.size`` (1× when
-        the plot has that size already, so a frame equals the static export pixel for pixel)."""
+        """What File ▸ Export PNG draws of ``item`` (a plot item or a widget), at the scale that fits
+        ``request.size`` (1× when it has that size already: a frame equals the static export)."""
         w, h = self.request.size
-        rect = item.sceneBoundingRect()
+        rect = item.sceneBoundingRect() if isinstance(item, QGraphicsItem) else QRectF(item.rect())
         fits = (round(rect.width()), round(rect.height())) == (w, h)
         return render_image(item, 1.0 if fits else min(w / rect.width(), h / rect.height()), lay_out)
 
@@ -185,11 +205,11 @@ class AnimationExport(QObject):
         self._painted = []
         self._phase = "compute"
         self.progress.emit(0)
-        spec = self._renderer.grid_spec
-        if spec is None:  # no boundary: nothing heavy to compute
+        grid, network = self._renderer.grid_spec, self._renderer.network_spec
+        if grid is None and network is None:  # the loss curves only: nothing heavy to compute
             self._on_result([FrameArrays(run_info.run_id, int(e), p) for e, p in entries])
         else:
-            self._runner.start(frame_arrays, run_info, list(entries), spec)
+            self._runner.start(frame_arrays, run_info, list(entries), grid, network)
 
     def cancel(self) -> None:
         """Stop the export; ``cancelled`` follows once nothing of it can be written any more."""
@@ -262,6 +282,11 @@ class AnimationExport(QObject):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+
+
+def _size_of(widget, fallback) -> tuple[int, int]:
+    """The window's size of a view, or ``fallback`` for one never laid out (a dock behind a tab)."""
+    return (widget.width(), widget.height()) if min(widget.width(), widget.height()) >= 100 else tuple(fallback)
 
 
 def _caption(painter: QPainter, text: str) -> None:

@@ -2,7 +2,7 @@
 
 An animation is drawn from the run's recorded weights (``ParamHistory``), never from the screen.
 :func:`choose_frames` picks entries; :func:`frame_arrays` (a :class:`lab_app.tasks.TaskRunner`
-task) evaluates each one's boundary grid and point probabilities off the GUI thread, as the
+task) evaluates each one's boundary grid, point probabilities and neuron activations off the GUI thread, as the
 training thread's probes would, so the GUI thread only paints; :func:`write_frames` (a task too)
 encodes the painted frames with Pillow and writes them atomically: a GIF, or a numbered PNG
 sequence that appears whole or not at all.
@@ -20,7 +20,14 @@ from PIL import Image
 from engine.model import GridEvaluator, PointEvaluator
 from lab_app.io.export import write_atomic
 from lab_app.tasks import TaskCancelled
-from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbabilities, PointPredictions
+from lab_app.training.probes import (
+    GRID_PROBE,
+    NETWORK_PROBE,
+    POINTS_PROBE,
+    GridProbabilities,
+    PointPredictions,
+    network_activations,
+)
 
 __all__ = [
     "FORMATS",
@@ -51,6 +58,7 @@ class FrameArrays:
     epoch: int
     params: np.ndarray
     extras: dict = field(default_factory=dict)
+    live: bool = False  # a recorded epoch, as the Network view's frames say
 
 
 def choose_frames(epochs, first: int, last: int, every: int = 1, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -76,23 +84,31 @@ def check_budget(n_frames: int, width: int, height: int) -> None:
         )
 
 
-def frame_arrays(run_info, entries, grid_spec, *, progress, cancelled) -> list[FrameArrays]:
-    """The boundary grid and point probabilities of each ``(epoch, params)`` in ``entries``.
+def frame_arrays(run_info, entries, grid_spec, network_spec=None, *, progress, cancelled) -> list[FrameArrays]:
+    """The boundary grid and point probabilities of each ``(epoch, params)`` in ``entries`` and, with
+    ``network_spec``, every neuron's activations on that coarse grid (the Network view's).
 
-    ``grid_spec`` is the drawing view's ``grid_probe.spec`` (xlim, ylim, (H, W), columns, fixed).
-    Runs in a worker thread: it touches only the run's frozen model (a copy) and NumPy arrays.
+    ``grid_spec`` is the boundary view's ``grid_probe.spec`` (xlim, ylim, (H, W), columns, fixed), or
+    None for no boundary. Runs in a worker thread: it touches only a copy of the run's frozen model
+    and NumPy arrays.
     """
     model = run_info.model.copy()
-    xlim, ylim, shape, columns, fixed = grid_spec
-    grid = GridEvaluator(model, xlim, ylim, shape=shape, fixed=fixed, columns=columns)
+    grid = points = None
     dataset = run_info.dataset
-    points = PointEvaluator(model, dataset.X) if dataset.n_samples else None
+    if grid_spec is not None:
+        xlim, ylim, shape, columns, fixed = grid_spec
+        grid = GridEvaluator(model, xlim, ylim, shape=shape, fixed=fixed, columns=columns)
+        points = PointEvaluator(model, dataset.X) if dataset.n_samples else None
     frames = []
     for k, (epoch, params) in enumerate(entries):
         progress(k / max(len(entries), 1))  # raises TaskCancelled once cancelled
-        extras = {GRID_PROBE: GridProbabilities(grid_spec, grid.evaluate(params).copy())}
+        extras = {}
+        if grid is not None:
+            extras[GRID_PROBE] = GridProbabilities(grid_spec, grid.evaluate(params).copy())
         if points is not None:
             extras[POINTS_PROBE] = PointPredictions(dataset, points.evaluate(params).copy(), points.logits.copy())
+        if network_spec is not None:
+            extras[NETWORK_PROBE] = network_activations(model, params, network_spec)
         frames.append(FrameArrays(run_info.run_id, int(epoch), params, extras))
     return frames
 

@@ -29,6 +29,7 @@ def animate_session(
     fps: float = 10.0,
     size: tuple[int, int] | None = None,
     loss: bool = False,
+    network: bool = False,
     caption: bool = True,
 ) -> list[str]:
     """Write the animation of ``session``'s recorded epochs to ``out`` (GIF, or a PNG sequence when
@@ -63,7 +64,7 @@ def animate_session(
             request = AnimationRequest(
                 path=str(out),
                 fmt=fmt,
-                views=("boundary", "loss") if loss else ("boundary",),
+                views=("boundary", *(("loss",) if loss else ()), *(("network",) if network else ())),
                 size=size or (round(rect.width()), round(rect.height())),
                 fps=fps,
                 caption=caption,
@@ -75,7 +76,7 @@ def animate_session(
             job.failed.connect(lambda message: outcome.setdefault("error", message))
             for signal in (job.finished, job.failed, job.cancelled):
                 signal.connect(loop.quit)
-            views = {"boundary": window.boundary_view, "loss": window.loss_view}
+            views = {"boundary": window.boundary_view, "loss": window.loss_view, "network": window.network_view}
             view_state = window.view_state
             job.start(request, views, lambda: view_state.frame, info, entries, window.controller.history)
             loop.exec()

@@ -265,7 +265,7 @@ class ImportExportActions(QObject):
             self.animation_dialog = AnimationDialog(
                 w.controller,
                 w.view_state,
-                {"boundary": w.boundary_view, "loss": w.loss_view},
+                {"boundary": w.boundary_view, "loss": w.loss_view, "network": w.network_view},
                 lambda suggested, fmt: h.ask_save_path(
                     "Export animation", suggested, ANIMATION_FILTERS[fmt], ".gif" if fmt == "gif" else ".png"
                 ),

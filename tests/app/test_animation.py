@@ -195,10 +195,13 @@ def test_cli_animate_writes_the_sessions_recorded_epochs(qtbot, trained, out, ca
     session = out / "run.logitlab.json"
     assert trained.files.save_to(session)
     target = out / "cli.gif"
-    assert main(["animate", str(session), str(target), "--frames", "5", "--size", "200x160", "--fps", "4"]) == 0
+    assert (
+        main(["animate", str(session), str(target), "--frames", "5", "--size", "200x160", "--fps", "4", "--network"])
+        == 0
+    )
     assert capsys.readouterr().out.strip() == f"wrote {target}"
     n, size, _ = frames_of(target)
-    assert n == 5 and size == (200, 160)
+    assert n == 5 and size == (400, 160)  # the boundary and the network side by side
     with Image.open(target) as gif:
         assert gif.info["duration"] == 250
 
@@ -233,3 +236,19 @@ def test_too_many_large_frames_say_what_to_change(qtbot, trained, out):
     text = dialog.status.text()
     assert "17 frames of 4000×4000 pixels need" in text and "choose at most 16 frames or a smaller size" in text
     assert not dialog.busy and list(out.iterdir()) == []
+
+
+def test_network_view_frames_follow_the_recorded_weights(qtbot, make_window, out):
+    w = make_window(epochs=0, lr=0.05, model="mlp", hidden=(4,), activation="tanh")
+    for _ in range(6):
+        with qtbot.waitSignal(w.controller.progress, timeout=5000):
+            w.act_step.trigger()
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=3000)
+    dialog = open_dialog(w)
+    dialog.view_boxes["boundary"].setChecked(False)
+    dialog.view_boxes["network"].setChecked(True)
+    target = out / "network.gif"
+    assert export(qtbot, dialog, target, width=320, height=240, caption=False) == "finished"
+    n, size, frames = frames_of(target)
+    assert n == len(w.controller.recorded) == 7 and size == (320, 240)
+    assert (frames[0] != frames[-1]).any()  # the neurons' maps and the edges change as it learns
