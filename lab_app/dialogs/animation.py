@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from lab_app.io.animation import VIEWS, AnimationExport, AnimationRequest
 from lab_app.io.animation_frames import FORMATS, MAX_FRAMES, choose_frames
+from lab_app.tasks import Debouncer
 
 __all__ = ["AnimationDialog"]
 
@@ -72,6 +73,8 @@ class AnimationDialog(QDialog):
         self._build((round(rect.width()), round(rect.height())), suggested)
         controller.runStarted.connect(self.refresh)
         controller.finished.connect(self.refresh)
+        self._follow = Debouncer.throttle(500, self.refresh, parent=self)  # the range grows while training
+        controller.progress.connect(self._follow.trigger)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -192,6 +195,7 @@ class AnimationDialog(QDialog):
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_box)
         size_row.addWidget(QLabel("pixels per view"))
+        size_row.addStretch(1)
         self.fps = QDoubleSpinBox(objectName="animFps", decimals=1, minimum=0.5, maximum=50.0, value=10.0)
         self.format_combo = QComboBox(objectName="animFormat")
         for key, text in FORMATS.items():

@@ -37,14 +37,6 @@ def trained(qtbot, make_window):
     return w
 
 
-def on_screen(window):
-    """Paint the window as a screen would (offscreen tests paint nothing by themselves): the plots'
-    axes size themselves to the labels they paint, and the layout follows in the next event round."""
-    for _ in range(2):
-        window.grab()
-        QApplication.processEvents()
-
-
 def open_dialog(window):
     window.act_export_animation.trigger()
     dialog = window.files.transfer.animation_dialog
@@ -97,7 +89,6 @@ def test_gif_has_the_chosen_frames_at_the_chosen_size_and_they_change_as_the_mod
 
 def test_png_sequence_first_frame_equals_a_static_export_of_the_first_recorded_epoch(qtbot, trained, out):
     w = trained
-    on_screen(w)
     w.history_scrubber.show_index(0)  # the first recorded epoch on show, as a user scrubs to it
     static = out / "static.png"
     w.files.dialogs.export, w.files.dialogs.paths = ExportChoice("boundary", 1.0), [str(static)]
@@ -252,3 +243,36 @@ def test_network_view_frames_follow_the_recorded_weights(qtbot, make_window, out
     n, size, frames = frames_of(target)
     assert n == len(w.controller.recorded) == 7 and size == (320, 240)
     assert (frames[0] != frames[-1]).any()  # the neurons' maps and the edges change as it learns
+
+
+def test_a_png_sequence_that_cannot_be_written_whole_is_removed(out, monkeypatch):
+    from lab_app.io import animation_frames
+    from lab_app.io.export import ExportError
+
+    real, calls = animation_frames.write_atomic, []
+
+    def third_fails(path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise ExportError(28, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(animation_frames, "write_atomic", third_fails)
+    frames = [np.full((8, 8, 3), k * 40, dtype=np.uint8) for k in range(5)]
+    with pytest.raises(ExportError, match="No space left"):
+        animation_frames.write_frames(
+            "png", out / "f.png", frames, 10.0, progress=lambda v: None, cancelled=lambda: False
+        )
+    assert len(calls) == 3 and list(out.iterdir()) == []
+
+
+def test_the_dialog_offers_the_epochs_recorded_while_it_is_open(qtbot, trained):
+    w = trained
+    dialog = open_dialog(w)
+    assert dialog.last.value() == 16 and dialog.count_label.text() == "17 frames: epochs 0 … 16"
+    for _ in range(3):
+        with qtbot.waitSignal(w.controller.progress, timeout=5000):
+            w.act_step.trigger()
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=3000)
+    qtbot.waitUntil(lambda: dialog.last.value() == 19, timeout=3000)
+    assert dialog.count_label.text() == "20 frames: epochs 0 … 19"
