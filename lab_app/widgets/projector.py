@@ -56,9 +56,9 @@ class ProjectorStyle:
         app.setPalette(_high_contrast(self._palette) if on else self._palette)
         self.apply()
 
-    def apply(self) -> None:
-        """Restyle every plot item under the root for the current mode (idempotent)."""
-        for view in self.root.findChildren(pg.GraphicsView):
+    def apply(self, under: QWidget | None = None) -> None:
+        """Restyle every plot item under ``under`` (default: the root) for the current mode (idempotent)."""
+        for view in (under or self.root).findChildren(pg.GraphicsView):
             for item in view.scene().items():
                 _restyle(item, self.on)
 

@@ -3,8 +3,9 @@
 The look itself is :class:`lab_app.widgets.projector.ProjectorStyle`; this module gives it to a
 window: a checkable action in the View menu (Ctrl+Alt+P), the choice kept in the window's
 ``QSettings`` (``view/projector``), and a new application of the style after whatever makes panels
-restyle their items (a new run, edited points or classes, a new frame's pinned contours), once per
-burst (throttled). Closing the window gives the application its normal font and palette back.
+restyle their items (a new run, edited points or classes, pinned runs: the whole window once per
+burst; a new frame: the boundary view, throttled). Closing the window gives the application its
+normal font and palette back.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ def install_projector_mode(window) -> None:
     """Give ``window`` (the MainWindow, its View menu built) ``projector``, ``act_projector`` and
     ``set_projector_mode(on)``; turn the mode on if the settings say it was on."""
     window.projector = style = ProjectorStyle(window)
-    # At most every RESTYLE_MS: frames arrive ~30 a second while training.
-    again = Debouncer.throttle(RESTYLE_MS, lambda: style.apply() if style.on else None, leading=True, parent=window)
+    again = Debouncer(0, lambda: style.apply() if style.on else None, parent=window)
+    # Frames arrive ~30 a second while training; of the plots only the boundary restyles per frame
+    # (its points' sizes by loss), and the whole window takes ~20 ms to walk: the boundary alone,
+    # at most every RESTYLE_MS.
+    boundary = Debouncer.throttle(
+        RESTYLE_MS, lambda: style.apply(window.boundary_view) if style.on else None, leading=True, parent=window
+    )
+    window.view_state.frameChanged.connect(boundary.trigger)
 
     def set_mode(on: bool) -> None:
         on = bool(on)
@@ -48,7 +55,6 @@ def install_projector_mode(window) -> None:
     window.view_menu.insertSeparator(window.act_reset_layout)
     for signal in (
         window.view_state.runChanged,
-        window.view_state.frameChanged,
         window.document.pointsChanged,
         window.document.classesChanged,
         window.pinned.changed,
