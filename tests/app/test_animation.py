@@ -276,3 +276,16 @@ def test_the_dialog_offers_the_epochs_recorded_while_it_is_open(qtbot, trained):
         qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=3000)
     qtbot.waitUntil(lambda: dialog.last.value() == 19, timeout=3000)
     assert dialog.count_label.text() == "20 frames: epochs 0 … 19"
+
+
+def test_a_new_run_during_the_export_stops_it_with_a_message(qtbot, trained, out):
+    w = trained
+    dialog = open_dialog(w)
+    dialog.path_edit.setText(str(out / "run.gif"))
+    seen = emissions(dialog.job.failed)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() >= 42, timeout=60000)  # painting
+    w.act_reset.trigger()  # new initial weights: another run
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
+    assert "another run" in dialog.status.text() and not dialog.busy
+    assert list(out.iterdir()) == []
