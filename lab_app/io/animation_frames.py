@@ -2,8 +2,8 @@
 
 An animation is drawn from the run's recorded weights (``ParamHistory``), never from the screen.
 :func:`choose_frames` picks entries; :func:`frame_arrays` (a :class:`lab_app.tasks.TaskRunner`
-task) evaluates each one's boundary grid, point probabilities and neuron activations off the GUI thread, as the
-training thread's probes would, so the GUI thread only paints; :func:`write_frames` (a task too)
+task) evaluates each one's boundary grid, point probabilities and neuron activations off the GUI
+thread, as the training thread's probes would, so the GUI thread only paints; :func:`write_frames` (a task too)
 encodes the painted frames with Pillow and writes them atomically: a GIF, or a numbered PNG
 sequence that appears whole or not at all.
 """
