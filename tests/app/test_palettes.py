@@ -17,6 +17,7 @@ from lab_app.panels.boundary.overlays import ReferenceContour
 from lab_app.panels.evaluation.curves import _MARK_COLORS
 from lab_app.panels.landscape import OPTIMIZER_COLORS
 from lab_app.panels.landscape.view import MAP_COLORS, START_COLOR
+from lab_app.panels.lessons.scratch import BUGGY_PEN, CORRECT_PEN
 from lab_app.panels.loss import BEST_COLOR, SHOWN_COLOR, TRAIN_COLOR, VAL_COLOR
 from lab_app.widgets import palette
 from lab_app.widgets.color_vision import THRESHOLD, VISIONS, ciede2000, closest_pairs, lab, simulate
@@ -38,6 +39,7 @@ PALETTES = {
     "landscape paths and start": (*OPTIMIZER_COLORS.values(), START_COLOR),
     "evaluation operating points": _MARK_COLORS,
     "weight and activation signs": (palette.POSITIVE, palette.NEGATIVE),
+    "lesson 4: correct and chosen update": (CORRECT_PEN.color().name(), BUGGY_PEN.color().name()),
 }
 
 #: Colours in the code that distinguish nothing from each other, and why.
