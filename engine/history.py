@@ -91,9 +91,9 @@ class History(Sequence):
         self._nh = self._nr = self._nb = self._partial = 0
         self._cache = None
 
-    def empty_like(self) -> History:
-        """A new empty history with the same columns, row type and sizes."""
-        return History(
+    def copy(self) -> History:
+        """An independent copy (another thread may keep adding to this one)."""
+        h = History(
             self.columns,
             make_row=self._make_row,
             row_values=self._row_values,
@@ -101,6 +101,17 @@ class History(Sequence):
             recent=self.recent,
             buckets=self.buckets,
         )
+        for mine, theirs in zip(h._arrays(), self._arrays()):
+            mine[...] = theirs
+        h.n_rows, h.level, h._nh, h._nr, h._nb, h._partial = (
+            self.n_rows,
+            self.level,
+            self._nh,
+            self._nr,
+            self._nb,
+            self._partial,
+        )
+        return h
 
     # ---------------------------------------------------------------- adding
     def append(self, row) -> None:
@@ -160,12 +171,15 @@ class History(Sequence):
     @classmethod
     def from_arrays(cls, columns, epochs, table, **options) -> History:
         """The history of ``(n,)`` epochs and ``(n, C)`` numbers, decimated in one go (vectorized,
-        for a long saved history); equal to adding the rows one by one."""
+        for a long saved history); equal to adding the rows one by one (so a row not after every
+        earlier epoch is skipped here too)."""
         h = cls(columns, **options)
         epochs = np.asarray(epochs, np.int64)
         table = np.asarray(table, np.float64).reshape(len(epochs), len(h.columns))
-        if len(epochs) > 1 and not np.all(np.diff(epochs) > 0):
-            raise ValueError("history epochs must be strictly increasing")
+        if len(epochs) > 1:
+            keep = np.ones(len(epochs), bool)
+            keep[1:] = epochs[1:] > np.maximum.accumulate(epochs)[:-1]
+            epochs, table = epochs[keep], table[keep]
         n = len(epochs)
         h._layout(n)
         nh, nb, partial, nr, w = h._nh, h._nb, h._partial, h._nr, 1 << h.level
@@ -190,6 +204,9 @@ class History(Sequence):
 
     def __len__(self) -> int:
         return len(self._rows()[0])
+
+    def __bool__(self) -> bool:
+        return self.n_rows > 0
 
     def __getitem__(self, i):
         epochs, table = self._rows()
@@ -229,7 +246,7 @@ class History(Sequence):
     @property
     def nbytes(self) -> int:
         """Bytes held by the arrays (fixed at construction)."""
-        return sum(a.nbytes for a in (self._head_ep, self._head, self._rec_ep, self._rec, *self._b))
+        return sum(a.nbytes for a in self._arrays())
 
     # ------------------------------------------------------- session files
     def extremes(self) -> dict:
@@ -278,6 +295,9 @@ class History(Sequence):
         return h
 
     # --------------------------------------------------------------- helpers
+    def _arrays(self) -> tuple:
+        return (self._head_ep, self._head, self._rec_ep, self._rec, *self._b)
+
     def _layout(self, n: int) -> None:
         """Set the counts that ``n`` rows added one by one leave: head, buckets, level, recent."""
         nh = min(n, self.head)

@@ -24,11 +24,14 @@ import numpy as np
 from .atomic import atomic_write
 from .comparison import MAX_PINNED, pinned_from_dict
 from .data import Dataset
+from .epochs import REPORT_COLUMNS, report_history, saved_report_history
 from .features import PRESETS, TERMS
+from .history import History
 from .json_checks import (
     MAX_INPUTS,
     Invalid,
     SessionError,
+    as_array,
     describe,
     expect,
     integers_array,
@@ -41,7 +44,7 @@ from .json_checks import (
 from .model import Model
 from .model_file import build_model, model_to_dict
 from .network import MAX_UNITS
-from .training import EpochReport, TrainConfig
+from .training import TrainConfig
 
 __all__ = [
     "SESSION_FORMAT",
@@ -61,20 +64,10 @@ __all__ = [
 SESSION_FORMAT = "logit-lab-session"
 SESSION_VERSION = 1
 SESSION_SUFFIX = ".logitlab.json"
-_HISTORY_FIELDS = (
-    "epoch",
-    "train_loss",
-    "train_accuracy",
-    "objective",
-    "val_loss",
-    "val_accuracy",
-    "grad_norm",
-    "weight_norm",
-    "update_ratio",
-    "seconds",
-    "lr",
-    "samples",
-)
+#: History columns an older file may leave out that read as 0 (the others read as missing).
+_ZERO_WHEN_MISSING = ("grad_norm", "weight_norm", "update_ratio", "seconds", "lr", "samples")
+#: Largest head, recent or bucket count a saved history may ask for (the lab uses 512).
+_MAX_HISTORY_SIZE = 1 << 16
 #: Upgrades, one version step each: ``_MIGRATIONS[v](doc)`` turns a version-v document into v + 1.
 _MIGRATIONS: dict = {}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}\Z")
@@ -87,39 +80,73 @@ def atomic_write_text(path, text: str | Iterable[str]) -> None:
 
 
 # -------------------------------------------------------------------------------------- sessions
-def history_to_dict(history: list[EpochReport]) -> dict:
-    """Column-wise history (compact, and easy to plot from other tools)."""
-    return {name: [_finite_or_none(getattr(r, name)) for r in history] for name in _HISTORY_FIELDS}
-
-
-def history_from_dict(data: dict) -> list[EpochReport]:
-    """EpochReports from :func:`history_to_dict` output; ValueError/TypeError on bad data."""
-    if not data:
-        return []
-    expect(isinstance(data, dict), "history must be an object of columns")
-    columns = {}
-    for k in _HISTORY_FIELDS:
-        column = data.get(k)
-        column = [] if column is None else column
-        expect(isinstance(column, list), f"history column {k!r} must be a list")
-        columns[k] = column
-    n = len(columns["epoch"])
-    expect(all(len(v) in (0, n) for v in columns.values()), "history columns have different lengths")
-    out = []
-    for i in range(n):
-        row = {k: (v[i] if v else None) for k, v in columns.items()}
-        for k, value in row.items():
-            expect(value is None or is_number(value), f"history {k!r} row {i} is not a number: {value!r}")
-        expect(is_int(row["epoch"]) and row["epoch"] >= 0, f"history epoch row {i} must be a whole number")
-        for k in ("grad_norm", "weight_norm", "update_ratio", "seconds", "lr"):
-            row[k] = float(row[k]) if row[k] is not None else 0.0
-        row["samples"] = int(row["samples"] or 0)
-        for k in ("train_loss", "train_accuracy", "objective"):
-            row[k] = float(row[k]) if row[k] is not None else math.nan
-        for k in ("val_loss", "val_accuracy"):
-            row[k] = None if row[k] is None else float(row[k])
-        out.append(EpochReport(**row))
+def history_to_dict(history) -> dict:
+    """Column-wise history (compact, and easy to plot from other tools): the rows a report
+    history (:func:`engine.epochs.report_history`) keeps whole, one list per field, and under
+    ``"extremes"`` what its decimated part adds (each bucket's minima and maxima); a list of
+    reports is written as a report history of them."""
+    history = report_history(history)
+    epochs, table = history.arrays()
+    out = {"epoch": epochs.tolist()}
+    out.update({name: [_finite_or_none(v) for v in table[:, i].tolist()] for i, name in enumerate(REPORT_COLUMNS)})
+    if history.level or history.n_rows > len(epochs):
+        ext = history.extremes()
+        out["extremes"] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in ext.items()}
+        for key in ("lo", "hi"):
+            out["extremes"][key] = [[_finite_or_none(v) for v in row] for row in out["extremes"][key]]
     return out
+
+
+def history_from_dict(data: dict) -> History:
+    """The report history of :func:`history_to_dict` output (or of a full history in an older
+    file); ValueError/TypeError on bad data."""
+    if not data:
+        return report_history()
+    expect(isinstance(data, dict), "history must be an object of columns")
+    epochs = integers_array(data.get("epoch") or [], "history epoch")
+    n = len(epochs)
+    expect(not n or epochs.min() >= 0, "history epochs must be whole numbers from 0 up")
+    table = np.empty((n, len(REPORT_COLUMNS)))
+    for i, name in enumerate(REPORT_COLUMNS):
+        column = data.get(name)
+        column = [] if column is None else column
+        expect(isinstance(column, list) and len(column) in (0, n), f"history column {name!r} must be a list of {n}")
+        table[:, i] = _nullable_numbers(column, f"history {name!r}") if column else np.nan
+        if name in _ZERO_WHEN_MISSING:  # what older files left out reads as the trainer's default
+            np.nan_to_num(table[:, i], copy=False, nan=0.0)
+    return saved_report_history(epochs, table, _extremes_from_dict(data.get("extremes")))
+
+
+def _extremes_from_dict(data) -> dict | None:
+    """The ``"extremes"`` of a saved history, checked; None when absent (a full history)."""
+    if data is None:
+        return None
+    expect(isinstance(data, dict), "history extremes must be an object")
+    out = {k: data.get(k) for k in ("n_rows", "head", "recent", "buckets")}
+    expect(all(is_int(v) and v >= 0 for v in out.values()), "history extremes need whole-number sizes")
+    expect(max(out["head"], out["recent"], out["buckets"]) <= _MAX_HISTORY_SIZE, "history extremes are too large")
+    width = len(REPORT_COLUMNS)
+    for key in ("lo_epoch", "hi_epoch"):
+        values = numbers_array(data.get(key), f"history {key}", 2, (0, width))
+        expect(bool(np.all(values == np.round(values))), f"history {key} must hold whole numbers")
+        out[key] = values.astype(np.int64)
+    for key in ("lo", "hi"):
+        rows = data.get(key)
+        expect(isinstance(rows, list) and all(isinstance(r, list) for r in rows), f"history {key} must be a table")
+        out[key] = np.array([_nullable_numbers(r, f"history {key}") for r in rows]).reshape(-1, width)
+    return out
+
+
+def _nullable_numbers(values: list, what: str) -> np.ndarray:
+    """(n,) float64 of a JSON list of numbers and nulls (NaN); Invalid for anything else. Checks
+    one element at a time only when nulls are present (a long history of numbers stays fast)."""
+    array = as_array(values, what, "a list of numbers")
+    if array.dtype.kind == "O":
+        expect(array.ndim == 1 and all(v is None or is_number(v) for v in values), f"{what} must hold only numbers")
+        return array.astype(np.float64)
+    expect(array.ndim == 1 and array.dtype.kind in "iuf", f"{what} must hold only numbers")
+    with np.errstate(all="ignore"):
+        return array.astype(np.float64)
 
 
 def session_to_dict(
@@ -158,7 +185,7 @@ def session_to_dict(
         },
         "config": config.to_dict(),
         "model": None if model is None else model_to_dict(model),
-        "history": history_to_dict(list(history)),
+        "history": history_to_dict(history),
         "training": _plain_tree(dict(training or {})),
         "view": _plain_tree(dict(view or {})),
     }

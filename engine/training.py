@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from .data import DataError, Dataset
+from .epochs import EpochReport, report_history
 from .features import FeatureMap, Standardizer
 from .losses import penalty, sample_losses
 from .metrics import predictions
@@ -128,24 +129,6 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
-class EpochReport:
-    """What one epoch did. Losses are mean cross-entropy without the penalty; ``objective`` adds it."""
-
-    epoch: int
-    train_loss: float
-    train_accuracy: float
-    objective: float
-    val_loss: float | None = None
-    val_accuracy: float | None = None
-    grad_norm: float = 0.0
-    weight_norm: float = 0.0
-    update_ratio: float = 0.0
-    seconds: float = 0.0
-    lr: float = 0.0
-    samples: int = 0
-
-
-@dataclass(frozen=True)
 class FitResult:
     stopped_because: str
     epochs_run: int
@@ -195,7 +178,7 @@ class Trainer:
             beta2=config.beta2,
             epsilon=config.epsilon,
         )
-        self.history: list[EpochReport] = []
+        self.history = report_history()  # EpochReports in fixed memory (engine.epochs)
         self.epoch = 0
         self.stopped_because: str | None = None
         self.best_epoch: int | None = None
@@ -339,8 +322,8 @@ class Trainer:
             raise ValueError("the saved model does not fit these data and this configuration")
         mine.set_params(net.params)
         self.model.standardizer = Standardizer(model.standardizer.mean_.copy(), model.standardizer.scale_.copy())
-        self.history = list(history)
-        self.epoch = self.history[-1].epoch if self.history else 0
+        self.history = report_history(history)
+        self.epoch = self.history.last_epoch
         self.best_epoch = best_epoch
         self._load_split()  # the cached inputs were standardized with the fresh standardizer
 
