@@ -101,16 +101,7 @@ class History(Sequence):
             recent=self.recent,
             buckets=self.buckets,
         )
-        for mine, theirs in zip(h._arrays(), self._arrays()):
-            mine[...] = theirs
-        h.n_rows, h.level, h._nh, h._nr, h._nb, h._partial = (
-            self.n_rows,
-            self.level,
-            self._nh,
-            self._nr,
-            self._nb,
-            self._partial,
-        )
+        h._take(self)
         return h
 
     # ---------------------------------------------------------------- adding
@@ -120,6 +111,11 @@ class History(Sequence):
         self.add(epoch, values)
 
     def extend(self, rows: Iterable) -> None:
+        """Add rows in order. Another history of the same sizes given to an empty one is copied
+        whole, bucket extremes included (a restored run's history)."""
+        if isinstance(rows, History) and not self.n_rows and self._sizes() == rows._sizes():
+            self._take(rows)
+            return
         for row in rows:
             self.append(row)
 
@@ -209,6 +205,8 @@ class History(Sequence):
         return self.n_rows > 0
 
     def __getitem__(self, i):
+        if i == -1 and self._nr:  # the newest row, asked for at every snapshot: no concatenation
+            return self._make_row(int(self._rec_ep[self._nr - 1]), self._rec[self._nr - 1])
         epochs, table = self._rows()
         if isinstance(i, slice):
             return [self._make_row(int(e), v) for e, v in zip(epochs[i], table[i])]
@@ -295,6 +293,15 @@ class History(Sequence):
         return h
 
     # --------------------------------------------------------------- helpers
+    def _sizes(self) -> tuple:
+        return self.columns, self.head, self.recent, self.buckets
+
+    def _take(self, other: History) -> None:
+        for mine, theirs in zip(self._arrays(), other._arrays()):
+            mine[...] = theirs
+        self.n_rows, self.level, self._nh, self._nr = other.n_rows, other.level, other._nh, other._nr
+        self._nb, self._partial, self._cache = other._nb, other._partial, None
+
     def _arrays(self) -> tuple:
         return (self._head_ep, self._head, self._rec_ep, self._rec, *self._b)
 

@@ -160,9 +160,20 @@ def model_signals(trainer, max_rows: int = MAX_ROWS) -> dict:
         standardized_lambda_max=float(np.linalg.eigvalsh(_second_moment(augment(standardized, np.float64)))[-1]),
         feature_names=list(model.feature_names),
         feature_scales=scale.tolist(),
-        loss_oscillation=loss_oscillation([r.train_loss for r in trainer.history], k),
+        loss_oscillation=_recent_oscillation(trainer.history, k),
     )
     return signals
+
+
+def _recent_oscillation(history, n_classes: int) -> dict:
+    """:func:`loss_oscillation` of the newest epochs (a long run's history is decimated further
+    back: engine.history), its spike index turned into the epoch."""
+    epochs, _ = history.arrays()
+    tail = max(0, len(epochs) - SPIKE_WINDOW - 1)
+    out = loss_oscillation(history.column("train_loss")[tail:], n_classes)
+    if out["spike_epoch"] is not None:
+        out["spike_epoch"] = int(epochs[tail + out["spike_epoch"] - 1])
+    return out
 
 
 def loss_oscillation(losses, n_classes: int = 2) -> dict:

@@ -11,8 +11,6 @@ skin" draws the boundaries of a few earlier epochs faintly; "Size by loss" sizes
 
 from __future__ import annotations
 
-import bisect
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -224,8 +222,9 @@ class HistoryScrubber(QWidget):
         return picks
 
 
-def _report_at(reports, epoch: int):
-    """The EpochReport of ``epoch`` from a list ordered by epoch, or None."""
-    epochs = [r.epoch for r in reports]
-    i = bisect.bisect_left(epochs, epoch)
-    return reports[i] if i < len(reports) and reports[i].epoch == epoch else None
+def _report_at(history, epoch: int):
+    """The EpochReport of ``epoch`` if the run's report history keeps it whole (an older epoch of a
+    long run may be decimated away), or None."""
+    epochs, _ = history.arrays()
+    i = int(np.searchsorted(epochs, epoch))
+    return history[i] if i < len(epochs) and epochs[i] == epoch else None

@@ -1,9 +1,10 @@
 """Loss and accuracy per epoch: the training curves of the current run.
 
 Two tabs, each one pyqtgraph plot whose items are created once; every update only calls
-``setData`` on views of preallocated NumPy buffers that grow by doubling (pyqtgraph's
-``scrollingPlots`` example), with peak downsampling and clip-to-view so a run of 100,000 epochs
-still redraws smoothly.
+``setData``. The curves come from a report history (:mod:`engine.history`): fixed memory, the
+first and newest epochs exact and the ones between as each bucket's first, smallest, largest and
+last value, so a run of millions of epochs redraws as fast as one of thousands and a one-epoch
+spike stays on the plot.
 
 Just over 500 lines: the loss, accuracy and L − L* tabs share one buffer and one axis set-up;
 splitting them would copy that set-up.
@@ -19,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from engine.epochs import report_history
 from lab_app.tasks import Debouncer
 from lab_app.widgets.palette import pin_color
 from lab_app.widgets.plots import TEXT_PEN, make_plot
@@ -29,14 +31,15 @@ TRAIN_COLOR = "#0072B2"  # Okabe–Ito blue: training
 VAL_COLOR = "#D55E00"  # Okabe–Ito vermillion: validation (test split)
 BEST_COLOR = "#009E73"  # Okabe–Ito bluish green: the early-stopping marker
 SHOWN_COLOR = "#555555"  # dark grey: the scrubber's epoch (a lighter grey came within ΔE₀₀ 10 of BEST for deuteranopes)
-_INITIAL_CAPACITY = 1024
 #: Redraws per second of a live run's curves, at most (``append(..., throttle=True)``): each one
 #: re-lays out both axes and costs the GUI thread ~8–25 ms (benchmarks/gui_bench.py).
 LIVE_REDRAWS = 8.0
+#: The newest reports of a batch looked at for a validation value (a restored history may be long).
+LIVE_VAL_CHECK = 64
+#: The curves, in the order train loss, validation loss, train accuracy, validation accuracy.
+_CURVES = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 #: A run whose epochs span this many decades switches the epoch axis to log by itself.
 LOG_X_DECADES = 3
-# Columns of the history buffer.
-_EPOCH, _TRAIN_LOSS, _VAL_LOSS, _TRAIN_ACC, _VAL_ACC = range(5)
 
 
 class LossView(QWidget):
@@ -54,8 +57,7 @@ class LossView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("lossView")
-        self._buf = np.empty((_INITIAL_CAPACITY, 5), dtype=np.float64)
-        self._n = 0
+        self._history = report_history()  # the curves' numbers, in fixed memory
         self._has_val = False
         self._best_epoch: int | None = None
         self._log_x = False
@@ -156,25 +158,22 @@ class LossView(QWidget):
     # ------------------------------------------------------------ public API
     @property
     def n_epochs(self) -> int:
-        """Number of epochs held (and drawn)."""
-        return self._n
+        """Number of epochs received (a long run draws fewer points: see the module docstring)."""
+        return self._history.n_rows
 
     def data(self) -> dict[str, np.ndarray]:
-        """Copies of the held history: ``epoch``, ``train_loss``, ``val_loss``, ``train_accuracy``,
-        ``val_accuracy`` (n_epochs,) float64; missing validation values are NaN."""
-        b = self._buf[: self._n]
-        return {
-            "epoch": b[:, _EPOCH].copy(),
-            "train_loss": b[:, _TRAIN_LOSS].copy(),
-            "val_loss": b[:, _VAL_LOSS].copy(),
-            "train_accuracy": b[:, _TRAIN_ACC].copy(),
-            "val_accuracy": b[:, _VAL_ACC].copy(),
-        }
+        """Copies of the epochs held whole (every epoch of a short run): ``epoch``, ``train_loss``,
+        ``val_loss``, ``train_accuracy``, ``val_accuracy`` (k,) float64; missing values are NaN."""
+        epochs, table = self._history.arrays()
+        out = {"epoch": epochs.astype(np.float64)}
+        columns = self._history.columns
+        out.update({name: table[:, columns.index(name)] for name in _CURVES})
+        return out
 
     def reset(self, run_info=None) -> None:
         """Forget the curves (a new run). ``run_info`` (RunInfo or None) tells whether the run has a
         validation split, so the legend shows "validation" from the first epoch on."""
-        self._n = 0
+        self._history.clear()
         has_test = run_info is not None and len(getattr(run_info, "test_idx", ())) > 0
         self._set_has_val(has_test)
         self.set_best_epoch(None)
@@ -184,10 +183,11 @@ class LossView(QWidget):
         name = getattr(run_info, "model_name", "") if run_info is not None else ""
         self.status_label.setText(name)
         self._redraw()
-        self._reset_objectives()  # the L − L* tab (set_reference_loss)
+        self._redraw_gap(force=True)  # the L − L* tab (set_reference_loss)
 
     def append(self, reports: Sequence, throttle: bool = False) -> None:
-        """Add ``EpochReport`` s (in epoch order) and redraw once.
+        """Add ``EpochReport`` s (in epoch order; or a restored run's report history, taken whole
+        with its spikes) and redraw once.
 
         Reports of epochs already held are skipped, so a snapshot delivered twice (``progress`` and
         then ``finished``) draws each epoch once. ``throttle=True`` (live training) holds the
@@ -195,32 +195,11 @@ class LossView(QWidget):
         """
         if not reports:
             return
-        nan = np.nan
-        rows = np.array(
-            [
-                (
-                    r.epoch,
-                    r.train_loss,
-                    nan if r.val_loss is None else r.val_loss,
-                    r.train_accuracy,
-                    nan if r.val_accuracy is None else r.val_accuracy,
-                )
-                for r in reports
-            ],
-            dtype=np.float64,
-        )
-        if self._n:
-            rows = rows[rows[:, _EPOCH] > self._buf[self._n - 1, _EPOCH]]
-            if not len(rows):
-                return
-        need = self._n + len(rows)
-        if need > len(self._buf):
-            grown = np.empty((max(2 * len(self._buf), need), 5), dtype=np.float64)
-            grown[: self._n] = self._buf[: self._n]
-            self._buf = grown
-        self._buf[self._n : need] = rows
-        self._n = need
-        if not self._has_val and not np.isnan(rows[:, _VAL_LOSS]).all():
+        held = self._history.n_rows
+        self._history.extend(reports)
+        if self._history.n_rows == held:
+            return
+        if not self._has_val and any(r.val_loss is not None for r in reports[-LIVE_VAL_CHECK:]):
             self._set_has_val(True)
         last = reports[-1]
         text = f"epoch {last.epoch}   loss {last.train_loss:.4g}"
@@ -231,10 +210,11 @@ class LossView(QWidget):
             self._redraws.trigger()
         else:
             self._redraw()
-        self._append_objectives(reports)  # the L − L* tab (set_reference_loss)
+        self._gap_dirty = True
+        self._redraw_gap()  # the L − L* tab (set_reference_loss)
         if not self._log_x and not self._log_x_user:
-            first = max(self._buf[0, _EPOCH], 1.0)
-            if self._buf[self._n - 1, _EPOCH] >= first * 10.0**LOG_X_DECADES:
+            first = max(float(self._history[0].epoch), 1.0)
+            if self._history.last_epoch >= first * 10.0**LOG_X_DECADES:
                 self._log_x_auto = True
                 self.log_x_check.setChecked(True)
 
@@ -381,29 +361,25 @@ class LossView(QWidget):
         self._redraws.fire()
 
     def _draw_curves(self) -> None:
-        b = self._buf[: self._n]
-        x = b[:, _EPOCH]
-        for extent, column in zip(self._x_extents, (_TRAIN_LOSS, _TRAIN_ACC)):
-            if self._n:  # y: a value the curve has, so only x is extended
-                extent.setData([x[0], _x_end(x[-1])], [b[0, column], b[0, column]])
+        h = self._history
+        for extent, column in zip(self._x_extents, ("train_loss", "train_accuracy")):
+            if h:  # y: a value the curve has, so only x is extended
+                first = h[0]
+                y = getattr(first, column)
+                extent.setData([first.epoch, _x_end(h.last_epoch)], [y, y])
             else:
                 extent.setData([], [])
-        self.train_curve.setData(x, b[:, _TRAIN_LOSS])
-        self.train_acc_curve.setData(x, b[:, _TRAIN_ACC])
-        if self._has_val:
-            self.val_curve.setData(x, b[:, _VAL_LOSS])
-            self.val_acc_curve.setData(x, b[:, _VAL_ACC])
-        else:
-            self.val_curve.setData([], [])
-            self.val_acc_curve.setData([], [])
+        for curve, column in zip((self.train_curve, self.val_curve, self.train_acc_curve, self.val_acc_curve), _CURVES):
+            if self._has_val or column.startswith("train"):
+                curve.setData(*h.series(column))
+            else:
+                curve.setData([], [])
         # Apply the new auto-range now: left to the paint, it changes the axes during the paint
         # and so costs a second full repaint (measured: 2 paints per append, 1 with this).
         self.loss_widget.scene().prepareForPaint()
 
     # ------------------------------------ L − L*: distance to the exact optimum (reference dock)
     GAP_COLOR = "#CC79A7"  # Okabe–Ito reddish purple: not a training/validation colour here
-    _obj_buf = None  # (capacity, 2): epoch, objective of every held epoch
-    _obj_n = 0
     _ref_loss = None
     _gap_floor = 0.0
     _gap_dirty = False
@@ -431,12 +407,11 @@ class LossView(QWidget):
         return self._ref_loss
 
     def gap_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(epochs, L − L*)`` (n_epochs,) as drawn (floored at the precision limit); empty
-        without a reference."""
-        if self._ref_loss is None or not self._obj_n:
+        """``(epochs, L − L*)`` as drawn (floored at the precision limit); empty without a reference."""
+        if self._ref_loss is None or not self._history:
             return np.empty(0), np.empty(0)
-        b = self._obj_buf[: self._obj_n]
-        return b[:, 0].copy(), np.maximum(b[:, 1] - self._ref_loss, self._gap_floor)
+        epochs, objective = self._history.series("objective")
+        return epochs, np.maximum(objective - self._ref_loss, self._gap_floor)
 
     def _ensure_gap_tab(self) -> None:
         if self.gap_widget is not None:
@@ -459,28 +434,6 @@ class LossView(QWidget):
         )
         self.tabs.addTab(self.gap_widget, "L − L*")
         self.tabs.currentChanged.connect(lambda _i: self._redraw_gap())
-
-    def _reset_objectives(self) -> None:
-        self._obj_n = 0
-        self._redraw_gap(force=True)
-
-    def _append_objectives(self, reports: Sequence) -> None:
-        last = self._obj_buf[self._obj_n - 1, 0] if self._obj_n else -np.inf
-        rows = [(r.epoch, r.objective) for r in reports if r.epoch > last]
-        if not rows:
-            return
-        need = self._obj_n + len(rows)
-        if self._obj_buf is None or need > len(self._obj_buf):
-            grown = np.empty(
-                (max(2 * (0 if self._obj_buf is None else len(self._obj_buf)), need, _INITIAL_CAPACITY), 2)
-            )
-            if self._obj_n:
-                grown[: self._obj_n] = self._obj_buf[: self._obj_n]
-            self._obj_buf = grown
-        self._obj_buf[self._obj_n : need] = rows
-        self._obj_n = need
-        self._gap_dirty = True
-        self._redraw_gap()
 
     def _redraw_gap(self, force: bool = False) -> None:
         """Redraw the L − L* curve now if its tab is on show, else when it is shown."""

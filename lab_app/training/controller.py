@@ -20,8 +20,10 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from engine.data import Dataset
+from engine.epochs import report_history
+from engine.history import History
 from engine.model import Model
-from engine.training import EpochReport, TrainConfig, Trainer
+from engine.training import TrainConfig, Trainer
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG, effective_config
 from lab_app.training.recorded import ParamHistory
@@ -66,7 +68,8 @@ class TrainingController(QObject):
         self._state = "idle"
         self._run_info: RunInfo | None = None
         self._latest: Snapshot | None = None
-        self._history: list[EpochReport] = []
+        #: The current run's reports in fixed memory (engine.history): recent epochs exact, older ones decimated.
+        self._history = report_history()
         #: The current run's recorded weights, thinned to a budget (scrubber, landscape, sessions).
         self.recorded = ParamHistory()
         self._run_id = 0
@@ -112,9 +115,10 @@ class TrainingController(QObject):
         return self._latest
 
     @property
-    def history(self) -> list[EpochReport]:
-        """Every epoch report of the current run received so far (a copy)."""
-        return list(self._history)
+    def history(self) -> History:
+        """The current run's epoch reports received so far (a copy): a sequence of the reports
+        kept whole, in fixed memory however long the run (:func:`engine.epochs.report_history`)."""
+        return self._history.copy()
 
     # --------------------------------------------------------------- commands
     @Slot()
@@ -182,7 +186,8 @@ class TrainingController(QObject):
         self.stop()
         self._worker.start_run(None, self._run_id + 1, self._data_version)
         self._run_id += 1
-        self._run_info, self._latest, self._history, self._handed = None, None, [], None
+        self._run_info, self._latest, self._handed = None, None, None
+        self._history.clear()
         self.recorded.clear()
         self.cleared.emit()
 
@@ -272,7 +277,7 @@ class TrainingController(QObject):
         have before saving. ``recorded`` (``ParamHistory.to_saved`` output) refills the recorded
         weights, so the saved run can be scrubbed. Returns False (after ``error``) if the model
         does not fit."""
-        history = tuple(history)
+        history = report_history(history)
         if self._closed or not self._new_run(lambda t: t.restore(model, history, best_epoch)):
             return False
         self._pausing = False
@@ -336,7 +341,8 @@ class TrainingController(QObject):
             trainer.model_name,
         )
         self._handed = dataset
-        self._history, self._latest, self._run_open = [], None, True
+        self._latest, self._run_open = None, True
+        self._history.clear()
         self.recorded.clear()
         self._live_lr = config.lr
         self._worker.start_run(trainer, self._run_id, self._data_version)
@@ -369,7 +375,9 @@ class TrainingController(QObject):
             return False
         self._history.extend(snap.reports)
         self._latest = snap
-        self.recorded.append(snap.epoch, snap.params)
+        latest = snap.latest  # the loss early stopping watches marks the best recorded weights
+        loss = None if latest is None else (latest.val_loss if latest.val_loss is not None else latest.train_loss)
+        self.recorded.append(snap.epoch, snap.params, loss)
         self.progress.emit(snap)
         return True
 

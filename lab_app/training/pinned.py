@@ -135,5 +135,6 @@ class PinnedRuns(QObject):
 
 
 def _column(history, name: str) -> np.ndarray:
-    """(n_epochs,) float64 of one report field; NaN where it is None (no test split)."""
-    return np.array([np.nan if (v := getattr(r, name)) is None else v for r in history], dtype=np.float64)
+    """(k,) float64 of one report field over the epochs the report history keeps whole; NaN where
+    there is no value (no test split)."""
+    return history.arrays()[0].astype(np.float64) if name == "epoch" else history.column(name)

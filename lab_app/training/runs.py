@@ -6,6 +6,7 @@ they are made (docs/design.md §1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +42,8 @@ class RunInfo:
 class Snapshot:
     """A frozen copy of a run's progress; safe to keep, never changed by the worker.
 
-    ``reports`` holds every epoch since the previous snapshot of the run (none is dropped);
+    ``reports`` holds every epoch since the previous snapshot of the run (none is dropped; the
+    first snapshot of a restored run holds its whole report history, ``engine.epochs.report_history``);
     ``state`` is "running", "paused" or "finished" (reset()'s epoch-0 snapshot says "paused");
     ``params`` is a copy of the flat weights; ``stopped_because`` of a finished run is "epochs",
     "early_stopping", "stopped", "diverged" or "error"; ``data_version`` counts document edits.
@@ -50,7 +52,7 @@ class Snapshot:
     run_id: int
     epoch: int
     params: np.ndarray
-    reports: tuple[EpochReport, ...]
+    reports: Sequence[EpochReport]
     latest: EpochReport | None
     state: str
     stopped_because: str | None

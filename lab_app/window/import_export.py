@@ -151,7 +151,9 @@ class ImportExportActions(QObject):
         return True
 
     def export_history_csv(self) -> bool:
-        """Write the current run's history: one row per epoch (empty cells where there is no value)."""
+        """Write the current run's history: one row per epoch it keeps whole (every epoch of a
+        short run; a long run's first and newest epochs and two per bucket between, see
+        :mod:`engine.history`), empty cells where there is no value."""
         h, window = self._host, self._host.window
         history = window.controller.history
         if not history:
