@@ -204,6 +204,22 @@ class History(Sequence):
     def __bool__(self) -> bool:
         return self.n_rows > 0
 
+    def __eq__(self, other) -> bool:
+        """Another history: the same sizes and contents, bucket extremes included; a list or
+        tuple: the same rows kept whole."""
+        if isinstance(other, History):
+            if self._sizes() != other._sizes() or self._counts() != other._counts():
+                return False
+            k = self._nb + (self._partial > 0)
+            return all(np.array_equal(a[:k], b[:k], equal_nan=True) for a, b in zip(self._b, other._b)) and all(
+                np.array_equal(a, b, equal_nan=True) for a, b in zip(self._rows(), other._rows())
+            )
+        if isinstance(other, list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # changes as rows arrive
+
     def __getitem__(self, i):
         if i == -1 and self._nr:  # the newest row, asked for at every snapshot: no concatenation
             return self._make_row(int(self._rec_ep[self._nr - 1]), self._rec[self._nr - 1])
@@ -293,6 +309,9 @@ class History(Sequence):
         return h
 
     # --------------------------------------------------------------- helpers
+    def _counts(self) -> tuple:
+        return self.n_rows, self.level, self._nh, self._nr, self._nb, self._partial
+
     def _sizes(self) -> tuple:
         return self.columns, self.head, self.recent, self.buckets
 

@@ -78,7 +78,7 @@ def test_train_emits_progress_then_finished(qtbot, make):
     assert isinstance(final, Snapshot) and snaps[-1] is final
     assert (final.epoch, final.state, final.stopped_because) == (20, "finished", "epochs")
     assert [r.epoch for r in c.history] == list(range(1, 21))
-    assert final.latest is c.history[-1] and np.isfinite(final.params).all()
+    assert final.latest == c.history[-1] and np.isfinite(final.params).all()
     assert not final.params.flags.writeable  # shared by every view: read-only
     assert len(started) == 1 and isinstance(started[0], RunInfo) and started[0].run_id == final.run_id
     assert started[0].model_name == "logistic" and len(started[0].train_idx) == 100
@@ -114,8 +114,8 @@ def test_progress_is_throttled_and_no_report_is_dropped(qtbot, make):
     epochs = c.latest.epoch
     assert len(snaps) <= 35 * elapsed + 2, f"{len(snaps)} snapshots in {elapsed:.2f} s"
     assert epochs > 10 * len(snaps), f"{epochs} epochs in {len(snaps)} snapshots: not coalesced"
-    assert [r.epoch for r in c.history] == list(range(1, epochs + 1))
-    assert sum(len(s.reports) for s in snaps) == epochs
+    assert [r.epoch for s in snaps for r in s.reports] == list(range(1, epochs + 1))
+    assert c.history.n_rows == epochs and c.history.last_epoch == epochs
     assert epochs > 100  # epochs=0 means until stopped
     running = [s for s in snaps if s.state == "running"]
     assert running and running[-1].samples_per_second > 1000
@@ -136,7 +136,8 @@ def test_a_slow_view_gets_the_newest_snapshot_not_a_backlog(qtbot, make):
     pause_and_settle(qtbot, c)
     # Back-pressure: at most one running snapshot was queued, then the paused one.
     assert len(seen) - before <= 3  # (without it: ~15)
-    assert [r.epoch for r in c.history] == list(range(1, c.latest.epoch + 1))
+    assert [r.epoch for s in seen for r in s.reports] == list(range(1, c.latest.epoch + 1))
+    assert c.history.n_rows == c.latest.epoch
 
 
 def test_a_drag_becomes_one_hand_over(qtbot, make):
@@ -210,7 +211,7 @@ def test_reset_shows_fresh_weights_at_epoch_zero_without_training(qtbot, make):
         c.reset()
     info = started.args[0]
     assert info.run_id == old + 1 and c.state == "idle"
-    assert c.latest.epoch == 0 and c.latest.run_id == info.run_id and c.history == []
+    assert c.latest.epoch == 0 and c.latest.run_id == info.run_id and not c.history
     np.testing.assert_array_equal(c.latest.params, info.model.network.params)
     np.testing.assert_array_equal(c.latest.params, Trainer(info.dataset, c.config).network.params)
     qtbot.wait(150)  # stale snapshots of the old run are dropped, the new one does not train
