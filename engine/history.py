@@ -116,8 +116,10 @@ class History(Sequence):
         if isinstance(rows, History) and not self.n_rows and self._sizes() == rows._sizes():
             self._take(rows)
             return
-        for row in rows:
-            self.append(row)
+        pairs = [self._row_values(row) for row in rows]
+        if pairs:  # one vectorized add for a snapshot's batch of reports
+            table = np.array([values for _, values in pairs], dtype=np.float64)  # None becomes NaN
+            self.add_arrays([epoch for epoch, _ in pairs], table.reshape(len(pairs), len(self.columns)))
 
     def add(self, epoch: int, values) -> None:
         """Add one row of numbers (None for a missing value); skipped unless after the last epoch."""
@@ -136,11 +138,9 @@ class History(Sequence):
             self._spill()
 
     def add_arrays(self, epochs, table) -> None:
-        """Add ``(k,)`` epochs and ``(k, C)`` numbers at once (NaN for missing values), in order."""
-        epochs, table = np.asarray(epochs, np.int64), np.asarray(table, np.float64)
-        if self.n_rows:
-            keep = epochs > self.last_epoch
-            epochs, table = epochs[keep], table[keep]
+        """Add ``(k,)`` epochs and ``(k, C)`` numbers at once (NaN for missing values), as :meth:`add`
+        would one by one."""
+        epochs, table = _increasing(epochs, table, self.last_epoch if self.n_rows else None)
         i, k = 0, len(epochs)
         if k:
             self._cache = None
@@ -170,12 +170,7 @@ class History(Sequence):
         for a long saved history); equal to adding the rows one by one (so a row not after every
         earlier epoch is skipped here too)."""
         h = cls(columns, **options)
-        epochs = np.asarray(epochs, np.int64)
-        table = np.asarray(table, np.float64).reshape(len(epochs), len(h.columns))
-        if len(epochs) > 1:
-            keep = np.ones(len(epochs), bool)
-            keep[1:] = epochs[1:] > np.maximum.accumulate(epochs)[:-1]
-            epochs, table = epochs[keep], table[keep]
+        epochs, table = _increasing(epochs, np.reshape(table, (len(epochs), len(h.columns))), None)
         n = len(epochs)
         h._layout(n)
         nh, nb, partial, nr, w = h._nh, h._nb, h._partial, h._nr, 1 << h.level
@@ -380,6 +375,16 @@ class History(Sequence):
                 left, right = _take(self._b, 0, self.buckets, 2), _take(self._b, 1, self.buckets, 2)
                 _put(self._b, 0, _combine(left, right))
                 self._nb, self.level = half, self.level + 1
+
+
+def _increasing(epochs, table, after: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose epoch is after ``after`` (None: any) and after every earlier row's."""
+    epochs, table = np.asarray(epochs, np.int64), np.asarray(table, np.float64)
+    if not len(epochs):
+        return epochs, table
+    start = np.iinfo(np.int64).min if after is None else after
+    keep = epochs > np.maximum.accumulate(np.concatenate([[start], epochs[:-1]]))
+    return epochs[keep], table[keep]
 
 
 def _reduce(epochs: np.ndarray, values: np.ndarray) -> tuple:
