@@ -4,6 +4,7 @@ long the run, spikes stay on the loss plot, and a million-epoch session is small
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from engine.epochs import REPORT_COLUMNS, report_history
 from engine.history import History
 from engine.serialize import save_session, session_json_chunks, session_to_dict
 from engine.training import TrainConfig, Trainer
+from lab_app.panels.landscape.view import MAX_PATH
 from lab_app.training.recorded import ParamHistory
 
 from window_helpers import draw_points, emissions, settle
@@ -123,3 +125,13 @@ def test_an_older_session_with_its_full_history_still_opens(qtbot, make_window, 
     assert w.controller.history.n_rows == n and w.loss_view.n_epochs == n
     x, y = w.loss_view.train_curve.getOriginalDataset()
     assert len(x) < n and y[x == 3_211][0] == 9.0
+
+
+def test_the_landscape_path_of_a_long_run_stays_within_its_budget(window):
+    view, latest = window.landscape_view, window.controller.latest  # the demo's epoch-0 snapshot
+    window.docks["landscape"].hide()  # only the path is measured here, not its drawing
+    assert view.mode == "two" and len(view.path) == 1
+    for epoch in range(1, 2 * MAX_PATH):
+        view.add_snapshot(replace(latest, epoch=epoch))
+    assert MAX_PATH // 2 <= len(view.path) <= MAX_PATH and len(view._buf) == MAX_PATH
+    assert np.array_equal(view.path[0], view.landscape.point(latest.params))

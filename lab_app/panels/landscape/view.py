@@ -36,8 +36,10 @@ __all__ = ["LandscapeView"]
 GRID_BUDGET = 3e7
 #: Grid points × rows × parameters of one PCA slice.
 SLICE_BUDGET = 2e8
-#: Points of the live path drawn at most (the path itself keeps every snapshot).
+#: Points of the live path drawn at most (of the MAX_PATH held).
 MAX_DRAWN = 5000
+#: Points of the live path held, at most (then thinned to every other one, the first kept).
+MAX_PATH = 8192
 START_COLOR = "#D55E00"
 _KINDS = ("grid", "compare", "slice")
 #: Low loss light, high loss a muted violet: the coloured paths stay readable on top.
@@ -146,7 +148,10 @@ class LandscapeView(QWidget):
         if self.mode != "two":
             return
         point = self.landscape.point(snapshot.params)
-        if self._n == len(self._buf):
+        if self._n == len(self._buf) >= MAX_PATH:  # a long run: every other point, in fixed memory
+            self._n = (self._n + 1) // 2
+            self._buf[: self._n] = self._buf[::2].copy()
+        elif self._n == len(self._buf):
             self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])  # grow by doubling
         self._buf[self._n] = point
         self._n += 1
