@@ -88,12 +88,12 @@ def history_to_dict(history) -> dict:
     history = report_history(history)
     epochs, table = history.arrays()
     out = {"epoch": epochs.tolist()}
-    out.update({name: [_finite_or_none(v) for v in table[:, i].tolist()] for i, name in enumerate(REPORT_COLUMNS)})
-    if history.level or history.n_rows > len(epochs):
-        ext = history.extremes()
-        out["extremes"] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in ext.items()}
-        for key in ("lo", "hi"):
-            out["extremes"][key] = [[_finite_or_none(v) for v in row] for row in out["extremes"][key]]
+    out.update({name: _json_numbers(table[:, i]) for i, name in enumerate(REPORT_COLUMNS)})
+    out["samples"] = [None if v is None else int(v) for v in out["samples"]]
+    if history.level:  # buckets of more than one epoch: their minima and maxima are not in the rows
+        out["extremes"] = {
+            k: (_json_numbers(v) if isinstance(v, np.ndarray) else v) for k, v in history.extremes().items()
+        }
     return out
 
 
@@ -135,6 +135,15 @@ def _extremes_from_dict(data) -> dict | None:
         expect(isinstance(rows, list) and all(isinstance(r, list) for r in rows), f"history {key} must be a table")
         out[key] = np.array([_nullable_numbers(r, f"history {key}") for r in rows]).reshape(-1, width)
     return out
+
+
+def _json_numbers(array: np.ndarray) -> list:
+    """A (nested) list of an array's numbers, None for NaN and infinities (JSON has neither)."""
+    if array.dtype.kind in "iu":
+        return array.tolist()
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
 
 
 def _nullable_numbers(values: list, what: str) -> np.ndarray:
