@@ -271,7 +271,7 @@ class TrainingController(QObject):
     ) -> bool:
         """Show a saved session's model: a new idle run on the document's points that starts from
         ``model``'s weights and standardizer with ``history`` (``Trainer.restore``). Emits
-        ``runStarted``, then one ``progress`` snapshot holding every report, so the views draw
+        ``runStarted``, then one ``progress`` snapshot holding the saved report history, so the views draw
         the saved picture and the whole loss curve. Train continues from these weights, unless
         the saved run had ended (``stopped_because``): then Train starts a new run, as it would
         have before saving. ``recorded`` (``ParamHistory.to_saved`` output) refills the recorded
