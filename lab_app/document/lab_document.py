@@ -94,6 +94,7 @@ class LabDocument(QObject):
         self._label_name = "label"
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
+        self._snapshot: tuple = ((), None)  # (what it was made of, the Dataset): see dataset()
         self.undo_stack = QUndoStack(self)
         self._gestures = GestureRecorder(self.undo_stack)
         # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
@@ -200,16 +201,32 @@ class LabDocument(QObject):
         """An ``engine.data.Dataset`` snapshot: copies of the points, labelled by class name.
 
         The engine orders classes naturally and reads numeric names as numbers ("10" after "9").
-        Only classes that have points appear (the engine cannot learn an empty class).
+        Only classes that have points appear (the engine cannot learn an empty class). The Dataset is
+        immutable, so until the document changes every caller (views, training) shares one: an edit
+        of a million points copies them once, not once per follower.
         """
         from engine.data import Dataset  # lazy: the document's own tests need no engine
 
+        made_of = (self._xy, self._labels, self.class_names, self._feature_names, self._label_name, self._mode)
+        old, ds = self._snapshot
+        # Arrays by identity (an edit always replaces them, never writes into them), the rest by value.
+        if len(old) == len(made_of) and all(
+            a is b if isinstance(a, np.ndarray) else a == b for a, b in zip(old, made_of)
+        ):
+            return ds
+
+        # The engine's classes and codes are worked out for the few used class names, then mapped
+        # onto the rows with one NumPy take: no per-row Python object, whatever the number of points.
         names = np.array(self.class_names, dtype=object)
-        ds = Dataset.from_labels(
-            self.X, names[self._labels], feature_names=list(self.feature_names), label_name=self._label_name
-        )
-        if ds.n_classes != len(np.unique(self._labels)):
+        used = np.flatnonzero(np.bincount(self._labels, minlength=self.n_classes))
+        coded = Dataset.from_labels(np.zeros((len(used), 1)), names[used])
+        if coded.n_classes != len(used):
             raise ValueError(f"class names {list(self.class_names)} name the same number twice; rename one")
+        table = np.zeros(self.n_classes, dtype=np.int64)
+        table[used] = coded.y
+        X = self._xy[:, : self.n_dims]
+        ds = Dataset(X, table[self._labels], coded.classes, tuple(self.feature_names), self._label_name)
+        self._snapshot = (made_of, ds)
         return ds
 
     # ------------------------------------------------------------ plain state

@@ -1,5 +1,14 @@
 """The data drawn over the boundary: where each point sits, its fill (training or test), the
-misclassified rings and the sizes by loss."""
+misclassified rings and the sizes by loss.
+
+Every per-point array holds all rows, but the scatter items draw at most
+:data:`~lab_app.widgets.point_sample.POINT_BUDGET` of them (:func:`~lab_app.widgets.point_sample.drawn_rows`:
+all of small data; of big data a fixed share, which stays put while the weights change), and the
+rings mark the misclassified points, drawn or not (of big data at most
+:data:`~lab_app.widgets.point_sample.SAMPLE_SIZE` of them). Which points the weights misclassify comes from the training thread's logits when a snapshot
+brings them; otherwise small data are evaluated here and big data in a background task, so the GUI
+thread never runs the model over every point.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +19,9 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.evaluation import threshold_predictions
 from engine.forensics import loss_sizes, losses_from_logits
 from engine.metrics import predictions
-from engine.network import Workspace, augment
+from engine.model import PointEvaluator
 from lab_app.widgets import palette
+from lab_app.widgets.point_sample import POINT_BUDGET, capped, drawn_rows, nearest_row
 
 __all__ = ["POINT_PX", "RING_PX", "PointLayer"]
 
@@ -24,15 +34,21 @@ class PointLayer:
 
     :meth:`set_data` rebuilds all per-point arrays together, so they always share one length
     (``len(layer)``): ``X`` (n, n_inputs) raw inputs, ``y`` (n,) class codes, ``xy`` (n, 2) drawn
-    positions, ``test_mask`` and ``miss_mask`` (n,) bool.
+    positions, ``test_mask`` and ``miss_mask`` (n,) bool. ``drawn`` (m,) are the rows the points
+    item shows, in its order (all rows up to the budget); ``ringed`` (r,) the rows the rings show.
 
     Attributes
     ----------
     points_item : filled = training, hollow = test. miss_item : rings around misclassified points.
     dataset : the ``engine.data.Dataset`` drawn (point probabilities from the training thread fit only it).
+
+    Parameters
+    ----------
+    runner : a ``lab_app.tasks.TaskRunner`` for the forward passes over big data; its results go to
+        :meth:`take_logits`.
     """
 
-    def __init__(self):
+    def __init__(self, runner):
         self.points_item = pg.ScatterPlotItem(size=POINT_PX, symbol="o", antialias=True)
         # The points stay put while the image under them changes ~30 times a second: repaint them
         # from a pixmap (measured: a repaint with 10,000 points 10–12 ms -> 4.5–5.5 ms).
@@ -40,20 +56,32 @@ class PointLayer:
         self.miss_item = pg.ScatterPlotItem(
             size=RING_PX, symbol="o", brush=None, pen=pg.mkPen(palette.INK, width=1.8), antialias=True
         )
+        self._runner = runner
         self.dataset = None
         self.X = np.zeros((0, 2))
         self.y = np.zeros(0, dtype=np.int64)
         self.xy = np.zeros((0, 2))
         self.test_mask = np.zeros(0, dtype=bool)
         self.miss_mask = np.zeros(0, dtype=bool)
+        self.drawn = np.zeros(0, dtype=np.int64)
+        self.ringed = np.zeros(0, dtype=np.int64)
         self.test_shown = True  # False: the test split's points (and their rings) are hidden
+        self._hidden_drawn = self._hidden_rings = False  # some drawn points / rings are hidden now
+        self._colors = ()
         self._logits: np.ndarray | None = None  # (n, n_outputs) of the last ringed weights
         self._n_classes = 2
-        self._inputs = None
-        self._workspace = None
+        self._model = None
+        self._evaluator: _Logits | None = None  # small data, this thread
+        self._pending: tuple | None = None  # (dataset, params, threshold) a background pass is evaluating
+        self._background = _Logits()  # called by the runner's tasks only (they take turns)
 
     def __len__(self) -> int:
         return len(self.y)
+
+    @property
+    def big(self) -> bool:
+        """More points than one view draws: the model is evaluated over them in the background."""
+        return len(self.y) > POINT_BUDGET
 
     def set_data(self, model, dataset, test_idx, columns, one_d: bool, colors) -> None:
         """Draw ``dataset``'s points for ``model`` (an ``engine.model.Model``): ``test_idx`` rows
@@ -67,12 +95,14 @@ class PointLayer:
         if test_idx is not None and len(test_idx) and int(np.max(test_idx)) < n:
             self.test_mask[np.asarray(test_idx, dtype=np.int64)] = True
         self.miss_mask = np.zeros(n, dtype=bool)
-        self._logits = None
+        self.ringed = np.zeros(0, dtype=np.int64)
+        self._logits = self._evaluator = self._pending = None
+        self._runner.cancel(quiet=True)  # a pass over the old points must not ring these
         self.miss_item.setData([], [])
-        net = model.network
-        self._n_classes = net.n_classes
-        self._inputs = augment(model.features(self.X), net.dtype)
-        self._workspace = Workspace(net, max(n, 1))
+        self._hidden_rings = False
+        self._model = model
+        self._n_classes = model.network.n_classes
+        self.drawn = drawn_rows(n)
         self.place(columns, one_d)
         self.style(colors)
 
@@ -86,21 +116,31 @@ class PointLayer:
         level = self.y / max(self._n_classes - 1, 1)
         self.xy = np.column_stack([self.X[:, i], level if one_d else self.X[:, j]])
 
-    def style(self, colors) -> None:
-        """Fill and outline each point in its class colour (``colors``, one QColor per class); test points hollow."""
+    def style(self, colors=None) -> None:
+        """Fill and outline each drawn point in its class colour (``colors``, one QColor per class;
+        default the last ones); test points hollow."""
+        if colors is not None:
+            self._colors = tuple(colors)
+        colors = self._colors
         fills = np.array([pg.mkBrush(c) for c in colors], dtype=object)
         pens = np.array([pg.mkPen(palette.outline(c), width=1) for c in colors], dtype=object)
         hollow_pens = np.array([pg.mkPen(c.darker(125), width=2.2) for c in colors], dtype=object)
-        fill, pen = fills[self.y], pens[self.y]
-        t = self.test_mask
+        rows = self.drawn
+        y = self.y[rows]
+        fill, pen = fills[y], pens[y]
+        t = self.test_mask[rows]
         fill[t] = pg.mkBrush("w")
-        pen[t] = hollow_pens[self.y[t]]
-        self.points_item.setData(x=self.xy[:, 0], y=self.xy[:, 1], brush=list(fill), pen=list(pen))
+        pen[t] = hollow_pens[y[t]]
+        xy = self.xy[rows]
+        self._hidden_drawn = False  # setData shows every point again
+        self.points_item.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pen))
         self._apply_visibility()
 
     def draw_rings(self) -> None:
-        """Ring the points of :attr:`miss_mask` where they are drawn now."""
-        self.miss_item.setData(x=self.xy[self.miss_mask, 0], y=self.xy[self.miss_mask, 1])
+        """Ring the points of :attr:`miss_mask` where they are drawn now (at most the budget of them)."""
+        self.ringed = capped(np.flatnonzero(self.miss_mask), len(self.y))
+        self._hidden_rings = False  # setData shows every ring again
+        self.miss_item.setData(x=self.xy[self.ringed, 0], y=self.xy[self.ringed, 1])
         self._apply_visibility()
 
     def show_test(self, on: bool) -> None:
@@ -110,34 +150,52 @@ class PointLayer:
 
     @property
     def visible_mask(self) -> np.ndarray:
-        """(n,) bool: the points drawn (all but the test split's while it is hidden)."""
+        """(n,) bool: the points shown (all but the test split's while it is hidden)."""
         return np.ones(len(self.y), dtype=bool) if self.test_shown else ~self.test_mask
 
     def _apply_visibility(self) -> None:
-        if len(self.points_item.data) == len(self.y):
-            self.points_item.setPointsVisible(self.visible_mask)
-        if len(self.miss_mask) == len(self.y) and len(self.miss_item.data) == int(self.miss_mask.sum()):
-            self.miss_item.setPointsVisible(self.visible_mask[self.miss_mask])
+        """Hide the drawn test points and their rings while the test split is hidden. Items are
+        touched only while something is or was hidden: setting every spot's visibility costs as
+        much as drawing it."""
+        hide = not self.test_shown and bool(self.test_mask.any())
+        for item, rows, attr in (
+            (self.points_item, self.drawn, "_hidden_drawn"),
+            (self.miss_item, self.ringed, "_hidden_rings"),
+        ):
+            if len(item.data) == len(rows) and (hide or getattr(self, attr)):
+                item.setPointsVisible(~self.test_mask[rows] if hide else np.ones(len(rows), dtype=bool))
+                setattr(self, attr, hide)
 
     def update_misclassified(self, params, proba=None, logits=None, threshold: float = 0.5) -> None:
         """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
         ``threshold`` (the drawn contour); else not of the most probable class. ``logits`` (n,
-        n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread)."""
-        self._logits = None
+        n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread);
+        otherwise big data are evaluated in the background and ringed when that is done."""
+        self._logits = self._pending = None
         if len(self.y) == 0:
             self.miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
         if logits is None and proba is not None and (threshold == 0.5 or proba.shape[1] > 2):
+            self._runner.cancel(quiet=True)
             self._ring(np.argmax(proba, axis=1))
             return
-        if logits is None:
-            with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
-                z = self._workspace.forward(self._inputs, params).copy()
-        else:
-            z = logits
-        self._logits = z  # kept: a new threshold for the same weights needs no forward pass
-        self._ring(threshold_predictions(z, threshold) if z.shape[1] == 1 else predictions(z))
+        if logits is None and self.big:
+            self._pending = (self.dataset, np.array(params), threshold)
+            self._runner.start(self._background, self._model, self.X, self._pending[1])
+            return
+        self._runner.cancel(quiet=True)
+        self.take_logits(logits if logits is not None else self._small_logits(params), threshold)
+
+    def take_logits(self, logits: np.ndarray, threshold: float | None = None) -> None:
+        """Ring from ``logits`` (n, n_outputs) of the weights on show; ``threshold`` None: the one
+        of the background pass that computed them (dropped if the points changed meanwhile)."""
+        if threshold is None:
+            if self._pending is None or self._pending[0] is not self.dataset or len(logits) != len(self.y):
+                return
+            threshold, self._pending = self._pending[2], None
+        self._logits = logits  # kept: a new threshold for the same weights needs no forward pass
+        self._ring(threshold_predictions(logits, threshold) if logits.shape[1] == 1 else predictions(logits))
 
     def rethreshold(self, params, threshold: float) -> None:
         """Ring the points on the wrong side of P(class 1) = ``threshold`` under ``params``, the
@@ -155,36 +213,71 @@ class PointLayer:
         self.miss_mask = miss
         self.draw_rings()
 
-    def losses(self, params) -> np.ndarray:
-        """(n,) loss −log P(true class) of each point under ``params``."""
-        with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
-            z = self._workspace.forward(self._inputs, params)
-            return losses_from_logits(z, self.y)
+    def _small_logits(self, params) -> np.ndarray:
+        """(n, n_outputs) logits of ``params`` at every point, evaluated here (small data only)."""
+        if self._evaluator is None:
+            self._evaluator = _Logits()
+        return self._evaluator(self._model, self.X, params)
+
+    def losses(self, params, rows=None) -> np.ndarray:
+        """Loss −log P(true class) under ``params`` (the weights on show) of the points ``rows``
+        (default all, (n,)): from the kept logits when there are some, else by a forward pass here
+        (of big data, the view asks only for the drawn rows)."""
+        rows = slice(None) if rows is None else rows
+        if self._logits is not None and len(self._logits) == len(self.y):
+            z = self._logits[rows]
+        elif not self.big:
+            z = self._small_logits(params)[rows]
+        else:
+            z = _Logits()(self._model, self.X[rows], params)
+        return _losses(z, self.y[rows])
 
     def set_sizes(self, loss: np.ndarray | None) -> None:
-        """Size the points (and their rings) by ``loss`` (n,), or all alike when None."""
+        """Size the drawn points (and their rings) by ``loss`` (one per drawn row, :attr:`drawn`),
+        or all alike when None."""
         if loss is None:  # per-point sizes stay until replaced, so set them all (a scalar would not)
-            self.points_item.setSize(np.full(len(self.y), float(POINT_PX)))
-            self.miss_item.setSize(np.full(int(self.miss_mask.sum()), float(RING_PX)))
+            self.points_item.setSize(np.full(len(self.drawn), float(POINT_PX)))
+            self.miss_item.setSize(np.full(len(self.ringed), float(RING_PX)))
             return
         sizes = loss_sizes(loss)
         self.points_item.setSize(sizes)
-        self.miss_item.setSize(sizes[self.miss_mask] + (RING_PX - POINT_PX))
+        at = np.searchsorted(self.drawn, self.ringed)
+        ring_sizes = np.full(len(self.ringed), float(POINT_PX))
+        inside = (at < len(self.drawn)) & (self.drawn[np.minimum(at, len(self.drawn) - 1)] == self.ringed)
+        ring_sizes[inside] = sizes[at[inside]]
+        self.miss_item.setSize(ring_sizes + (RING_PX - POINT_PX))
 
     def size_of(self, i: int) -> float:
-        """Point ``i``'s marker diameter in pixels as drawn."""
+        """Point ``i``'s marker diameter in pixels as drawn (the default size if it is not drawn)."""
         data = self.points_item.data
-        size = float(data["size"][i]) if i < len(data) else -1.0
+        at = int(np.searchsorted(self.drawn, i))
+        drawn = at < len(self.drawn) and self.drawn[at] == i and at < len(data)
+        size = float(data["size"][at]) if drawn else -1.0
         return size if size > 0 else float(POINT_PX)
 
     def nearest(self, x: float, y: float, pixel: tuple[float, float], max_px: float) -> int | None:
-        """The point drawn nearest to (x, y) within ``max_px`` screen pixels (``pixel`` = data units
-        per pixel along x and y), else None."""
-        if len(self.y) == 0:
-            return None
-        px, py = pixel
-        d2 = ((self.xy[:, 0] - x) / px) ** 2 + ((self.xy[:, 1] - y) / py) ** 2
-        if not self.test_shown:
-            d2[self.test_mask] = np.inf  # hidden points are not hovered
-        i = int(np.argmin(d2))
-        return i if d2[i] <= max_px**2 else None
+        """The point nearest to (x, y) within ``max_px`` screen pixels (``pixel`` = data units per
+        pixel along x and y), drawn or not, hidden test points excepted; else None."""
+        hidden = None if self.test_shown else self.test_mask
+        return nearest_row(self.xy[:, 0], self.xy[:, 1], x, y, pixel, max_px, hidden)
+
+
+class _Logits:
+    """``(model, X, params) -> (n, n_outputs)`` logits (a copy), the points' features mapped once
+    per model and points. One instance is never called from two threads at once."""
+
+    def __init__(self):
+        self._key: tuple = ()
+        self._evaluator: PointEvaluator | None = None
+
+    def __call__(self, model, X: np.ndarray, params, progress=None, cancelled=None) -> np.ndarray:
+        if len(self._key) != 2 or self._key[0] is not model or self._key[1] is not X:
+            self._key, self._evaluator = (model, X), PointEvaluator(model, X)
+        with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
+            self._evaluator.evaluate(params)
+        return self._evaluator.logits.copy()
+
+
+def _losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return losses_from_logits(logits, y)

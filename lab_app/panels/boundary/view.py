@@ -40,6 +40,7 @@ from lab_app.panels.boundary.overlays import (
     linear_threshold,
 )
 from lab_app.panels.boundary.points import PointLayer
+from lab_app.tasks import TaskRunner
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
@@ -108,6 +109,13 @@ class BoundaryView(QWidget):
         return self._layer.test_mask.copy()
 
     @property
+    def drawn_rows(self) -> np.ndarray:
+        """Rows the points item draws, in its order: every point up to
+        :data:`~lab_app.widgets.point_sample.POINT_BUDGET`, else a fixed share (the rings mark every
+        misclassified point, drawn or not, up to the same budget)."""
+        return self._layer.drawn.copy()
+
+    @property
     def misclassified_mask(self) -> np.ndarray:
         """(n_points,) bool: points ringed as misclassified by the last shown weights."""
         return self._layer.miss_mask.copy()
@@ -143,6 +151,7 @@ class BoundaryView(QWidget):
         if self._ref is not None:
             self._ref.clear()
         self._pinned.clear()
+        self._point_runner.cancel(quiet=True)
         self._layer.points_item.setData([], [])
         self._layer.miss_item.setData([], [])
 
@@ -375,7 +384,10 @@ class BoundaryView(QWidget):
             item.addItem(it, ignoreBounds=True)
         self._curves = OneDCurves(item, z=2)
         self.curve_items, self.threshold_line = self._curves.curve_items, self._curves.threshold_line
-        self._layer = PointLayer()
+        # Big data: which points the weights misclassify is worked out off the GUI thread.
+        self._point_runner = TaskRunner(self, name="logit-lab-points")
+        self._layer = PointLayer(self._point_runner)
+        self._point_runner.resultReady.connect(self._on_point_logits)
         self.points_item, self.miss_item = self._layer.points_item, self._layer.miss_item
         for dz, it in enumerate((self.points_item, self.miss_item), start=1):
             it.setZValue(self._curves.z_top + dz)
@@ -583,7 +595,15 @@ class BoundaryView(QWidget):
     def _apply_loss_sizes(self) -> None:
         if self._model is None:
             return
-        self._layer.set_sizes(self.point_losses() if self._size_by_loss else None)
+        layer = self._layer
+        on = self._size_by_loss and self._have_image and len(layer)
+        layer.set_sizes(layer.losses(self._last_params, layer.drawn) if on else None)
+
+    def _on_point_logits(self, logits: np.ndarray) -> None:
+        """A background pass over big data is done: ring what it misclassifies, size by its losses."""
+        self._layer.take_logits(logits)
+        if self._size_by_loss:
+            self._apply_loss_sizes()
 
     def _describe_point(self, i: int):
         """``(PointInfo, html)`` of point ``i`` under the weights on show (for the hover card)."""

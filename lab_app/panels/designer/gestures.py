@@ -221,17 +221,9 @@ class Gestures(QObject):
         self._designer.coords_label.setText(text.replace("-", _MINUS))
 
     def _nearest(self, data) -> int | None:
-        """Index of the point nearest to ``data`` within HIT_PX screen pixels, else None."""
-        if self._doc.n_points == 0:
-            return None
-        pw, ph = self._designer.view_box.viewPixelSize()  # data units per pixel; the axes may differ
-        xy = self._designer.display_xy()
-        d2 = ((xy[:, 0] - data[0]) / pw) ** 2 + ((xy[:, 1] - data[1]) / ph) ** 2
-        visible = self._designer.visible_points_mask()
-        if len(visible) == len(d2):
-            d2[~visible] = np.inf  # hidden (test) points cannot be hit, moved or erased
-        i = int(np.argmin(d2))
-        return i if d2[i] <= HIT_PX**2 else None
+        """Index of the point nearest to ``data`` within HIT_PX screen pixels, else None (hidden
+        test points cannot be hit, moved or erased)."""
+        return self._designer.nearest_point(data[0], data[1], HIT_PX)
 
 
 def _cosmetic_pen(color, style=Qt.PenStyle.SolidLine) -> QPen:

@@ -38,6 +38,7 @@ from lab_app.panels.designer.gestures import Gestures
 from lab_app.panels.designer.tools import TOOLS, build_actions, build_toolbar
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
+from lab_app.widgets.point_sample import capped, drawn_rows, nearest_row
 from lab_app.widgets.rows import rows_kept
 
 __all__ = ["POINT_PX", "TOOLS", "Y_RANGE_1D", "DataDesigner"]
@@ -62,6 +63,7 @@ class DataDesigner(QWidget):
         self._test_mask: np.ndarray | None = None
         self._test_shown = True  # False: the test split's points are hidden
         self._miscl_mask: np.ndarray | None = None
+        self._drawn = np.zeros(0, dtype=np.int64)  # rows the points item draws
         self._updating_ranges = False
 
         self._build_plot()
@@ -172,9 +174,22 @@ class DataDesigner(QWidget):
             self._refresh_points()
 
     def visible_points_mask(self) -> np.ndarray:
-        """(n_points,) bool: the points drawn now."""
-        data = self._points.data
-        return np.asarray(data["visible"], dtype=bool).copy() if len(data) else np.zeros(0, dtype=bool)
+        """(n_points,) bool: the points shown now (all but a hidden test split's), drawn or not."""
+        hidden = self._hidden_mask()
+        return np.ones(self._doc.n_points, dtype=bool) if hidden is None else ~hidden
+
+    @property
+    def drawn_rows(self) -> np.ndarray:
+        """Rows the points item draws, in its order: every point up to
+        :data:`~lab_app.widgets.point_sample.POINT_BUDGET`, else a fixed share plus the selected
+        and misclassified ones (:func:`~lab_app.widgets.point_sample.drawn_rows`)."""
+        return self._drawn.copy()
+
+    def nearest_point(self, x: float, y: float, max_px: float) -> int | None:
+        """The shown point nearest on screen to (``x``, ``y``) (data units) within ``max_px``
+        pixels, drawn or not; None if there is none that close. Every tool picks through this."""
+        xy = self.display_xy()
+        return nearest_row(xy[:, 0], xy[:, 1], x, y, self.view_box.viewPixelSize(), max_px, self._hidden_mask())
 
     def set_misclassified(self, mask) -> None:
         """Ring the points where ``mask`` (n,) is True (misclassified by the model); None: none."""
@@ -484,26 +499,37 @@ class DataDesigner(QWidget):
         if len(self._class_fill) != doc.n_classes:  # a replace signalled points before classes
             self._on_classes_changed()  # rebuilds the colours, then calls back here
             return
-        xy, labels = self.display_xy(), doc.labels
-        fill, pens = self._class_fill[labels], self._class_pen[labels]
+        labels = doc.labels
+        n = len(labels)
+        sel = self._selection if len(self._selection) == n else np.zeros(n, dtype=bool)
         # Masks of a previous run may not fit yet: documents signal classes before points.
-        test = self._test_mask if self._test_mask is not None and len(self._test_mask) == len(xy) else None
+        test = self._test_mask if self._test_mask is not None and len(self._test_mask) == n else None
+        miss = self._miscl_mask if self._miscl_mask is not None and len(self._miscl_mask) == n else None
+        hidden = test if test is not None and not self._test_shown else None
+        if miss is not None and hidden is not None:
+            miss = miss & ~hidden
+        self._drawn = rows = drawn_rows(n, (sel, miss))
+        xy = self.display_xy()
+        x, y, labels = xy[rows, 0], xy[rows, 1], labels[rows]
+        fill, pens = self._class_fill[labels], self._class_pen[labels]
         if test is not None:  # hollow: white fill, thick class-coloured outline
-            fill[test] = self._hollow
-            pens[test] = self._test_pen[labels[test]]
-        self._points.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pens))
-        hidden = test if test is not None and not self._test_shown else np.zeros(len(xy), dtype=bool)
-        if hidden.any():
-            self._points.setPointsVisible(~hidden)
-        sel = self._selection if len(self._selection) == len(xy) else np.zeros(len(xy), dtype=bool)
-        self._halo.setData(x=xy[sel, 0], y=xy[sel, 1])
-        ring = (
-            self._miscl_mask
-            if self._miscl_mask is not None and len(self._miscl_mask) == len(xy)
-            else np.zeros(len(xy), dtype=bool)
-        )
-        ring = ring & ~hidden
+            t = test[rows]
+            fill[t] = self._hollow
+            pens[t] = self._test_pen[labels[t]]
+        self._points.setData(x=x, y=y, brush=list(fill), pen=list(pens))
+        if hidden is not None and hidden.any():
+            self._points.setPointsVisible(~hidden[rows])
+        halo = capped(np.flatnonzero(sel), n)
+        self._halo.setData(x=xy[halo, 0], y=xy[halo, 1])
+        ring = capped(np.flatnonzero(miss), n) if miss is not None else np.zeros(0, dtype=np.int64)
         self._rings.setData(x=xy[ring, 0], y=xy[ring, 1])
+
+    def _hidden_mask(self) -> np.ndarray | None:
+        """(n_points,) bool of the points hidden now (the test split while it is hidden), or None."""
+        test = self._test_mask
+        if self._test_shown or test is None or len(test) != self._doc.n_points:
+            return None
+        return test
 
     # --------------------------------------------------------------- helpers
     def _set_selection_mask(self, mask: np.ndarray) -> None:

@@ -1,0 +1,137 @@
+"""Point views of big data in the real window (issue 9): a bounded number of drawn points, the
+misclassified and selected ones always among them, and picks, hovers and erases on the real
+nearest point, drawn or not. 200,000 points go into the document directly."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from lab_app.widgets.point_sample import POINT_BUDGET, SAMPLE_SIZE
+
+from window_helpers import train
+
+LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
+N_BIG = 200_000
+N_FLIPPED = 300
+LONELY, HOLE = 123_457, (1.5, -1.5)
+
+
+def _load(window, n, seed=0):
+    """``n`` points of two classes split by x1 = 0, ``N_FLIPPED`` of them (of big data) labelled
+    across it and row ``LONELY`` alone in a hole at ``HOLE``; the run is reset on them, as an import does."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    if n > POINT_BUDGET:
+        d = X - HOLE
+        r = np.hypot(d[:, 0], d[:, 1])[:, None]
+        X = np.where(r < 0.4, HOLE + d / np.maximum(r, 1e-9) * 0.4, X)  # nothing within 0.4 (~8 px)
+        X[LONELY] = HOLE
+    y = (X[:, 0] > 0).astype(np.int64)
+    if n > POINT_BUDGET:
+        flipped = rng.choice(np.delete(np.arange(n), LONELY), N_FLIPPED, replace=False)
+        y[flipped] = 1 - y[flipped]
+    window.document.replace_data(X, y, ["A", "B"])
+    window.controller.reset()
+    return X, y
+
+
+def _lonely(window) -> int:
+    """Row ``LONELY``, checked to be drawn by neither view."""
+    for view in (window.boundary_view, window.designer):
+        assert LONELY not in view.drawn_rows
+    return LONELY
+
+
+def _viewport_pos(plot_item, plot_widget, x, y):
+    scene = plot_item.getViewBox().mapViewToScene(QPointF(x, y))
+    return plot_widget.viewportTransform().map(scene).toPoint()
+
+
+@pytest.fixture
+def big(make_window, qtbot):
+    """A window with N_BIG points trained a little (few misclassified), its views settled."""
+    window = make_window(epochs=2)
+    _load(window, N_BIG)
+    train(qtbot, window)
+    return window
+
+
+def test_big_data_draw_a_bounded_sample_keeping_misclassified_and_selected(big, qtbot):
+    boundary, designer = big.boundary_view, big.designer
+    for view in (boundary, designer):
+        assert len(view.points_item.data) == len(view.drawn_rows) <= POINT_BUDGET
+    miss = np.flatnonzero(boundary.misclassified_mask)
+    assert N_FLIPPED <= len(miss) <= SAMPLE_SIZE // 2
+    # Every misclassified point is ringed where it lies, drawn or not.
+    ringed = np.column_stack([boundary.miss_item.data["x"], boundary.miss_item.data["y"]])
+    np.testing.assert_array_equal(ringed, big.document.X[miss])
+    # Selected points are drawn, and haloed.
+    selected = np.random.default_rng(1).choice(N_BIG, 500, replace=False)
+    designer.set_selection(selected)
+    assert np.isin(selected, designer.drawn_rows).all() and len(designer.drawn_rows) <= POINT_BUDGET
+    # Misclassified marks given to the designer are drawn too.
+    designer.set_misclassified(boundary.misclassified_mask)
+    assert np.isin(miss, designer.drawn_rows).all() and len(designer.drawn_rows) <= POINT_BUDGET
+
+
+def test_big_data_new_run_rings_misclassified_points_from_a_background_pass(make_window, qtbot):
+    window = make_window()
+    X, y = _load(window, N_BIG)
+    boundary = window.boundary_view
+    # The untrained model's verdict comes back from a task, not from the GUI thread.
+    qtbot.waitUntil(lambda: boundary.misclassified_mask.any(), timeout=20000)
+    info = window.controller.run_info
+    model = info.model.copy()
+    pred = np.argmax(model.predict_proba(X), axis=1)
+    np.testing.assert_array_equal(boundary.misclassified_mask, pred != info.dataset.y)
+    assert len(boundary.miss_item.data) == SAMPLE_SIZE
+
+
+def test_click_selects_and_right_click_erases_the_real_nearest_point(big, qtbot):
+    designer, doc = big.designer, big.document
+    i = _lonely(big)
+    x, y = doc.xy[i]
+    viewport = designer.plot_widget.viewport()
+    designer.set_tool("select")
+    qtbot.mouseClick(viewport, LEFT, pos=designer.data_to_widget_pos(x, y))
+    assert designer.selection().tolist() == [i]
+    designer.clear_selection()
+    before = doc.X
+    qtbot.mouseClick(viewport, RIGHT, pos=designer.data_to_widget_pos(x, y))
+    assert doc.n_points == N_BIG - 1
+    np.testing.assert_array_equal(doc.X, np.delete(before, i, axis=0))
+    doc.undo_stack.undo()
+    np.testing.assert_array_equal(doc.X, before)
+
+
+def test_hover_card_shows_the_real_nearest_point(big, qtbot):
+    boundary = big.boundary_view
+    boundary.set_hover_enabled(True)
+    i = _lonely(big)
+    x, y = big.controller.run_info.dataset.X[i]
+    QTest.mouseMove(boundary.plot_widget.viewport(), _viewport_pos(boundary.plot_item, boundary.plot_widget, x, y))
+    qtbot.waitUntil(lambda: boundary.hover_info is not None, timeout=3000)
+    assert boundary.hover_info.index == i
+    np.testing.assert_array_equal(boundary.hover_info.x, [x, y])
+
+
+def test_size_by_loss_sizes_the_drawn_points_of_big_data(big, qtbot):
+    boundary = big.boundary_view
+    big.history_scrubber.size_check.setChecked(True)
+    sizes = boundary.points_item.data["size"]
+    loss = boundary.point_losses()[boundary.drawn_rows]
+    assert len(sizes) == len(loss) and sizes[np.argmax(loss)] == sizes.max()
+
+
+def test_small_data_draw_every_point(make_window, qtbot):
+    window = make_window(epochs=2)
+    X, _y = _load(window, 500)
+    train(qtbot, window)
+    boundary, designer = window.boundary_view, window.designer
+    for view in (boundary, designer):
+        np.testing.assert_array_equal(view.drawn_rows, np.arange(500))
+        xy = np.column_stack([view.points_item.data["x"], view.points_item.data["y"]])
+        np.testing.assert_array_equal(xy, X)
+    miss = np.flatnonzero(boundary.misclassified_mask)
+    np.testing.assert_array_equal(boundary.miss_item.data["x"], X[miss, 0])
