@@ -40,15 +40,19 @@ from lab_app.panels.boundary.overlays import (
     linear_threshold,
 )
 from lab_app.panels.boundary.points import PointLayer
-from lab_app.tasks import TaskRunner
+from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
+from lab_app.widgets.point_sample import POINT_BUDGET
 from lab_app.widgets.rows import rows_kept
 
 __all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
 
 GRID_SHAPE = (200, 200)
+#: Big data: edits are redrawn at most this often, each in its own turn of the event loop (after
+#: the designer has drawn the edit), so a drag over a million points never stacks redraws.
+EDIT_REDRAW_MS = 40
 
 
 class BoundaryView(QWidget):
@@ -91,6 +95,7 @@ class BoundaryView(QWidget):
         # Range edits arrive in bursts (wheel zoom in the designer); rebuild the grid once per burst.
         self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
         self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
+        self._edit_redraw = Debouncer.throttle(EDIT_REDRAW_MS, self._draw_edited_points, parent=self)
 
     # ------------------------------------------------------------ public API
     @property
@@ -180,6 +185,7 @@ class BoundaryView(QWidget):
     def set_split(self, dataset, test_idx) -> None:
         """The run now trains on ``dataset`` (edited points, split afresh into ``test_idx``): draw that
         split if ``dataset`` holds the points on show; otherwise a newer edit is on its way."""
+        self._edit_redraw.flush()  # an edit not drawn yet is drawn first, so its rows are compared
         layer = self._layer
         if self._model is not None and np.array_equal(layer.X, dataset.X) and np.array_equal(layer.y, dataset.y):
             self.set_data(dataset, test_idx)
@@ -473,7 +479,16 @@ class BoundaryView(QWidget):
         self._draw_pinned()
 
     def _on_points_changed(self) -> None:
-        """The user edited the data: draw the document's points if they still fit this model."""
+        """The user edited the data: draw the document's points (big data: soon, once per burst)."""
+        if self._model is None or self._doc is None:
+            return
+        if self._doc.n_points > POINT_BUDGET:
+            self._edit_redraw.trigger()
+        else:
+            self._draw_edited_points()
+
+    def _draw_edited_points(self) -> None:
+        """Draw the document's points if they still fit this model."""
         if self._model is None or self._doc is None:
             return
         try:
