@@ -4,7 +4,9 @@ Metrics are computed from a snapshot's weights on the run's dataset with :mod:`e
 most once per snapshot, and not at all while the panel is hidden (the newest request is kept and
 computed when the panel is shown). While training runs, at most :data:`LIVE_RATE` times a second:
 a table of numbers changing 30 times a second cannot be read anyway, and the GUI thread's time
-goes to the pictures (benchmarks/gui_bench.py).
+goes to the pictures (benchmarks/gui_bench.py). Every point's logits come from the training
+thread's point probe, else from one forward pass: here for small data, in a background task for big
+data (:mod:`lab_app.training.point_logits`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from PySide6.QtWidgets import (
 from engine.equation import equation_text
 from engine.losses import cross_entropy
 from engine.metrics import accuracy, confusion_matrix, predictions
-from engine.model import PointEvaluator
-from lab_app.training.probes import POINTS_PROBE
+from lab_app.tasks import TaskRunner
+from lab_app.training.point_logits import PointLogits, probed_logits
+from lab_app.widgets.point_sample import POINT_BUDGET
 from lab_app.widgets.run_caption import offer_test_split, run_caption
 from lab_app.widgets.tables import fit_height, number_table
 
@@ -55,7 +58,11 @@ class MetricsView(QWidget):
         self._pending = None  # (run_info, snapshot, document) not yet computed
         self._model = None
         self._model_run = None
-        self._points: PointEvaluator | None = None  # the run's points, features mapped once
+        self._points = PointLogits()  # small data, this thread
+        self._background = PointLogits()  # big data: called by the runner's tasks only
+        self._runner = TaskRunner(self, name="logit-lab-metrics")  # a newer request supersedes
+        self._runner.resultReady.connect(self._on_logits)
+        self._waiting = None  # (run_info, snapshot) whose logits the runner computes
         self._last_compute = -math.inf
         self._live_timer = QTimer(self, singleShot=True, timeout=self._compute_pending)
         self.values: dict[str, float | None] = {}
@@ -80,7 +87,8 @@ class MetricsView(QWidget):
         self._compute()
 
     def clear(self) -> None:
-        self._pending = None
+        self._runner.cancel(quiet=True)
+        self._pending = self._waiting = None
         self.values = {}
         for label in self._value_labels.values():
             label.setText(_DASH)
@@ -180,29 +188,34 @@ class MetricsView(QWidget):
         self._last_compute = time.monotonic()
         run_info, snapshot, document = self._pending
         self._pending = None
-        ds = run_info.dataset
         if self._model_run is not run_info:
             self._model = run_info.model.copy()
             self._model_run = run_info
-            # Map and standardize the run's points once, not at every update (a data edit
-            # mid-run brings a new run_info).
-            self._points = PointEvaluator(self._model, ds.X) if ds.n_samples else None
-        model = self._model
-        self._names = _class_names(model.classes, document)  # classes may have been renamed
-        model.network.params[...] = snapshot.params
+        self._names = _class_names(self._model.classes, document)  # classes may have been renamed
+        self._model.network.params[...] = snapshot.params
+        ds = run_info.dataset
+        logits = probed_logits(run_info, snapshot)
+        if logits is None and ds.n_samples > POINT_BUDGET:
+            self._waiting = (run_info, snapshot)
+            self._runner.start(self._background, run_info.model, ds.X, np.array(snapshot.params))
+            return
+        self._runner.cancel(quiet=True)  # an older background result must not come after this one
+        if logits is None:
+            logits = self._points(run_info.model, ds.X, snapshot.params)
+        self._show(run_info, snapshot, logits)
+
+    def _on_logits(self, logits: np.ndarray) -> None:
+        """The background pass over big data is done: show its numbers."""
+        run_info, snapshot = self._waiting
+        self._waiting = None
+        self._show(run_info, snapshot, logits)
+
+    def _show(self, run_info, snapshot, logits: np.ndarray) -> None:
+        """Fill the panel from ``logits`` (n_samples, n_outputs) of ``snapshot.params`` on ``run_info``'s points."""
         train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
         test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
-        probed = (getattr(snapshot, "extras", None) or {}).get(POINTS_PROBE)
-        if probed is not None and probed.dataset is ds and probed.logits is not None:  # from the training thread
-            logits = probed.logits
-        elif ds.n_samples:
-            with np.errstate(all="ignore"):  # Model.logits' numbers, without its allocations
-                self._points.evaluate(snapshot.params)
-            logits = self._points.logits
-        else:
-            logits = np.zeros((0, model.network.n_outputs))
         pred = predictions(logits)
-        y = ds.y
+        y = run_info.dataset.y
         values: dict[str, float | None] = {}
         for split, idx in (("train", train_idx), ("test", test_idx)):
             if len(idx):

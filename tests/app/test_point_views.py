@@ -2,6 +2,8 @@
 misclassified and selected ones always among them, and picks, hovers and erases on the real
 nearest point, drawn or not. 200,000 points go into the document directly."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -9,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from lab_app.widgets.point_sample import POINT_BUDGET, SAMPLE_SIZE
 
-from window_helpers import train
+from window_helpers import emissions, train
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 N_BIG = 200_000
@@ -122,6 +124,32 @@ def test_size_by_loss_sizes_the_drawn_points_of_big_data(big, qtbot):
     sizes = boundary.points_item.data["size"]
     loss = boundary.point_losses()[boundary.drawn_rows]
     assert len(sizes) == len(loss) and sizes[np.argmax(loss)] == sizes.max()
+
+
+@pytest.mark.parametrize("dock", ["metrics", "evaluation"])
+def test_big_data_panels_evaluate_a_frame_without_probe_in_the_background(big, qtbot, dock):
+    """A frame the training thread did not probe (a recorded epoch) is evaluated off the GUI thread."""
+    view = {"metrics": big.metrics_view, "evaluation": big.evaluation_view}[dock]
+    big.docks[dock].show()
+    big.docks[dock].raise_()
+    qtbot.waitUntil(view.isVisible)
+    info, frame = big.controller.run_info, replace(big.controller.latest, extras={})
+    computed = emissions(view.computed)
+    if dock == "metrics":
+        view.update_metrics(info, frame, big.document)
+    else:
+        view.update_frame(info, frame, big.document)
+    assert computed == []  # nothing evaluated over 200,000 points in this call
+    qtbot.waitUntil(lambda: len(computed) > 0, timeout=20000)
+    model = info.model.copy()
+    model.network.set_params(frame.params)
+    test = np.asarray(info.test_idx)
+    accuracy = np.mean(np.argmax(model.predict_proba(info.dataset.X[test]), axis=1) == info.dataset.y[test])
+    if dock == "metrics":
+        assert view.values["test_accuracy"] == pytest.approx(accuracy)
+    else:
+        confusion = view.reports["test"].confusion
+        assert np.trace(confusion) / confusion.sum() == pytest.approx(accuracy)
 
 
 def test_small_data_draw_every_point(make_window, qtbot):

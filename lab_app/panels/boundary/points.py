@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.evaluation import threshold_predictions
 from engine.forensics import loss_sizes, losses_from_logits
 from engine.metrics import predictions
-from engine.model import PointEvaluator
+from lab_app.training.point_logits import PointLogits
 from lab_app.widgets import palette
 from lab_app.widgets.point_sample import POINT_BUDGET, capped, drawn_rows, nearest_row
 
@@ -71,9 +71,9 @@ class PointLayer:
         self._logits: np.ndarray | None = None  # (n, n_outputs) of the last ringed weights
         self._n_classes = 2
         self._model = None
-        self._evaluator: _Logits | None = None  # small data, this thread
+        self._evaluator = PointLogits()  # small data, this thread
         self._pending: tuple | None = None  # (dataset, params, threshold) a background pass is evaluating
-        self._background = _Logits()  # called by the runner's tasks only (they take turns)
+        self._background = PointLogits()  # called by the runner's tasks only (they take turns)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -96,7 +96,7 @@ class PointLayer:
             self.test_mask[np.asarray(test_idx, dtype=np.int64)] = True
         self.miss_mask = np.zeros(n, dtype=bool)
         self.ringed = np.zeros(0, dtype=np.int64)
-        self._logits = self._evaluator = self._pending = None
+        self._logits = self._pending = None
         self._runner.cancel(quiet=True)  # a pass over the old points must not ring these
         self.miss_item.setData([], [])
         self._hidden_rings = False
@@ -185,7 +185,7 @@ class PointLayer:
             self._runner.start(self._background, self._model, self.X, self._pending[1])
             return
         self._runner.cancel(quiet=True)
-        self.take_logits(logits if logits is not None else self._small_logits(params), threshold)
+        self.take_logits(logits if logits is not None else self._evaluator(self._model, self.X, params), threshold)
 
     def take_logits(self, logits: np.ndarray, threshold: float | None = None) -> None:
         """Ring from ``logits`` (n, n_outputs) of the weights on show; ``threshold`` None: the one
@@ -213,12 +213,6 @@ class PointLayer:
         self.miss_mask = miss
         self.draw_rings()
 
-    def _small_logits(self, params) -> np.ndarray:
-        """(n, n_outputs) logits of ``params`` at every point, evaluated here (small data only)."""
-        if self._evaluator is None:
-            self._evaluator = _Logits()
-        return self._evaluator(self._model, self.X, params)
-
     def losses(self, params, rows=None) -> np.ndarray:
         """Loss −log P(true class) under ``params`` (the weights on show) of the points ``rows``
         (default all, (n,)): from the kept logits when there are some, else by a forward pass here
@@ -227,9 +221,9 @@ class PointLayer:
         if self._logits is not None and len(self._logits) == len(self.y):
             z = self._logits[rows]
         elif not self.big:
-            z = self._small_logits(params)[rows]
+            z = self._evaluator(self._model, self.X, params)[rows]
         else:
-            z = _Logits()(self._model, self.X[rows], params)
+            z = PointLogits()(self._model, self.X[rows], params)
         return _losses(z, self.y[rows])
 
     def set_sizes(self, loss: np.ndarray | None) -> None:
@@ -260,22 +254,6 @@ class PointLayer:
         pixel along x and y), drawn or not, hidden test points excepted; else None."""
         hidden = None if self.test_shown else self.test_mask
         return nearest_row(self.xy[:, 0], self.xy[:, 1], x, y, pixel, max_px, hidden)
-
-
-class _Logits:
-    """``(model, X, params) -> (n, n_outputs)`` logits (a copy), the points' features mapped once
-    per model and points. One instance is never called from two threads at once."""
-
-    def __init__(self):
-        self._key: tuple = ()
-        self._evaluator: PointEvaluator | None = None
-
-    def __call__(self, model, X: np.ndarray, params, progress=None, cancelled=None) -> np.ndarray:
-        if len(self._key) != 2 or self._key[0] is not model or self._key[1] is not X:
-            self._key, self._evaluator = (model, X), PointEvaluator(model, X)
-        with np.errstate(over="ignore", invalid="ignore"):  # points far out: inf logits, no warning
-            self._evaluator.evaluate(params)
-        return self._evaluator.logits.copy()
 
 
 def _losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@ average precision), a reliability diagram with the Brier score, and the confusio
 precision, recall and F1 at a decision threshold the user chooses with a slider.
 
 The numbers are :func:`engine.evaluation.evaluate`'s, of the run's points under the weights on
-show (the view state's frame): the training thread's point probe when it fits, else a
-:class:`~engine.model.PointEvaluator` pass. Nothing is computed while the panel is hidden (it
+show (the view state's frame): the training thread's point probe when it fits, else a forward
+pass (:mod:`lab_app.training.point_logits`; of big data in the background task that computes the
+curves). Nothing is computed while the panel is hidden (it
 catches up when shown, :class:`~lab_app.widgets.shown.CatchUpWhenShown`), and while training runs
 at most :data:`LIVE_RATE` times a second. The threshold belongs to the view state: the slider
 writes :meth:`ViewState.set_threshold`, and the panel (like the boundary view) follows
@@ -12,6 +13,9 @@ writes :meth:`ViewState.set_threshold`, and the panel (like the boundary view) f
 """
 
 from __future__ import annotations
+
+import functools
+from typing import NamedTuple
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -30,10 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine.evaluation import at_threshold, evaluate
-from engine.model import PointEvaluator
 from lab_app.panels.evaluation.curves import CurvePlots
 from lab_app.tasks import Debouncer, TaskRunner
-from lab_app.training.probes import POINTS_PROBE
+from lab_app.training.point_logits import PointLogits, probed_logits
 from lab_app.widgets import palette
 from lab_app.widgets.run_caption import offer_test_split, run_caption
 from lab_app.widgets.shown import CatchUpWhenShown
@@ -45,8 +48,8 @@ __all__ = ["LIVE_RATE", "EvaluationView"]
 LIVE_RATE = 5.0
 #: The slider's steps: t = step / STEPS, from 0.01 to 0.99.
 STEPS = 100
-#: Up to this many points the curves are computed at once (~3 ms per 10,000); more go to a
-#: background task, so the GUI thread never sorts a million scores (docs/design.md §8).
+#: Up to this many points the logits and curves are computed at once (~3 ms per 10,000); more go
+#: to a background task, so the GUI thread never evaluates or sorts a million (docs/design.md §8).
 SYNC_POINTS = 20_000
 #: Splits with fewer points get 5 reliability bins instead of 10 (scikit-learn's default is 5):
 #: ten bins of a hundred points are mostly noise.
@@ -79,7 +82,8 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         self.setObjectName("evaluationView")
         self._view_state = view_state
         self._pending = None  # (run_info, frame, document) not yet computed
-        self._points = None  # (run_info, PointEvaluator): the run's points, mapped once
+        self._points = PointLogits()  # small data, this thread
+        self._background = PointLogits()  # big data: called by the runner's tasks only
         self._logits: dict[str, np.ndarray] = {}
         self._y: dict[str, np.ndarray] = {}
         self._names: list[str] = []
@@ -197,13 +201,11 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         model = run_info.model
         binary = model.network.n_classes == 2
         self._names, self._colors = _classes(model.classes, document)
-        logits = self._logits_of(run_info, frame)
-        self._logits, self._y = {}, {}
-        for split, idx in (("train", run_info.train_idx), ("test", run_info.test_idx)):
-            idx = np.asarray(idx, dtype=np.int64)
-            if len(idx):
-                self._logits[split], self._y[split] = logits[idx], ds.y[idx]
-        jobs = {split: (self._y[split], self._logits[split]) for split in self._logits}
+        splits = {
+            split: np.asarray(idx, dtype=np.int64)
+            for split, idx in (("train", run_info.train_idx), ("test", run_info.test_idx))
+            if len(idx)
+        }
         self.threshold_slider.setEnabled(binary)
         self.note_label.setVisible(not binary)
         if not binary:
@@ -211,7 +213,7 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 "Softmax: each point is predicted as its most probable class, so there is no single "
                 "threshold; the curves are one class against the rest."
             )
-        offer_test_split(self.split_combo, "test" in jobs)
+        offer_test_split(self.split_combo, "test" in splits)
         self.caption_label.setText(
             run_caption(
                 getattr(run_info, "model_name", ""),
@@ -220,13 +222,19 @@ class EvaluationView(CatchUpWhenShown, QWidget):
                 len(run_info.test_idx),
             )
         )
-        if sum(len(y) for y, _ in jobs.values()) <= SYNC_POINTS:
+        logits = probed_logits(run_info, frame)
+        if logits is None:
+            logits = functools.partial(
+                self._points if ds.n_samples <= SYNC_POINTS else self._background, model, ds.X, np.array(frame.params)
+            )
+        if ds.n_samples <= SYNC_POINTS:
             self._runner.cancel(quiet=True)  # an older background result must not come after this one
-            self._show_evaluations(_evaluate_splits(jobs, self.threshold))
+            self._show_evaluations(_evaluate_splits(splits, ds.y, logits, self.threshold))
         else:
-            self._runner.start(_evaluate_splits, jobs, self.threshold)
+            self._runner.start(_evaluate_splits, splits, ds.y, logits, self.threshold)
 
-    def _show_evaluations(self, evaluations: dict) -> None:
+    def _show_evaluations(self, result: _Evaluated) -> None:
+        self._logits, self._y, evaluations = result
         self.evaluations = evaluations
         t = self.threshold  # it may have moved while a background task computed
         self.reports = {
@@ -236,21 +244,6 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         }
         self._fill()
         self.computed.emit()
-
-    def _logits_of(self, run_info, frame) -> np.ndarray:
-        """(n_samples, n_outputs) logits of the run's points under ``frame.params``."""
-        ds = run_info.dataset
-        probed = (getattr(frame, "extras", None) or {}).get(POINTS_PROBE)
-        if probed is not None and probed.dataset is ds and probed.logits is not None:  # from the training thread
-            return probed.logits
-        if not ds.n_samples:
-            return np.zeros((0, run_info.model.network.n_outputs))
-        if self._points is None or self._points[0] is not run_info:
-            self._points = (run_info, PointEvaluator(run_info.model.copy(), ds.X))
-        evaluator = self._points[1]
-        with np.errstate(all="ignore"):
-            evaluator.evaluate(frame.params)
-        return evaluator.logits.copy()
 
     def _on_threshold(self, t: float) -> None:
         """The view state's threshold moved (this slider or anyone): new scores, same curves."""
@@ -329,14 +322,25 @@ class EvaluationView(CatchUpWhenShown, QWidget):
         fit_height(table)
 
 
-def _evaluate_splits(jobs: dict, threshold: float, progress=None, cancelled=None) -> dict:
-    """{split: Evaluation} of {split: (y (n,), logits (n, n_outputs))} (a plain function: it may
-    run in a :class:`~lab_app.tasks.TaskRunner`)."""
-    out = {}
-    for split, (y, logits) in jobs.items():
+class _Evaluated(NamedTuple):
+    """{split: logits}, {split: y} and {split: Evaluation} of the splits with points."""
+
+    logits: dict
+    y: dict
+    evaluations: dict
+
+
+def _evaluate_splits(splits: dict, y: np.ndarray, logits, threshold: float, progress=None, cancelled=None):
+    """:class:`_Evaluated` of the rows ``splits`` {split: (k,) indices} of labels ``y`` (n,) and
+    ``logits`` (n, n_outputs), or a function computing them (a plain function: it may run in a
+    :class:`~lab_app.tasks.TaskRunner`)."""
+    logits = logits() if callable(logits) else logits
+    out = _Evaluated({s: logits[idx] for s, idx in splits.items()}, {s: y[idx] for s, idx in splits.items()}, {})
+    for split in splits:
         if progress is not None:
             progress(split)  # raises TaskCancelled once superseded
-        out[split] = evaluate(y, logits, threshold, n_bins=5 if len(y) < FEW_POINTS else 10)
+        n_bins = 5 if len(out.y[split]) < FEW_POINTS else 10
+        out.evaluations[split] = evaluate(out.y[split], out.logits[split], threshold, n_bins=n_bins)
     return out
 
 
