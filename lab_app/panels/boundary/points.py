@@ -66,7 +66,7 @@ class PointLayer:
         self.drawn = np.zeros(0, dtype=np.int64)
         self.ringed = np.zeros(0, dtype=np.int64)
         self.test_shown = True  # False: the test split's points (and their rings) are hidden
-        self._hidden_drawn = self._hidden_rings = False  # some drawn points / rings are hidden now
+        self._hiding: set = set()  # the items (points, rings) with hidden spots now
         self._colors = ()
         self._logits: np.ndarray | None = None  # (n, n_outputs) of the last ringed weights
         self._n_classes = 2
@@ -99,7 +99,7 @@ class PointLayer:
         self._logits = self._pending = None
         self._runner.cancel(quiet=True)  # a pass over the old points must not ring these
         self.miss_item.setData([], [])
-        self._hidden_rings = False
+        self._hiding.discard(self.miss_item)
         self._model = model
         self._n_classes = model.network.n_classes
         self.drawn = drawn_rows(n)
@@ -132,14 +132,14 @@ class PointLayer:
         fill[t] = pg.mkBrush("w")
         pen[t] = hollow_pens[y[t]]
         xy = self.xy[rows]
-        self._hidden_drawn = False  # setData shows every point again
+        self._hiding.discard(self.points_item)  # setData shows every spot again
         self.points_item.setData(x=xy[:, 0], y=xy[:, 1], brush=list(fill), pen=list(pen))
         self._apply_visibility()
 
     def draw_rings(self) -> None:
         """Ring the points of :attr:`miss_mask` where they are drawn now (at most the budget of them)."""
         self.ringed = capped(np.flatnonzero(self.miss_mask), len(self.y))
-        self._hidden_rings = False  # setData shows every ring again
+        self._hiding.discard(self.miss_item)  # setData shows every spot again
         self.miss_item.setData(x=self.xy[self.ringed, 0], y=self.xy[self.ringed, 1])
         self._apply_visibility()
 
@@ -158,13 +158,14 @@ class PointLayer:
         touched only while something is or was hidden: setting every spot's visibility costs as
         much as drawing it."""
         hide = not self.test_shown and bool(self.test_mask.any())
-        for item, rows, attr in (
-            (self.points_item, self.drawn, "_hidden_drawn"),
-            (self.miss_item, self.ringed, "_hidden_rings"),
-        ):
-            if len(item.data) == len(rows) and (hide or getattr(self, attr)):
-                item.setPointsVisible(~self.test_mask[rows] if hide else np.ones(len(rows), dtype=bool))
-                setattr(self, attr, hide)
+        for item, rows in ((self.points_item, self.drawn), (self.miss_item, self.ringed)):
+            if len(item.data) != len(rows) or not (hide or item in self._hiding):
+                continue
+            item.setPointsVisible(~self.test_mask[rows] if hide else np.ones(len(rows), dtype=bool))
+            if hide:
+                self._hiding.add(item)
+            else:
+                self._hiding.discard(item)
 
     def update_misclassified(self, params, proba=None, logits=None, threshold: float = 0.5) -> None:
         """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
