@@ -5,7 +5,10 @@ replace of the document, then a new run), then one point is added where a click 
 one is erased by the designer's nearest-point pick. A 10 ms QTimer in the GUI thread records how
 late each tick fires; the longest lateness is the longest freeze a user would feel.
 
-    python benchmarks/point_views_bench.py [--rows 1000000] [--settle 6]
+    python benchmarks/point_views_bench.py [--rows 1000000] [--settle 6] [--no-autosave]
+
+``--no-autosave`` keeps the recovery file from being written, to see the views' own stalls (the
+autosave's capture of a million points is a separate part of issue 9).
 
 Prints one line per step (wall time of the call, then worst and p99 lateness until the window is
 quiet again). Targets (issue 9): worst stall < 100 ms, p99 < 30 ms.
@@ -88,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--settle", type=float, default=6.0, help="seconds to watch after each step")
+    parser.add_argument("--no-autosave", action="store_true", help="no recovery-file writes during the run")
     args = parser.parse_args()
     limit_blas_threads(1)
     app = QApplication.instance() or QApplication([])
@@ -95,6 +99,9 @@ def main() -> None:
     os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", tempfile.mkdtemp(prefix="bench-recovery-"))
     window = MainWindow(settings=settings)
     window.resize(1400, 900)
+    if args.no_autosave:
+        saver, day = window.files.autosaver, 24 * 3600 * 1000
+        saver.delay_ms = saver.max_wait_ms = saver.training_interval_ms = day
     window.show()
     settle(1.0)
     rng = np.random.default_rng(0)
@@ -103,7 +110,9 @@ def main() -> None:
     dataset = Dataset(X, y, (0, 1), ("x1", "x2"), "label")
     doc, designer = window.document, window.designer
     clock = StallClock()
-    print(f"{args.rows:,} rows\n\n| step | call | worst stall | p99 stall |\n|---|---|---|---|")
+    print(
+        f"{args.rows:,} rows{', no autosave' if args.no_autosave else ''}\n\n| step | call | worst stall | p99 stall |\n|---|---|---|---|"
+    )
 
     def import_rows():
         doc.load_dataset(dataset)  # what File → Import CSV… does once the file is read

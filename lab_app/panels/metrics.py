@@ -5,12 +5,13 @@ most once per snapshot, and not at all while the panel is hidden (the newest req
 computed when the panel is shown). While training runs, at most :data:`LIVE_RATE` times a second:
 a table of numbers changing 30 times a second cannot be read anyway, and the GUI thread's time
 goes to the pictures (benchmarks/gui_bench.py). Every point's logits come from the training
-thread's point probe, else from one forward pass: here for small data, in a background task for big
-data (:mod:`lab_app.training.point_logits`).
+thread's point probe, else from one forward pass (:mod:`lab_app.training.point_logits`); for big
+data that pass and the numbers are computed in a background task.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -61,8 +62,8 @@ class MetricsView(QWidget):
         self._points = PointLogits()  # small data, this thread
         self._background = PointLogits()  # big data: called by the runner's tasks only
         self._runner = TaskRunner(self, name="logit-lab-metrics")  # a newer request supersedes
-        self._runner.resultReady.connect(self._on_logits)
-        self._waiting = None  # (run_info, snapshot) whose logits the runner computes
+        self._runner.resultReady.connect(self._on_scores)
+        self._waiting = None  # (run_info, snapshot) whose numbers the runner computes
         self._last_compute = -math.inf
         self._live_timer = QTimer(self, singleShot=True, timeout=self._compute_pending)
         self.values: dict[str, float | None] = {}
@@ -194,35 +195,31 @@ class MetricsView(QWidget):
         self._names = _class_names(self._model.classes, document)  # classes may have been renamed
         self._model.network.params[...] = snapshot.params
         ds = run_info.dataset
+        split = np.asarray(run_info.train_idx, dtype=np.int64), np.asarray(run_info.test_idx, dtype=np.int64)
         logits = probed_logits(run_info, snapshot)
-        if logits is None and ds.n_samples > POINT_BUDGET:
+        if ds.n_samples > POINT_BUDGET:  # big data: the logits (unless probed) and the numbers in the background
+            if logits is None:
+                logits = functools.partial(self._background, run_info.model, ds.X, np.array(snapshot.params))
             self._waiting = (run_info, snapshot)
-            self._runner.start(self._background, run_info.model, ds.X, np.array(snapshot.params))
+            self._runner.start(_scores, logits, ds.y, *split)
             return
         self._runner.cancel(quiet=True)  # an older background result must not come after this one
         if logits is None:
             logits = self._points(run_info.model, ds.X, snapshot.params)
-        self._show(run_info, snapshot, logits)
+        self._show(run_info, snapshot, _scores(logits, ds.y, *split))
 
-    def _on_logits(self, logits: np.ndarray) -> None:
-        """The background pass over big data is done: show its numbers."""
+    def _on_scores(self, scores: tuple) -> None:
+        """The background computation over big data is done: show its numbers."""
         run_info, snapshot = self._waiting
         self._waiting = None
-        self._show(run_info, snapshot, logits)
+        self._show(run_info, snapshot, scores)
 
-    def _show(self, run_info, snapshot, logits: np.ndarray) -> None:
-        """Fill the panel from ``logits`` (n_samples, n_outputs) of ``snapshot.params`` on ``run_info``'s points."""
+    def _show(self, run_info, snapshot, scores: tuple) -> None:
+        """Fill the panel with ``scores`` (:func:`_scores`) of ``snapshot.params`` on ``run_info``'s points."""
+        values, pred = scores
         train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
         test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
-        pred = predictions(logits)
         y = run_info.dataset.y
-        values: dict[str, float | None] = {}
-        for split, idx in (("train", train_idx), ("test", test_idx)):
-            if len(idx):
-                values[f"{split}_accuracy"] = accuracy(y[idx], pred[idx])
-                values[f"{split}_log_loss"] = cross_entropy(logits[idx], y[idx])
-            else:
-                values[f"{split}_accuracy"] = values[f"{split}_log_loss"] = None
         self.values = values
         self._y, self._pred = y, pred
         self._splits = {"training": train_idx, "test": test_idx, "all": np.arange(len(y))}
@@ -307,6 +304,22 @@ class MetricsView(QWidget):
                     table.setItem(i, j, item)
                 item.setText(f"{values[i, j]:.4g}".replace("-", _MINUS))
         fit_height(table)
+
+
+def _scores(logits, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, progress=None, cancelled=None):
+    """``(values, pred)``: accuracy and log-loss of each split ({"train_accuracy": …}, None for an
+    empty split) and the predicted class of every point, from ``logits`` (n, n_outputs) or a
+    function computing them (a plain function: it may run in a :class:`~lab_app.tasks.TaskRunner`)."""
+    logits = logits() if callable(logits) else logits
+    pred = predictions(logits)
+    values: dict[str, float | None] = {}
+    for split, idx in (("train", train_idx), ("test", test_idx)):
+        if len(idx):
+            values[f"{split}_accuracy"] = accuracy(y[idx], pred[idx])
+            values[f"{split}_log_loss"] = cross_entropy(logits[idx], y[idx])
+        else:
+            values[f"{split}_accuracy"] = values[f"{split}_log_loss"] = None
+    return values, pred
 
 
 def _class_names(classes, document) -> list[str]:
