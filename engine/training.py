@@ -223,6 +223,23 @@ class Trainer:
         """True when an epoch was paused part-way and the next ``run_epoch`` resumes it."""
         return self._cursor is not None
 
+    @property
+    def batches_per_epoch(self) -> int:
+        """Minibatches in one epoch (the last one may be smaller than ``batch_size``)."""
+        return -(-self.n_train // self._batch)
+
+    @property
+    def batches_done(self) -> int:
+        """Minibatches of the epoch in progress run so far (0 between epochs)."""
+        return 0 if self._cursor is None else -(-self._cursor // self._batch)
+
+    def run_minibatch(self) -> EpochReport | None:
+        """Run the next minibatch of the epoch in progress (or of a new one): the epoch's report
+        when it was the epoch's last, else None with :attr:`mid_epoch` true. A pending stop
+        request still comes first (then nothing runs and :attr:`batches_done` is unchanged).
+        ``batches_per_epoch`` calls give exactly the numbers of one :meth:`run_epoch`."""
+        return self.run_epoch(deadline=-math.inf)
+
     def run_epoch(self, deadline: float | None = None) -> EpochReport | None:
         """Run (or resume) one epoch. Returns its report, or None when it paused on request or
         diverged (then :attr:`stopped_because` is ``"stopped"`` or ``"diverged"``).

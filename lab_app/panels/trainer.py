@@ -1,4 +1,4 @@
-"""The Trainer panel: every hyper-parameter of a run, and the Train / Step / Reset buttons.
+"""The Trainer panel: every hyper-parameter of a run, the Train / Step / Reset buttons and the pace.
 
 The configuration lives once, in the :class:`~lab_app.training.controller.TrainingController`:
 the panel writes every edit there (``controller.set_config``) and shows whatever the controller
@@ -41,7 +41,10 @@ from PySide6.QtWidgets import (
 
 from engine.features import TERMS
 from engine.training import TrainConfig
+from lab_app.training.config import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL
+from lab_app.training.pace import LADDER
 from lab_app.training.probes import HESSIAN_PROBE
+from lab_app.widgets.pace import PaceControl
 
 MODEL_CHOICES = (
     ("logistic", "Logistic regression"),
@@ -62,13 +65,10 @@ TERM_LABELS = {
     "cos x2": "cos x₂",
 }
 LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
-#: The boxes ticked for a feature preset (poly3's cubic terms have no box: its square terms show).
 #: The Epochs row's modes: train until the objective stalls, until Pause, or a fixed count.
 EPOCH_MODES = (("converged", "until converged"), ("stopped", "until stopped"), ("fixed", "fixed count"))
-#: The tolerance and patience a switch to "until converged" starts with (scikit-learn's spirit).
-DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE = 1e-4, 10
 DEFAULT_FIXED_EPOCHS = 100
-
+#: The boxes ticked for a feature preset (poly3's cubic terms have no box: its square terms show).
 PRESET_TERMS = {
     "linear": ("x1", "x2"),
     "poly2": ("x1", "x2", "x1^2", "x2^2", "x1*x2"),
@@ -231,6 +231,11 @@ class TrainerPanel(QWidget):
 
         self.buttons_row = QHBoxLayout()
         layout.addLayout(self.buttons_row)
+        self.pace_control = PaceControl(self._controller, LADDER, "pace")  # a view preference, not the config
+        pace_row = QHBoxLayout()
+        pace_row.addWidget(QLabel("Pace"))
+        pace_row.addWidget(self.pace_control, 1)
+        layout.addLayout(pace_row)
 
         # Below the scrolling form, not above it: showing it must not move a control under the pointer.
         self.restart_banner = QWidget()
@@ -411,6 +416,7 @@ class TrainerPanel(QWidget):
         then the restart banner (Qt's default order follows creation, and the buttons come last)."""
         chain = [
             *self._action_buttons,
+            self.pace_control.slider,
             self.model_combo,
             self.layers_spin,
             *self.unit_spins,

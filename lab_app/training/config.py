@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from engine.training import TrainConfig
 
-__all__ = ["DEFAULT_CONFIG", "effective_config"]
+__all__ = ["DEFAULT_CONFIG", "DEFAULT_N_ITER_NO_CHANGE", "DEFAULT_TOL", "effective_config"]
 
-#: What the lab starts with: fast, visibly moving, and correct for the default example.
+#: "until converged" (the lab's default): the objective gains less than 0.01% over 10 epochs.
+DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE = 1e-4, 10
+
+#: What the lab starts with: fast, visibly moving, and correct for the default example; a run
+#: ends when converged, not at Pause.
 DEFAULT_CONFIG = TrainConfig(
-    model="logistic", features=("x1", "x2"), lr=0.03, batch_size=32, epochs=0, test_fraction=0.2, seed=0
+    model="logistic",
+    features=("x1", "x2"),
+    lr=0.03,
+    batch_size=32,
+    epochs=0,
+    test_fraction=0.2,
+    seed=0,
+    tol=DEFAULT_TOL,
+    n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
 )
 
 

@@ -26,6 +26,7 @@ from engine.model import Model
 from engine.training import TrainConfig, Trainer
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG, effective_config
+from lab_app.training.pace import FLAT_OUT, check_pace
 from lab_app.training.recorded import ParamHistory
 from lab_app.training.runs import RunInfo, Snapshot, frozen_copy
 from lab_app.training.worker import TrainingWorker, join_worker, run_probes
@@ -59,6 +60,7 @@ class TrainingController(QObject):
     configNeedsRestart = Signal()
     cleared = Signal()  # no run any more (File → New): views drop what they showed
     configChanged = Signal(object)  # TrainConfig: the one the user edits (the Trainer panel follows it)
+    paceChanged = Signal(float)  # epochs per second (inf: flat out); the pace controls follow it
 
     def __init__(self, document, parent: QObject | None = None, config: TrainConfig = DEFAULT_CONFIG):
         super().__init__(parent)
@@ -84,6 +86,7 @@ class TrainingController(QObject):
         # If the owner forgets shutdown(), joining still happens before Qt tears the thread down.
         self._finalizer = weakref.finalize(self, join_worker, self._worker, [])
         self._live_lr: float | None = None
+        self._pace = FLAT_OUT
         # A drag edits the points at every mouse move; snapshot them at most every EDIT_COALESCE_MS.
         self._edit_timer = Debouncer.throttle(EDIT_COALESCE_MS, self._hand_over_edit, parent=self)
         self._connections = [
@@ -101,6 +104,11 @@ class TrainingController(QObject):
     @property
     def config(self) -> TrainConfig:
         return self._config
+
+    @property
+    def pace(self) -> float:
+        """Epochs per second the run is shown at (inf: flat out); see :meth:`set_pace`."""
+        return self._pace
 
     @property
     def state(self) -> str:
@@ -161,13 +169,24 @@ class TrainingController(QObject):
     @Slot()
     def step(self) -> None:
         """Run exactly one epoch (finishing a paused one), then pause."""
-        if self._closed:
-            return
-        if self._needs_new_run() and not self._new_run():
-            return
-        self._pausing = True
-        self._worker.command("step")
-        self._set_state("running")
+        self._step("step")
+
+    @Slot()
+    def step_minibatch(self) -> None:
+        """Run exactly one minibatch, then pause; its snapshot (``Snapshot.minibatch``) shows where
+        in the epoch the run is. ``batches_per_epoch`` of them equal one :meth:`step`."""
+        self._step("batch")
+
+    def set_pace(self, pace: float) -> None:
+        """Show training at ``pace`` epochs per second (``math.inf``: flat out), from now on and in
+        the run in progress. Slow paces show every few minibatches, faster ones a whole number
+        of epochs per frame (:mod:`lab_app.training.pace`). It never changes the numbers: the
+        worker only waits between units. ValueError unless ``pace`` > 0."""
+        pace = check_pace(pace)
+        if pace != self._pace:
+            self._pace = pace
+            self._worker.set_pace(pace)
+            self.paceChanged.emit(pace)
 
     @Slot()
     def stop(self) -> None:
@@ -302,6 +321,15 @@ class TrainingController(QObject):
         return True
 
     # --------------------------------------------------------------- internals
+    def _step(self, goal: str) -> None:
+        if self._closed:
+            return
+        if self._needs_new_run() and not self._new_run():
+            return
+        self._pausing = True
+        self._worker.command(goal)
+        self._set_state("running")
+
     def _needs_new_run(self) -> bool:
         run = self._run_info
         if run is None or not self._run_open:
@@ -375,9 +403,10 @@ class TrainingController(QObject):
             return False
         self._history.extend(snap.reports)
         self._latest = snap
-        latest = snap.latest  # the loss early stopping watches marks the best recorded weights
-        loss = None if latest is None else (latest.val_loss if latest.val_loss is not None else latest.train_loss)
-        self.recorded.append(snap.epoch, snap.params, loss)
+        if snap.minibatch is None:  # an epoch's weights, not those part-way through the next one
+            latest = snap.latest  # the loss early stopping watches marks the best recorded weights
+            loss = None if latest is None else (latest.val_loss if latest.val_loss is not None else latest.train_loss)
+            self.recorded.append(snap.epoch, snap.params, loss)
         self.progress.emit(snap)
         return True
 

@@ -61,6 +61,9 @@ class Snapshot:
     data_version: int
     #: Results of the controller's probes (``add_probe``), computed from the live trainer.
     extras: dict = field(default_factory=dict)
+    #: (minibatches done, minibatches per epoch) when taken part-way through an epoch (slow paces,
+    #: a minibatch step), None at an epoch's end: ``epoch`` counts whole epochs only.
+    minibatch: tuple[int, int] | None = None
 
 
 def frozen_copy(a: np.ndarray) -> np.ndarray:

@@ -5,6 +5,10 @@ while paused (no busy loop), and ``Trainer.request_stop()`` interrupts a running
 stop and a learning-rate change act within one minibatch. Snapshots go out at most ~30 times a
 second, and the next only after the controller handled the previous one (back-pressure). Only
 this module and :mod:`lab_app.training.controller` know about threads (docs/style.md, habit 3).
+
+At a finite pace (:mod:`lab_app.training.pace`) the run goes in units (a few minibatches, or
+whole epochs) with a snapshot after each, and the worker waits for the next unit's time on the
+same condition, never in a sleep: Pause, Stop and Step wake it at once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from engine.data import Dataset
 from engine.training import EpochReport, Trainer
+from lab_app.training.pace import FLAT_OUT, check_pace, pace_unit
 from lab_app.training.runs import Snapshot, frozen_copy
 
 __all__ = ["TrainingWorker", "divergence_message", "join_worker", "run_probes"]
@@ -60,7 +65,9 @@ class TrainingWorker(QObject):
         self._trainer: Trainer | None = None
         self._run_id = 0
         self._start_version = 0
-        self._goal = "pause"  # "run" | "step" | "pause" | "stop"
+        self._goal = "pause"  # "run" | "step" (an epoch) | "batch" (a minibatch) | "pause" | "stop"
+        self._pace = FLAT_OUT
+        self._repace = False  # the pace changed: the next unit starts at once
         self._ack_pause = False
         self._lr: float | None = None
         self._data: tuple | None = None
@@ -75,6 +82,9 @@ class TrainingWorker(QObject):
         self._next_emit = -math.inf  # when the next running snapshot may go out
         self._last_yield = 0.0
         self._rate = _Rate()
+        self._unit_done = 0  # pieces (minibatches or epochs) of the paced unit in progress
+        self._due = -math.inf  # when the next paced unit may start
+        self._unit_start = 0.0  # when the paced unit in progress started
         #: Set by the GUI thread when it has handled the last snapshot sent (back-pressure).
         self._delivered = threading.Event()
         self._delivered.set()
@@ -98,6 +108,14 @@ class TrainingWorker(QObject):
             self._goal = goal
             self._ack_pause = goal == "pause"  # a pause is always answered by a paused snapshot
             if goal in ("pause", "stop") and self._trainer is not None:
+                self._trainer.request_stop()
+            self._cond.notify_all()
+
+    def set_pace(self, pace: float) -> None:
+        """Epochs per second (inf: flat out); interrupts the piece in progress so it acts at once."""
+        with self._cond:
+            self._pace, self._repace = check_pace(pace), True
+            if self._trainer is not None and self._goal == "run":
                 self._trainer.request_stop()
             self._cond.notify_all()
 
@@ -156,12 +174,18 @@ class TrainingWorker(QObject):
                 if trainer is not self._current:
                     self._adopt(trainer)
                 if trainer is not None and not self._ended:
-                    if self._goal in ("run", "step"):
+                    if self._repace:
+                        self._repace, self._due, self._unit_done = False, -math.inf, 0
+                    wait = self._pace_wait() if self._goal == "run" else 0.0
+                    if wait > 0:
+                        self._cond.wait(wait)  # Pause, Stop, Step and a new pace wake it early
+                        continue
+                    if self._goal in ("run", "step", "batch"):
                         lr, self._lr = self._lr, None
                         data = None
                         if self._data is not None and not trainer.mid_epoch:
                             data, self._data = self._data, None
-                        return "work", self._goal, lr, data
+                        return "work", self._goal, lr, data, self._pace
                     if self._goal == "stop":
                         return ("stop",)
                     if self._active or self._ack_pause:
@@ -176,12 +200,22 @@ class TrainingWorker(QObject):
         self._version = self._start_version
         self._reports = []
         self._next_emit = -math.inf  # when the next running snapshot may go out
+        self._unit_done, self._due = 0, -math.inf
         self._delivered.set()
 
-    def _do(self, kind: str, goal: str | None = None, lr=None, data=None) -> None:
+    def _pace_wait(self) -> float:
+        """Seconds until the next paced unit may start (0 or less: now). A unit starts only once
+        the GUI took the last one's snapshot, so every unit is seen (called under ``_cond``)."""
+        if math.isinf(self._pace) or self._unit_done:
+            return 0.0
+        if not self._delivered.is_set():
+            return DELIVERY_POLL
+        return self._due - time.perf_counter()
+
+    def _do(self, kind: str, goal: str | None = None, lr=None, data=None, pace: float = FLAT_OUT) -> None:
         trainer = self._current
         if kind == "pause":
-            self._active = False
+            self._active, self._unit_done = False, 0
             self.snapshotReady.emit(self._snapshot("paused"))
             return
         if kind == "stop":
@@ -194,15 +228,22 @@ class TrainingWorker(QObject):
             trainer.set_lr(lr)
         if data is not None and not self._replace_data(*data):
             return
-        # While running, an epoch pauses when the next snapshot is due, so a long epoch (many
-        # points, small batches) still shows its progress ~30 times a second (docs/design.md §1).
-        deadline = self._deadline() if goal == "run" else None
-        report = trainer.run_epoch(deadline)
+        unit = pace_unit(pace, trainer.batches_per_epoch) if goal == "run" and not math.isinf(pace) else None
+        by_batch = goal == "batch" or (unit is not None and unit[0] == "batches")
+        # Flat out, an epoch pauses when the next snapshot is due, so a long epoch (many points,
+        # small batches) still shows its progress ~30 times a second (docs/design.md §1).
+        deadline = self._deadline() if goal == "run" and unit is None else None
+        before = trainer.batches_done
+        if unit is not None and not self._unit_done:
+            self._unit_start = time.perf_counter()
+        report = trainer.run_minibatch() if by_batch else trainer.run_epoch(deadline)
         if report is None:
             if trainer.stopped_because == "diverged":
                 self._end("diverged", "diverged", divergence_message(trainer))
                 return
-            if deadline is None or time.perf_counter() < deadline:
+            if by_batch and trainer.batches_done == before:
+                return  # a stop request came first: the next job follows the new command
+            if not by_batch and (deadline is None or time.perf_counter() < deadline):
                 return  # interrupted: the next job follows the new command
         else:
             self._reports.append(report)
@@ -213,15 +254,21 @@ class TrainingWorker(QObject):
             if trainer.config.epochs and trainer.epoch >= trainer.config.epochs:
                 self._end("finished", "epochs")
                 return
-            if goal == "step":
-                with self._cond:
-                    if self._trainer is trainer and self._goal == "step":
-                        self._goal = "pause"  # the loop then sends the paused snapshot with this report
-                return
+        if goal in ("step", "batch"):
+            with self._cond:
+                if self._trainer is trainer and self._goal == goal:
+                    self._goal = "pause"  # the loop then sends the paused snapshot with this step
+            return
         now = time.perf_counter()
+        if unit is not None:
+            self._unit_done += 1
+            if self._unit_done >= unit[1]:  # the unit is complete: show it, and schedule the next
+                self._unit_done = 0
+                self._due = max(self._due, self._unit_start) + unit[2]
+                self.snapshotReady.emit(self._snapshot("running"))
         # Time-throttled, and only once the GUI took the previous one: a slow view never
         # builds a queue of stale snapshots (the reports keep piling up here instead).
-        if now >= self._next_emit and self._delivered.is_set():
+        elif now >= self._next_emit and self._delivered.is_set():
             self.snapshotReady.emit(self._snapshot("running"))
         if now - self._last_yield >= GIL_YIELD_INTERVAL:
             # A GIL hand-off, not a race fix: between NumPy calls the epoch loop is pure
@@ -290,6 +337,7 @@ class TrainingWorker(QObject):
             self._rate.per_second(),
             self._version,
             extras,
+            (t.batches_done, t.batches_per_epoch) if t.batches_done else None,
         )
 
 

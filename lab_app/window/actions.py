@@ -10,7 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from lab_app.training.pace import LADDER
 from lab_app.training.pinned import MAX_PINNED
+from lab_app.widgets.pace import PaceControl
 from lab_app.window.shortcuts import key_sequences, make_action
 
 __all__ = ["ActionsMixin"]
@@ -69,7 +71,16 @@ class ActionsMixin:
         self.act_delete = self.designer.delete_action
         c = self.controller
         self.act_train = a("actionTrain", "&Train", c.toggle, "Space", "Train / pause (Space)")
-        self.act_step = a("actionStep", "&Step one epoch", c.step, "Ctrl+E")
+        self.act_step = a("actionStep", "&Step one epoch", c.step, "Ctrl+E", "Run one epoch and pause")
+        self.act_step_batch = a(
+            "actionStepMinibatch",
+            "Step one &minibatch",
+            c.step_minibatch,
+            "Ctrl+Alt+E",
+            "Run one minibatch and pause: the views show the step",
+        )
+        self.act_slower = a("actionSlower", "S&lower", lambda: c.set_pace(LADDER.step(c.pace, -1)), "Ctrl+[")
+        self.act_faster = a("actionFaster", "&Faster", lambda: c.set_pace(LADDER.step(c.pace, 1)), "Ctrl+]")
         self.act_reset = a("actionReset", "&Reset weights", c.reset, "Ctrl+R", "New initial weights from the seed")
         self.act_sweep = a(
             "actionSweep",
@@ -131,7 +142,14 @@ class ActionsMixin:
             "Guided experiments: the classic logistic-regression questions, step by step",
         )
         self.act_about = a("actionAbout", "&About Logit Lab", self.show_about)
-        for action in (self.act_train, self.act_step, self.act_reset):
+        # Short words on the buttons, so the four fit the Trainer's width; the menus say it in full.
+        for action, words in (
+            (self.act_step, "Step epoch"),
+            (self.act_step_batch, "Step minibatch"),
+            (self.act_reset, "Reset"),
+        ):
+            action.setIconText(words)
+        for action in (self.act_train, self.act_step, self.act_step_batch, self.act_reset):
             self.trainer_panel.add_action_button(action)
 
     def _build_menus(self) -> None:
@@ -178,14 +196,22 @@ class ActionsMixin:
             + (None, self.act_reset_layout),
         )
         bar.addMenu(self.dataset_menu.menu)
-        menu("menuTrain", "T&rain", (self.act_train, self.act_step, self.act_reset, None, self.act_pin, self.act_sweep))
+        menu(
+            "menuTrain",
+            "T&rain",
+            (self.act_train, self.act_step, self.act_step_batch, self.act_reset, None, self.act_slower)
+            + (self.act_faster, None, self.act_pin, self.act_sweep),
+        )
         menu("menuHelp", "&Help", (self.act_howto, self.act_lessons, None, self.act_about))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
         for act in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None):
             tb.addSeparator() if act is None else tb.addAction(act)
-        for act in (self.act_train, self.act_step, self.act_reset):
+        for act in (self.act_train, self.act_step, self.act_step_batch, self.act_reset):
             tb.addAction(act)
+        self.toolbar_pace = PaceControl(self.controller, LADDER, "toolbarPace")
+        self.toolbar_pace.setMaximumWidth(260)
+        tb.addWidget(self.toolbar_pace)
 
     def _name_class_actions(self) -> None:
         """The Current class menu names the document's classes (and greys out the missing ones)."""

@@ -37,8 +37,10 @@ PRESET_SHORTCUT = "Ctrl+D, {}"
 
 def preset_config(key: str, n_dims: int = 2) -> TrainConfig:
     """The full :class:`TrainConfig` of preset ``key``: the lab's defaults with the preset's
-    overrides; ``features="linear"`` becomes the explicit terms the trainer panel ticks."""
-    config = DEFAULT_CONFIG.with_(**PRESETS[key].config)
+    overrides; ``features="linear"`` becomes the explicit terms the trainer panel ticks. A
+    preset's epochs are a fixed count, not a cap on "until converged": its failure (a plateau,
+    a crawl) shows only over all of them."""
+    config = DEFAULT_CONFIG.with_(tol=0.0, **PRESETS[key].config)
     if config.features == "linear":
         config = config.with_(features=("x1", "x2")[:n_dims])
     return config

@@ -53,6 +53,7 @@ from lab_app.window.docks import add_dock, apply_default_sizes
 from lab_app.window.files import FileActions
 from lab_app.window.help import HOW_TO, about_text
 from lab_app.window.lessons import LessonRunner
+from lab_app.window.pace import restore_pace
 from lab_app.window.projector_mode import install_projector_mode
 from lab_app.window.status import StatusFields
 
@@ -90,6 +91,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         if document is None:
             self.document.load_default_example(undoable=False)
         self.controller = TrainingController(self.document, parent=self, config=config)
+        restore_pace(self.settings, self.controller)
         self.view_state = ViewState(self.controller, parent=self)
         self.pinned = PinnedRuns(self)
         self.sweep_dialog: SweepDialog | None = None  # made on first use (Train ▸ Sweep…)

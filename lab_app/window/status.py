@@ -40,7 +40,10 @@ class StatusFields:
 
     def show_snapshot(self, snapshot) -> None:
         report, s = snapshot.latest, self.labels
-        s["epoch"].setText(f"epoch {snapshot.epoch:,}")
+        epoch = f"epoch {snapshot.epoch:,}"
+        if snapshot.minibatch is not None:  # part-way through the next epoch (slow pace, a minibatch step)
+            epoch += " + minibatch {}/{}".format(*snapshot.minibatch)
+        s["epoch"].setText(epoch)
         if report is not None:
             s["loss"].setText("loss " + _pair(report.train_loss, report.val_loss, "{:.4f}"))
             s["accuracy"].setText("acc " + _pair(report.train_accuracy, report.val_accuracy, "{:.1%}"))

@@ -34,12 +34,24 @@ def _collect_qt_garbage(request):
     gc.freeze()  # what survived is long-lived (modules, the app): later collections skip it
 
 
-@pytest.fixture
-def settings(tmp_path):
-    """Window settings in a private file, so tests never share or keep a layout."""
+def flat_out_settings(path):
+    """Window settings in a private file, so tests never share or keep a layout. Test windows
+    train flat out (the pace is a view preference kept in these settings); tests of the pace
+    choose their own."""
     from PySide6.QtCore import QSettings
 
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    from lab_app.training.pace import FLAT_OUT
+    from lab_app.window.pace import PACE_KEY
+
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    settings.setValue(PACE_KEY, repr(FLAT_OUT))
+    return settings
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Private window settings (:func:`flat_out_settings`)."""
+    return flat_out_settings(tmp_path / "settings.ini")
 
 
 @pytest.fixture
@@ -59,9 +71,7 @@ def window(qtbot, settings):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, monkeypatch):
-    """make_window(epochs=20, **config) -> a shown MainWindow with Scripted dialogs."""
-    from PySide6.QtCore import QSettings
-
+    """make_window(epochs=20, **config) -> a shown MainWindow with Scripted dialogs, training flat out."""
     from lab_app.training.config import DEFAULT_CONFIG
     from lab_app.window.main_window import MainWindow
 
@@ -72,7 +82,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
     windows = []
 
     def make(epochs=20, document=None, **config):
-        settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+        settings = flat_out_settings(tmp_path / f"settings{len(windows)}.ini")
         w = MainWindow(document, settings=settings, config=DEFAULT_CONFIG.with_(epochs=epochs, **config))
         w.files.dialogs = Scripted()
         # pytest-qt closes widgets before fixture teardown: stop scripting first, or an

@@ -193,7 +193,7 @@ def test_a_recorded_epoch_is_evaluated_from_its_own_weights(qtbot, make_window):
 def test_live_training_computes_at_most_live_rate_while_shown(qtbot, make_window):
     from lab_app.panels.evaluation import LIVE_RATE
 
-    w = make_window(epochs=0)  # until stopped
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     view = w.evaluation_view
     w.docks["evaluation"].raise_()
     qtbot.waitUntil(view.on_show, timeout=2000)

@@ -45,7 +45,7 @@ def test_export_as_script_writes_a_script_that_retrains_the_run(make_window, qtb
 
 @pytest.mark.slow
 def test_a_run_until_stopped_exports_the_epochs_trained_and_a_cancel_writes_nothing(make_window, qtbot, tmp_path):
-    w = make_window(epochs=0)
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     w.files.dialogs.flavour = None  # the flavour question cancelled
     assert not w.files.export_script()
     w.controller.step()

@@ -421,7 +421,7 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
 
 
 def test_a_paused_run_continues_from_the_saved_weights(qtbot, make_window, tmp_path):
-    w = make_window(epochs=0)  # until stopped
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     with qtbot.waitSignal(w.controller.progress, timeout=20000, check_params_cb=lambda s: s.epoch >= 3):
         w.act_train.trigger()
     with qtbot.waitSignal(w.controller.stateChanged, timeout=20000):
@@ -430,7 +430,7 @@ def test_a_paused_run_continues_from_the_saved_weights(qtbot, make_window, tmp_p
     saved = w.controller.latest
     path = tmp_path / "paused.logitlab.json"
     assert w.files.save_to(path)
-    w2 = make_window(epochs=0)
+    w2 = make_window(epochs=0, tol=0.0)
     assert w2.files.open_path(path)
     assert w2.controller.latest.params.tobytes() == saved.params.tobytes()
     assert w2.controller.latest.epoch == saved.epoch and w2.controller.state == "idle"

@@ -280,7 +280,7 @@ def test_status_bar_shows_true_vs_learned_after_training(qtbot, window, dialog):
     _choose_logistic(qtbot, dialog, (2.0, -1.0), 0.5)
     _regenerated(qtbot, dialog, lambda: dialog.n_spin.setValue(3000))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    config = DEFAULT_CONFIG.with_(batch_size=0, epochs=300, lr=0.1, test_fraction=0.0)
+    config = DEFAULT_CONFIG.with_(batch_size=0, epochs=300, tol=0.0, lr=0.1, test_fraction=0.0)
     window.controller.set_config(config)
     window.controller.reset()
     with qtbot.waitSignal(window.controller.finished, timeout=30000):

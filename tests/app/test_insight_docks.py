@@ -13,7 +13,7 @@ from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.training.probes import ThrottledProbe
 
 GLM6 = DEFAULT_CONFIG.with_(
-    features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300, test_fraction=0.0, l2=0.0
+    features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300, tol=0.0, test_fraction=0.0, l2=0.0
 )
 PRESET_VERDICT = {
     "separable": "separable",
@@ -112,7 +112,7 @@ def test_loss_gap_is_positive_and_falls_on_a_log_axis(qtbot, window):
 
 
 def test_optimum_contour_is_dashed_on_the_2d_boundary(qtbot, window):
-    _start(qtbot, window, DEFAULT_CONFIG.with_(epochs=0))
+    _start(qtbot, window, DEFAULT_CONFIG.with_(epochs=0, tol=0.0))
     view = window.boundary_view
     item = view.reference_item
     assert item is not None and item.isVisible()
@@ -128,7 +128,7 @@ def test_optimum_contour_is_dashed_on_the_2d_boundary(qtbot, window):
 
 
 def test_neural_networks_get_a_note_and_no_optimum(qtbot, window):
-    _start(qtbot, window, DEFAULT_CONFIG.with_(model="mlp", hidden=(8,), epochs=0))
+    _start(qtbot, window, DEFAULT_CONFIG.with_(model="mlp", hidden=(8,), epochs=0, tol=0.0))
     view = window.reference_view
     assert view.result.status == "mlp"
     assert "no closed-form optimum" in view.note.text()
@@ -138,7 +138,7 @@ def test_neural_networks_get_a_note_and_no_optimum(qtbot, window):
 
 
 def test_l1_runs_say_the_reference_covers_l2_only(qtbot, window):
-    _start(qtbot, window, DEFAULT_CONFIG.with_(epochs=0, l1=0.01, l2=0.001))
+    _start(qtbot, window, DEFAULT_CONFIG.with_(epochs=0, tol=0.0, l1=0.01, l2=0.001))
     assert "L2 only" in window.reference_view.note.text()
     assert window.reference_view.table.isColumnHidden(4)  # no glm standard errors when penalised
 

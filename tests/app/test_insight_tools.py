@@ -52,7 +52,7 @@ def _viewport_pos(plot_item, plot_widget, x, y):
 
 def _stepped(qtbot, window, steps, config=None):
     """``steps`` epochs one Step at a time: one recorded snapshot per epoch."""
-    _use(window, config or DEFAULT_CONFIG.with_(epochs=0))
+    _use(window, config or DEFAULT_CONFIG.with_(epochs=0, tol=0.0))
     for _ in range(steps):
         with qtbot.waitSignal(window.controller.progress, timeout=5000):
             window.controller.step()
@@ -128,7 +128,7 @@ def test_two_weights_map_holds_the_bias_of_the_shown_model(qtbot, window):
 
 
 def test_mlp_gets_a_pca_slice_through_the_recorded_path(qtbot, window):
-    config = DEFAULT_CONFIG.with_(model="mlp", hidden=(8,), activation="tanh", epochs=0, lr=0.05)
+    config = DEFAULT_CONFIG.with_(model="mlp", hidden=(8,), activation="tanh", epochs=0, tol=0.0, lr=0.05)
     _stepped(qtbot, window, 6, config)
     view = window.landscape_view
     window.docks["landscape"].raise_()

@@ -65,6 +65,7 @@ def test_train_emits_progress_and_finished_and_the_boundary_changes(qtbot, windo
 
 
 def test_boundary_updates_live_while_training(qtbot, window):
+    window.trainer_panel.set_epoch_mode("stopped")  # the default run converges before the pause
     renders = emissions(window.boundary_view.imageRendered)
     window.act_train.trigger()
     qtbot.waitUntil(lambda: len(renders) >= 3, timeout=10000)
@@ -75,6 +76,7 @@ def test_boundary_updates_live_while_training(qtbot, window):
 
 def test_pause_step_and_reset(qtbot, window):
     c = window.controller
+    window.trainer_panel.set_epoch_mode("stopped")  # the default run converges before the pause
     window.act_train.trigger()
     qtbot.waitUntil(lambda: c.latest is not None and c.latest.epoch >= 2, timeout=10000)
     window.act_train.trigger()
@@ -92,6 +94,7 @@ def test_pause_step_and_reset(qtbot, window):
 
 def test_learning_rate_change_applies_live(qtbot, window):
     c = window.controller
+    window.trainer_panel.set_epoch_mode("stopped")  # the default run could converge before the change
     window.act_train.trigger()
     qtbot.waitUntil(lambda: c.latest is not None and c.latest.epoch >= 1, timeout=10000)
     window.trainer_panel.lr_spin.setValue(0.2)
@@ -165,7 +168,7 @@ def test_closing_mid_training_exits_cleanly(tmp_path):
         from lab_app.training.config import DEFAULT_CONFIG
         app = QApplication([])
         w = MainWindow(settings=QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat),
-                       config=DEFAULT_CONFIG.with_(hidden=(64, 64), model="mlp", epochs=0))
+                       config=DEFAULT_CONFIG.with_(hidden=(64, 64), model="mlp", epochs=0, tol=0.0))
         w.show()
         w.controller.progress.connect(lambda s: s.epoch >= 3 and w.close())
         w.act_train.trigger()

@@ -31,7 +31,7 @@ def _number(text: str) -> float:
 
 
 def test_loss_view_status_bar_and_metrics_show_one_loss_for_a_confidently_wrong_model(qtbot, make_window):
-    w = make_window(epochs=0, test_fraction=0.25, optimizer="sgd", lr=1e-6, batch_size=0)
+    w = make_window(epochs=0, tol=0.0, test_fraction=0.25, optimizer="sgd", lr=1e-6, batch_size=0)
     X, labels = _confidently_wrong_data()
     w.document.replace_data(X, labels, ["A", "B"])
     c = w.controller

@@ -69,6 +69,7 @@ def test_1d_mode_never_writes_live_weights_into_the_runs_initial_model(qtbot, wi
 
 def test_showing_the_restart_banner_moves_no_control(qtbot, window):
     panel = window.trainer_panel
+    panel.set_epoch_mode("stopped")  # still running when the seed changes
     controls = (panel.model_combo, panel.lr_spin, panel.seed_spin)
     before = [c.mapTo(window, c.rect().topLeft()) for c in controls]
     window.act_train.trigger()
@@ -83,6 +84,8 @@ def test_tab_leaves_the_reset_button_for_the_next_control(qtbot, window):
     reset.setFocus()
     assert reset.hasFocus()
     QTest.keyClick(reset, Qt.Key.Key_Tab)
+    assert window.focusWidget() is window.trainer_panel.pace_control.slider  # the pace, under the buttons
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Tab)
     assert window.focusWidget() is window.trainer_panel.model_combo
 
 

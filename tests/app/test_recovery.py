@@ -154,7 +154,7 @@ def test_edits_in_the_window_are_autosaved_and_a_save_removes_the_copy(qtbot, ma
 
 
 def test_training_progress_is_autosaved(qtbot, make_window):
-    w = make_window(epochs=0)
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     w.files.autosaver.training_interval_ms = 100
     with qtbot.waitSignal(w.files.autosaver.saved, timeout=20000) as saved:
         w.act_train.trigger()

@@ -162,7 +162,7 @@ def test_rows_kept_tells_drags_and_relabels_from_other_points():
 
 
 def test_test_marks_follow_the_split_of_points_edited_while_training(qtbot, make_window):
-    w = make_window(epochs=0)  # until stopped
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     doc, designer, boundary, controller = w.document, w.designer, w.boundary_view, w.controller
     w.act_train.trigger()
     qtbot.waitUntil(lambda: controller.state == "running", timeout=5000)

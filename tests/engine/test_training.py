@@ -105,6 +105,25 @@ def test_pausing_mid_epoch_does_not_change_the_numbers():
     assert paused.network.params.tobytes() == straight.network.params.tobytes()
 
 
+def test_minibatch_by_minibatch_gives_the_numbers_of_whole_epochs():
+    config = TrainConfig(hidden=(8,), epochs=3, batch_size=24, seed=5)
+    whole = Trainer(_moons(), config)
+    whole.fit()
+    stepped = Trainer(_moons(), config)
+    per_epoch = stepped.batches_per_epoch
+    assert per_epoch == -(-stepped.n_train // 24) > 1
+    done = []
+    for _ in range(3 * per_epoch):
+        report = stepped.run_minibatch()
+        done.append(stepped.batches_done)
+        assert (report is None) == stepped.mid_epoch
+    assert done == ([*range(1, per_epoch), 0]) * 3  # one minibatch per call; 0 once the epoch ended
+    assert stepped.epoch == 3 and stepped.network.params.tobytes() == whole.network.params.tobytes()
+    assert [r.grad_norm for r in stepped.history] == [r.grad_norm for r in whole.history]
+    stepped.request_stop()  # a pending stop request comes first: nothing runs
+    assert stepped.run_minibatch() is None and stepped.batches_done == 0
+
+
 def test_early_stopping_stops_and_restores_best_weights():
     X, y = make_moons(n_samples=80, noise=0.45, random_state=2)
     ds = Dataset.from_labels(X, y)
