@@ -6,6 +6,11 @@ press or a mouse move waits just as long), and we count how many times the decis
 view re-rendered its 200×200 image per second.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/gui_bench.py [--seconds 10] [--batch 32 256] [--docks network]
+    # the Network dock in front, on a spiral, with a (16, 16) tanh net:
+    python benchmarks/gui_bench.py --data spiral --hidden 16 16 --activation tanh --docks network
+
+The window trains flat out (``--pace``, epochs per second, changes that): the worst case for the
+GUI thread.
 
 The first row ("idle") is the same window and timer without training: the floor the machine
 itself sets at that moment. "other CPU" is how many cores other processes used meanwhile (from
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import statistics
 import tempfile
@@ -31,6 +37,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from sklearn.datasets import make_moons
 
+from engine.generators import spiral
 from engine.runtime import limit_blas_threads
 from engine.training import TrainConfig
 from lab_app.window.main_window import MainWindow
@@ -39,16 +46,39 @@ TARGET_P99_MS = 30.0
 TARGET_REDRAWS = 25.0
 
 
-def measure(seconds: float, batch: int | None, n: int, hidden=(64, 64), docks=()) -> dict:
+def measure(
+    seconds: float,
+    batch: int | None,
+    n: int,
+    hidden=(64, 64),
+    docks=(),
+    *,
+    data: str = "moons",
+    activation: str = "relu",
+    pace: float = math.inf,
+) -> dict:
     """One run; ``batch=None`` keeps the window idle (no training) for the baseline row; ``docks``
-    (keys such as "network") are brought to the front of their tabs first."""
+    (keys such as "network") are brought to the front of their tabs first; ``data`` is "moons"
+    or "spiral" (two arms); ``pace`` in epochs per second (inf: flat out)."""
     app = QApplication.instance() or QApplication([])
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
     config = TrainConfig(
-        model="mlp", hidden=hidden, lr=0.01, batch_size=batch or 32, epochs=0, features=("x1", "x2"), test_fraction=0.2
+        model="mlp",
+        hidden=hidden,
+        activation=activation,
+        lr=0.01,
+        batch_size=batch or 32,
+        epochs=0,
+        features=("x1", "x2"),
+        test_fraction=0.2,
     )
     window = MainWindow(settings=settings, config=config)
-    X, y = make_moons(n_samples=n, noise=0.2, random_state=0)
+    window.controller.set_pace(pace)
+    if data == "spiral":
+        points = spiral(n, seed=0)
+        X, y = points.X, points.y
+    else:
+        X, y = make_moons(n_samples=n, noise=0.2, random_state=0)
     window.document.replace_data(X, y, ["A", "B"])
     window.controller.set_config(config)
     window.controller.reset()
@@ -135,14 +165,21 @@ def main():
     p.add_argument("--batch", type=int, nargs="*", default=[32, 256])
     p.add_argument("--docks", nargs="*", default=[], help='docks to bring to the front, e.g. "network"')
     p.add_argument("--no-idle", action="store_true", help="skip the idle (no training) baseline row")
+    p.add_argument("--data", choices=("moons", "spiral"), default="moons")
+    p.add_argument("--hidden", type=int, nargs="+", default=[64, 64], help="units of each hidden layer")
+    p.add_argument("--activation", default="relu")
+    p.add_argument("--pace", type=float, default=math.inf, help="epochs per second (default: flat out)")
     args = p.parse_args()
     app = QApplication.instance() or QApplication([])
     collector = GarbageCollector(interval=1.0)  # the program's GC regime (lab_app.app.run)
     batches = ([] if args.no_idle else [None]) + list(args.batch)
-    rows = [measure(args.seconds, b, args.n, docks=args.docks) for b in batches]
+    net = dict(hidden=tuple(args.hidden), docks=args.docks, data=args.data, activation=args.activation, pace=args.pace)
+    rows = [measure(args.seconds, b, args.n, **net) for b in batches]
     print(
-        f"\nMLP (64, 64) on {args.n:,} moons points, boundary grid 200×200, {args.seconds:.0f} s each, "
-        f"{os.cpu_count()} cores" + (f", docks in front: {', '.join(args.docks)}" if args.docks else "") + "\n"
+        f"\nMLP {tuple(args.hidden)} {args.activation} on {args.n:,} {args.data} points, boundary grid 200×200, "
+        f"{args.seconds:.0f} s each, pace {args.pace:g} epochs/s, {os.cpu_count()} cores"
+        + (f", docks in front: {', '.join(args.docks)}" if args.docks else "")
+        + "\n"
     )
     print(
         "| batch | timer p50 late (ms) | p99 late (ms) | max (ms) | boundary redraws/s | epochs/s | samples/s "

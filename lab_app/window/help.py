@@ -11,8 +11,11 @@ HOW_TO = """<h3>How to use Logit Lab</h3>
 B is a brush that sprays points; S selects (then Delete or relabel).</li>
 <li><b>Pick a model</b> in the Trainer panel: logistic or softmax regression, or a neural network
 with up to 4 hidden layers; choose input features, optimizer, learning rate, batch size.</li>
-<li><b>Press Train</b> (Space). The Loss and Decision boundary views update live;
-Space again pauses, Step (Ctrl+E) runs one epoch, Reset (Ctrl+R) draws new initial weights.</li>
+<li><b>Press Train</b> (Space). The Loss and Decision boundary views update live, and the run
+stops by itself once converged (the Epochs row also offers "until stopped" and a fixed count);
+Space again pauses, Step (Ctrl+E) runs one epoch, Step one minibatch (Ctrl+Alt+E) one minibatch,
+Reset (Ctrl+R) draws new initial weights. The <b>Pace</b> slider (Ctrl+[ slower, Ctrl+] faster)
+goes from slow motion, every minibatch on show, to flat out; it never changes the numbers.</li>
 <li>Test points (the test fraction) are hollow; misclassified points are ringed.
 View ▸ Show test points (Ctrl+Shift+T) hides them; View ▸ Discretize output (Ctrl+Shift+D)
 shows hard class regions instead of probabilities.</li>
