@@ -1,6 +1,6 @@
 """The run's recorded weights: ``(epoch, params)`` of its snapshots, thinned to a fixed budget.
 
-The controller records every snapshot of the current run here; the history scrubber moves the view
+The controller records every epoch-end snapshot of the current run here; the history scrubber moves the view
 back through it and the loss landscape's PCA slice reads it. A saved session keeps a thinned copy
 (:meth:`ParamHistory.to_saved`), so an opened session can be scrubbed too. The budget counts
 numbers, not entries, so a big network keeps fewer entries instead of more memory.
