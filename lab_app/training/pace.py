@@ -40,7 +40,7 @@ def pace_unit(pace: float, batches_per_epoch: int) -> tuple[str, int, float]:
     if per_frame < 1.0:
         m = max(1, math.ceil(per_frame * batches_per_epoch - 1e-9))
         return "batches", m, m / (pace * batches_per_epoch)
-    k = round(per_frame)
+    k = _epochs_per_frame(pace)
     return "epochs", k, k / pace
 
 
@@ -55,7 +55,7 @@ class PaceLadder:
         if math.isinf(pace):
             return "flat out"
         if pace >= FRAME_RATE:
-            k = round(pace / FRAME_RATE)
+            k = _epochs_per_frame(pace)
             return f"{k} epoch{'s' if k != 1 else ''} per frame"
         text = f"{pace:g} epoch{'s' if pace != 1 else ''}/s"
         return f"slow motion · {text}" if pace <= self.stops[0] else text
@@ -71,6 +71,11 @@ class PaceLadder:
 
 #: The paces the window offers: slow motion, then whole epochs per frame, then flat out.
 LADDER = PaceLadder((1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 150.0, 300.0, 600.0, 1500.0, 3000.0, FLAT_OUT))
+
+
+def _epochs_per_frame(pace: float) -> int:
+    """Whole epochs per frame, rounded up: frames never come faster than FRAME_RATE."""
+    return math.ceil(pace / FRAME_RATE - 1e-9)
 
 
 def _rank(pace: float) -> float:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMenu, QToolButton
 
 from engine.training import Trainer
-from lab_app.training.pace import DEFAULT_PACE, FLAT_OUT, FRAME_RATE, LADDER
+from lab_app.training.pace import DEFAULT_PACE, FLAT_OUT, FRAME_RATE, LADDER, check_pace, pace_unit
 from lab_app.window.main_window import MainWindow
 
 from window_helpers import Scripted, emissions, quiet, train
@@ -189,3 +189,18 @@ def test_the_opening_demo_converges_in_a_few_seconds_as_the_boundary_sweeps(qtbo
     # the boundary moved from its random start: the first frames differ from the last
     first_params = frames[0][0].params
     assert np.abs(first_params - final.params).max() > 0.1
+
+
+@pytest.mark.parametrize("batches", [1, 3, 7, 40, 1000])
+def test_every_pace_is_kept_in_units_no_faster_than_the_frame_rate(batches):
+    for pace in (*LADDER.stops[:-1], 0.5, 7.0, 40.0, 45.0):
+        kind, size, seconds = pace_unit(pace, batches)
+        epochs = size / batches if kind == "batches" else size
+        assert epochs / seconds == pytest.approx(pace)  # the units add up to the pace
+        assert seconds >= 1.0 / FRAME_RATE - 1e-12  # never more than FRAME_RATE snapshots a second
+        if kind == "batches":
+            assert pace < FRAME_RATE and size <= batches
+    with pytest.raises(ValueError, match="positive"):
+        check_pace(0.0)
+    with pytest.raises(ValueError, match="positive"):
+        check_pace(float("nan"))
