@@ -236,7 +236,8 @@ class LessonRunner(QObject):
         if step.data is not None and not self._load(step.data, reset=False):
             return
         if step.config is not None:
-            c.set_config(_config(DEFAULT_CONFIG.with_(**step.config), w.document.n_dims))
+            # A lesson says how its runs end (docs/lessons.md): its epochs, or its tol for until converged.
+            c.set_config(_config(DEFAULT_CONFIG.with_(tol=0.0, **step.config), w.document.n_dims))
         c.reset()
 
     def _load(self, spec, reset: bool = True) -> bool:
