@@ -56,7 +56,7 @@ def click(qtbot, w, name):
 
 def test_same_seed_same_weights_at_every_epoch_whatever_the_pace(qtbot, make_window):
     slow, fast = make_window(epochs=6, tol=0.0), make_window(epochs=6, tol=0.0)
-    choose_pace(slow, 5.0)  # a few minibatches per frame
+    choose_pace(slow, 5.0)  # one minibatch per frame (3 per epoch here)
     assert fast.controller.pace == FLAT_OUT
     snaps = emissions(slow.controller.progress)
     slow.act_train.trigger()
