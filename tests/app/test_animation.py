@@ -28,7 +28,7 @@ def out(tmp_path):
 @pytest.fixture
 def trained(qtbot, make_window):
     """A window whose default example trained 16 epochs, one Step at a time (one recorded entry each)."""
-    w = make_window(epochs=0, lr=0.05)
+    w = make_window(epochs=0, tol=0.0, lr=0.05)  # until stopped
     for _ in range(16):
         with qtbot.waitSignal(w.controller.progress, timeout=5000):
             w.act_step.trigger()
@@ -230,7 +230,7 @@ def test_too_many_large_frames_say_what_to_change(qtbot, trained, out):
 
 
 def test_network_view_frames_follow_the_recorded_weights(qtbot, make_window, out):
-    w = make_window(epochs=0, lr=0.05, model="mlp", hidden=(4,), activation="tanh")
+    w = make_window(epochs=0, tol=0.0, lr=0.05, model="mlp", hidden=(4,), activation="tanh")
     for _ in range(6):
         with qtbot.waitSignal(w.controller.progress, timeout=5000):
             w.act_step.trigger()
