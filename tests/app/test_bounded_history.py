@@ -24,7 +24,7 @@ def _column(name: str) -> int:
 
 
 def test_a_long_until_stopped_run_keeps_fixed_memory_and_draws_every_epoch_span(qtbot, make_window):
-    w = make_window(epochs=0, batch_size=0)  # "until stopped", thousands of epochs a second
+    w = make_window(epochs=0, tol=0.0, batch_size=0)  # "until stopped", thousands of epochs a second
     draw_points(w.document, seed=1, n=10)
     fixed = report_history().nbytes
     snapshots = emissions(w.controller.progress)
