@@ -31,6 +31,7 @@ from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.runtime import limit_blas_threads  # noqa: E402
+from lab_app.training.pace import FLAT_OUT  # noqa: E402
 from lab_app.window.main_window import MainWindow  # noqa: E402
 
 TICK_MS = 10
@@ -65,6 +66,9 @@ def main() -> None:
     collector = GarbageCollector(interval=1.0)
     settings = QSettings(os.path.join(RECOVERY, "soak.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
+    # Until stopped and flat out: the window's defaults (until converged, 20 epochs/s) end or slow the demo.
+    window.trainer_panel.set_epoch_mode("stopped")
+    window.controller.set_pace(FLAT_OUT)
     window.resize(1400, 900)
     window.show()
     gc.freeze()
