@@ -24,6 +24,7 @@ from engine.scratch import BUGS, gradient_check, scratch_fit
 from lab_app.dialogs.generator import TrueParameters
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG
+from lab_app.training.pace import LADDER
 from lab_app.training.probes import HESSIAN_PROBE
 from lab_app.widgets.palette import qcolor
 from lab_app.window.data_menu import true_vs_learned
@@ -31,6 +32,9 @@ from lab_app.window.data_menu import true_vs_learned
 __all__ = ["LessonRunner", "lab_state"]
 
 LESSON_FILTER = "Logit Lab lessons (*.json);;All files (*)"
+#: A lesson's run should be over in about this many seconds: a lesson sets a faster pace when the
+#: user's would make its epochs a wait (3000 epochs at the default 20 epochs/s take 150 s).
+LESSON_RUN_SECONDS = 4.0
 
 
 class LessonRunner(QObject):
@@ -145,6 +149,7 @@ class LessonRunner(QObject):
         for action in step.show_me:
             if action.kind == "set":
                 c.set_config(_config(c.config.with_(**action.value), w.document.n_dims))
+                self._fit_pace()
             elif action.kind == "data":
                 self._load(action.value)
             elif action.kind == "move_point":
@@ -238,7 +243,15 @@ class LessonRunner(QObject):
         if step.config is not None:
             # A lesson says how its runs end (docs/lessons.md): its epochs, or its tol for until converged.
             c.set_config(_config(DEFAULT_CONFIG.with_(tol=0.0, **step.config), w.document.n_dims))
+            self._fit_pace()
         c.reset()
+
+    def _fit_pace(self) -> None:
+        """Speed the pace up (never slow it down) so the step's epochs take about LESSON_RUN_SECONDS."""
+        c = self.window.controller
+        pace = lesson_pace(c.pace, c.config.epochs)
+        if pace != c.pace:
+            c.set_pace(pace)
 
     def _load(self, spec, reset: bool = True) -> bool:
         w = self.window
@@ -316,6 +329,14 @@ def lab_state(window, scratch=None) -> LabState:
         train_y=info.dataset.y[info.train_idx],
         **base,
     )
+
+
+def lesson_pace(pace: float, epochs: int) -> float:
+    """``pace``, or the slowest stop of the pace control that runs ``epochs`` in LESSON_RUN_SECONDS."""
+    wanted = epochs / LESSON_RUN_SECONDS
+    if pace >= wanted:
+        return pace
+    return next(stop for stop in LADDER.stops if stop >= wanted)
 
 
 def _config(config, n_dims: int):
