@@ -13,7 +13,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_PACE", "FLAT_OUT", "FRAME_RATE", "LADDER", "PaceLadder", "check_pace", "pace_unit"]
+__all__ = [
+    "DEFAULT_PACE",
+    "FLAT_OUT",
+    "FRAME_RATE",
+    "LADDER",
+    "PREPARED_RUN_SECONDS",
+    "PaceLadder",
+    "check_pace",
+    "pace_for_run",
+    "pace_unit",
+]
 
 #: Frames a second the paced views aim at (the worker's snapshots are throttled to this anyway).
 FRAME_RATE = 30.0
@@ -71,6 +81,20 @@ class PaceLadder:
 
 #: The paces the window offers: slow motion, then whole epochs per frame, then flat out.
 LADDER = PaceLadder((1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 150.0, 300.0, 600.0, 1500.0, 3000.0, FLAT_OUT))
+
+
+#: A run the lab prepared (a lesson step, a preset) should be over in about this many seconds.
+PREPARED_RUN_SECONDS = 4.0
+
+
+def pace_for_run(pace: float, epochs: int) -> float:
+    """``pace``, or the slowest stop of the ladder that runs ``epochs`` in PREPARED_RUN_SECONDS:
+    3000 epochs at the default 20 epochs/s would take 150 s. Never slower than ``pace``;
+    ``epochs`` 0 (until stopped) keeps ``pace``."""
+    wanted = epochs / PREPARED_RUN_SECONDS
+    if pace >= wanted:
+        return pace
+    return next(stop for stop in LADDER.stops if stop >= wanted)
 
 
 def _epochs_per_frame(pace: float) -> int:

@@ -21,6 +21,7 @@ from engine.data import Dataset
 from engine.training import TrainConfig
 from lab_app.dialogs.generator import GeneratorDialog, TrueParameters
 from lab_app.training.config import DEFAULT_CONFIG
+from lab_app.training.pace import pace_for_run
 
 __all__ = [
     "DatasetMenu",
@@ -193,6 +194,7 @@ class DatasetMenu(QObject):
             return
         config = preset_config(key, n_dims=dataset.n_features)
         w.controller.set_config(config)
+        w.controller.set_pace(pace_for_run(w.controller.pace, config.epochs))
         w.controller.reset()  # the new settings' initial model, on the new data
         w.statusBar().showMessage(f"{preset.label}: {preset.lesson}")
         w._message(QMessageBox.Icon.Information, preset.label, preset.lesson)

@@ -24,7 +24,7 @@ from engine.scratch import BUGS, gradient_check, scratch_fit
 from lab_app.dialogs.generator import TrueParameters
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG
-from lab_app.training.pace import LADDER
+from lab_app.training.pace import pace_for_run
 from lab_app.training.probes import HESSIAN_PROBE
 from lab_app.widgets.palette import qcolor
 from lab_app.window.data_menu import true_vs_learned
@@ -32,9 +32,6 @@ from lab_app.window.data_menu import true_vs_learned
 __all__ = ["LessonRunner", "lab_state"]
 
 LESSON_FILTER = "Logit Lab lessons (*.json);;All files (*)"
-#: A lesson's run should be over in about this many seconds: a lesson sets a faster pace when the
-#: user's would make its epochs a wait (3000 epochs at the default 20 epochs/s take 150 s).
-LESSON_RUN_SECONDS = 4.0
 
 
 class LessonRunner(QObject):
@@ -247,9 +244,9 @@ class LessonRunner(QObject):
         c.reset()
 
     def _fit_pace(self) -> None:
-        """Speed the pace up (never slow it down) so the step's epochs take about LESSON_RUN_SECONDS."""
+        """Speed the pace up (never slow it down) so the step's epochs take seconds, not minutes."""
         c = self.window.controller
-        pace = lesson_pace(c.pace, c.config.epochs)
+        pace = pace_for_run(c.pace, c.config.epochs)
         if pace != c.pace:
             c.set_pace(pace)
 
@@ -329,14 +326,6 @@ def lab_state(window, scratch=None) -> LabState:
         train_y=info.dataset.y[info.train_idx],
         **base,
     )
-
-
-def lesson_pace(pace: float, epochs: int) -> float:
-    """``pace``, or the slowest stop of the pace control that runs ``epochs`` in LESSON_RUN_SECONDS."""
-    wanted = epochs / LESSON_RUN_SECONDS
-    if pace >= wanted:
-        return pace
-    return next(stop for stop in LADDER.stops if stop >= wanted)
 
 
 def _config(config, n_dims: int):

@@ -290,6 +290,18 @@ def test_status_bar_shows_true_vs_learned_after_training(qtbot, window, dialog):
     np.testing.assert_allclose(result.learned_weights, [2.0, -1.0], atol=0.35)
 
 
+def test_a_preset_raises_a_slow_pace_so_its_run_takes_seconds(window):
+    """The separable preset's 2000 epochs took 100 s at the default 20 epochs/s."""
+    from lab_app.training.pace import DEFAULT_PACE, LADDER, PREPARED_RUN_SECONDS
+
+    c = window.controller
+    c.set_pace(DEFAULT_PACE)
+    window.findChild(QAction, "actionPreset_separable").trigger()
+    assert c.config.epochs == 2000
+    assert c.config.epochs / c.pace <= PREPARED_RUN_SECONDS
+    assert window.toolbar_pace.label.text() == LADDER.describe(c.pace)  # the user sees the change
+
+
 def test_preset_chord_shortcut_loads_the_preset(qtbot, window):
     window.activateWindow()
     window.designer.setFocus()

@@ -279,14 +279,13 @@ def test_lesson_4_from_scratch_bugs_named_by_the_gradient_check(qtbot, window):
 def test_a_lesson_speeds_up_a_slow_pace_so_its_runs_take_seconds_not_minutes(qtbot, window):
     """At the default 20 epochs/s lesson 1's 3000 epochs took 150 s; the lesson raises the pace
     (never lowers it), and the pace control shows the lesson's pace."""
-    from lab_app.training.pace import DEFAULT_PACE, FLAT_OUT
-    from lab_app.window.lessons import LESSON_RUN_SECONDS
+    from lab_app.training.pace import DEFAULT_PACE, FLAT_OUT, PREPARED_RUN_SECONDS
 
     c = window.controller
     c.set_pace(DEFAULT_PACE)
     open_lesson(qtbot, window, "four_tools")
     assert c.config.epochs == 3000
-    assert c.config.epochs / c.pace <= LESSON_RUN_SECONDS < c.config.epochs / DEFAULT_PACE
+    assert c.config.epochs / c.pace <= PREPARED_RUN_SECONDS < c.config.epochs / DEFAULT_PACE
     assert c.pace < FLAT_OUT  # still paced: the sigmoid visibly settles
     c.set_pace(FLAT_OUT)
     window.lessons.go(0)
