@@ -76,6 +76,10 @@ class LabDocument(QObject):
     featureNamesChanged = Signal()
     viewColumnsChanged = Signal()
     modifiedChanged = Signal(bool)
+    #: Every change an undo command makes (do, undo and redo alike), before the signals above:
+    #: ``(kind, *args)`` with the ``apply_*`` primitive's name and arguments ("state" carries the
+    #: new and the old State). The autosave's recovery journal records them (lab_app.io.journal).
+    changeApplied = Signal(object)
 
     max_features = MAX_FEATURES
 
@@ -468,25 +472,30 @@ class LabDocument(QObject):
         at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
         self._xy = np.insert(self._xy, at, xy, axis=0)
         self._labels = np.insert(self._labels, at, labels)
+        self.changeApplied.emit(("insert", positions, xy, labels))
         self.pointsChanged.emit()
 
     def apply_delete(self, indices: np.ndarray) -> None:
         self._xy = np.delete(self._xy, indices, axis=0)
         self._labels = np.delete(self._labels, indices)
+        self.changeApplied.emit(("delete", indices))
         self.pointsChanged.emit()
 
     def apply_xy(self, indices: np.ndarray, xy: np.ndarray) -> None:
         self._xy = self._xy.copy()  # never mutate arrays a State or a caller may still hold
         self._xy[indices] = xy
+        self.changeApplied.emit(("xy", indices, xy))
         self.pointsChanged.emit()
 
     def apply_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
         self._labels = self._labels.copy()
         self._labels[indices] = labels
+        self.changeApplied.emit(("labels", indices, labels))
         self.pointsChanged.emit()
 
     def apply_class(self, index: int, info: ClassInfo) -> None:
         self._classes = self._classes[:index] + (info,) + self._classes[index + 1 :]
+        self.changeApplied.emit(("class", index, info))
         self.classesChanged.emit()
 
     def apply_state(self, s: State) -> None:
@@ -498,6 +507,7 @@ class LabDocument(QObject):
         if max(old_view) >= s.xy.shape[1]:  # the pair is view state: kept while its columns exist
             self._view_columns = (0, 1)
         current = min(self._current, self.n_classes - 1)
+        self.changeApplied.emit(("state", s, old))
         # Signals go out after the whole state is consistent, classes before points (points need colours).
         if s.mode != old.mode:
             self.modeChanged.emit(s.mode)

@@ -1,11 +1,16 @@
 """Autosave and crash recovery: the user's work survives a crash, a power cut or ``kill -9``.
 
-:class:`Autosaver` writes the whole session (docs/design.md §5) to a recovery file of its own a moment
-after the last edit (debounced, but never later than ``max_wait_ms`` after the first unsaved
-edit) and every ``training_interval_ms`` while training runs. Each write is atomic (temp file,
+:class:`Autosaver` writes the whole session (docs/design.md §5) to a recovery file of its own after
+edits (debounced: ``delay_ms`` of quiet, never later than ``max_wait_ms`` after the first unsaved
+edit; the first one within about a second) and every ``training_interval_ms`` while training runs.
+Between those full writes every edit goes to the recovery journal (:mod:`lab_app.io.journal`)
+as it happens, so a crash loses at most the edit under way. Each full write is atomic (temp file,
 fsync, rename, folder fsync), so a crash mid-write leaves the previous autosave intact.
-The session is captured in the GUI thread (array copies: cheap) and encoded and written as a
-:class:`lab_app.tasks.TaskRunner` task in chunks, so even a million points never freeze the window.
+
+The GUI thread only takes a snapshot by reference (``capture``; no copy, no encoding); building
+the session, encoding and writing run as a :class:`lab_app.tasks.TaskRunner` task, so even a
+million points never freeze the window. A snapshot that is the same as the last one written
+(``same_as``) is not written again.
 
 Each running lab holds a ``QLockFile`` beside its recovery file. A recovery file whose lock can be
 taken belongs to a lab that died: :func:`find_orphans` lists those, and the next start offers to
@@ -27,14 +32,17 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Signal, Slot
 
 from engine.serialize import SESSION_SUFFIX, save_session
+from lab_app.io.journal import Journal
 from lab_app.tasks import Debouncer, TaskRunner
 
-__all__ = ["RECOVERY_ENV", "Autosaver", "Orphan", "find_orphans", "recovery_dir"]
+__all__ = ["RECOVERY_ENV", "Autosaver", "Orphan", "find_orphans", "journal_path", "recovery_dir"]
 
 log = logging.getLogger(__name__)
 
 RECOVERY_ENV = "LOGIT_LAB_RECOVERY_DIR"
 PREFIX = "autosave-"
+#: Without a full autosave on disk the journal cannot be written: the first one comes this soon.
+FIRST_DELAY_MS, FIRST_MAX_WAIT_MS = 200, 1000
 
 
 def recovery_dir(override=None) -> Path:
@@ -56,9 +64,15 @@ class Orphan:
     lock: QLockFile
     saved_at: float  # modification time, seconds since the epoch
 
+    @property
+    def journal(self) -> Path:
+        """Its recovery journal (:mod:`lab_app.io.journal`; may not exist)."""
+        return journal_path(self.path)
+
     def release(self, delete: bool) -> None:
         """Give the file up: ``delete`` it (restored or discarded), or keep it for a later start."""
         if delete:
+            _remove(self.journal)
             _remove(self.path)
         self.lock.unlock()
 
@@ -88,10 +102,15 @@ class Autosaver(QObject):
 
     Parameters
     ----------
-    capture : callable returning the session dict (``engine.serialize.session_to_dict`` output,
-        may carry an extra ``"recovery"`` entry), or None when there is nothing unsaved (then
-        the recovery file is removed); called in the GUI thread, must return copies.
+    capture : callable (GUI thread) returning None when there is nothing unsaved (then the
+        recovery file and journal are removed), else what to write: a session dict
+        (``engine.serialize.session_to_dict`` output, may carry an extra ``"recovery"`` entry), or
+        a callable that builds one in the writer thread from data nobody changes any more. If it
+        has a ``same_as(previous)`` method and that says True, nothing is written.
     directory : the recovery folder (default: :func:`recovery_dir`).
+
+    :meth:`record` takes the document's changes for the journal; the recovery file's
+    ``"recovery"`` entry gets ``"journal_seq"``, the number of the last change it holds.
     """
 
     saved = Signal(str)  # path written
@@ -114,14 +133,20 @@ class Autosaver(QObject):
         self.path = self.directory / f"{PREFIX}{token}{SESSION_SUFFIX}"
         self._lock: QLockFile | None = None
         self._after_edits = Debouncer(delay_ms, self.save_now, max_wait_ms=max_wait_ms, parent=self)
+        self._first = Debouncer(FIRST_DELAY_MS, self.save_now, max_wait_ms=FIRST_MAX_WAIT_MS, parent=self)
         self._while_training = Debouncer.throttle(training_interval_ms, self.save_now, parent=self)
         # One write at a time; a newer state supersedes a write under way, which finishes first.
         self._writer = TaskRunner(self, name="logit-lab-autosave")
         self._writer.resultReady.connect(self._on_written)
         self._writer.failed.connect(self._on_write_failed)
+        self.journal = Journal(journal_path(self.path), parent=self)
+        self.journal.failed.connect(self._report)
         self._closed = False
+        self._writing = None  # (what, journal seq) of the write under way
+        self._written = None  # what the recovery file holds (compared with same_as)
         self.last_error: str | None = None
         self.writes = 0
+        self.skipped = 0  # saves that found nothing changed since the last write
 
     # ------------------------------------------------------------------ public API
     @property
@@ -154,12 +179,19 @@ class Autosaver(QObject):
     @property
     def pending(self) -> bool:
         """An autosave is scheduled or being written."""
-        return self._after_edits.pending or self._while_training.pending or self._writer.busy
+        return any(d.pending for d in (self._after_edits, self._first, self._while_training)) or self._writer.busy
 
     def schedule(self) -> None:
-        """An edit happened: save after ``delay_ms`` of quiet, at most ``max_wait_ms`` from now on."""
+        """An edit happened: save after ``delay_ms`` of quiet, at most ``max_wait_ms`` from now on
+        (sooner while there is no recovery file yet: the journal needs one)."""
         if not self._closed:
-            self._after_edits.trigger()
+            (self._after_edits if self.journal.active else self._first).trigger()
+
+    def record(self, change) -> None:
+        """A ``LabDocument.changeApplied`` change: append it to the journal (written in the
+        background); one too big to journal brings the next full autosave forward."""
+        if not self._closed and not self.journal.record(change):
+            self._first.trigger()
 
     def schedule_training(self) -> None:
         """Training made progress: save at most every ``training_interval_ms``."""
@@ -173,21 +205,24 @@ class Autosaver(QObject):
         With ``wait``, return once written: True if the recovery file now holds this state,
         False if it could not be written (``failed`` follows). Without, return None at once.
         """
-        self._after_edits.cancel()
-        self._while_training.cancel()
+        self._cancel_timers()
         if self._closed:
             return False if wait else None
         try:
-            session = self._capture()
+            captured = self._capture()
         except Exception as exc:
             self._report(f"Autosave could not capture the session: {exc}")
             return False if wait else None
-        if session is None:  # nothing unsaved (e.g. undone back to the saved state): no recovery file
+        if captured is None:  # nothing unsaved (e.g. undone back to the saved state): no recovery file
             self.discard()
             return False if wait else None
+        if self._unchanged(captured):
+            self.skipped += 1
+            return True if wait else None
         if not self._ensure_lock():
             return False if wait else None
-        self._writer.start(_write, self.path, session)
+        self._writing = (captured, self.journal.seq)
+        self._writer.start(_write, self.path, captured, self.journal.seq)
         if not wait:
             return None
         writes = self.writes
@@ -196,10 +231,11 @@ class Autosaver(QObject):
 
     def discard(self) -> None:
         """The session was saved or deliberately abandoned: stop and remove the recovery file."""
-        self._after_edits.cancel()
-        self._while_training.cancel()
+        self._cancel_timers()
         self._writer.cancel(quiet=True)  # a write under way is not reported...
         self._writer.wait()  # ...but it ends before the file goes, or it would bring the file back
+        self._writing = self._written = None
+        self.journal.discard()  # first: a journal never outlives its recovery file
         _remove(self.path)
 
     def close(self) -> None:
@@ -211,6 +247,19 @@ class Autosaver(QObject):
             self._lock = None
 
     # ------------------------------------------------------------------ internals
+    def _cancel_timers(self) -> None:
+        for debouncer in (self._after_edits, self._first, self._while_training):
+            debouncer.cancel()
+
+    def _unchanged(self, captured) -> bool:
+        """The recovery file (or the write under way, if nothing newer superseded it) holds this."""
+        same_as = getattr(captured, "same_as", None)
+        if same_as is None:
+            return False
+        if self._writer.busy and self._writing is not None:
+            return same_as(self._writing[0])
+        return same_as(self._written)
+
     def _ensure_lock(self) -> bool:
         if self._lock is not None:
             return True
@@ -231,10 +280,15 @@ class Autosaver(QObject):
     def _on_written(self, path: str) -> None:
         self.writes += 1
         self.last_error = None
+        if self._writing is not None:
+            self._written, seq = self._writing
+            self._writing = None
+            self.journal.landed(seq)  # the changes it holds leave the journal
         self.saved.emit(path)
 
     @Slot(str, object)
     def _on_write_failed(self, _message: str, exc) -> None:
+        self._writing = None
         reason = getattr(exc, "strerror", None) or exc
         self._report(f"Autosave failed: {reason} ({self.path}).")
 
@@ -245,10 +299,18 @@ class Autosaver(QObject):
         self.failed.emit(message)
 
 
-def _write(path: Path, session: dict, *, progress, cancelled) -> str:
-    """The task (worker thread): encode and write atomically; returns the path written."""
+def _write(path: Path, captured, journal_seq: int, *, progress, cancelled) -> str:
+    """The task (worker thread): build the session, encode and write it atomically; returns the
+    path written."""
+    session = captured() if callable(captured) else dict(captured)
+    session["recovery"] = {**session.get("recovery", {}), "journal_seq": journal_seq}
     save_session(path, session)
     return str(path)
+
+
+def journal_path(path: Path) -> Path:
+    """The recovery journal beside the recovery file ``path``."""
+    return Path(path).with_name(Path(path).name.removesuffix(SESSION_SUFFIX) + ".journal")
 
 
 def _lock_path(path: Path) -> Path:

@@ -2,6 +2,8 @@
 
 :func:`capture_session` reads the document, the training controller and the view toggles into
 ``engine.serialize.session_to_dict`` form (copies: safe to hand to a writer thread);
+:func:`snapshot_session` takes the same by reference, cheaply, for the autosave to build in its
+writer thread (:class:`SessionSnapshot`);
 :func:`apply_session` shows a loaded session — points, classes and colours, configuration, the
 saved weights and history (``TrainingController.restore``) and the ranges — and returns the view
 toggles to show, so the window looks as it did when saved.
@@ -12,18 +14,21 @@ the window's file actions (:mod:`lab_app.window.files`) pass them in.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from engine.comparison import pinned_to_dict
 from engine.data import DataError, Dataset, sort_classes
 from engine.serialize import session_to_dict
 from engine.training import TrainConfig
 from lab_app.document import MAX_CLASSES, MAX_FEATURES, ClassInfo
 from lab_app.training.config import effective_config
 
-__all__ = ["ViewToggles", "apply_session", "capture_session"]
+__all__ = ["SessionSnapshot", "ViewToggles", "apply_session", "capture_session", "snapshot_session"]
 
 
 class ViewToggles(NamedTuple):
@@ -42,24 +47,87 @@ def capture_session(doc, controller, toggles: ViewToggles, pinned=None) -> dict:
     the configuration and the current weights and history of ``controller`` (a
     ``TrainingController``; only if they still fit the points), the runs of ``pinned`` (a
     ``PinnedRuns``: weights and curves) and the view."""
-    dataset = Dataset(doc.X, doc.labels, doc.class_names, doc.feature_names, doc.label_name)
-    model, history, training = None, (), {}
+    return snapshot_session(doc, controller, toggles, pinned).to_dict()
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays inside; see same_as
+class SessionSnapshot:
+    """What a session is made of, taken in the GUI thread by reference: the document's immutable
+    :class:`~lab_app.document.types.State`, the run's newest snapshot and reports, the pinned runs
+    and the view. Taking one copies no array and encodes nothing, so an autosave never stalls the
+    window; :meth:`to_dict` (any thread) builds the session from it."""
+
+    state: object  # lab_app.document.types.State (shared, never written to)
+    n_dims: int
+    view: dict
+    config: TrainConfig
+    run_info: object  # RunInfo or None
+    latest: object  # Snapshot or None
+    history: tuple
+    recorded: object  # a private copy of the controller's ParamHistory (its entries are immutable), or None
+    recorded_version: int
+    pinned_runs: tuple
+
+    def same_as(self, other: SessionSnapshot | None) -> bool:
+        """True when a session built from ``other`` would equal this one's: same arrays (the
+        document replaces them on every edit), same run snapshot, same settings and view."""
+        if other is None:
+            return False
+        s, o = self.state, other.state
+        same_objects = (
+            (s.xy, s.labels, self.run_info, self.latest, self.pinned_runs),
+            (o.xy, o.labels, other.run_info, other.latest, other.pinned_runs),
+        )
+        if not all(a is b for a, b in zip(*same_objects)):
+            return False
+        values = (s.classes, s.feature_names, s.label_name, s.mode, self.n_dims, self.view, self.config)
+        others = (o.classes, o.feature_names, o.label_name, o.mode, other.n_dims, other.view, other.config)
+        return (
+            values == others
+            and len(self.history) == len(other.history)
+            and self.recorded_version == other.recorded_version
+        )
+
+    def to_dict(self) -> dict:
+        """The session (``engine.serialize.session_to_dict`` form); O(points + epochs), so the
+        autosave calls it in its writer thread."""
+        s = self.state
+        class_names = tuple(c.name for c in s.classes)
+        dataset = Dataset(s.xy[:, : self.n_dims], s.labels, class_names, s.feature_names[: self.n_dims], s.label_name)
+        info, latest = self.run_info, self.latest
+        model, history, training = None, (), {}
+        if info is not None and latest is not None and _labels_fit(info.model, s.labels, class_names, self.n_dims):
+            model = info.model_at(latest.params)
+            history = self.history
+            training = {
+                "epoch": latest.epoch,
+                "stopped_because": latest.stopped_because,
+                "best_epoch": latest.best_epoch,
+                "test_idx": np.asarray(info.test_idx).tolist(),
+            }
+            recorded = self.recorded.to_saved() if self.recorded is not None else None
+            if recorded is not None:  # the scrubber's recorded weights, thinned (a reopened run can be scrubbed)
+                training["recorded"] = recorded
+            if effective_config(self.config, info.dataset.n_features) != info.config:  # a change waiting for a restart
+                training["run_config"] = info.config.to_dict()
+        return session_to_dict(
+            dataset,
+            self.config,
+            model=model,
+            history=history,
+            colors=[c.color for c in s.classes],
+            class_names=class_names,
+            mode=s.mode,
+            view=dict(self.view),
+            training=training,
+            pinned=[pinned_to_dict(r.config, r.model, r.curves) for r in self.pinned_runs],
+        )
+
+
+def snapshot_session(doc, controller, toggles: ViewToggles, pinned=None) -> SessionSnapshot:
+    """A :class:`SessionSnapshot` of the window's state (GUI thread; cheap: references only)."""
     info, latest = controller.run_info, controller.latest
-    config = controller.config
-    if info is not None and latest is not None and latest.run_id == info.run_id and _fits(info, doc):
-        model = info.model_at(latest.params)
-        history = controller.history
-        training = {
-            "epoch": latest.epoch,
-            "stopped_because": latest.stopped_because,
-            "best_epoch": latest.best_epoch,
-            "test_idx": np.asarray(info.test_idx).tolist(),
-        }
-        recorded = controller.recorded.to_saved()
-        if recorded is not None:  # the scrubber's recorded weights, thinned (a reopened run can be scrubbed)
-            training["recorded"] = recorded
-        if effective_config(config, info.dataset.n_features) != info.config:  # a change waiting for a restart
-            training["run_config"] = info.config.to_dict()
+    current = info is not None and latest is not None and latest.run_id == info.run_id
     view = {
         "xlim": list(doc.xlim),
         "ylim": list(doc.ylim),
@@ -72,17 +140,17 @@ def capture_session(doc, controller, toggles: ViewToggles, pinned=None) -> dict:
         "show_test_points": toggles.show_test_points,
         "discretize": toggles.discretize,
     }
-    return session_to_dict(
-        dataset,
-        config,
-        model=model,
-        history=history,
-        colors=[c.color for c in doc.classes],
-        class_names=doc.class_names,
-        mode=doc.mode,
+    return SessionSnapshot(
+        state=doc.state(),
+        n_dims=doc.n_dims,
         view=view,
-        training=training,
-        pinned=pinned.to_saved() if pinned is not None else (),
+        config=controller.config,
+        run_info=info if current else None,
+        latest=latest if current else None,
+        history=tuple(controller.history) if current else (),
+        recorded=_entries_copy(controller.recorded) if current else None,
+        recorded_version=controller.recorded.version,
+        pinned_runs=tuple(pinned.runs) if pinned is not None else (),
     )
 
 
@@ -170,6 +238,14 @@ def apply_session(
     return skipped
 
 
+def _entries_copy(recorded):
+    """A copy of a ``ParamHistory`` that the controller's later snapshots leave alone (its list of
+    entries copied; the entries themselves are frozen)."""
+    frozen = copy.copy(recorded)
+    frozen.entries = list(recorded.entries)
+    return frozen
+
+
 def _view_columns(value, n_features: int):
     """The saved view pair if it names two different existing columns (else None: the first two)."""
     if (
@@ -183,22 +259,20 @@ def _view_columns(value, n_features: int):
     return None
 
 
-def _fits(info, doc) -> bool:
-    """The run's model still matches the document (see :func:`_model_fits`)."""
-    return _model_fits(info.model, doc)
-
-
 def _model_fits(model, doc) -> bool:
-    """The run's model still matches the document (same classes and inputs), so it can be restored.
+    """The run's model still matches the document (same classes and inputs), so it can be restored."""
+    return _labels_fit(model, doc.labels, doc.class_names, doc.n_dims)
+
+
+def _labels_fit(model, labels, class_names, n_dims: int) -> bool:
+    """``model`` takes points labelled ``labels`` (codes into ``class_names``) with ``n_dims`` inputs.
 
     The engine's classes are the names of the classes that have points, in natural order
-    (``LabDocument.dataset``); computed here without building the dataset, which for a million
-    points would cost the autosave a noticeable pause.
+    (``LabDocument.dataset``); computed here without building the dataset.
     """
-    labels = doc.labels
-    used = np.flatnonzero(np.bincount(labels, minlength=doc.n_classes)) if len(labels) else []
+    used = np.flatnonzero(np.bincount(labels, minlength=len(class_names))) if len(labels) else []
     try:
-        classes = sort_classes([doc.class_names[i] for i in used])
+        classes = sort_classes([class_names[i] for i in used])
     except DataError:
         return False
-    return tuple(classes) == tuple(model.classes) and doc.n_dims == model.n_inputs
+    return tuple(classes) == tuple(model.classes) and n_dims == model.n_inputs

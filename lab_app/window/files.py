@@ -30,7 +30,7 @@ from engine.regular_file import not_regular_reason
 from engine.serialize import SESSION_SUFFIX, SessionError, load_session, save_session
 from lab_app.dialogs.file_dialogs import Dialogs
 from lab_app.io.recent_files import RecentFiles
-from lab_app.io.session_state import ViewToggles, apply_session, capture_session
+from lab_app.io.session_state import ViewToggles, apply_session, capture_session, snapshot_session
 from lab_app.window.file_types import CSV_FILTER, SESSION_FILTER, describe_os_error, dropped_path, is_session
 from lab_app.window.import_export import ImportExportActions
 from lab_app.window.recovery import RecoveryActions
@@ -225,6 +225,11 @@ class FileActions(QObject):
         """The window's whole state as a session (see :func:`lab_app.io.session_state.capture_session`)."""
         w = self.window
         return capture_session(w.document, w.controller, self._view_toggles(), w.pinned)
+
+    def session_snapshot(self):
+        """The same, by reference, for the autosave (see :func:`lab_app.io.session_state.snapshot_session`)."""
+        w = self.window
+        return snapshot_session(w.document, w.controller, self._view_toggles(), w.pinned)
 
     def apply_session(self, loaded: dict) -> None:
         """Show a loaded session; ValueError (nothing changed) if the document cannot hold it."""

@@ -1,9 +1,10 @@
 """Autosave and crash recovery for the lab window: the glue between the session and the autosaver.
 
 :class:`RecoveryActions` owns the window's :class:`~lab_app.io.autosave.Autosaver`: it schedules an
-autosave after each edit and now and then while training runs, hands it the session to write
-(only while there is unsaved work), and after a crash offers to restore the recovery files a dead
-lab left (:func:`~lab_app.io.autosave.find_orphans`). It needs from the session side only what
+autosave after each edit and now and then while training runs, hands it every document change for
+the recovery journal and a snapshot of the session to write (only while there is unsaved work),
+and after a crash offers to restore the recovery files a dead lab left
+(:func:`~lab_app.io.autosave.find_orphans`), replaying the changes their journal holds. It needs from the session side only what
 :class:`RecoveryHost` lists (``FileActions`` is that host).
 """
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine.serialize import SessionError, load_session
 from lab_app.io.autosave import Autosaver, find_orphans
+from lab_app.io.journal import read_journal, replay
 
 __all__ = ["RecoveryActions", "RecoveryHost"]
 
@@ -30,7 +32,7 @@ class RecoveryHost(Protocol):
     path: str | None
 
     def is_modified(self) -> bool: ...
-    def session_dict(self) -> dict: ...
+    def session_snapshot(self): ...
     def apply_session(self, loaded: dict) -> None: ...
     def mark_restored(self, path: str | None, trained: bool) -> None: ...
 
@@ -45,13 +47,17 @@ class RecoveryActions(QObject):
         self.autosaver: Autosaver | None = None
         self.restoring = False  # True while a recovery file is being shown: nothing to autosave
         self._warning: QLabel | None = None
+        self._document = None
 
     def install(self, document, controller) -> None:
-        """Start autosaving: after edits (debounced) and now and then while training."""
+        """Start autosaving: after edits (debounced), each change into the journal, and now and
+        then while training."""
+        self._document = document
         self.autosaver = Autosaver(self._capture, self._directory, parent=self)
         self.autosaver.failed.connect(self._on_autosave_failed)
         self.autosaver.saved.connect(self._on_autosave_saved)
         document.undo_stack.indexChanged.connect(self._on_edit)
+        document.changeApplied.connect(self._on_change)
         controller.progress.connect(self._on_training_progress)
 
     @property
@@ -117,9 +123,12 @@ class RecoveryActions(QObject):
         try:
             loaded = load_session(orphan.path)
             original = loaded["recovery"].get("path")
+            base = loaded["recovery"].get("journal_seq")
+            journal = read_journal(orphan.journal, base if type(base) is int else 0)
             self.restoring = True
             try:
                 h.apply_session(loaded)
+                problem = replay(self._document, journal.changes) or journal.problem
             finally:
                 self.restoring = False
         except (SessionError, ValueError) as exc:
@@ -133,16 +142,19 @@ class RecoveryActions(QObject):
         # Our own copy first; only then may the old one go (if ours fails, both stay safe).
         copied = self.autosaver is not None and self.autosaver.save_now(wait=True)
         orphan.release(delete=bool(copied))
-        h.window.statusBar().showMessage("Restored the automatically saved work.", 8000)
+        h.window.statusBar().showMessage(" ".join(["Restored the automatically saved work.", problem or ""]), 15000)
         return True
 
     def _capture(self):
         h = self._host
         if self.restoring or not h.is_modified():
             return None
-        session = h.session_dict()
-        session["recovery"] = {"path": h.path, "saved_at": time.time(), "pid": os.getpid()}
-        return session
+        return _Capture(h.session_snapshot(), {"path": h.path, "saved_at": time.time(), "pid": os.getpid()})
+
+    @Slot(object)
+    def _on_change(self, change) -> None:
+        if self.autosaver is not None and not self.restoring:
+            self.autosaver.record(change)
 
     @Slot()
     def _on_edit(self, *_):
@@ -154,3 +166,23 @@ class RecoveryActions(QObject):
     def _on_training_progress(self, snapshot) -> None:
         if snapshot.reports and not self.restoring and self.autosaver is not None:
             self.autosaver.schedule_training()
+
+
+class _Capture:
+    """What the autosave writes: a session snapshot (lab_app.io.session_state.SessionSnapshot)
+    and where it came from; built into the session dict in the writer thread."""
+
+    def __init__(self, snapshot, recovery: dict):
+        self.snapshot, self.recovery = snapshot, recovery
+
+    def __call__(self) -> dict:
+        session = self.snapshot.to_dict()
+        session["recovery"] = dict(self.recovery)
+        return session
+
+    def same_as(self, other) -> bool:
+        return (
+            isinstance(other, _Capture)
+            and other.recovery["path"] == self.recovery["path"]
+            and self.snapshot.same_as(other.snapshot)
+        )
