@@ -106,7 +106,9 @@ class Autosaver(QObject):
         recovery file and journal are removed), else what to write: a session dict
         (``engine.serialize.session_to_dict`` output, may carry an extra ``"recovery"`` entry), or
         a callable that builds one in the writer thread from data nobody changes any more. If it
-        has a ``same_as(previous)`` method and that says True, nothing is written.
+        has a ``same_as(previous, deep=False)`` method and that says True, nothing is written:
+        the GUI thread asks with ``deep=False`` (cheap: the same objects), the writer thread with
+        ``deep=True`` (equal contents, e.g. after an undo and a redo).
     directory : the recovery folder (default: :func:`recovery_dir`).
 
     :meth:`record` takes the document's changes for the journal; the recovery file's
@@ -222,12 +224,12 @@ class Autosaver(QObject):
         if not self._ensure_lock():
             return False if wait else None
         self._writing = (captured, self.journal.seq)
-        self._writer.start(_write, self.path, captured, self.journal.seq)
+        self._writer.start(_write, self.path, captured, self.journal.seq, self._written)
         if not wait:
             return None
-        writes = self.writes
+        done = self.writes + self.skipped
         self._writer.wait()  # delivers the outcome (saved or failed) before it returns
-        return self.writes > writes
+        return self.writes + self.skipped > done
 
     def discard(self) -> None:
         """The session was saved or deliberately abandoned: stop and remove the recovery file."""
@@ -277,7 +279,11 @@ class Autosaver(QObject):
         return True
 
     @Slot(object)
-    def _on_written(self, path: str) -> None:
+    def _on_written(self, path: str | None) -> None:
+        if path is None:  # the file held this already; its journal base stays as it was
+            self._writing = None
+            self.skipped += 1
+            return
         self.writes += 1
         self.last_error = None
         if self._writing is not None:
@@ -299,9 +305,11 @@ class Autosaver(QObject):
         self.failed.emit(message)
 
 
-def _write(path: Path, captured, journal_seq: int, *, progress, cancelled) -> str:
+def _write(path: Path, captured, journal_seq: int, written, *, progress, cancelled) -> str | None:
     """The task (worker thread): build the session, encode and write it atomically; returns the
-    path written."""
+    path written, or None if the file holds ``written`` and that equals ``captured``."""
+    if written is not None and captured.same_as(written, deep=True):
+        return None
     session = captured() if callable(captured) else dict(captured)
     session["recovery"] = {**session.get("recovery", {}), "journal_seq": journal_seq}
     save_session(path, session)

@@ -68,17 +68,18 @@ class SessionSnapshot:
     recorded_version: int
     pinned_runs: tuple
 
-    def same_as(self, other: SessionSnapshot | None) -> bool:
-        """True when a session built from ``other`` would equal this one's: same arrays (the
-        document replaces them on every edit), same run snapshot, same settings and view."""
+    def same_as(self, other: SessionSnapshot | None, deep: bool = False) -> bool:
+        """True when a session built from ``other`` would equal this one's: same points (the same
+        arrays — the document replaces them on every edit — or, with ``deep``, equal ones: O(n),
+        for a writer thread), the same run snapshot, settings and view."""
         if other is None:
             return False
         s, o = self.state, other.state
-        same_objects = (
-            (s.xy, s.labels, self.run_info, self.latest, self.pinned_runs),
-            (o.xy, o.labels, other.run_info, other.latest, other.pinned_runs),
-        )
-        if not all(a is b for a, b in zip(*same_objects)):
+        for a, b in ((s.xy, o.xy), (s.labels, o.labels)):
+            if a is not b and not (deep and a.shape == b.shape and np.array_equal(a, b)):
+                return False
+        runs = (self.run_info, self.latest, self.pinned_runs), (other.run_info, other.latest, other.pinned_runs)
+        if not all(a is b for a, b in zip(*runs)):
             return False
         values = (s.classes, s.feature_names, s.label_name, s.mode, self.n_dims, self.view, self.config)
         others = (o.classes, o.feature_names, o.label_name, o.mode, other.n_dims, other.view, other.config)

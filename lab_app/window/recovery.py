@@ -180,9 +180,9 @@ class _Capture:
         session["recovery"] = dict(self.recovery)
         return session
 
-    def same_as(self, other) -> bool:
+    def same_as(self, other, deep: bool = False) -> bool:
         return (
             isinstance(other, _Capture)
             and other.recovery["path"] == self.recovery["path"]
-            and self.snapshot.same_as(other.snapshot)
+            and self.snapshot.same_as(other.snapshot, deep)
         )
