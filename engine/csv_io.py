@@ -9,17 +9,20 @@ old file. The parsing itself is :mod:`engine.csv_parser`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
 import math
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .atomic import atomic_write
-from .csv_parser import Table, decode, fast_dataset, guess_label, looks_numeric, not_a_number, sample_records, sniff
+from .csv_chunks import file_chunks, file_size, read_chunks, text_chunks
+from .csv_parser import decode, guess_label, looks_numeric, not_a_number, sample_records, sniff
 from .data import DataError, parses_as_number
 from .regular_file import not_regular_reason
 
@@ -29,21 +32,29 @@ __all__ = ["CsvPreview", "find_problems", "preview_csv", "read_csv", "read_csv_t
 def read_csv(path, x_columns=None, label_column=None, *, progress=None):
     """Read a CSV file into a Dataset (rules in docs/design.md §3); raises DataError on any problem.
 
-    ``progress``, if given, is called now and then with the fraction done (0.0 to 1.0), about
-    every 30,000 rows. To cancel, raise an exception from it: it propagates out of ``read_csv``.
+    The file is read, decoded and parsed a chunk (~1 MB) at a time (:mod:`engine.csv_chunks`):
+    memory stays near the size of the result and the first problem is reported when its chunk is
+    reached. ``progress``, if given, is called after each chunk with the fraction done (0.0 to
+    1.0). To cancel, raise an exception from it: it propagates out of ``read_csv``.
     """
     report = progress or _no_progress
     report(0.0)
     _refuse_non_regular(path)
+    source = str(path)
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # rare: decoded at once
+                handle.seek(0)
+                data = handle.read()
+                return read_csv_text(data, source, x_columns, label_column, progress=progress)
+            dataset = _read_chunks_of(handle, source, x_columns, label_column, report)
     except OSError as exc:
         raise DataError(
             f"{path}: cannot open the file ({exc.strerror or exc}). Check the name and that you may read it.",
-            path=str(path),
+            path=source,
         ) from exc
-    return read_csv_text(data, source=str(path), x_columns=x_columns, label_column=label_column, progress=progress)
+    report(1.0)
+    return dataset
 
 
 def read_csv_text(text_or_bytes, source="<text>", x_columns=None, label_column=None, *, progress=None):
@@ -55,100 +66,147 @@ def read_csv_text(text_or_bytes, source="<text>", x_columns=None, label_column=N
     text, _ = decode(text_or_bytes, source)
     del text_or_bytes  # the caller may hold it, but a file's bytes go away now
     report(0.05)
-    dataset = fast_dataset(text, source, x_columns, label_column, report)
-    if dataset is None:  # the general parser: quote marks, blank lines, and the wording of every error
-        table = Table.parse(text, source)
-        report(0.5)
-        dataset = table.dataset(x_columns, label_column)
+    dataset = read_chunks(text_chunks(text), source, x_columns, label_column, report, len(text))
     report(1.0)
     return dataset
 
 
-def find_problems(path, x_columns, label_column, limit=100, progress=None):
+def find_problems(path, x_columns, label_column, limit=100, progress=None, *, start_line=1, max_seconds=None):
     """Every problem in the data rows of a CSV file, up to ``limit``, as DataErrors.
 
     `read_csv` stops at the first problem; an import dialog lists them all so the user can fix
     the file in one go. Checks each row's field count, that each cell of ``x_columns`` is a
     finite number and that ``label_column`` is filled in. Header problems (a missing column, a
     duplicate name) are `read_csv`'s to report: then this returns an empty list.
-    ``progress`` works as in `read_csv`.
+
+    The file is streamed. ``start_line`` skips the rows before it (``DataError.resume_line`` of
+    `read_csv`'s error: they are known to be fine). After ``max_seconds`` the search stops and
+    the list ends with a note saying where. ``progress`` works as in `read_csv`.
     """
     report = progress or _no_progress
     if not_regular_reason(path):
         return []
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            head = handle.read(4096)
+            if b"\x00" in head and head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                return []  # a binary file: read_csv says so
+            encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+            scan = _ProblemScan(str(path), x_columns, label_column, limit, report, file_size(handle), max_seconds)
+            for attempt in (encoding, "latin-1"):
+                handle.seek(0)
+                try:
+                    return scan.run(handle, attempt, start_line)
+                except UnicodeDecodeError:
+                    continue  # not UTF-8 after all: Latin-1 never fails
     except OSError:
         return []
-    source = str(path)
-    try:
-        text, _ = decode(data, source)
-    except DataError:  # a binary file: read_csv says so
-        return []
-    del data
-    delimiter = sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-    problems, names, end, n = [], None, 0, max(len(text), 1)
-    try:
-        for k, record in enumerate(reader):
-            start, end = end + 1, reader.line_num
-            if not any(map(str.strip, record)):
-                continue
-            if names is None:
-                names = [f.strip() for f in record]
-                try:
-                    chosen = [names.index(c) for c in x_columns]
-                    label = names.index(label_column)
-                except ValueError:
-                    return []
-                continue
-            if k % 20000 == 0:
-                report(min(start / (n / 40), 1.0))  # ~40 characters a line: a rough fraction
-            found = []
-            if len(record) != len(names):
-                found.append(
-                    (
-                        None,
-                        f"this row has {len(record)} fields but the header has {len(names)}. "
-                        f"Give every row {len(names)} fields.",
-                        None,
-                    )
-                )
-            else:
-                for j in chosen:
-                    cell = record[j]
-                    if not parses_as_number(cell):
-                        found.append((j, not_a_number(cell), cell))
-                    elif not math.isfinite(float(cell)):
-                        found.append(
-                            (j, f"{cell.strip()!r} is not a finite number (NaN and infinity cannot be used).", cell)
+    return []
+
+
+class _ProblemScan:
+    """One pass of :func:`find_problems` over an open file."""
+
+    def __init__(self, source, x_columns, label_column, limit, report, size, max_seconds):
+        self.source, self.x_columns, self.label_column = source, x_columns, label_column
+        self.limit, self.report, self.size = limit, report, max(size, 1)
+        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+
+    def run(self, handle, encoding, start_line):
+        text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        try:
+            return self._scan(handle, text, start_line)
+        finally:
+            text.detach()  # the caller closes the file (and may read it again)
+
+    def _scan(self, handle, text, start_line):
+        sample = text.read(65536)
+        delimiter = sniff(sample)
+        text.seek(0)
+        header = csv.reader(text, delimiter=delimiter, skipinitialspace=True)
+        names = None
+        try:
+            for record in header:
+                if any(map(str.strip, record)):
+                    names = [f.strip() for f in record]
+                    break
+        except csv.Error:
+            return []
+        if names is None:
+            return []
+        try:
+            chosen = [names.index(c) for c in self.x_columns]
+            label = names.index(self.label_column)
+        except ValueError:
+            return []
+        line = header.line_num
+        while line < start_line - 1 and text.readline():  # known to be fine: skipped unparsed
+            line += 1
+        reader = csv.reader(text, delimiter=delimiter, skipinitialspace=True)
+        problems, end = [], line
+        try:
+            for k, record in enumerate(reader):
+                first, end = end + 1, line + reader.line_num
+                if not any(map(str.strip, record)):
+                    continue
+                if k % 20000 == 0:
+                    self.report(min(handle.tell() / self.size, 1.0))
+                    if self.deadline is not None and time.monotonic() > self.deadline:
+                        problems.append(
+                            DataError(
+                                f"{self.source}, line {first}: stopped looking for more problems here; "
+                                "fix these and load the file again.",
+                                path=self.source,
+                                line=first,
+                            )
                         )
-                if not record[label].strip():
-                    found.append((label, "the label is missing.", record[label]))
-            for j, problem, value in found:
-                where = f"{source}, line {start}" + ("" if j is None else f", column {j + 1} {names[j]!r}")
-                problems.append(
-                    DataError(
-                        f"{where}: {problem}",
-                        path=source,
-                        line=start,
-                        column=None if j is None else names[j],
-                        column_number=None if j is None else j + 1,
-                        value=value,
+                        return problems
+                for j, problem, value in _row_problems(record, names, chosen, label):
+                    where = f"{self.source}, line {first}" + ("" if j is None else f", column {j + 1} {names[j]!r}")
+                    problems.append(
+                        DataError(
+                            f"{where}: {problem}",
+                            path=self.source,
+                            line=first,
+                            column=None if j is None else names[j],
+                            column_number=None if j is None else j + 1,
+                            value=value,
+                        )
                     )
+                    if len(problems) >= self.limit:
+                        return problems
+        except csv.Error as exc:
+            problems.append(
+                DataError(
+                    f"{self.source}, line {line + reader.line_num}: cannot read this line as CSV ({exc}). "
+                    "Check its quote marks.",
+                    path=self.source,
+                    line=line + reader.line_num,
                 )
-                if len(problems) >= limit:
-                    return problems
-    except csv.Error as exc:
-        problems.append(
-            DataError(
-                f"{source}, line {reader.line_num}: cannot read this line as CSV ({exc}). Check its quote marks.",
-                path=source,
-                line=reader.line_num,
             )
-        )
-    return problems
+        return problems
+
+
+def _row_problems(record, names, chosen, label):
+    """(column index or None, what is wrong, the cell) for each problem of one data row."""
+    if len(record) != len(names):
+        return [
+            (
+                None,
+                f"this row has {len(record)} fields but the header has {len(names)}. Give every row {len(names)} fields.",
+                None,
+            )
+        ]
+    found = []
+    for j in chosen:
+        cell = record[j]
+        if not parses_as_number(cell):
+            found.append((j, not_a_number(cell), cell))
+        elif not math.isfinite(float(cell)):
+            found.append((j, f"{cell.strip()!r} is not a finite number (NaN and infinity cannot be used).", cell))
+    if not record[label].strip():
+        found.append((label, "the label is missing.", record[label]))
+    return found
 
 
 def write_csv(path, dataset):
@@ -228,6 +286,18 @@ def preview_csv(path, max_rows=20, max_bytes=1 << 20):
         guess_label(columns) if columns else None,
         numeric,
     )
+
+
+def _read_chunks_of(handle, source, x_columns, label_column, report):
+    """UTF-8 (BOM or not) chunk by chunk; a file that turns out not to be UTF-8 is read again as
+    Latin-1, which never fails (as :func:`engine.csv_parser.decode` decides for a whole text)."""
+    total = file_size(handle)
+    handle.seek(0)
+    try:
+        return read_chunks(file_chunks(handle, source, "utf-8-sig"), source, x_columns, label_column, report, total)
+    except UnicodeDecodeError:
+        handle.seek(0)
+        return read_chunks(file_chunks(handle, source, "latin-1"), source, x_columns, label_column, report, total)
 
 
 def _refuse_non_regular(path) -> None:

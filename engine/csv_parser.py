@@ -1,6 +1,7 @@
-"""Parsing CSV text into a Dataset (docs/design.md §3): decoding, delimiter sniffing, label guessing,
-and two parsers with the same results — :func:`fast_dataset` for the common case, chunk by chunk,
-and :class:`Table` for everything else, which words every error (file, line, column, what to do).
+"""Parsing CSV text (docs/design.md §3): decoding, delimiter sniffing, label guessing, and
+:class:`Table`, the general parser, which words every error (file, line, column, what to do).
+:mod:`engine.csv_chunks` reads files chunk by chunk with a fast path and falls back to a
+:class:`Table` of the one chunk that needs it.
 
 The file operations built on these (read, find every problem, preview, write) are in
 :mod:`engine.csv_io`.
@@ -23,7 +24,6 @@ __all__ = [
     "LABEL_NAMES",
     "Table",
     "decode",
-    "fast_dataset",
     "guess_label",
     "looks_numeric",
     "not_a_number",
@@ -40,14 +40,17 @@ DELIMITERS = (",", ";", "\t")
 class Table:
     """A parsed CSV: header names and columns of raw strings, with line numbers for messages."""
 
-    def __init__(self, text, source, delimiter, names, kept, quoted):
+    def __init__(self, text, source, delimiter, names, kept, quoted, line_offset=0):
         self.text, self.source, self.delimiter = text, source, delimiter
+        self.line_offset = line_offset  # lines of the file before ``text`` (a chunk of it)
         self.names, self.columns = names, []
         self.numbers = list(range(1, len(names) + 1))  # file column numbers, kept when columns are dropped
         self._kept, self._quoted = kept, quoted
 
     @classmethod
-    def parse(cls, text, source):
+    def parse(cls, text, source, line_offset=0):
+        """Parse ``text``; with ``line_offset``, it is a part of the file starting that many lines
+        in (:mod:`engine.csv_chunks` gives each chunk the header line), and messages say so."""
         if not text.strip():
             raise DataError(
                 f"{source}, line 1: the file is empty. Choose a CSV file with a header line and rows of data.",
@@ -82,7 +85,7 @@ class Table:
             )
         header = records[kept[0]] if quoted else records[kept[0]].split(delimiter)
         names = [name.strip() for name in header]
-        table = cls(text, source, delimiter, names, kept, quoted)
+        table = cls(text, source, delimiter, names, kept, quoted, line_offset)
         rows = [records[i] for i in kept[1:]]
         width = len(names)
         if not rows:
@@ -109,7 +112,12 @@ class Table:
         return table
 
     def line(self, row):
-        """Physical line (1-based) where data row ``row`` starts; row -1 is the header."""
+        """Physical line (1-based) of the file where data row ``row`` starts; row -1 is the header."""
+        if row < 0:
+            return self._line(row)
+        return self._line(row) + self.line_offset
+
+    def _line(self, row):
         index = self._kept[row + 1] if row + 1 < len(self._kept) else self._kept[-1] + 1
         if not self._quoted:
             return index + 1
@@ -138,6 +146,31 @@ class Table:
         )
 
     def dataset(self, x_columns, label_column):
+        chosen, label = self.choose(x_columns, label_column)
+        columns, labels = self.cells(chosen, label)
+        classes, code = class_order(labels)
+        y = np.fromiter(map(code.__getitem__, labels), dtype=np.int64, count=len(labels))
+        names = self.names
+        return Dataset(np.column_stack(columns), y, tuple(classes), tuple(names[j] for j in chosen), names[label])
+
+    def cells(self, chosen, label):
+        """The chosen columns as float64 arrays and the label column's raw strings, every cell
+        checked (DataError names the first bad one)."""
+        return [self._floats(j) for j in chosen], self._labels(label)
+
+    @property
+    def header_record(self):
+        """Index of the header among the text's records (blank lines before it count)."""
+        return self._kept[0]
+
+    def named(self, feature_names, label_name):
+        """(feature column indices, label column index) of columns known by name (a later chunk of
+        a file whose first chunk chose them)."""
+        self._check_header()
+        return [self._index(n) for n in feature_names], self._index(label_name)
+
+    def choose(self, x_columns, label_column):
+        """(feature column indices, label column index) after checking the header (DataError)."""
         self._check_header()
         names = self.names
         if isinstance(x_columns, str):
@@ -163,9 +196,7 @@ class Table:
             if x_columns is not None:
                 raise self.error("no feature columns were chosen. Choose at least one.")
             raise self._no_features(label)
-        X = np.column_stack([self._floats(j) for j in chosen])
-        classes, y = self._labels(label)
-        return Dataset(X, y, tuple(classes), tuple(names[j] for j in chosen), names[label])
+        return chosen, label
 
     def _check_header(self):
         names = self.names
@@ -227,11 +258,11 @@ class Table:
     def _labels(self, j):
         column = self.columns[j]
         try:
-            classes, code = class_order(column)
+            class_order(column)
         except BadLabel as bad:
             k = column.index(bad.value)
             raise self.error(f"{bad.reason}. Fill in the label or delete the row.", k, j, bad.value) from None
-        return classes, np.fromiter(map(code.__getitem__, column), dtype=np.int64, count=len(column))
+        return column
 
     def _no_features(self, label):
         texts = []
@@ -244,117 +275,6 @@ class Table:
             f"there is no numeric feature column besides the label {self.names[label]!r}{held}. "
             "Add a column of numbers or choose the feature columns."
         )
-
-
-_FAST_CHUNK = 1 << 20
-"""Characters per chunk of the fast path (~30,000 rows of three numbers)."""
-
-
-def fast_dataset(text, source, x_columns, label_column, report):
-    """The common case, chunk by chunk, or None when the file needs the general parser.
-
-    The common case has no quote marks, no blank, ragged or CR-only lines, a header of distinct
-    non-empty names, every chosen cell a finite number and every label present. Working in
-    ~1 MB chunks keeps memory near the size of the result (the general parser holds every cell
-    as a string at once) and keeps each NumPy or string call short, so a GUI thread waiting for
-    the interpreter lock is never held up for long. The result equals the general parser's:
-    any doubt returns None, and the general parser then reads the file and words any error.
-    """
-    if '"' in text:
-        return None
-    crlf = "\r" in text
-    header_end = text.find("\n")
-    if header_end < 0:
-        return None
-    delimiter = sniff(text)
-    header = text[:header_end].removesuffix("\r") if crlf else text[:header_end]
-    names = [name.strip() for name in header.split(delimiter)]
-    width = len(names)
-    if (
-        width < 2
-        or "" in names
-        or len(set(names)) != width
-        or "\r" in header
-        or all(parses_as_number(n) for n in names)
-    ):
-        return None
-    try:
-        chosen = (
-            None
-            if x_columns is None
-            else [names.index(n) for n in ([x_columns] if isinstance(x_columns, str) else x_columns)]
-        )
-        if label_column is not None:
-            label = names.index(label_column)
-        else:
-            guessed = guess_label(names, exclude=chosen or ())
-            label = None if guessed is None else names.index(guessed)
-    except ValueError:  # an unknown column: the general parser lists the columns there are
-        return None
-    if label is None or (chosen is not None and (not chosen or label in chosen or len(set(chosen)) != len(chosen))):
-        return None
-    start, end, n = header_end + 1, 0, len(text)
-    if chosen is None:  # the first 200 rows decide the default features, as in the general parser
-        head_end = start
-        for _ in range(200):
-            head_end = text.find("\n", head_end) + 1
-            if head_end == 0:
-                head_end = n
-                break
-        head = [row.split(delimiter) for row in text[start:head_end].replace("\r", "").split("\n") if row]
-        if any(len(row) != width for row in head):
-            return None
-        chosen = [j for j in range(width) if j != label and looks_numeric([row[j] for row in head])]
-        if not chosen:
-            return None
-    columns, codes, raw = None, [], {}
-    while start < n:
-        end = text.find("\n", min(start + _FAST_CHUNK, n - 1))
-        end = n if end < 0 else end + 1
-        chunk = text[start:end]
-        if crlf:
-            chunk = chunk.replace("\r\n", "\n")
-            if "\r" in chunk:
-                return None
-        rows = chunk.split("\n")
-        if rows[-1] == "":
-            rows.pop()
-        if not rows or set(map(str.count, rows, repeat(delimiter))) != {width - 1}:
-            return None
-        cells = delimiter.join(rows).split(delimiter)
-        del rows
-        if columns is None:
-            columns = [[] for _ in chosen]
-        for part, j in zip(columns, chosen):
-            try:
-                with np.errstate(all="ignore"):
-                    values = np.array(cells[j::width], dtype=np.float64)
-            except (ValueError, OverflowError):
-                return None
-            if not np.isfinite(values).all():
-                return None
-            part.append(values)
-        labels = cells[label::width]
-        del cells
-        for value in dict.fromkeys(labels):
-            raw.setdefault(value, len(raw))
-        codes.append(np.fromiter(map(raw.__getitem__, labels), dtype=np.int64, count=len(labels)))
-        start = end
-        report(0.05 + 0.9 * start / n)
-    if columns is None:
-        return None
-    try:
-        classes, code = class_order(list(raw))
-    except BadLabel:
-        return None
-    recode = np.fromiter(map(code.__getitem__, raw), dtype=np.int64, count=len(raw))
-    y = recode[np.concatenate(codes)]
-    del codes
-    X = np.empty((len(y), len(chosen)), dtype=np.float64)
-    for k, part in enumerate(columns):
-        np.concatenate(part, out=X[:, k])
-        part.clear()
-    return Dataset(X, y, tuple(classes), tuple(names[j] for j in chosen), names[label])
 
 
 def decode(data, source, complete=True):

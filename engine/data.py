@@ -21,11 +21,14 @@ class DataError(ValueError):
     """Bad input data; the message is meant for the user.
 
     ``path``, ``line`` (1-based, the header is line 1), ``column`` (name),
-    ``column_number`` (1-based) and ``value`` are None when they do not apply.
+    ``column_number`` (1-based) and ``value`` are None when they do not apply. ``resume_line``:
+    a reader that stopped here knows every line before it is fine (``engine.csv_io.find_problems``
+    starts there), else 1.
     """
 
     def __init__(self, message, *, path=None, line=None, column=None, column_number=None, value=None):
         super().__init__(message)
+        self.resume_line = 1
         self.path = path
         self.line = line
         self.column = column

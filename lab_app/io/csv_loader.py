@@ -3,8 +3,9 @@
 :class:`CsvLoader` runs :func:`engine.csv_io.read_csv` as a task of a :class:`lab_app.tasks.TaskRunner`
 with a progress callback that also checks for cancellation, so a million rows load with a live
 progress bar and stop within one chunk (~30,000 rows) when cancelled. A new load cancels the old
-one (Orange's rule: one task at a time). When a load fails, :func:`engine.csv_io.find_problems`
-lists every problem in the file, still in the background. The GUI thread never parses.
+one (Orange's rule: one task at a time). When a load fails (as soon as the reader reaches the first
+bad chunk), :func:`engine.csv_io.find_problems` lists the problems from that chunk on, still in
+the background and for at most ``PROBLEM_SECONDS``. The GUI thread never parses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from engine.csv_io import find_problems, read_csv
 from engine.data import DataError
 from lab_app.tasks import TaskCancelled, TaskRunner
 
-__all__ = ["CsvLoader", "ImportRequest"]
+__all__ = ["PROBLEM_SECONDS", "CsvLoader", "ImportRequest"]
+
+#: After a failed load, the rest of the file is searched for more problems this long at most.
+PROBLEM_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,14 @@ def _load(request: ImportRequest, *, progress, cancelled):
         return read_csv(r.path, list(r.x_columns), r.label_column, progress=percent)
     except DataError as exc:
         try:  # the reader stops at the first problem; the dialog lists them all
-            problems = find_problems(r.path, r.x_columns, r.label_column, progress=percent)
+            problems = find_problems(
+                r.path,
+                r.x_columns,
+                r.label_column,
+                progress=percent,
+                start_line=exc.resume_line,  # the rows before the bad chunk are fine
+                max_seconds=PROBLEM_SECONDS,
+            )
         except TaskCancelled:
             raise
         except Exception:

@@ -17,10 +17,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMenu
 
+import engine.csv_chunks as csv_chunks
 import engine.csv_parser as csv_parser
 import resources
 from engine.csv_io import find_problems, read_csv, read_csv_text
-from engine.csv_parser import Table, decode, fast_dataset
+from engine.csv_parser import Table, decode
 from engine.data import DataError, Dataset
 from engine.serialize import (
     SESSION_FORMAT,
@@ -39,7 +40,7 @@ from lab_app.dialogs.import_csv import ImportDialog
 from window_helpers import draw_points, points_by_name, read_only, settle, train
 
 
-# ============================================================================ the CSV reader's fast path
+# ============================================================================ the CSV reader's chunks
 def general(text, x=None, label=None):
     return Table.parse(decode(text, "<t>")[0], "<t>").dataset(x, label)
 
@@ -70,27 +71,48 @@ LABEL = st.sampled_from(["a", "b", " a", "1", "2.0", "10", "", "nan", "x y", "é
     chunk=st.sampled_from([8, 64, 1 << 20]),
     label_first=st.booleans(),
 )
-def test_fast_path_equals_the_general_parser_or_steps_aside(rows, newline, final, chunk, label_first):
+def test_reading_in_chunks_equals_the_general_parser(rows, newline, final, chunk, label_first):
     header = ["label", "x1", "x2"] if label_first else ["x1", "x2", "label"]
     lines = [",".join(header)] + [",".join((r[2], r[0], r[1]) if label_first else r) for r in rows]
     text = newline.join(lines) + (newline if final else "")
-    old = csv_parser._FAST_CHUNK
-    csv_parser._FAST_CHUNK = chunk
+    old = csv_chunks.CHUNK_CHARS, csv_chunks._FIRST_ROWS
+    csv_chunks.CHUNK_CHARS, csv_chunks._FIRST_ROWS = chunk, 2
     try:
-        fast = fast_dataset(text, "<t>", None, None, lambda f: None)
+        chunked = read_csv_text(text, "<t>")
+    except DataError as exc:
+        chunked = exc
     finally:
-        csv_parser._FAST_CHUNK = old
+        csv_chunks.CHUNK_CHARS, csv_chunks._FIRST_ROWS = old
     try:
         expected = general(text)
-    except DataError:
-        assert fast is None  # the general parser words the error
+    except DataError as exc:
+        assert isinstance(chunked, DataError)  # the first bad chunk's first problem...
+        if chunk == 1 << 20 and final:  # ...which in one chunk is exactly the general parser's
+            assert str(chunked) == str(exc)
         return
-    if fast is not None:
-        assert same(fast, expected)
+    assert same(chunked, expected)
 
 
-def test_fast_path_reads_a_large_clean_file_in_chunks_with_progress(monkeypatch):
-    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 256)
+def test_the_first_bad_cell_is_reported_without_reading_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_chunks, "CHUNK_CHARS", 256)
+    path = tmp_path / "late.csv"
+    rows = [f"{i * 0.1!r},{i % 7},{'ab'[i % 2]}\n" for i in range(4000)]
+    rows[2500] = "2.5,oops,a\n"
+    path.write_text("x1,x2,label\n" + "".join(rows))
+    seen = []
+    with pytest.raises(DataError) as bad:
+        read_csv(path, progress=seen.append)
+    error = bad.value
+    assert (error.path, error.line, error.column, error.column_number, error.value) == (str(path), 2502, "x2", 2, "oops")
+    assert str(error).startswith(f"{path}, line 2502, column 2 'x2': 'oops' is not a number.")
+    assert 0.5 < seen[-1] < 0.75  # stopped in the bad chunk: the rest was never read
+    assert 2400 < error.resume_line <= 2502
+    problems = find_problems(path, ["x1", "x2"], "label", start_line=error.resume_line)
+    assert [(p.line, p.column) for p in problems] == [(2502, "x2")]
+
+
+def test_a_large_clean_file_is_read_in_chunks_with_progress(monkeypatch):
+    monkeypatch.setattr(csv_chunks, "CHUNK_CHARS", 256)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3000, 2)) * 10.0 ** rng.integers(-5, 5, size=(3000, 1))
     labels = rng.choice(["versicolor", "setosa", "10", "9"], 3000)
@@ -111,7 +133,7 @@ def test_large_files_decode_in_steps_exactly(monkeypatch):
 
 
 def test_a_progress_callback_can_cancel_a_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 256)
+    monkeypatch.setattr(csv_chunks, "CHUNK_CHARS", 256)
     path = tmp_path / "d.csv"
     path.write_text("x,y,label\n" + "1.5,2.5,a\n" * 5000)
 
@@ -205,7 +227,7 @@ def slow_loads(monkeypatch):
     """Make background loads crawl (a pause per chunk) until the returned switch is turned off."""
     from lab_app.io import csv_loader
 
-    monkeypatch.setattr(csv_parser, "_FAST_CHUNK", 512)
+    monkeypatch.setattr(csv_chunks, "CHUNK_CHARS", 512)
     slow = [True]
     real = csv_loader.read_csv
 
