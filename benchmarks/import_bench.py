@@ -4,6 +4,8 @@ Run by hand from the repository root (prints a markdown table; ~1 minute)::
 
     python benchmarks/import_bench.py                 # 1,000,000 rows, 3 repeats
     python benchmarks/import_bench.py --rows 200000 --repeats 1
+    python benchmarks/import_bench.py --mb 300 --repeats 1 --big   # a ~300 MB file: memory, bad cell, CLI
+    BENCH_ROOT=/path/to/other/checkout python benchmarks/import_bench.py ...   # that checkout's code
 
 The file has the shape users bring: ``x1,x2,label`` with full-precision floats (``repr``) and three
 string classes, ~41 MB. Each scenario runs in a fresh Python process, so its peak memory (the
@@ -21,6 +23,13 @@ Scenarios:
   saying so (the load thread has ended by then).
 - ``window`` (``--window``): the whole import into the lab window (dialog load, Import, the designer
   and the boundary showing a million points): seconds to the first idle event loop afterwards.
+
+With ``--big`` (big files; ``--mb`` sets the size), each also as a ratio of peak memory to the file:
+
+- ``bad cell (read_csv)`` / ``bad cell (dialog)``: the same file with one bad cell on its last line:
+  seconds until ``read_csv`` raises, and until the dialog shows the problem.
+- ``cli``: ``logit-lab fit FILE --epochs 1 --batch-size 0`` in its own process; peak memory from
+  ``resource.getrusage(RUSAGE_CHILDREN)``.
 
 Targets (the files issue): < 3 s and < 500 MB for a million rows, the window responsive.
 
@@ -52,7 +61,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# BENCH_ROOT measures another checkout's code (e.g. main, for a before/after table).
+ROOT = os.environ.get("BENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
@@ -73,6 +83,20 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
+def make_bad_copy(path: str, bad: str) -> None:
+    """``path`` with its last line's first cell replaced by a word: one bad cell, at the very end."""
+    with open(path, "rb") as src, open(bad, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+        size = dst.tell()
+        src.seek(max(0, size - 4096))
+        tail = src.read()
+        last = tail.rstrip(b"\n").rfind(b"\n") + 1
+        start = size - len(tail) + last
+        dst.seek(start)
+        dst.write(b"oops" + tail[last:][tail[last:].index(b",") :])
+        dst.truncate()
+
+
 # ------------------------------------------------------------------ scenarios (each in a child process)
 def run_read_csv(path: str) -> dict:
     from engine.csv_io import read_csv
@@ -88,6 +112,36 @@ def run_read_csv(path: str) -> dict:
         "base_mb": base,
         "rows": ds.n_samples,
     }
+
+
+def run_read_csv_bad(path: str) -> dict:
+    from engine.csv_io import read_csv
+    from engine.data import DataError
+
+    base = peak_mb()
+    start = time.perf_counter()
+    try:
+        read_csv(path)
+        line = None
+    except DataError as exc:
+        line = exc.line
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "base_mb": base, "rows": 0, "line": line}
+
+
+def run_cli(path: str) -> dict:
+    base = peak_mb()
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "lab_app", "fit", path, "--epochs", "1", "--batch-size", "0", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows = json.loads(done.stdout)["n_train"] + json.loads(done.stdout)["n_test"]
+    return {"seconds": time.perf_counter() - start, "peak_mb": child_mb, "base_mb": base, "rows": rows}
 
 
 def _app():
@@ -228,7 +282,11 @@ SCENARIOS = {
     "dialog": run_dialog,
     "cancel": lambda path: run_dialog(path, cancel_at=0.3),
     "window": run_window,
+    "bad cell (read_csv)": run_read_csv_bad,
+    "bad cell (dialog)": run_dialog,
+    "cli": run_cli,
 }
+BAD = ("bad cell (read_csv)", "bad cell (dialog)")  # these read the copy with a bad last line
 
 
 # ------------------------------------------------------------------ driver
@@ -253,6 +311,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--mb", type=float, help="make a file of about this many MB instead of --rows rows")
+    p.add_argument("--big", action="store_true", help="also a bad cell on the last line, and the CLI")
     p.add_argument("--window", action="store_true", help="also import into the lab window")
     p.add_argument("--child", nargs=2, metavar=("SCENARIO", "PATH"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -262,24 +322,31 @@ def main(argv=None) -> int:
     folder = tempfile.mkdtemp(prefix="import-bench-")
     path = os.path.join(folder, "big.csv")
     made = time.perf_counter()
-    make_file(path, args.rows)
+    rows = int(args.mb * 1e6 / 48.6) if args.mb else args.rows  # ~48.6 bytes a row
+    make_file(path, rows)
+    bad = os.path.join(folder, "bad.csv")
+    if args.big:
+        make_bad_copy(path, bad)
+    size_mb = os.path.getsize(path) / 1e6
     print(
-        f"{args.rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB ({time.perf_counter() - made:.1f} s to write); "
-        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n"
+        f"{rows:,} rows, {size_mb:.1f} MB ({time.perf_counter() - made:.1f} s to write); "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; code from {ROOT}\n"
     )
     scenarios = ["read_csv", "dialog", "cancel"] + (["window"] if args.window else [])
+    scenarios += [*BAD, "cli"] if args.big else []
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
     print(
-        "| scenario | seconds (median) | min–max | CPU s (median) | peak MB | baseline MB | GUI gap p99 / max ms | rows |"
+        "| scenario | seconds (median) | min–max | CPU s (median) | peak MB | baseline MB | peak / file "
+        "| GUI gap p99 / max ms | rows |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in scenarios:
-        runs = [child(name, path) for _ in range(args.repeats)]
+        runs = [child(name, bad if name in BAD else path) for _ in range(args.repeats)]
         key = "cancel_seconds" if name == "cancel" else "seconds"
         secs = [r[key] for r in runs]
         gap = (
             f"{max(r['p99_gap_ms'] for r in runs)} / {max(r['max_gap_ms'] for r in runs)}"
-            if name != "read_csv"
+            if "p99_gap_ms" in runs[0]
             else "—"
         )
         cpu = [r["cpu_seconds"] for r in runs if "cpu_seconds" in r and name != "cancel"]
@@ -287,13 +354,13 @@ def main(argv=None) -> int:
         print(
             f"| {name} | {statistics.median(secs):.2f} | {min(secs):.2f}–{max(secs):.2f} | {cpu} | "
             f"{max(r['peak_mb'] for r in runs):.0f} | {statistics.median(r['base_mb'] for r in runs):.0f} | "
-            f"{gap} | {runs[0]['rows']:,} |"
+            f"{max(r['peak_mb'] for r in runs) / size_mb:.1f}× | {gap} | {runs[0]['rows']:,} |"
         )
         if name == "window":
             r = runs[0]
             print(
                 f"|  ↳ window: load {r['load_seconds']:.2f} s, then Import and first draw "
-                f"{r['show_seconds']:.2f} s | | | | | | | |"
+                f"{r['show_seconds']:.2f} s | | | | | | | | |"
             )
     shutil.rmtree(folder)
     return 0
