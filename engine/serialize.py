@@ -71,7 +71,7 @@ _MAX_HISTORY_SIZE = 1 << 16
 #: Upgrades, one version step each: ``_MIGRATIONS[v](doc)`` turns a version-v document into v + 1.
 _MIGRATIONS: dict = {}
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}\Z")
-_ROWS_PER_CHUNK = 20000  # points encoded per call, so a writer thread never holds the GIL long
+_ROWS_PER_CHUNK = 5000  # points encoded per call (~5 ms), so a writer thread never holds the GIL long
 
 
 def atomic_write_text(path, text: str | Iterable[str]) -> None:
