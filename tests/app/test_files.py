@@ -103,7 +103,13 @@ def test_the_first_bad_cell_is_reported_without_reading_the_rest(tmp_path, monke
     with pytest.raises(DataError) as bad:
         read_csv(path, progress=seen.append)
     error = bad.value
-    assert (error.path, error.line, error.column, error.column_number, error.value) == (str(path), 2502, "x2", 2, "oops")
+    assert (error.path, error.line, error.column, error.column_number, error.value) == (
+        str(path),
+        2502,
+        "x2",
+        2,
+        "oops",
+    )
     assert str(error).startswith(f"{path}, line 2502, column 2 'x2': 'oops' is not a number.")
     assert 0.5 < seen[-1] < 0.75  # stopped in the bad chunk: the rest was never read
     assert 2400 < error.resume_line <= 2502
