@@ -187,7 +187,8 @@ class Autosaver(QObject):
         """An edit happened: save after ``delay_ms`` of quiet, at most ``max_wait_ms`` from now on
         (sooner while there is no recovery file yet: the journal needs one)."""
         if not self._closed:
-            (self._after_edits if self.journal.active else self._first).trigger()
+            soon = not self.journal.active and self.last_error is None  # (not while writes fail)
+            (self._first if soon else self._after_edits).trigger()
 
     def record(self, change) -> None:
         """A ``LabDocument.changeApplied`` change: append it to the journal (written in the
@@ -223,6 +224,8 @@ class Autosaver(QObject):
             return True if wait else None
         if not self._ensure_lock():
             return False if wait else None
+        if self._writer.busy:  # superseded, the write under way still finishes: the file is unknown
+            self._written = None
         self._writing = (captured, self.journal.seq)
         self._writer.start(_write, self.path, captured, self.journal.seq, self._written)
         if not wait:
