@@ -5,10 +5,17 @@ would write what the recovery file already holds writes nothing."""
 from __future__ import annotations
 
 import json
+import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -208,3 +215,70 @@ def test_a_failing_journal_is_shown_in_the_window(qtbot, make_window, monkeypatc
         w.document.add_points([[0.25, 0.5]])
     warning = w.findChild(QLabel, "autosaveWarning")
     assert warning is not None and warning.isVisible() and "journal" in warning.toolTip()
+
+
+# ------------------------------------------------------------------ kill -9 right after edits
+CHILD = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+    from lab_app.window.main_window import MainWindow
+
+    app = QApplication([])
+    w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+    w.show()
+    doc, saver = w.document, w.files.autosaver
+    doc.add_points([[0.5, 0.5]])
+    saver.save_now(wait=True)                    # a full autosave...
+    saver.delay_ms = saver.max_wait_ms = 3_600_000
+    with doc.gesture("Brush"):                   # ...then edits that only the journal holds
+        for xy in np.random.default_rng(5).normal(size=(30, 2)) + 1e-9:
+            doc.add_points(xy[None, :])
+    doc.move_points([3], doc.xy[[3]] + 0.3)
+    doc.undo_stack.undo()
+    doc.rename_class(1, "Late")
+
+    def report():
+        if saver.journal._writer.busy:           # the lines are out moments after each edit
+            QTimer.singleShot(5, report)
+            return
+        names = np.array(doc.class_names, dtype=object)[doc.labels].tolist()
+        print(json.dumps({"xy": doc.xy.tolist(), "names": names, "saved": saver.writes}), flush=True)
+
+    QTimer.singleShot(0, report)
+    app.exec()
+""")
+
+
+@pytest.mark.slow  # a real process killed with SIGKILL
+def test_kill_9_after_edits_that_no_full_autosave_holds(qtbot, make_window, tmp_path):
+    """Defect: edits after the last autosave (the last ~1.5 s, up to 10 s of continuous editing)
+    were lost with kill -9; the journal keeps them."""
+    env = {**os.environ, "LOGIT_LAB_RECOVERY_DIR": str(tmp_path / "recovery"), "QT_QPA_PLATFORM": "offscreen"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "child.ini")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 90)
+        assert ready, "the child never reported"
+        line = child.stdout.readline()
+        assert line, child.stderr.read()
+        drawn = json.loads(line)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+        child.stdout.close()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL and drawn["saved"] == 1
+    w = make_window()
+    w.files.dialogs.answers = ["restore"]
+    assert w.files.offer_recovery()
+    names = np.array(w.document.class_names, dtype=object)[w.document.labels].tolist()
+    assert w.document.xy.tobytes() == np.array(drawn["xy"]).tobytes() and names == drawn["names"]
+    assert len(names) == 120 + 31 and "Late" in names  # the default example, the saved point, the stroke
