@@ -4,7 +4,8 @@
 edits (debounced: ``delay_ms`` of quiet, never later than ``max_wait_ms`` after the first unsaved
 edit; the first one within about a second) and every ``training_interval_ms`` while training runs.
 Between those full writes every edit goes to the recovery journal (:mod:`lab_app.io.journal`)
-as it happens, so a crash loses at most the edit under way. Each full write is atomic (temp file,
+as it happens, so a crash loses at most the edit under way; the full writes after edits only keep
+the journal short, so they can be rare (2 s of quiet, at most every 30 s while editing). Each full write is atomic (temp file,
 fsync, rename, folder fsync), so a crash mid-write leaves the previous autosave intact.
 
 The GUI thread only takes a snapshot by reference (``capture``; no copy, no encoding); building
@@ -123,8 +124,8 @@ class Autosaver(QObject):
         capture,
         directory=None,
         *,
-        delay_ms: int = 1500,
-        max_wait_ms: int = 10000,
+        delay_ms: int = 2000,
+        max_wait_ms: int = 30000,
         training_interval_ms: int = 15000,
         parent: QObject | None = None,
     ):
