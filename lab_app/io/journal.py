@@ -202,12 +202,13 @@ def _write_pending(path, shared: _Shared, *, progress, cancelled) -> None:
 
 
 def _truncate(path, base: int) -> None:
-    """Keep only the lines after ``base`` (written while that full autosave was under way)."""
+    """Keep only the lines after ``base`` (written while that full autosave was under way): in
+    place when none is kept (the full autosave holds every change), else by an atomic rewrite."""
     try:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().split("\n")
     except FileNotFoundError:
-        lines = []
+        return
     kept = []
     for line in lines:
         try:
@@ -215,7 +216,10 @@ def _truncate(path, base: int) -> None:
                 kept.append(line + "\n")
         except (ValueError, KeyError, TypeError):
             continue  # a line cut short by a failed write; never followed by others
-    atomic_write(path, "".join(kept))
+    if kept:
+        atomic_write(path, "".join(kept))
+    else:
+        os.truncate(path, 0)
 
 
 # ---------------------------------------------------------------------- encoding
