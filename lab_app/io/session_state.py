@@ -63,7 +63,7 @@ class SessionSnapshot:
     config: TrainConfig
     run_info: object  # RunInfo or None
     latest: object  # Snapshot or None
-    history: tuple
+    history: object  # the run's report history (engine.history.History, a copy) or ()
     recorded: object  # a private copy of the controller's ParamHistory (its entries are immutable), or None
     recorded_version: int
     pinned_runs: tuple
@@ -148,7 +148,7 @@ def snapshot_session(doc, controller, toggles: ViewToggles, pinned=None) -> Sess
         config=controller.config,
         run_info=info if current else None,
         latest=latest if current else None,
-        history=tuple(controller.history) if current else (),
+        history=controller.history if current else (),  # a copy, in fixed memory
         recorded=_entries_copy(controller.recorded) if current else None,
         recorded_version=controller.recorded.version,
         pinned_runs=tuple(pinned.runs) if pinned is not None else (),
