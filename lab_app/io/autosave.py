@@ -32,7 +32,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Signal, Slot
 
-from engine.serialize import SESSION_SUFFIX, save_session
+from engine.serialize import SESSION_SUFFIX, EncodedArrays, save_session
 from lab_app.io.journal import Journal
 from lab_app.tasks import Debouncer, TaskRunner
 
@@ -147,6 +147,7 @@ class Autosaver(QObject):
         self._closed = False
         self._writing = None  # (what, journal seq) of the write under way
         self._written = None  # what the recovery file holds (compared with same_as)
+        self.encoded = EncodedArrays()  # the writer's last points, labels, test rows as text (writer thread only)
         self.last_error: str | None = None
         self.writes = 0
         self.skipped = 0  # saves that found nothing changed since the last write
@@ -228,7 +229,7 @@ class Autosaver(QObject):
         if self._writer.busy:  # superseded, the write under way still finishes: the file is unknown
             self._written = None
         self._writing = (captured, self.journal.seq)
-        self._writer.start(_write, self.path, captured, self.journal.seq, self._written)
+        self._writer.start(_write, self.path, captured, self.journal.seq, self._written, self.encoded)
         if not wait:
             return None
         done = self.writes + self.skipped
@@ -309,14 +310,15 @@ class Autosaver(QObject):
         self.failed.emit(message)
 
 
-def _write(path: Path, captured, journal_seq: int, written, *, progress, cancelled) -> str | None:
-    """The task (worker thread): build the session, encode and write it atomically; returns the
-    path written, or None if the file holds ``written`` and that equals ``captured``."""
+def _write(path: Path, captured, journal_seq: int, written, encoded, *, progress, cancelled) -> str | None:
+    """The task (worker thread): build the session, encode and write it atomically (points
+    unchanged since the last write reuse their text from ``encoded``); returns the path written,
+    or None if the file holds ``written`` and that equals ``captured``."""
     if written is not None and captured.same_as(written, deep=True):
         return None
     session = captured() if callable(captured) else dict(captured)
     session["recovery"] = {**session.get("recovery", {}), "journal_seq": journal_seq}
-    save_session(path, session)
+    save_session(path, session, encoded)
     return str(path)
 
 

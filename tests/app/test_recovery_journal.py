@@ -282,3 +282,26 @@ def test_kill_9_after_edits_that_no_full_autosave_holds(qtbot, make_window, tmp_
     names = np.array(w.document.class_names, dtype=object)[w.document.labels].tolist()
     assert w.document.xy.tobytes() == np.array(drawn["xy"]).tobytes() and names == drawn["names"]
     assert len(names) == 120 + 31 and "Late" in names  # the default example, the saved point, the stroke
+
+
+def test_an_autosave_while_training_encodes_only_what_changed(qtbot, make_window):
+    """Every 15 s of training wrote the same points again and spent seconds encoding a million of
+    them; unchanged points, labels and test rows now reuse the text of the last write."""
+    w = make_window()
+    saver, c = w.files.autosaver, w.controller
+    c.step()
+    qtbot.waitUntil(lambda: c.latest is not None and c.latest.epoch == 1 and c.state != "running")
+    path = full_autosave(qtbot, w)
+    first = saver.encoded.encoded
+    assert first == 3  # points, labels, the run's test rows
+    c.step()
+    qtbot.waitUntil(lambda: c.latest.epoch == 2 and c.state != "running")
+    full_autosave(qtbot, w)
+    assert saver.writes == 2 and saver.encoded.encoded == first  # the run moved, the points did not
+    saved = load_session(path)
+    np.testing.assert_array_equal(saved["dataset"].X, w.document.X)
+    assert saved["training"]["epoch"] == 2
+    w.document.add_points([[0.25, -0.5]])
+    full_autosave(qtbot, w)
+    assert saver.encoded.encoded >= first + 2  # new points and labels are encoded
+    np.testing.assert_array_equal(load_session(path)["dataset"].X, w.document.X)
