@@ -72,9 +72,9 @@ def test_the_writing_happens_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
     threads = []
     real = autosave.save_session
 
-    def spy(path, session):
+    def spy(path, session, *args):
         threads.append(threading.current_thread().name)
-        real(path, session)
+        real(path, session, *args)
 
     monkeypatch.setattr(autosave, "save_session", spy)
     saver = Autosaver(lambda: tiny_session(), tmp_path, delay_ms=0)
