@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
 from engine.model import GridEvaluator
 from lab_app.panels.boundary.decorations import Decorations
-from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, training_means
+from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, equal_scale, training_means
 from lab_app.panels.boundary.heatmap import class_style
 from lab_app.panels.boundary.hover import HoverCard
 from lab_app.panels.boundary.overlays import (
@@ -43,8 +43,11 @@ from lab_app.panels.boundary.points import PointLayer
 from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
+from lab_app.widgets.drawing.class_bar import ClassBar
+from lab_app.widgets.drawing.gestures import Gestures, display_xy, view_to_viewport, viewport_to_view
+from lab_app.widgets.drawing.toolbar import build_toolbar
 from lab_app.widgets.plots import make_plot
-from lab_app.widgets.point_sample import POINT_BUDGET
+from lab_app.widgets.point_sample import POINT_BUDGET, nearest_row
 from lab_app.widgets.rows import rows_kept
 
 __all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
@@ -88,16 +91,59 @@ class BoundaryView(QWidget):
         self._size_by_loss = False
         self._discrete = False  # hard class regions instead of probabilities
         self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
+        self.tools = None  # the shared DrawingTools once drawing is enabled
+        self._gestures: Gestures | None = None
+        self.coords_label = None  # the pointer's coordinates show in the designer only
         self._build_plot()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.plot_widget)
-        # Range edits arrive in bursts (wheel zoom in the designer); rebuild the grid once per burst.
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(self.plot_widget, 1)
+        # Range edits arrive in bursts (wheel zoom in the designer, resizing); rebuild the grid once per burst.
         self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
         self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
         self._edit_redraw = Debouncer.throttle(EDIT_REDRAW_MS, self._draw_edited_points, parent=self)
+        self.plot_item.getViewBox().sigResized.connect(self._on_ranges_changed)  # the plane keeps one scale
+        # The view itself filters the viewport (hover and drawing), not a helper: the viewport dies
+        # inside the view's destructor, when PySide no longer calls the view's Python eventFilter.
+        self.plot_widget.viewport().installEventFilter(self)
 
     # ------------------------------------------------------------ public API
+    def enable_drawing(self, tools) -> None:
+        """Draw into ``tools.document`` on this view (place, brush, erase, drag, select) with ``tools``,
+        the :class:`~lab_app.widgets.drawing.tools.DrawingTools` the designer shares, under a tool
+        bar (``boundaryToolBar``) and class row of its own."""
+        if self.tools is not None:
+            raise RuntimeError("drawing is already enabled")
+        self.tools = tools
+        bar, self.spread_spin = build_toolbar(tools, "boundary", self)
+        self.class_bar = ClassBar(tools, "boundary", bar)
+        bar.addSeparator()
+        bar.addWidget(self.class_bar)
+        self._layout.insertWidget(0, bar)
+        tools.attach(self)
+        self._gestures = Gestures(self, z=self.miss_item.zValue() + 1)
+
+    @property
+    def view_box(self) -> pg.ViewBox:
+        return self.plot_item.getViewBox()
+
+    def data_to_widget_pos(self, x: float, y: float) -> QPoint:
+        """Pixel position of data (x, y) in ``plot_widget.viewport()`` (where mouse events go)."""
+        return view_to_viewport(self.plot_widget, x, y)
+
+    def widget_pos_to_data(self, pos: QPoint | QPointF) -> tuple[float, float]:
+        """Inverse of :meth:`data_to_widget_pos`."""
+        return viewport_to_view(self.plot_widget, pos)
+
+    def nearest_point(self, x: float, y: float, max_px: float) -> int | None:
+        """The document's shown point nearest on screen to (``x``, ``y``) within ``max_px`` pixels,
+        drawn or not (what a gesture hits; hidden test points cannot be hit); None if none is that close."""
+        xy = display_xy(self.tools.document)
+        layer = self._layer
+        hidden = layer.test_mask if not layer.test_shown and len(layer) == len(xy) else None
+        return nearest_row(xy[:, 0], xy[:, 1], x, y, self.view_box.viewPixelSize(), max_px, hidden)
+
     @property
     def grid_evaluator(self) -> GridEvaluator | None:
         """The evaluator of the grid on show: its ``xlim``, ``ylim``, ``xs`` and the ``columns`` it varies."""
@@ -313,13 +359,8 @@ class BoundaryView(QWidget):
 
     def set_hover_enabled(self, on: bool) -> None:
         """Show a point's logit, probabilities, loss and gradient norm when the mouse is over it."""
-        if bool(on) == self._hover.enabled:
-            return
-        # The view itself filters the viewport, not the card: the viewport dies inside the view's
-        # destructor, when PySide no longer calls the view's Python eventFilter (see the designer).
-        viewport = self.plot_widget.viewport()
-        viewport.installEventFilter(self) if on else viewport.removeEventFilter(self)
-        self._hover.set_enabled(on)
+        if bool(on) != self._hover.enabled:
+            self._hover.set_enabled(on)
 
     @property
     def hover_label(self):
@@ -371,7 +412,14 @@ class BoundaryView(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.plot_widget.viewport():
             self._hover.handle(event)
+            if self._gestures is not None and self._gestures.handle(event):
+                return True
         return super().eventFilter(obj, event)
+
+    def hideEvent(self, event) -> None:
+        if self._gestures is not None:
+            self._gestures.finish()  # an open undo macro would swallow every later edit
+        super().hideEvent(event)
 
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
@@ -380,7 +428,7 @@ class BoundaryView(QWidget):
         item.setContentsMargins(4, 4, 10, 4)
         vb = item.getViewBox()
         vb.disableAutoRange()
-        vb.setMouseEnabled(x=False, y=False)  # the designer owns the view range; this view follows it
+        vb.setMouseEnabled(x=False, y=False)  # the document owns the view range; this view follows it
 
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(-100)
@@ -430,10 +478,16 @@ class BoundaryView(QWidget):
 
     # ---------------------------------------------------------- grid + data
     def _ranges(self):
-        """(xlim, ylim) of the grid: the document's view, else the data plus a margin."""
+        """(xlim, ylim) of the grid, the plane on show: the document's view, else the data plus a
+        margin, widened along one axis so that both axes have one scale on screen (1-D: as they are)."""
         if self._doc is not None:
-            return tuple(self._doc.xlim), tuple(self._doc.ylim)
-        return data_ranges(self.run_info.dataset.X, self._columns)
+            xlim, ylim = tuple(self._doc.xlim), tuple(self._doc.ylim)
+        else:
+            xlim, ylim = data_ranges(self.run_info.dataset.X, self._columns)
+        if self._one_d:
+            return xlim, ylim
+        vb = self.plot_item.getViewBox()
+        return equal_scale(xlim, ylim, (vb.width(), vb.height()))
 
     def _build_grid(self) -> None:
         xlim, ylim = self._ranges()

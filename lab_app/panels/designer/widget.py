@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
 from lab_app.widgets import palette
 from lab_app.widgets.drawing.class_bar import ClassBar
-from lab_app.widgets.drawing.gestures import Gestures, display_xy
+from lab_app.widgets.drawing.gestures import Gestures, display_xy, view_to_viewport, viewport_to_view
 from lab_app.widgets.drawing.toolbar import build_toolbar
 from lab_app.widgets.drawing.tools import TOOLS, DrawingTools
 from lab_app.widgets.plots import make_plot
@@ -240,14 +240,11 @@ class DataDesigner(QWidget):
 
     def data_to_widget_pos(self, x: float, y: float) -> QPoint:
         """Pixel position in ``plot_widget.viewport()`` (the widget that receives mouse events)."""
-        scene = self.view_box.mapViewToScene(QPointF(x, y))
-        return self.plot_widget.viewportTransform().map(scene).toPoint()
+        return view_to_viewport(self.plot_widget, x, y)
 
     def widget_pos_to_data(self, pos: QPoint | QPointF) -> tuple[float, float]:
         """Inverse of :meth:`data_to_widget_pos` (viewport pixels to data coordinates)."""
-        inverse, _ = self.plot_widget.viewportTransform().inverted()
-        p = self.view_box.mapSceneToView(inverse.map(QPointF(pos)))
-        return p.x(), p.y()
+        return viewport_to_view(self.plot_widget, pos)
 
     def fit_to_data(self) -> None:
         self._doc.fit_ranges()

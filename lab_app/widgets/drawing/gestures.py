@@ -13,13 +13,22 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsRectItem
 
 from lab_app.widgets import palette
 
-__all__ = ["BRUSH_MS", "BRUSH_POINTS", "DRAG_PX", "HIT_PX", "Gestures", "display_xy"]
+__all__ = [
+    "BRUSH_MS",
+    "BRUSH_POINTS",
+    "DRAG_PX",
+    "HIT_PX",
+    "Gestures",
+    "display_xy",
+    "view_to_viewport",
+    "viewport_to_view",
+]
 
 HIT_PX = 10.0  # a press this close to a point grabs it; erase removes the nearest this close
 DRAG_PX = 3.0  # movement below this is still a click (hands shake)
@@ -42,11 +51,24 @@ def display_xy(document) -> np.ndarray:
     return np.column_stack([document.xy[:, 0], levels])
 
 
+def view_to_viewport(plot_widget, x: float, y: float) -> QPoint:
+    """Pixel position of data (x, y) in ``plot_widget.viewport()`` (the widget that receives mouse events)."""
+    scene = plot_widget.getPlotItem().getViewBox().mapViewToScene(QPointF(x, y))
+    return plot_widget.viewportTransform().map(scene).toPoint()
+
+
+def viewport_to_view(plot_widget, pos: QPoint | QPointF) -> tuple[float, float]:
+    """Inverse of :func:`view_to_viewport` (viewport pixels to data coordinates)."""
+    inverse, _ = plot_widget.viewportTransform().inverted()
+    p = plot_widget.getPlotItem().getViewBox().mapSceneToView(inverse.map(QPointF(pos)))
+    return p.x(), p.y()
+
+
 class Gestures(QObject):
     """Turns the mouse on ``canvas``'s plot into edits of its document.
 
     ``canvas`` offers ``tools`` (the shared DrawingTools, whose ``document`` is edited),
-    ``view_box``, ``plot_widget``, ``widget_pos_to_data(pos)``, ``nearest_point(x, y, max_px)``
+    ``view_box``, ``plot_widget``, ``nearest_point(x, y, max_px)``
     (the shown point a press hits, picked with :func:`lab_app.widgets.point_sample.nearest_row`)
     and ``coords_label`` (a QLabel for the pointer's coordinates, or None).
     The tool is fixed for the whole gesture; a brush stroke, an erase drag and a move are each
@@ -85,11 +107,6 @@ class Gestures(QObject):
     def _doc(self):
         return self._tools.document
 
-    @property
-    def active(self) -> bool:
-        """True while a gesture is under way (a button is held)."""
-        return self._press is not None
-
     def finish(self) -> None:
         """Close a gesture under way (the panel is hidden): an open undo macro would swallow every later edit."""
         if self._press is not None:
@@ -127,7 +144,7 @@ class Gestures(QObject):
             return False
         if kind not in _MOUSE_EVENTS:
             return False
-        data = canvas.widget_pos_to_data(event.position())
+        data = viewport_to_view(canvas.plot_widget, event.position())
         if kind == QEvent.Type.MouseMove:
             self._show_coords(*data)
             self.update_brush_cursor(data)
