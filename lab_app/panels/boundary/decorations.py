@@ -77,6 +77,16 @@ class Decorations:
             )
         self._update_color_bar(lut if binary and not one_d and not discrete else None, class_names[-1])
 
+    def fit_width(self, width: float) -> None:
+        """Wrap the key into as many rows as it needs to be at most ``width`` pixels wide: a key
+        wider than the plot would widen the plot past its widget and cut off its right edge."""
+        n = max(len(self.legend.items), 1)
+        for columns in range(n, 0, -1):
+            if self.legend.columnCount != columns:
+                self.legend.setColumnCount(columns)
+            if columns == 1 or self.legend.layout.minimumWidth() <= width:
+                return
+
     def add_key(self, sample, name: str) -> None:
         self._samples.append(sample)  # the legend keeps only a weak hold on the sample's style
         self.legend.addItem(sample, name)

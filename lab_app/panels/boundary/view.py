@@ -416,6 +416,17 @@ class BoundaryView(QWidget):
                 return True
         return super().eventFilter(obj, event)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_key()
+
+    def _fit_key(self) -> None:
+        """The key wraps to the width over the plot: the widget's, less the y axis, the margins
+        and the colour bar beside the plot."""
+        bar = self.color_bar
+        width = self.plot_widget.width() - self.plot_item.getAxis("left").width() - 20
+        self._decor.fit_width(width - (bar.width() + 40 if bar is not None and bar.isVisible() else 0))
+
     def hideEvent(self, event) -> None:
         if self._gestures is not None:
             self._gestures.finish()  # an open undo macro would swallow every later edit
@@ -587,6 +598,7 @@ class BoundaryView(QWidget):
             self._threshold,
             discrete=self._discrete,
         )
+        self._fit_key()
 
     # ------------------------------------------------------------ rendering
     def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
@@ -690,6 +702,7 @@ class BoundaryView(QWidget):
         else:
             ref.clear()
         self._decor.show_key(ref.sample, "optimum", ref.shown)
+        self._fit_key()
 
     def _draw_pinned(self) -> None:
         if self._model is None:
@@ -698,3 +711,4 @@ class BoundaryView(QWidget):
         xlim, ylim = self._ranges()
         self._pinned.draw(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
         self._decor.show_key(self._pinned.sample, "pinned", self._pinned.any_drawn)
+        self._fit_key()
