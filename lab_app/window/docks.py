@@ -21,7 +21,7 @@ _FEATURES = (
 #: The decision boundary (the canvas) is the biggest. None: the window's width less the others,
 #: so the Trainer keeps its width at every window size.
 DEFAULT_SIZES = (
-    (("boundary", "trainer"), (None, 390), Qt.Orientation.Horizontal),
+    (("boundary", "trainer"), (None, 370), Qt.Orientation.Horizontal),
     (("loss", "metrics"), (580, 470), Qt.Orientation.Horizontal),
     (("boundary", "loss"), (700, 235), Qt.Orientation.Vertical),
 )

@@ -84,7 +84,7 @@ class Decorations:
         for columns in range(n, 0, -1):
             if self.legend.columnCount != columns:
                 self.legend.setColumnCount(columns)
-            if columns == 1 or self.legend.layout.minimumWidth() <= width:
+            if columns == 1 or self.legend.layout.preferredWidth() <= width:
                 return
 
     def add_key(self, sample, name: str) -> None:
