@@ -17,13 +17,20 @@ _FEATURES = (
     | QDockWidget.DockWidgetFeature.DockWidgetClosable
 )
 
-#: Pixel proportions of a fresh layout: (docks, sizes, orientation); Qt scales them to the window.
-#: The decision boundary (the canvas) is the biggest. None: the window's width less the others,
-#: so the Trainer keeps its width at every window size.
+
+def _bottom_row(height: int) -> int:
+    """The bottom row's height: what a window has left over above 520 px, at most 380 px (Qt
+    raises it to the row's minimum); from 900 px Metrics, Doctor and Reference optimum fit."""
+    return min(380, max(0, height - 520))
+
+
+#: Pixel sizes of a fresh layout: (docks, sizes, orientation); Qt scales them to the window. The
+#: decision boundary (the canvas) is the biggest. None: the window's extent less the others; a
+#: function: of the window's extent. The Trainer keeps its width at every window size.
 DEFAULT_SIZES = (
     (("boundary", "trainer"), (None, 370), Qt.Orientation.Horizontal),
-    (("loss", "metrics"), (580, 470), Qt.Orientation.Horizontal),
-    (("boundary", "loss"), (700, 235), Qt.Orientation.Vertical),
+    (("loss", "metrics"), (450, 600), Qt.Orientation.Horizontal),
+    (("boundary", "loss"), (None, _bottom_row), Qt.Orientation.Vertical),
 )
 
 
@@ -70,6 +77,7 @@ def add_dock(
 def apply_default_sizes(window: QMainWindow, docks: dict) -> None:
     """Dock proportions for a fresh layout; Qt honours them only once the window has its size."""
     for keys, sizes, orientation in DEFAULT_SIZES:
-        rest = window.width() - sum(size for size in sizes if size is not None)
-        sizes = [rest if size is None else size for size in sizes]
-        window.resizeDocks([docks[k] for k in keys], sizes, orientation)
+        extent = window.width() if orientation == Qt.Orientation.Horizontal else window.height()
+        sizes = [size(extent) if callable(size) else size for size in sizes]
+        rest = extent - sum(size for size in sizes if size is not None)
+        window.resizeDocks([docks[k] for k in keys], [rest if size is None else size for size in sizes], orientation)

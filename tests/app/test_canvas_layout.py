@@ -73,4 +73,4 @@ def test_one_d_mode_fits_its_points_and_key(qtbot, sized):
     view = w.boundary_view
     xs, ys = view.points_item.getData()
     assert len(xs) == w.document.n_points and _data_inside(view, np.column_stack([xs, ys]))
-    assert _in_widget(view.legend, view.plot_widget)
+    qtbot.waitUntil(lambda: _in_widget(view.legend, view.plot_widget), timeout=2000)  # the key rewraps

@@ -80,12 +80,17 @@ class Decorations:
     def fit_width(self, width: float) -> None:
         """Wrap the key into as many rows as it needs to be at most ``width`` pixels wide: a key
         wider than the plot would widen the plot past its widget and cut off its right edge."""
-        n = max(len(self.legend.items), 1)
-        for columns in range(n, 0, -1):
-            if self.legend.columnCount != columns:
-                self.legend.setColumnCount(columns)
-            if columns == 1 or self.legend.layout.preferredWidth() <= width:
-                return
+        legend = self.legend
+        for columns in range(max(len(legend.items), 1), 0, -1):
+            if legend.columnCount != columns:
+                legend.setColumnCount(columns)
+            if columns == 1 or legend.layout.preferredWidth() <= width:
+                break
+        # Its own width, fixed: pyqtgraph sizes a legend from its labels' last widths, so one
+        # stretched wider by the plot's layout would otherwise stay that wide.
+        fitted = legend.layout.preferredWidth()
+        legend.setMinimumWidth(fitted)
+        legend.setMaximumWidth(fitted)
 
     def add_key(self, sample, name: str) -> None:
         self._samples.append(sample)  # the legend keeps only a weak hold on the sample's style

@@ -104,6 +104,7 @@ class BoundaryView(QWidget):
         self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
         self._edit_redraw = Debouncer.throttle(EDIT_REDRAW_MS, self._draw_edited_points, parent=self)
         self.plot_item.getViewBox().sigResized.connect(self._on_ranges_changed)  # the plane keeps one scale
+        self._fit_timer = QTimer(self, singleShot=True, interval=0, timeout=self._fit_key_now)
         # The view itself filters the viewport (hover and drawing), not a helper: the viewport dies
         # inside the view's destructor, when PySide no longer calls the view's Python eventFilter.
         self.plot_widget.viewport().installEventFilter(self)
@@ -421,6 +422,10 @@ class BoundaryView(QWidget):
         self._fit_key()
 
     def _fit_key(self) -> None:
+        """Wrap the key once the plot's layout has settled (after a resize or a new key)."""
+        self._fit_timer.start()
+
+    def _fit_key_now(self) -> None:
         """The key wraps to the width over the plot: the widget's, less the y axis, the margins
         and the colour bar beside the plot."""
         bar = self.color_bar
