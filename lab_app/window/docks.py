@@ -19,9 +19,9 @@ _FEATURES = (
 
 
 def _bottom_row(height: int) -> int:
-    """The bottom row's height: what a window has left over above 520 px, at most 380 px (Qt
+    """The bottom row's height: what a window has left over above 500 px, at most 400 px (Qt
     raises it to the row's minimum); from 900 px Metrics, Doctor and Reference optimum fit."""
-    return min(380, max(0, height - 520))
+    return min(400, max(0, height - 500))
 
 
 #: Pixel sizes of a fresh layout: (docks, sizes, orientation); Qt scales them to the window. The

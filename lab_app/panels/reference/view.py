@@ -153,7 +153,7 @@ class ReferenceView(CatchUpWhenShown, QWidget):
         self.stats.setVerticalHeaderLabels(list(_STATS))
         self.stats.verticalHeader().setVisible(True)
         # Side by side they need about 760 px; narrower, the statistics go under the coefficients.
-        split = AdaptiveSplitter(760, objectName="referenceSplitter")
+        self._split = split = AdaptiveSplitter(760, objectName="referenceSplitter")
         split.addWidget(self.table)
         split.addWidget(self.stats)
         split.setStretchFactor(0, 3)
@@ -338,6 +338,7 @@ class ReferenceView(CatchUpWhenShown, QWidget):
         for c in (4, 5, 6):
             self.table.setColumnHidden(c, not show_glm)
         self._fill_stats(ref, missing)
+        self._split.fit_first()  # stacked in a narrow dock: the coefficients take only their rows
 
     def _fill_stats(self, ref: Reference, missing: bool) -> None:
         n, p = self._result.n_rows, ref.n_params
