@@ -38,26 +38,32 @@ def _data_inside(view, xy) -> bool:
     return bool(np.all((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)))
 
 
-def test_the_boundary_is_the_biggest_dock_and_shows_all_of_its_data(sized):
+def test_the_boundary_is_the_biggest_dock_and_shows_all_of_its_data(qtbot, sized):
     w, size = sized
     assert (w.width(), w.height()) == size  # the docks' minimum sizes fit the window
     visible = [d for d in w.docks.values() if d.isVisible() and not d.visibleRegion().isEmpty()]
     areas = {d.objectName(): d.width() * d.height() for d in visible}
     assert max(areas, key=areas.get) == "boundaryDock"
     view = w.boundary_view
+    assert view.legend.isVisible() and view.color_bar is not None and view.color_bar.isVisible()
+    # The key rewraps, and the plane follows the plot's shape, once the plot's layout has settled.
+    qtbot.waitUntil(lambda: _in_widget(view.legend, view.plot_widget) and _in_widget(view.color_bar, view.plot_widget))
+    qtbot.waitUntil(lambda: _one_scale(view))
     xs, ys = view.points_item.getData()
     assert len(xs) == w.document.n_points
     assert _data_inside(view, np.column_stack([xs, ys]))
-    # One scale on both axes: a circle of data stays a circle.
-    pw, ph = view.plot_item.getViewBox().viewPixelSize()
-    assert pw == pytest.approx(ph, rel=0.02)
-    # The heatmap covers the whole plot (no white margin beside it).
-    (x0, x1), (y0, y1) = view.plot_item.getViewBox().viewRange()
+
+
+def _one_scale(view) -> bool:
+    """One scale on both axes (a circle of data stays a circle), and the heatmap covers the whole
+    plot (no white margin beside it)."""
+    vb = view.plot_item.getViewBox()
+    pw, ph = vb.viewPixelSize()
+    (x0, x1), (y0, y1) = vb.viewRange()
     ev = view.grid_evaluator
-    assert ev.xlim == pytest.approx((x0, x1)) and ev.ylim == pytest.approx((y0, y1))
-    assert view.legend.isVisible() and _in_widget(view.legend, view.plot_widget)
-    assert view.color_bar is not None and view.color_bar.isVisible()
-    assert _in_widget(view.color_bar, view.plot_widget)
+    return (
+        pw == pytest.approx(ph, rel=0.02) and ev.xlim == pytest.approx((x0, x1)) and ev.ylim == pytest.approx((y0, y1))
+    )
 
 
 def test_the_trainer_needs_no_scrolling(sized):

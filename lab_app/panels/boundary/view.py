@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
@@ -430,7 +430,12 @@ class BoundaryView(QWidget):
         and the colour bar beside the plot."""
         bar = self.color_bar
         width = self.plot_widget.width() - self.plot_item.getAxis("left").width() - 20
-        self._decor.fit_width(width - (bar.width() + 40 if bar is not None and bar.isVisible() else 0))
+        if bar is not None and bar.isVisible():  # its hint: its width may not be laid out yet
+            width -= bar.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + 20
+        self._decor.fit_width(width)
+        # The plot item was held wider by the old key; it takes the widget's width again only when
+        # given its geometry anew (pyqtgraph does that on the widget's resizes alone).
+        self.plot_item.setGeometry(self.plot_widget.range)
 
     def hideEvent(self, event) -> None:
         if self._gestures is not None:
