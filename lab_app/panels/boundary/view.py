@@ -13,16 +13,21 @@ Every item is created once; :meth:`BoundaryView.show` only evaluates the model w
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
 preallocated RGBA buffer with ``out=`` arithmetic.
 
-About 600 lines: this module is the widget's public face (run, frame, threshold, discretize,
-test-point visibility, skins, pinned and reference contours, hover) and their wiring; the drawing itself already lives in the modules
-named above. Splitting the public methods further would scatter one widget's API.
+It is also a canvas: :meth:`BoundaryView.enable_drawing` puts the shared drawing tools
+(:mod:`lab_app.widgets.drawing`: tool bar, class row, gestures) over it, and the plane on show
+keeps one scale on both axes (:func:`.grid.equal_scale`), rebuilt as the plot is resized.
+
+About 680 lines: this module is the widget's public face (run, frame, threshold, discretize,
+test-point visibility, skins, pinned and reference contours, hover, drawing) and their wiring; the
+drawing itself already lives in the modules named above. Splitting the public methods further
+would scatter one widget's API.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
@@ -426,16 +431,7 @@ class BoundaryView(QWidget):
         self._fit_timer.start()
 
     def _fit_key_now(self) -> None:
-        """The key wraps to the width over the plot: the widget's, less the y axis, the margins
-        and the colour bar beside the plot."""
-        bar = self.color_bar
-        width = self.plot_widget.width() - self.plot_item.getAxis("left").width() - 20
-        if bar is not None and bar.isVisible():  # its hint: its width may not be laid out yet
-            width -= bar.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + 20
-        self._decor.fit_width(width)
-        # The plot item was held wider by the old key; it takes the widget's width again only when
-        # given its geometry anew (pyqtgraph does that on the widget's resizes alone).
-        self.plot_item.setGeometry(self.plot_widget.range)
+        self._decor.fit_to(self.plot_widget)
 
     def hideEvent(self, event) -> None:
         if self._gestures is not None:
