@@ -267,6 +267,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         v.showTestPointsChanged.connect(self.designer.set_test_points_shown)
         v.discretizeChanged.connect(self.boundary_view.set_discretized)
         v.discretizeChanged.connect(self._refresh_overlay)  # the designer's overlay is the boundary's image
+        self.boundary_view.imageRendered.connect(self._refresh_overlay)  # new weights, or a new plane
         v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
         v.thresholdChanged.connect(self._on_threshold_changed)
         v.thresholdChanged.connect(self._refresh_overlay)  # discretized regions move with the threshold
@@ -327,7 +328,6 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.evaluation_view.update_frame(info, frame, self.document, throttle=running)
         self.loss_view.show_frame(frame)
         self.network_view.show_frame(info, frame)
-        self._refresh_overlay()
         self._refresh_one_d(info, frame)
 
     def _refresh_overlay(self, *_):

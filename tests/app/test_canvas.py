@@ -172,3 +172,17 @@ def test_drawing_while_training_continues_the_run_on_the_edited_points(qtbot, ca
     w.act_undo.trigger()  # the brush stroke, then the click
     w.act_undo.trigger()
     assert doc.n_points == n
+
+
+def test_one_d_mode_draws_on_the_line(qtbot, canvas):
+    w, doc = canvas, canvas.document
+    w.act_one_d.trigger()
+    qtbot.waitUntil(lambda: w.boundary_view.probability_curve() is not None)  # a 1-D run on show
+    settle(qtbot, w)
+    n = doc.n_points
+    doc.set_current_class(1)
+    click(qtbot, w, 2.7, 1.0)  # class B's level
+    px, _ = pixel(w)
+    assert doc.n_points == n + 1 and doc.labels[-1] == 1 and abs(doc.xy[-1, 0] - 2.7) <= px
+    w.act_undo.trigger()
+    assert doc.n_points == n
