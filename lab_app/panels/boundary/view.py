@@ -13,12 +13,12 @@ Every item is created once; :meth:`BoundaryView.show` only evaluates the model w
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
 preallocated RGBA buffer with ``out=`` arithmetic.
 
-It is also a canvas: :meth:`BoundaryView.enable_drawing` puts the shared drawing tools
+It is also a canvas (:mod:`.canvas`): ``enable_drawing`` puts the shared drawing tools
 (:mod:`lab_app.widgets.drawing`: tool bar, class row, gestures) over it, and the plane on show
 keeps one scale on both axes (:func:`.grid.equal_scale`), rebuilt as the plot is resized.
 
 About 680 lines: this module is the widget's public face (run, frame, threshold, discretize,
-test-point visibility, skins, pinned and reference contours, hover, drawing) and their wiring; the
+test-point visibility, skins, pinned and reference contours, hover) and their wiring; the
 drawing itself already lives in the modules named above. Splitting the public methods further
 would scatter one widget's API.
 """
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
 from engine.model import GridEvaluator
+from lab_app.panels.boundary.canvas import CanvasMixin
 from lab_app.panels.boundary.decorations import Decorations
 from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, equal_scale, training_means
 from lab_app.panels.boundary.heatmap import class_style
@@ -48,11 +49,8 @@ from lab_app.panels.boundary.points import PointLayer
 from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
-from lab_app.widgets.drawing.class_bar import ClassBar
-from lab_app.widgets.drawing.gestures import Gestures, display_xy, view_to_viewport, viewport_to_view
-from lab_app.widgets.drawing.toolbar import build_toolbar
 from lab_app.widgets.plots import make_plot
-from lab_app.widgets.point_sample import POINT_BUDGET, nearest_row
+from lab_app.widgets.point_sample import POINT_BUDGET
 from lab_app.widgets.rows import rows_kept
 
 __all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
@@ -63,7 +61,7 @@ GRID_SHAPE = (200, 200)
 EDIT_REDRAW_MS = 40
 
 
-class BoundaryView(QWidget):
+class BoundaryView(CanvasMixin, QWidget):
     """Decision regions of the current run's model over its data.
 
     Attributes
@@ -96,9 +94,7 @@ class BoundaryView(QWidget):
         self._size_by_loss = False
         self._discrete = False  # hard class regions instead of probabilities
         self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
-        self.tools = None  # the shared DrawingTools once drawing is enabled
-        self._gestures: Gestures | None = None
-        self.coords_label = None  # the pointer's coordinates show in the designer only
+        self._init_canvas()
         self._build_plot()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
@@ -115,41 +111,6 @@ class BoundaryView(QWidget):
         self.plot_widget.viewport().installEventFilter(self)
 
     # ------------------------------------------------------------ public API
-    def enable_drawing(self, tools) -> None:
-        """Draw into ``tools.document`` on this view (place, brush, erase, drag, select) with ``tools``,
-        the :class:`~lab_app.widgets.drawing.tools.DrawingTools` the designer shares, under a tool
-        bar (``boundaryToolBar``) and class row of its own."""
-        if self.tools is not None:
-            raise RuntimeError("drawing is already enabled")
-        self.tools = tools
-        bar, self.spread_spin = build_toolbar(tools, "boundary", self)
-        self.class_bar = ClassBar(tools, "boundary", bar)
-        bar.addSeparator()
-        bar.addWidget(self.class_bar)
-        self._layout.insertWidget(0, bar)
-        tools.attach(self)
-        self._gestures = Gestures(self, z=self.miss_item.zValue() + 1)
-
-    @property
-    def view_box(self) -> pg.ViewBox:
-        return self.plot_item.getViewBox()
-
-    def data_to_widget_pos(self, x: float, y: float) -> QPoint:
-        """Pixel position of data (x, y) in ``plot_widget.viewport()`` (where mouse events go)."""
-        return view_to_viewport(self.plot_widget, x, y)
-
-    def widget_pos_to_data(self, pos: QPoint | QPointF) -> tuple[float, float]:
-        """Inverse of :meth:`data_to_widget_pos`."""
-        return viewport_to_view(self.plot_widget, pos)
-
-    def nearest_point(self, x: float, y: float, max_px: float) -> int | None:
-        """The document's shown point nearest on screen to (``x``, ``y``) within ``max_px`` pixels,
-        drawn or not (what a gesture hits; hidden test points cannot be hit); None if none is that close."""
-        xy = display_xy(self.tools.document)
-        layer = self._layer
-        hidden = layer.test_mask if not layer.test_shown and len(layer) == len(xy) else None
-        return nearest_row(xy[:, 0], xy[:, 1], x, y, self.view_box.viewPixelSize(), max_px, hidden)
-
     @property
     def grid_evaluator(self) -> GridEvaluator | None:
         """The evaluator of the grid on show: its ``xlim``, ``ylim``, ``xs`` and the ``columns`` it varies."""
@@ -432,11 +393,6 @@ class BoundaryView(QWidget):
 
     def _fit_key_now(self) -> None:
         self._decor.fit_to(self.plot_widget)
-
-    def hideEvent(self, event) -> None:
-        if self._gestures is not None:
-            self._gestures.finish()  # an open undo macro would swallow every later edit
-        super().hideEvent(event)
 
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
