@@ -28,7 +28,7 @@ def _bottom_row(height: int) -> int:
 #: decision boundary (the canvas) is the biggest. None: the window's extent less the others; a
 #: function: of the window's extent. The Trainer keeps its width at every window size.
 DEFAULT_SIZES = (
-    (("boundary", "trainer"), (None, 370), Qt.Orientation.Horizontal),
+    (("boundary", "trainer"), (None, 380), Qt.Orientation.Horizontal),
     (("loss", "metrics"), (450, 600), Qt.Orientation.Horizontal),
     (("boundary", "loss"), (None, _bottom_row), Qt.Orientation.Vertical),
 )

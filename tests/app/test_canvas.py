@@ -149,6 +149,7 @@ def test_select_selects_the_rectangle_for_delete_and_undo(qtbot, canvas):
 
 def test_drawing_while_training_continues_the_run_on_the_edited_points(qtbot, canvas):
     w, doc, c = canvas, canvas.document, canvas.controller
+    c.set_config(c.config.with_(epochs=0, tol=0.0))  # until stopped: the run is still on when we draw
     errors = emissions(c.error)
     w.act_train.trigger()
     qtbot.waitUntil(lambda: c.latest is not None and c.latest.epoch >= 3, timeout=10000)
