@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine import generators
 from engine.training import TrainConfig
+from lab_app.training.pace import FLAT_OUT
 from lab_app.window.main_window import MainWindow
 
 HERE = Path(__file__).resolve().parent
@@ -67,6 +68,7 @@ def shoot(app, name, make, config, size, out: Path) -> None:
         window.document.load_dataset(make())
         window.document.mark_saved()
     window.controller.set_config(config)
+    window.controller.set_pace(FLAT_OUT)  # the picture is of the finished run: no need to watch it
     window.controller.reset()
     window.resize(*size)  # before the first show: the default layout is made for this size
     window.show()
@@ -84,7 +86,7 @@ def shoot(app, name, make, config, size, out: Path) -> None:
 
     window.controller.finished.connect(grab)
     QTimer.singleShot(300, window.controller.train)
-    QTimer.singleShot(60_000, app.quit)
+    QTimer.singleShot(60_000, window, app.quit)  # this scene's time limit, gone with its window
     app.exec()
     if not done:
         raise SystemExit(f"{name}: training did not finish")
