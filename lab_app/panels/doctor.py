@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from engine.signals import SATURATION_LOGIT
 from lab_app.tasks import Debouncer
 from lab_app.training.probes import HESSIAN_PROBE, SIGNALS_PROBE
 from lab_app.widgets.shown import CatchUpWhenShown
+from lab_app.widgets.splitter import AdaptiveSplitter
 
 __all__ = ["TITLES", "DoctorView", "Sparkline"]
 
@@ -230,12 +230,13 @@ class DoctorView(CatchUpWhenShown, QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
 
         scroll.setMinimumWidth(240)
-        split = QSplitter(Qt.Orientation.Horizontal, objectName="doctorSplitter")
+        # Side by side from 560 px (the table needs about 330 of them); narrower, the cards go on top.
+        split = AdaptiveSplitter(560, objectName="doctorSplitter")
         split.addWidget(scroll)
         split.addWidget(self.table)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([450, 550])  # the cards' text needs the room; the table is compact
+        split.setSizes([300, 700])  # the table first; the cards wrap their text
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)

@@ -455,7 +455,7 @@ def _x_end(epoch: float) -> float:
 
 
 def _make_plot(name: str, ylabel: str) -> tuple[pg.PlotWidget, pg.PlotItem]:
-    widget, item = make_plot(name, (220, 160), grid=0.15)
+    widget, item = make_plot(name, (220, 110), grid=0.15)
     for axis_name, text in (("bottom", "epoch"), ("left", ylabel)):
         axis = item.getAxis(axis_name)
         axis.enableAutoSIPrefix(False)  # "(x0.001)" on a loss axis only confuses

@@ -68,6 +68,8 @@ LR_MIN, LR_MAX, LR_STEPS = 1e-5, 10.0, 600
 #: The Epochs row's modes: train until the objective stalls, until Pause, or a fixed count.
 EPOCH_MODES = (("converged", "until converged"), ("stopped", "until stopped"), ("fixed", "fixed count"))
 DEFAULT_FIXED_EPOCHS = 100
+#: Pixels between the form's rows: the whole Trainer fits a 1024×700 window without scrolling.
+_ROW_SPACING = 3
 #: The boxes ticked for a feature preset (poly3's cubic terms have no box: its square terms show).
 PRESET_TERMS = {
     "linear": ("x1", "x2"),
@@ -228,6 +230,7 @@ class TrainerPanel(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll)
         layout = QVBoxLayout(body)
+        layout.setSpacing(_ROW_SPACING)
 
         self.buttons_row = QHBoxLayout()
         layout.addLayout(self.buttons_row)
@@ -255,6 +258,7 @@ class TrainerPanel(QWidget):
 
         model_box = QGroupBox("Model")
         form = QFormLayout(model_box)
+        form.setVerticalSpacing(_ROW_SPACING)
         self.model_combo = QComboBox(objectName="modelCombo")
         for key, text in MODEL_CHOICES:
             self.model_combo.addItem(text, key)
@@ -278,6 +282,7 @@ class TrainerPanel(QWidget):
 
         features = QGroupBox("Input features")
         grid = QGridLayout(features)
+        grid.setVerticalSpacing(_ROW_SPACING)
         self.term_boxes: dict[str, QCheckBox] = {}
         for i, term in enumerate(TERMS):
             box = QCheckBox(TERM_LABELS[term], objectName=f"term_{term}")
@@ -295,6 +300,7 @@ class TrainerPanel(QWidget):
 
         opt = QGroupBox("Optimizer")
         form = QFormLayout(opt)
+        form.setVerticalSpacing(_ROW_SPACING)
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
         for key, text in OPTIMIZER_CHOICES:
             self.optimizer_combo.addItem(text, key)
@@ -364,6 +370,7 @@ class TrainerPanel(QWidget):
 
         split = QGroupBox("Data split")
         form = QFormLayout(split)
+        form.setVerticalSpacing(_ROW_SPACING)
         self.test_spin = QDoubleSpinBox(objectName="testFraction")
         self.test_spin.setRange(0.0, 0.9)
         self.test_spin.setSingleStep(0.05)

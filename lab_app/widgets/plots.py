@@ -11,7 +11,7 @@ import pyqtgraph as pg
 AXIS_PEN, TEXT_PEN = "#6b6b6b", "#333333"
 
 
-def make_plot(name: str, min_size=(240, 200), grid: float | None = None):
+def make_plot(name: str, min_size=(200, 120), grid: float | None = None):
     """A styled ``PlotWidget`` with objectName ``name``; returns (widget, plot item)."""
     widget = pg.PlotWidget(background="w")
     widget.setObjectName(name)

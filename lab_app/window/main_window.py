@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from engine.training import TrainConfig
 from lab_app.dialogs.sweep import SweepDialog
-from lab_app.document import LabDocument
+from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
 from lab_app.panels.boundary import BoundaryView
 from lab_app.panels.designer import DataDesigner
 from lab_app.panels.doctor import DoctorView
@@ -47,6 +47,7 @@ from lab_app.training.probes import (
     signals_probe,
 )
 from lab_app.view_state import ViewState
+from lab_app.widgets.drawing.tools import DrawingTools
 from lab_app.window.actions import ActionsMixin
 from lab_app.window.data_menu import DatasetMenu
 from lab_app.window.docks import add_dock, apply_default_sizes
@@ -117,11 +118,14 @@ class MainWindow(ActionsMixin, QMainWindow):
     # ---------------------------------------------------------------- building
     def _build_panels(self) -> None:
         c, d, v = self.controller, self.document, self.view_state
-        self.designer = DataDesigner(d)
+        # One tool, brush spread and selection for both canvases (the current class is the document's).
+        self.drawing = DrawingTools(d, (MIN_CLASSES, MAX_CLASSES), self)
+        self.designer = DataDesigner(d, tools=self.drawing)
         self.trainer_panel = TrainerPanel(c, d)
         self.loss_view = LossView()
         self.boundary_view = BoundaryView()
         self.boundary_view.set_hover_enabled(True)
+        self.boundary_view.enable_drawing(self.drawing)  # draw into the heatmap, also while it trains
         self.history_scrubber = HistoryScrubber(c, v)
         self.metrics_view = MetricsView()
         self.evaluation_view = EvaluationView(v)
@@ -140,6 +144,8 @@ class MainWindow(ActionsMixin, QMainWindow):
         )
         # No central widget: the docks share the whole window (a zero-size placeholder would pin
         # the middle row to its minimum height). The scrubber sits under the boundary it moves.
+        # The boundary is the canvas, the biggest view; the designer (range boxes, column pair,
+        # a plain view of the points) is a tab behind it.
         boundary = QWidget(objectName="boundaryPane")
         column = QVBoxLayout(boundary)
         column.setContentsMargins(0, 0, 0, 0)
@@ -147,9 +153,17 @@ class MainWindow(ActionsMixin, QMainWindow):
         column.addWidget(self.boundary_view, 1)
         column.addWidget(self.history_scrubber)
         self.docks = {}
+        scrolled = {"metrics", "evaluation", "network"}  # bigger than the bottom row of a small window
         for key, title, widget, area, tip, tab_with in (
             ("designer", "Data designer", self.designer, _LEFT, "Draw, move and erase points", None),
-            ("boundary", "Decision boundary", boundary, _LEFT, "The model's probabilities over the plane", None),
+            (
+                "boundary",
+                "Decision boundary",
+                boundary,
+                _LEFT,
+                "The model's probabilities over the plane; draw, move and erase points here too",
+                "designer",
+            ),
             ("trainer", "Trainer", self.trainer_panel, _RIGHT, "Model, features, optimizer and run", None),
             ("loss", "Loss", self.loss_view, _BOTTOM, "Training and test loss per epoch", None),
             ("metrics", "Metrics", self.metrics_view, _BOTTOM, "Accuracy, log-loss, confusion matrix", None),
@@ -195,12 +209,12 @@ class MainWindow(ActionsMixin, QMainWindow):
                 "metrics",
             ),
         ):
-            add_dock(self, self.docks, key, title, widget, area, tip=tip, tab_with=tab_with)
+            add_dock(self, self.docks, key, title, widget, area, tip=tip, tab_with=tab_with, scroll=key in scrolled)
             if key == "metrics":  # the Trainer runs the full height on the right; pictures on top
                 self.setCorner(Qt.Corner.TopRightCorner, _RIGHT)
                 self.setCorner(Qt.Corner.BottomRightCorner, _RIGHT)
-                self.splitDockWidget(self.docks["designer"], self.docks["boundary"], Qt.Orientation.Horizontal)
                 self.splitDockWidget(self.docks["loss"], self.docks["metrics"], Qt.Orientation.Horizontal)
+        self.docks["boundary"].raise_()
         self.docks["loss"].raise_()
         self.docks["metrics"].raise_()
         # Help ▸ Lessons… shows it, right of the Trainer (whose settings the lessons change).
@@ -253,6 +267,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         v.showTestPointsChanged.connect(self.designer.set_test_points_shown)
         v.discretizeChanged.connect(self.boundary_view.set_discretized)
         v.discretizeChanged.connect(self._refresh_overlay)  # the designer's overlay is the boundary's image
+        self.boundary_view.imageRendered.connect(self._refresh_overlay)  # new weights, or a new plane
         v.thresholdChanged.connect(self.boundary_view.set_threshold)  # the Evaluation dock's slider
         v.thresholdChanged.connect(self._on_threshold_changed)
         v.thresholdChanged.connect(self._refresh_overlay)  # discretized regions move with the threshold
@@ -313,7 +328,6 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.evaluation_view.update_frame(info, frame, self.document, throttle=running)
         self.loss_view.show_frame(frame)
         self.network_view.show_frame(info, frame)
-        self._refresh_overlay()
         self._refresh_one_d(info, frame)
 
     def _refresh_overlay(self, *_):

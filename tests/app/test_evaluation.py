@@ -17,7 +17,7 @@ from engine.generators import blobs
 from engine.metrics import confusion_matrix, predictions
 from lab_app.training.config import DEFAULT_CONFIG
 
-from window_helpers import train
+from window_helpers import settle, train
 
 
 def _show_evaluation(qtbot, window):
@@ -39,6 +39,11 @@ def _split_proba(window, split):
 def _contour(window):
     x, y = window.boundary_view.contour_item.getData()
     return np.column_stack([x, y])
+
+
+def _plane(window):
+    ev = window.boundary_view.grid_evaluator
+    return ev.xlim, ev.ylim
 
 
 def _marks(view):
@@ -248,4 +253,7 @@ def test_a_session_keeps_the_threshold(qtbot, make_window, tmp_path):
     assert other.view_state.threshold == pytest.approx(0.3)
     assert other.boundary_view.decision_threshold == pytest.approx(0.3)
     assert other.evaluation_view.threshold_slider.value() == 30
+    # The same plane in both windows (it follows the plot's shape, which settles after the load).
+    qtbot.waitUntil(lambda: _plane(other) == _plane(w), timeout=5000)
+    settle(qtbot, other)
     np.testing.assert_allclose(_contour(other), contour, atol=1e-6, equal_nan=True)

@@ -431,6 +431,9 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
     assert w2.controller.config == w.controller.config
     assert np.array_equal(w2.controller.run_info.test_idx, w.controller.run_info.test_idx)
     assert w2.act_overlay.isChecked() and w2.loss_view.log_y_check.isChecked()
+    # The plane on show follows the plot's shape: the same in both windows once laid out.
+    qtbot.waitUntil(lambda: _boundary_plane(w2) == _boundary_plane(w))
+    settle(qtbot, w2)
     assert np.array_equal(w2.boundary_view.last_image, w.boundary_view.last_image)
     # The dock layout is the user's (QSettings), not the session's: give both windows the same one.
     w2.restoreState(w.saveState())
@@ -440,11 +443,14 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
         "boundary": lambda win: win.boundary_view.plot_widget,
         "loss": lambda win: win.loss_view.loss_widget,
         "accuracy": lambda win: win.loss_view.accuracy_widget,
-        "designer": lambda win: win.designer.plot_widget,
         "metrics": lambda win: win.metrics_view,
     }
     for name, part in pictures.items():
         assert grab(part(w2)) == grab(part(w)), name  # same pixels
+    for win in (w, w2):  # the designer is the tab behind the boundary: bring it to the front
+        win.docks["designer"].raise_()
+    settle(qtbot, w2, 100)
+    assert grab(w2.designer.plot_widget) == grab(w.designer.plot_widget), "designer"
     assert not w2.isWindowModified() and w2.windowTitle().startswith("lab.logitlab.json")
 
 
@@ -743,3 +749,8 @@ def test_saving_a_session_over_a_link_writes_the_linked_file(make_window, tmp_pa
     w.document.add_points([[0.5, 0.5]])
     assert w.files.save_to(link) and not w.files.dialogs.errors
     assert link.is_symlink() and load_session(target)["dataset"].n_samples == w.document.n_points
+
+
+def _boundary_plane(window):
+    ev = window.boundary_view.grid_evaluator
+    return ev.xlim, ev.ylim

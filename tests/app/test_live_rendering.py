@@ -77,12 +77,18 @@ def test_point_and_grid_evaluators_give_the_models_probabilities(trainer, monkey
 
 # ------------------------------------------------------------------ probes and the boundary view
 def test_the_boundary_view_draws_the_probed_grid_and_points_exactly(qtbot, boundary, trainer):
-    boundary.set_run(run_from_trainer(trainer))
-    params = snapshot_from_trainer(trainer).params
-    boundary.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))  # something else first
     own = BoundaryView()
     qtbot.addWidget(own)
-    own.set_run(run_from_trainer(trainer))
+    own.resize(boundary.size())
+    for view in (boundary, own):
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_run(run_from_trainer(trainer))
+    # The plane on show follows the plot's shape: the same for both once laid out.
+    plane = lambda view: (view.grid_evaluator.xlim, view.grid_evaluator.ylim)
+    qtbot.waitUntil(lambda: plane(own) == plane(boundary))
+    params = snapshot_from_trainer(trainer).params
+    boundary.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))  # something else first
     own.show_snapshot(replace(snapshot_from_trainer(trainer), params=-params))
     own.show_snapshot(snapshot_from_trainer(trainer))  # evaluated by the view
     snap = probed_snapshot(trainer, boundary)

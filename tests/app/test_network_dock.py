@@ -31,7 +31,8 @@ def _open(qtbot, w):
 
 def _engine_values(w, frame):
     view = w.network_view
-    xlim, ylim, shape, columns, fixed = view.probe.spec()
+    # The plane the thumbnails were computed on (the boundary's plane follows its plot's shape).
+    xlim, ylim, shape, columns, fixed = view.values.spec
     info = w.controller.run_info
     raw = plane_points(info.model.n_inputs, xlim, ylim, shape, columns, fixed)
     return layer_activations(info.model, frame.params, raw)

@@ -88,7 +88,8 @@ def test_the_boundary_draws_the_pinned_contour_and_the_view_menu_hides_it(compar
     model = info.model.copy()
     model.network.set_params(first.params)
     H, W = GRID_SHAPE
-    xs, ys = np.linspace(*w.document.xlim, W), np.linspace(*w.document.ylim, H)
+    ev = w.boundary_view.grid_evaluator  # the plane on show: the document's ranges at the plot's shape
+    xs, ys = np.linspace(*ev.xlim, W), np.linspace(*ev.ylim, H)
     gx, gy = np.meshgrid(xs, ys)
     P = model.predict_proba(np.column_stack([gx.ravel(), gy.ravel()])).reshape(H, W, 2)
     expected = decision_lines(xs, ys, P)

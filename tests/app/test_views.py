@@ -16,6 +16,7 @@ from engine.training import EpochReport, TrainConfig, Trainer
 from lab_app.document import LabDocument
 from lab_app.io.export import run_from_trainer, snapshot_from_trainer
 from lab_app.panels.boundary import STRENGTH, BoundaryView, tint
+from lab_app.panels.boundary.grid import equal_scale
 from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
 from lab_app.widgets import palette
@@ -276,17 +277,25 @@ def test_one_d_run_draws_the_probability_curve_and_threshold(boundary):
     assert set(np.round(py, 6)) == {0.0, 1.0}  # points at their class level
 
 
+def _plane(boundary, doc):
+    """The document's ranges widened to the boundary plot's shape (one scale on both axes)."""
+    vb = boundary.plot_item.getViewBox()
+    return equal_scale(doc.xlim, doc.ylim, (vb.width(), vb.height()))
+
+
 def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     renders = emissions(boundary.imageRendered)
     doc = LabDocument()
     doc.load_dataset(two_gaussians(80))
     trainer = trained(doc.dataset(), epochs=5)
     boundary.set_run(run_from_trainer(trainer), doc)
-    assert boundary.grid_evaluator.xlim == doc.xlim
+    ev = boundary.grid_evaluator
+    assert (ev.xlim, ev.ylim) == _plane(boundary, doc)
     count = len(renders)
     doc.set_ranges((-10.0, 10.0), (-8.0, 8.0))
-    qtbot.waitUntil(lambda: boundary.grid_evaluator.xlim == (-10.0, 10.0))
-    assert boundary.grid_evaluator.ylim == (-8.0, 8.0)
+    qtbot.waitUntil(lambda: (boundary.grid_evaluator.xlim, boundary.grid_evaluator.ylim) == _plane(boundary, doc))
+    xlim, ylim = boundary.grid_evaluator.xlim, boundary.grid_evaluator.ylim
+    assert xlim[0] <= -10.0 and xlim[1] >= 10.0 and ylim[0] <= -8.0 and ylim[1] >= 8.0
     assert len(renders) == count + 1
     assert boundary.image_item.mapRectToParent(boundary.image_item.boundingRect()).left() < -10.0
     doc.set_class_color(0, "#CC79A7")
@@ -296,10 +305,11 @@ def test_boundary_follows_the_document_range_and_colours(boundary, qtbot):
     other = LabDocument()
     other.load_dataset(two_gaussians(80))
     boundary.set_run(run_from_trainer(trainer), other)
+    qtbot.wait(20)  # the new key may reflow the plot (a resize renders the grid again)
     count = len(renders)
     doc.set_ranges((-1.0, 1.0), (-1.0, 1.0))
     qtbot.wait(20)
-    assert len(renders) == count and boundary.grid_evaluator.xlim == other.xlim
+    assert len(renders) == count and boundary.grid_evaluator.xlim == _plane(boundary, other)[0]
     boundary.set_run(run_from_trainer(trainer))  # no document at all
     other.set_ranges((-2.0, 2.0), (-2.0, 2.0))
     qtbot.wait(20)

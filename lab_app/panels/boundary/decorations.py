@@ -77,6 +77,32 @@ class Decorations:
             )
         self._update_color_bar(lut if binary and not one_d and not discrete else None, class_names[-1])
 
+    def fit_to(self, plot_widget) -> None:
+        """Wrap the key to the width over the plot (the widget's, less the y axis, the margins and
+        the colour bar beside the plot), then give the plot item the widget's width again: held
+        wider by the old key, it would take it back only at the widget's next resize."""
+        bar = self.color_bar
+        width = plot_widget.width() - self._plot.getAxis("left").width() - 20
+        if bar is not None and bar.isVisible():  # its hint: its width may not be laid out yet
+            width -= bar.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() + 20
+        self.fit_width(width)
+        self._plot.setGeometry(plot_widget.range)
+
+    def fit_width(self, width: float) -> None:
+        """Wrap the key into as many rows as it needs to be at most ``width`` pixels wide: a key
+        wider than the plot would widen the plot past its widget and cut off its right edge."""
+        legend = self.legend
+        for columns in range(max(len(legend.items), 1), 0, -1):
+            if legend.columnCount != columns:
+                legend.setColumnCount(columns)
+            if columns == 1 or legend.layout.preferredWidth() <= width:
+                break
+        # Its own width, fixed: pyqtgraph sizes a legend from its labels' last widths, so one
+        # stretched wider by the plot's layout would otherwise stay that wide.
+        fitted = legend.layout.preferredWidth()
+        legend.setMinimumWidth(fitted)
+        legend.setMaximumWidth(fitted)
+
     def add_key(self, sample, name: str) -> None:
         self._samples.append(sample)  # the legend keeps only a weak hold on the sample's style
         self.legend.addItem(sample, name)

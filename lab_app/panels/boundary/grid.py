@@ -7,9 +7,12 @@ import numpy as np
 from engine.model import GridEvaluator
 from lab_app.panels.boundary.heatmap import GridPainter, image_rect
 
-__all__ = ["Y_RANGE_1D", "BoundaryGrid", "data_ranges", "training_means"]
+__all__ = ["MAX_SCALE_RATIO", "Y_RANGE_1D", "BoundaryGrid", "data_ranges", "equal_scale", "training_means"]
 
 Y_RANGE_1D = (-0.15, 1.15)  # the designer's 1-D y range: points at class levels 0..1
+#: Axes whose scales would differ more than this (unscaled inputs: metres against kilometres)
+#: each fill the plot; a single scale would squash the plane into a strip.
+MAX_SCALE_RATIO = 4.0
 
 
 class BoundaryGrid:
@@ -67,6 +70,22 @@ def data_ranges(X: np.ndarray, columns) -> tuple[tuple[float, float], tuple[floa
         pad = 0.12 * (hi - lo) if hi > lo else 1.0
         lims.append((lo - pad, hi + pad))
     return lims[0], (lims[1] if len(lims) > 1 else Y_RANGE_1D)
+
+
+def equal_scale(xlim, ylim, pixels) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``xlim``, ``ylim`` widened about their centres along one axis, so that a plot of ``pixels``
+    (width, height) shows both with one scale (data units per pixel) and still shows all of both;
+    unchanged when the plot has no size yet or the two scales differ more than MAX_SCALE_RATIO."""
+    (x0, x1), (y0, y1) = (float(v) for v in xlim), (float(v) for v in ylim)
+    w, h = float(pixels[0]), float(pixels[1])
+    if w < 1 or h < 1:
+        return (x0, x1), (y0, y1)
+    sx, sy = (x1 - x0) / w, (y1 - y0) / h
+    if max(sx, sy) > MAX_SCALE_RATIO * min(sx, sy):
+        return (x0, x1), (y0, y1)
+    s = max(sx, sy)
+    cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, s * w / 2, s * h / 2
+    return (cx - hw, cx + hw) if sx < s else (x0, x1), (cy - hh, cy + hh) if sy < s else (y0, y1)
 
 
 def training_means(run_info) -> tuple[float, ...]:

@@ -13,9 +13,14 @@ Every item is created once; :meth:`BoundaryView.show` only evaluates the model w
 changed, into the :class:`~engine.model.GridEvaluator`'s buffers, and colours the image in a
 preallocated RGBA buffer with ``out=`` arithmetic.
 
-About 600 lines: this module is the widget's public face (run, frame, threshold, discretize,
-test-point visibility, skins, pinned and reference contours, hover) and their wiring; the drawing itself already lives in the modules
-named above. Splitting the public methods further would scatter one widget's API.
+It is also a canvas (:mod:`.canvas`): ``enable_drawing`` puts the shared drawing tools
+(:mod:`lab_app.widgets.drawing`: tool bar, class row, gestures) over it, and the plane on show
+keeps one scale on both axes (:func:`.grid.equal_scale`), rebuilt as the plot is resized.
+
+About 680 lines: this module is the widget's public face (run, frame, threshold, discretize,
+test-point visibility, skins, pinned and reference contours, hover) and their wiring; the
+drawing itself already lives in the modules named above. Splitting the public methods further
+would scatter one widget's API.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.forensics import point_info
 from engine.model import GridEvaluator
+from lab_app.panels.boundary.canvas import CanvasMixin
 from lab_app.panels.boundary.decorations import Decorations
-from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, training_means
+from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, equal_scale, training_means
 from lab_app.panels.boundary.heatmap import class_style
 from lab_app.panels.boundary.hover import HoverCard
 from lab_app.panels.boundary.overlays import (
@@ -55,7 +61,7 @@ GRID_SHAPE = (200, 200)
 EDIT_REDRAW_MS = 40
 
 
-class BoundaryView(QWidget):
+class BoundaryView(CanvasMixin, QWidget):
     """Decision regions of the current run's model over its data.
 
     Attributes
@@ -88,14 +94,21 @@ class BoundaryView(QWidget):
         self._size_by_loss = False
         self._discrete = False  # hard class regions instead of probabilities
         self._threshold = 0.5  # P(class 1) of binary runs' drawn decision contour
+        self._init_canvas()
         self._build_plot()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.plot_widget)
-        # Range edits arrive in bursts (wheel zoom in the designer); rebuild the grid once per burst.
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(self.plot_widget, 1)
+        # Range edits arrive in bursts (wheel zoom in the designer, resizing); rebuild the grid once per burst.
         self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
         self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
         self._edit_redraw = Debouncer.throttle(EDIT_REDRAW_MS, self._draw_edited_points, parent=self)
+        self.plot_item.getViewBox().sigResized.connect(self._on_ranges_changed)  # the plane keeps one scale
+        self._fit_timer = QTimer(self, singleShot=True, interval=0, timeout=self._fit_key_now)
+        # The view itself filters the viewport (hover and drawing), not a helper: the viewport dies
+        # inside the view's destructor, when PySide no longer calls the view's Python eventFilter.
+        self.plot_widget.viewport().installEventFilter(self)
 
     # ------------------------------------------------------------ public API
     @property
@@ -313,13 +326,8 @@ class BoundaryView(QWidget):
 
     def set_hover_enabled(self, on: bool) -> None:
         """Show a point's logit, probabilities, loss and gradient norm when the mouse is over it."""
-        if bool(on) == self._hover.enabled:
-            return
-        # The view itself filters the viewport, not the card: the viewport dies inside the view's
-        # destructor, when PySide no longer calls the view's Python eventFilter (see the designer).
-        viewport = self.plot_widget.viewport()
-        viewport.installEventFilter(self) if on else viewport.removeEventFilter(self)
-        self._hover.set_enabled(on)
+        if bool(on) != self._hover.enabled:
+            self._hover.set_enabled(on)
 
     @property
     def hover_label(self):
@@ -371,7 +379,20 @@ class BoundaryView(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.plot_widget.viewport():
             self._hover.handle(event)
+            if self._gestures is not None and self._gestures.handle(event):
+                return True
         return super().eventFilter(obj, event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_key()
+
+    def _fit_key(self) -> None:
+        """Wrap the key once the plot's layout has settled (after a resize or a new key)."""
+        self._fit_timer.start()
+
+    def _fit_key_now(self) -> None:
+        self._decor.fit_to(self.plot_widget)
 
     # ------------------------------------------------------------- building
     def _build_plot(self) -> None:
@@ -380,7 +401,7 @@ class BoundaryView(QWidget):
         item.setContentsMargins(4, 4, 10, 4)
         vb = item.getViewBox()
         vb.disableAutoRange()
-        vb.setMouseEnabled(x=False, y=False)  # the designer owns the view range; this view follows it
+        vb.setMouseEnabled(x=False, y=False)  # the document owns the view range; this view follows it
 
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(-100)
@@ -430,10 +451,16 @@ class BoundaryView(QWidget):
 
     # ---------------------------------------------------------- grid + data
     def _ranges(self):
-        """(xlim, ylim) of the grid: the document's view, else the data plus a margin."""
+        """(xlim, ylim) of the grid, the plane on show: the document's view, else the data plus a
+        margin, widened along one axis so that both axes have one scale on screen (1-D: as they are)."""
         if self._doc is not None:
-            return tuple(self._doc.xlim), tuple(self._doc.ylim)
-        return data_ranges(self.run_info.dataset.X, self._columns)
+            xlim, ylim = tuple(self._doc.xlim), tuple(self._doc.ylim)
+        else:
+            xlim, ylim = data_ranges(self.run_info.dataset.X, self._columns)
+        if self._one_d:
+            return xlim, ylim
+        vb = self.plot_item.getViewBox()
+        return equal_scale(xlim, ylim, (vb.width(), vb.height()))
 
     def _build_grid(self) -> None:
         xlim, ylim = self._ranges()
@@ -533,6 +560,7 @@ class BoundaryView(QWidget):
             self._threshold,
             discrete=self._discrete,
         )
+        self._fit_key()
 
     # ------------------------------------------------------------ rendering
     def _render(self, params, force: bool = False, probs=None, points=None) -> bool:
@@ -636,6 +664,7 @@ class BoundaryView(QWidget):
         else:
             ref.clear()
         self._decor.show_key(ref.sample, "optimum", ref.shown)
+        self._fit_key()
 
     def _draw_pinned(self) -> None:
         if self._model is None:
@@ -644,3 +673,4 @@ class BoundaryView(QWidget):
         xlim, ylim = self._ranges()
         self._pinned.draw(self._model, xlim, ylim, self.grid_shape, self._fixed, self._columns)
         self._decor.show_key(self._pinned.sample, "pinned", self._pinned.any_drawn)
+        self._fit_key()

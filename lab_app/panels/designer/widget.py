@@ -1,7 +1,7 @@
 """The Data designer widget: one pyqtgraph plot of the document's labelled points, with its tool bar,
-class row (:mod:`.class_bar`) and range boxes; the mouse gestures live in :mod:`.gestures`, the
-actions and keys in :mod:`.tools`. (Just over 500 lines on purpose: what is left is the one job
-of keeping the plot, its items and the range boxes in step with the document.)
+class row and range boxes. The mouse gestures, the tools and their keys, the tool bar and the class
+row are :mod:`lab_app.widgets.drawing`'s, shared with the decision boundary view (one tool, one
+class, one selection for both).
 
 The panel is a view of :class:`~lab_app.document.LabDocument`: it redraws on the document's signals
 and changes data only through the document's edit methods, so every gesture lands on the undo stack
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lab_app.document import MAX_CLASSES, LabDocument
-from lab_app.panels.designer.class_bar import ClassBar
-from lab_app.panels.designer.gestures import Gestures
-from lab_app.panels.designer.tools import TOOLS, build_actions, build_toolbar
+from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
 from lab_app.widgets import palette
+from lab_app.widgets.drawing.class_bar import ClassBar
+from lab_app.widgets.drawing.gestures import Gestures, display_xy, view_to_viewport, viewport_to_view
+from lab_app.widgets.drawing.toolbar import build_toolbar
+from lab_app.widgets.drawing.tools import TOOLS, DrawingTools
 from lab_app.widgets.plots import make_plot
 from lab_app.widgets.point_sample import capped, drawn_rows, nearest_row
 from lab_app.widgets.rows import rows_kept
@@ -48,18 +49,18 @@ Y_RANGE_1D = (-0.15, 1.15)
 
 
 class DataDesigner(QWidget):
-    """Draw labelled points into ``document``; tools Place (P), Brush (B), Erase (E), Select (S)."""
+    """Draw labelled points into ``document``; tools Place (P), Brush (B), Erase (E), Select (S).
 
-    toolChanged = Signal(str)
-    selectionChanged = Signal()
+    ``tools`` is the :class:`~lab_app.widgets.drawing.tools.DrawingTools` the window's canvases
+    share (default: the designer's own).
+    """
 
-    def __init__(self, document: LabDocument, parent: QWidget | None = None):
+    def __init__(self, document: LabDocument, parent: QWidget | None = None, tools: DrawingTools | None = None):
         super().__init__(parent)
         self.setObjectName("dataDesigner")
         self._doc = document
-        self._tool = "place"
-        self._selection = np.zeros(document.n_points, dtype=bool)
-        self._rows = (document.X, document.labels)  # the points the selection and the marks describe
+        self.tools = tools if tools is not None else DrawingTools(document, (MIN_CLASSES, MAX_CLASSES), self)
+        self._rows = (document.X, document.labels)  # the points the marks (test, misclassified) describe
         self._test_mask: np.ndarray | None = None
         self._test_shown = True  # False: the test split's points are hidden
         self._miscl_mask: np.ndarray | None = None
@@ -67,8 +68,8 @@ class DataDesigner(QWidget):
         self._updating_ranges = False
 
         self._build_plot()
-        self._actions = build_actions(self)
         self._build_layout()
+        self.tools.attach(self)
         self._gestures = Gestures(self, z=self._rings.zValue() + 1)
         # The designer itself filters the viewport, not a separate object: the viewport dies inside
         # the designer's destructor, when PySide no longer calls the designer's Python eventFilter; a
@@ -77,15 +78,14 @@ class DataDesigner(QWidget):
 
         document.pointsChanged.connect(self._on_points_changed)
         document.classesChanged.connect(self._on_classes_changed)
-        document.currentClassChanged.connect(self._on_current_class_changed)
         document.modeChanged.connect(self._on_mode_changed)
         document.rangesChanged.connect(self._on_ranges_changed)
         document.featureNamesChanged.connect(self._update_axis_labels)
         document.featureNamesChanged.connect(self._sync_view_combos)
         document.viewColumnsChanged.connect(self._on_view_columns_changed)
+        self.tools.selectionChanged.connect(self._refresh_points)
         self._on_classes_changed()
         self._on_mode_changed(document.mode)
-        self._set_selection_mask(self._selection)  # enables/disables Delete and Relabel
         # The canvas first, so digit keys pick a class instead of typing into the spread box.
         QWidget.setTabOrder(self.plot_widget, self.spread_spin)
         self.plot_widget.setFocus()
@@ -101,66 +101,62 @@ class DataDesigner(QWidget):
 
     @property
     def tool(self) -> str:
-        return self._tool
+        return self.tools.tool
 
     def set_tool(self, tool: str) -> None:
-        if tool not in TOOLS:
-            raise ValueError(f"tool must be one of {TOOLS}, not {tool!r}")
-        self._actions.tools[tool].setChecked(True)  # triggers _on_tool_action
+        self.tools.set_tool(tool)
 
     @property
     def tool_actions(self) -> dict[str, QAction]:
         """Checkable tool actions by tool name (shortcuts P, B, E, S)."""
-        return dict(self._actions.tools)
+        return dict(self.tools.actions.tools)
 
     @property
     def select_all_action(self) -> QAction:
-        """Ctrl+A while the designer has focus.  Put this action in the Edit menu rather than a second
+        """Ctrl+A while a canvas has focus.  Put this action in the Edit menu rather than a second
         Ctrl+A action: two actions with one shortcut are ambiguous in Qt and then neither fires."""
-        return self._actions.select_all
+        return self.tools.actions.select_all
 
     @property
     def class_actions(self) -> tuple[QAction, ...]:
-        """Keys 1–9: the current class. They act while the designer has focus; a main window that
+        """Keys 1–9: the current class. They act while a canvas has focus; a main window that
         lists them in a menu makes them window-wide (``Qt.ShortcutContext.WindowShortcut``): a
         digit typed into a number field still types the digit, since text fields take it first."""
-        return self._actions.classes
+        return self.tools.actions.classes
 
     @property
     def delete_action(self) -> QAction:
         """Delete/Backspace: remove the selected points (same advice as :attr:`select_all_action`)."""
-        return self._actions.delete
+        return self.tools.actions.delete
 
     @property
     def relabel_action(self) -> QAction:
         """R: give the selected points the current class."""
-        return self._actions.relabel
+        return self.tools.actions.relabel
 
     @property
     def brush_spread(self) -> float:
         """Standard deviation of the brush spray, in data units."""
-        return self.spread_spin.value()
+        return self.tools.brush_spread
 
     def selection(self) -> np.ndarray:
         """Indices of the selected points, ascending."""
-        return np.flatnonzero(self._selection)
+        return self.tools.selection()
 
     def set_selection(self, indices) -> None:
-        mask = np.zeros(self._doc.n_points, dtype=bool)
-        mask[np.asarray(indices, dtype=np.int64)] = True
-        self._set_selection_mask(mask)
+        self.tools.set_selection(indices)
 
     def select_all(self) -> None:
-        self._set_selection_mask(np.ones(self._doc.n_points, dtype=bool))
+        self.tools.select_all()
 
     def clear_selection(self) -> None:
-        self._set_selection_mask(np.zeros(self._doc.n_points, dtype=bool))
+        self.tools.clear_selection()
 
     def delete_selected(self) -> None:
-        self._doc.remove_points(self.selection())  # one command, so one undo step
+        self.tools.delete_selected()
 
     def relabel_selected(self) -> None:
-        self._doc.relabel(self.selection(), self._doc.current_class)
+        self.tools.relabel_selected()
 
     def set_test_mask(self, mask) -> None:
         """Draw points where ``mask`` (n,) is True hollow (the held-out test split); None: none."""
@@ -240,30 +236,15 @@ class DataDesigner(QWidget):
 
     def display_xy(self) -> np.ndarray:
         """(n, 2) where points are drawn: stored coordinates, or (x, class level) in 1-D mode."""
-        doc = self._doc
-        if doc.mode == "2d":
-            return doc.xy
-        levels = doc.labels / max(doc.n_classes - 1, 1)
-        return np.column_stack([doc.xy[:, 0], levels])
+        return display_xy(self._doc)
 
     def data_to_widget_pos(self, x: float, y: float) -> QPoint:
         """Pixel position in ``plot_widget.viewport()`` (the widget that receives mouse events)."""
-        scene = self.view_box.mapViewToScene(QPointF(x, y))
-        return self.plot_widget.viewportTransform().map(scene).toPoint()
+        return view_to_viewport(self.plot_widget, x, y)
 
     def widget_pos_to_data(self, pos: QPoint | QPointF) -> tuple[float, float]:
         """Inverse of :meth:`data_to_widget_pos` (viewport pixels to data coordinates)."""
-        inverse, _ = self.plot_widget.viewportTransform().inverted()
-        p = self.view_box.mapSceneToView(inverse.map(QPointF(pos)))
-        return p.x(), p.y()
-
-    def add_class(self) -> None:
-        """Add a class and make it the current one (the + button)."""
-        self._doc.set_current_class(self._doc.add_class())
-
-    def remove_class(self) -> None:
-        """Remove the current class and its points (the − button)."""
-        self._doc.remove_class(self._doc.current_class)
+        return viewport_to_view(self.plot_widget, pos)
 
     def fit_to_data(self) -> None:
         self._doc.fit_ranges()
@@ -309,9 +290,8 @@ class DataDesigner(QWidget):
             it.hide()
 
     def _build_layout(self) -> None:
-        tools, self.spread_spin = build_toolbar(self, self._actions)
-        self.spread_spin.valueChanged.connect(lambda _: self._gestures.update_brush_cursor())
-        self.class_bar = ClassBar(self, self._actions.add_class, self._actions.remove_class)
+        tools, self.spread_spin = build_toolbar(self.tools, "designer", self)
+        self.class_bar = ClassBar(self.tools, "designer", self)
         self._class_buttons = self.class_bar.buttons  # the same list, kept in step by the bar
 
         self.coords_label = QLabel(objectName="designerCoords")
@@ -354,8 +334,11 @@ class DataDesigner(QWidget):
                 bottom.addWidget(spin)
                 self._range_spins[axis, end] = spin
             self._range_spins[axis, "label"] = label
+        self.fit_action = QAction("Fit to data", self, objectName="designerFitRanges")
+        self.fit_action.setToolTip("Set the axis ranges to the data")
+        self.fit_action.triggered.connect(self.fit_to_data)
         fit = QToolButton(objectName="designerFitButton")
-        fit.setDefaultAction(self._actions.fit)
+        fit.setDefaultAction(self.fit_action)
         bottom.addWidget(fit)
 
         layout = QVBoxLayout(self)
@@ -374,12 +357,7 @@ class DataDesigner(QWidget):
         self._rows = (X, labels)
         if not kept:  # rows were added, removed or replaced: old indices mean other points now
             self._test_mask = self._miscl_mask = None
-            if len(self._selection) != len(labels) or self._selection.any():
-                self._selection = np.zeros(len(labels), dtype=bool)
-                self.selectionChanged.emit()
-            self._set_selection_mask(self._selection)  # Delete and Relabel follow (drawn just below)
         self._refresh_points()
-        self.class_bar.update_counts()
 
     def _on_classes_changed(self) -> None:
         classes = self._doc.classes
@@ -387,14 +365,8 @@ class DataDesigner(QWidget):
         self._hollow = QBrush(QColor("white"))
         self._class_pen = np.array([pg.mkPen(palette.outline(c.color), width=1) for c in classes], dtype=object)
         self._test_pen = np.array([pg.mkPen(c.qcolor(), width=2.2) for c in classes], dtype=object)
-        self.class_bar.sync_classes()
-        self._gestures.update_brush_cursor()
         self._refresh_points()
         self._update_axis_labels()
-
-    def _on_current_class_changed(self, index: int) -> None:
-        self.class_bar.set_current(index)
-        self._gestures.update_brush_cursor()
 
     def _on_mode_changed(self, mode: str) -> None:
         one_d = mode == "1d"
@@ -478,12 +450,6 @@ class DataDesigner(QWidget):
         else:  # an impossible range (min >= max): show the document's again
             self._on_ranges_changed()
 
-    def _on_tool_action(self, tool: str) -> None:
-        if tool != self._tool:
-            self._tool = tool
-            self._gestures.hide_brush_cursor()
-            self.toolChanged.emit(tool)
-
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is not self.plot_widget.viewport():
             return super().eventFilter(obj, event)
@@ -501,7 +467,8 @@ class DataDesigner(QWidget):
             return
         labels = doc.labels
         n = len(labels)
-        sel = self._selection if len(self._selection) == n else np.zeros(n, dtype=bool)
+        sel = self.tools.selection_mask
+        sel = sel if len(sel) == n else np.zeros(n, dtype=bool)
         # Masks of a previous run may not fit yet: documents signal classes before points.
         test = self._test_mask if self._test_mask is not None and len(self._test_mask) == n else None
         miss = self._miscl_mask if self._miscl_mask is not None and len(self._miscl_mask) == n else None
@@ -532,15 +499,6 @@ class DataDesigner(QWidget):
         return test
 
     # --------------------------------------------------------------- helpers
-    def _set_selection_mask(self, mask: np.ndarray) -> None:
-        if not np.array_equal(mask, self._selection):
-            self._selection = mask
-            self._refresh_points()
-            self.selectionChanged.emit()
-        has = bool(mask.any())
-        self._actions.delete.setEnabled(has)
-        self._actions.relabel.setEnabled(has)
-
     def _checked_mask(self, mask) -> np.ndarray | None:
         if mask is None:
             return None

@@ -240,7 +240,7 @@ class LandscapeView(QWidget):
 
     # ------------------------------------------------------------- building
     def _build(self) -> None:
-        self.plot_widget, item = make_plot("landscapePlot", (240, 180))
+        self.plot_widget, item = make_plot("landscapePlot", (240, 120))
         self.plot_item = item
         vb = item.getViewBox()
         vb.disableAutoRange()

@@ -22,6 +22,7 @@ def make_table(name: str, columns) -> QTableWidget:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
+    table.verticalHeader().setDefaultSectionSize(22)  # compact rows: the tables fit a short dock
     return table
 
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from lab_app.panels.reference.compute import ReferenceResult, compute_reference
 from lab_app.panels.reference.format import DASH, fixed, make_table, p_value, sci
 from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.widgets.shown import CatchUpWhenShown
+from lab_app.widgets.splitter import AdaptiveSplitter
 
 __all__ = ["REFRESH_MS", "SEPARATION_WINDOW", "ReferenceView"]
 
@@ -152,7 +152,8 @@ class ReferenceView(CatchUpWhenShown, QWidget):
         self.stats.setRowCount(len(_STATS))
         self.stats.setVerticalHeaderLabels(list(_STATS))
         self.stats.verticalHeader().setVisible(True)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        # Side by side they need about 760 px; narrower, the statistics go under the coefficients.
+        self._split = split = AdaptiveSplitter(760, objectName="referenceSplitter")
         split.addWidget(self.table)
         split.addWidget(self.stats)
         split.setStretchFactor(0, 3)
@@ -337,6 +338,7 @@ class ReferenceView(CatchUpWhenShown, QWidget):
         for c in (4, 5, 6):
             self.table.setColumnHidden(c, not show_glm)
         self._fill_stats(ref, missing)
+        self._split.fit_first()  # stacked in a narrow dock: the coefficients take only their rows
 
     def _fill_stats(self, ref: Reference, missing: bool) -> None:
         n, p = self._result.n_rows, ref.n_params

@@ -1,35 +1,30 @@
-"""The designer's class row: one button per class (colour, name, point count), + and − and rename."""
+"""A canvas's class row: one button per class (colour, name, point count), + and − and rename."""
 
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QInputDialog, QLabel, QMenu, QToolButton, QWidget
 
-from lab_app.document import MAX_CLASSES, MIN_CLASSES
-
 __all__ = ["ClassBar"]
 
 
 class ClassBar(QWidget):
-    """Buttons that pick the document's current class (``designerClassButton{i}``), with the add
-    and remove actions beside them; right-click a button to rename its class.
+    """Buttons that pick the document's current class (``<prefix>ClassButton{i}``), with the add
+    and remove actions beside them; right-click a button to rename its class. Follows the document.
 
     Parameters
     ----------
-    designer : the DataDesigner it belongs to (its parent); the classes are its document's.
-    add_action, remove_action : QActions for "+" and "−" (their buttons are
-        ``designerAddClassButton`` and ``designerRemoveClassButton``).
+    tools : the :class:`~lab_app.widgets.drawing.tools.DrawingTools` (its document and actions).
+    prefix : the canvas's name, for the buttons' objectNames (``<prefix>AddClassButton``,
+        ``<prefix>RemoveClassButton``).
     """
 
-    def __init__(self, designer, add_action, remove_action):
-        super().__init__(designer)
-        self._designer = weakref.proxy(designer)  # no reference cycle with the designer: see gestures.Gestures
-        document = designer.document
-        self._add_action, self._remove_action = add_action, remove_action
+    def __init__(self, tools, prefix: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._doc = document = tools.document
+        add_action, remove_action = tools.actions.add_class, tools.actions.remove_class
         #: The class buttons, in class order (the list object stays the same).
         self.buttons: list[QToolButton] = []
         self._group = QButtonGroup(self)
@@ -40,19 +35,20 @@ class ClassBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Class"))
         row.addLayout(self._bar)
-        for act in (add_action, remove_action):
-            button = QToolButton(objectName=act.objectName() + "Button")
+        for act, name in ((add_action, "AddClassButton"), (remove_action, "RemoveClassButton")):
+            button = QToolButton(objectName=prefix + name)
             button.setDefaultAction(act)
             button.setFixedWidth(28)
             row.addWidget(button)
         row.addStretch(1)
-
-    @property
-    def _doc(self):
-        return self._designer.document
+        self._prefix = prefix
+        document.classesChanged.connect(self.sync_classes)
+        document.pointsChanged.connect(self.update_counts)
+        document.currentClassChanged.connect(self.set_current)
+        self.sync_classes()
 
     def sync_classes(self) -> None:
-        """One button per class of the document; + and − enabled within the class limits."""
+        """One button per class of the document."""
         classes = self._doc.classes
         while len(self.buttons) > len(classes):
             button = self.buttons.pop()
@@ -60,7 +56,7 @@ class ClassBar(QWidget):
             button.deleteLater()
         while len(self.buttons) < len(classes):
             i = len(self.buttons)
-            button = QToolButton(objectName=f"designerClassButton{i}", checkable=True)
+            button = QToolButton(objectName=f"{self._prefix}ClassButton{i}", checkable=True)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             button.customContextMenuRequested.connect(lambda _pos, i=i: self._class_menu(i))
@@ -68,8 +64,6 @@ class ClassBar(QWidget):
             self._bar.addWidget(button)
             self.buttons.append(button)
         self.update_counts()
-        self._add_action.setEnabled(len(classes) < MAX_CLASSES)
-        self._remove_action.setEnabled(len(classes) > MIN_CLASSES)
         self.set_current(self._doc.current_class)
 
     def update_counts(self) -> None:
