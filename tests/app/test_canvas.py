@@ -187,3 +187,24 @@ def test_one_d_mode_draws_on_the_line(qtbot, canvas):
     assert doc.n_points == n + 1 and doc.labels[-1] == 1 and abs(doc.xy[-1, 0] - 2.7) <= px
     w.act_undo.trigger()
     assert doc.n_points == n
+
+
+def test_after_file_new_points_placed_on_the_boundary_are_drawn_there(qtbot, canvas):
+    """File ▸ New leaves no run on show; the boundary is still the canvas: each click's point is
+    drawn at once (before, nothing appeared until Train or Reset), in its class colour, and a
+    third class drawn while a two-class model is on show appears too."""
+    w, doc = canvas, canvas.document
+    w.act_new.trigger()
+    settle(qtbot, w)
+    assert doc.n_points == 0 and w.controller.run_info is None
+    click(qtbot, w, -1.0, 0.5)
+    doc.set_current_class(1)
+    click(qtbot, w, 1.0, -0.5)
+    settle(qtbot, w)
+    xs, ys = w.boundary_view.points_item.getData()
+    np.testing.assert_allclose(sorted(zip(xs, ys)), sorted(map(tuple, doc.xy)))
+    w.boundary_view.hover_point(1)  # the hover card names the point's class, no model needed
+    assert "class" in w.boundary_view.hover_label.toPlainText()
+    w.act_undo.trigger()
+    settle(qtbot, w)
+    assert len(w.boundary_view.points_item.getData()[0]) == 1

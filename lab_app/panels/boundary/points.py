@@ -100,8 +100,8 @@ class PointLayer:
         self._runner.cancel(quiet=True)  # a pass over the old points must not ring these
         self.miss_item.setData([], [])
         self._hiding.discard(self.miss_item)
-        self._model = model
-        self._n_classes = model.network.n_classes
+        self._model = model  # None: points drawn before any run (no rings, losses or sizes)
+        self._n_classes = model.network.n_classes if model is not None else dataset.n_classes
         self.drawn = drawn_rows(n)
         self.place(columns, one_d)
         self.style(colors)

@@ -25,6 +25,8 @@ would scatter one widget's API.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, QTimer, Signal
@@ -172,6 +174,8 @@ class BoundaryView(CanvasMixin, QWidget):
         self._point_runner.cancel(quiet=True)
         self._layer.points_item.setData([], [])
         self._layer.miss_item.setData([], [])
+        if self._doc is not None:
+            self._draw_plain_points()
 
     def show(self, snapshot=None) -> None:
         """Render ``snapshot`` (Snapshot: its ``params``); ``show()`` without arguments shows the widget."""
@@ -341,7 +345,7 @@ class BoundaryView(CanvasMixin, QWidget):
 
     def hover_point(self, index: int | None):
         """Show the forensics of point ``index`` (None hides them); returns its PointInfo."""
-        return self._hover.show_point(index, valid=self._model is not None and self._have_image)
+        return self._hover.show_point(index, valid=self._model is None or self._have_image)
 
     # ------------------------- the exact optimum (lab_app.panels.reference)
     @property
@@ -475,6 +479,8 @@ class BoundaryView(CanvasMixin, QWidget):
 
     def _regrid(self) -> None:
         if self._model is None:
+            if self._doc is not None:
+                self._draw_plain_points()  # the document's new range
             return
         if self._grid is not None and self._grid.covers(*self._ranges(), self._columns):
             return  # already there (set_run was called for the new range)
@@ -507,7 +513,10 @@ class BoundaryView(CanvasMixin, QWidget):
 
     def _on_points_changed(self) -> None:
         """The user edited the data: draw the document's points (big data: soon, once per burst)."""
-        if self._model is None or self._doc is None:
+        if self._doc is None:
+            return
+        if self._model is None:  # no run on show (File ▸ New): the boundary is still the canvas
+            self._draw_plain_points()
             return
         if self._doc.n_points > POINT_BUDGET:
             self._edit_redraw.trigger()
@@ -527,8 +536,29 @@ class BoundaryView(CanvasMixin, QWidget):
         layer = self._layer  # the test marks follow moved or relabelled points, never other points
         self.set_data(ds, np.flatnonzero(layer.test_mask) if rows_kept(layer.X, layer.y, ds.X, ds.y) else None)
 
+    def _draw_plain_points(self) -> None:
+        """The document's points without a model: class colours, no heatmap, rings or test marks."""
+        d = self._doc
+        try:
+            ds = d.dataset()
+        except ValueError:  # no points (or none that make a data set): nothing to draw
+            ds = None
+        vb = self.plot_item.getViewBox()
+        one_d = d.n_dims == 1
+        xlim, ylim = (d.xlim, d.ylim) if one_d else equal_scale(d.xlim, d.ylim, (vb.width(), vb.height()))
+        vb.setRange(xRange=xlim, yRange=Y_RANGE_1D if one_d else ylim, padding=0)  # the document's plane
+        if ds is None or len(ds.y) == 0:
+            self._layer.points_item.setData([], [])
+            self._hover.show_point(None)
+            return
+        columns = (0, 1) if one_d or max(d.view_columns) >= ds.n_features else tuple(d.view_columns)
+        self._layer.set_data(None, ds, None, columns, one_d, class_style(ds.classes, d).colors)
+        self._hover.check_point()
+
     def _on_classes_changed(self) -> None:
         if self._model is None:
+            if self._doc is not None:
+                self._draw_plain_points()  # new colours
             return
         self._update_colors()
         self._layer.style(self._qcolors)
@@ -651,6 +681,12 @@ class BoundaryView(CanvasMixin, QWidget):
     def _describe_point(self, i: int):
         """``(PointInfo, html)`` of point ``i`` under the weights on show (for the hover card)."""
         layer = self._layer
+        if self._model is None:  # points drawn without a run: where and which class, nothing learned
+            x = ", ".join(f"{v:.4g}" for v in layer.X[i])
+            return (
+                None,
+                f"<b>point {i}</b> · class <b>{html.escape(str(layer.dataset.classes[layer.y[i]]))}</b><br>({x})",
+            )
         info = point_info(self._model, self._last_params, layer.X[i], layer.y[i], i)
         names = self._feature_names()
         split = "test" if layer.test_mask[i] else "training"
