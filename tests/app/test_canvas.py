@@ -208,3 +208,24 @@ def test_after_file_new_points_placed_on_the_boundary_are_drawn_there(qtbot, can
     w.act_undo.trigger()
     settle(qtbot, w)
     assert len(w.boundary_view.points_item.getData()[0]) == 1
+
+
+def test_a_point_of_a_new_class_placed_on_the_boundary_is_drawn_at_once(qtbot, canvas):
+    """A third class drawn over a two-class model: its point appears (the model cannot show it yet)."""
+    w, doc = canvas, canvas.document
+    n = doc.n_points
+    doc.add_class()
+    doc.set_current_class(2)
+    click(qtbot, w, 0.5, 2.5)
+    settle(qtbot, w)
+    assert doc.n_points == n + 1 and doc.labels[-1] == 2
+    xs, ys = w.boundary_view.points_item.getData()
+    assert len(xs) == n + 1
+    assert min(np.hypot(xs - doc.xy[-1, 0], ys - doc.xy[-1, 1])) < 1e-9
+    w.boundary_view.hover_point(n)  # its card needs no model
+    assert "class" in w.boundary_view.hover_label.toPlainText()
+    w.controller.step()  # a run of the three classes judges them all again
+    qtbot.waitUntil(lambda: w.controller.latest is not None and w.controller.latest.epoch == 1)
+    settle(qtbot, w)
+    assert len(w.boundary_view.points_item.getData()[0]) == n + 1
+    assert w.boundary_view.hover_point(n) is not None  # PointInfo of the new model

@@ -106,6 +106,11 @@ class PointLayer:
         self.place(columns, one_d)
         self.style(colors)
 
+    @property
+    def judged(self) -> bool:
+        """True when the points are drawn for a model (rings, losses); False when drawn plainly."""
+        return self._model is not None
+
     def fits(self, dataset, proba: np.ndarray) -> bool:
         """True if class probabilities ``proba`` (n, k), computed for ``dataset``, are of these points."""
         return dataset is self.dataset and proba.shape == (len(self.y), self._n_classes)
@@ -173,7 +178,7 @@ class PointLayer:
         n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread);
         otherwise big data are evaluated in the background and ringed when that is done."""
         self._logits = self._pending = None
-        if len(self.y) == 0:
+        if len(self.y) == 0 or self._model is None:  # no points, or points the model on show cannot judge
             self.miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
@@ -191,6 +196,8 @@ class PointLayer:
     def take_logits(self, logits: np.ndarray, threshold: float | None = None) -> None:
         """Ring from ``logits`` (n, n_outputs) of the weights on show; ``threshold`` None: the one
         of the background pass that computed them (dropped if the points changed meanwhile)."""
+        if self._model is None:
+            return
         if threshold is None:
             if self._pending is None or self._pending[0] is not self.dataset or len(logits) != len(self.y):
                 return
@@ -219,6 +226,8 @@ class PointLayer:
         (default all, (n,)): from the kept logits when there are some, else by a forward pass here
         (of big data, the view asks only for the drawn rows)."""
         rows = slice(None) if rows is None else rows
+        if self._model is None:
+            return np.zeros(len(self.y[rows]))
         if self._logits is not None and len(self._logits) == len(self.y):
             z = self._logits[rows]
         elif not self.big:

@@ -532,6 +532,7 @@ class BoundaryView(CanvasMixin, QWidget):
         except ValueError:
             return
         if ds.classes != self._model.classes or ds.n_features != self._model.n_inputs:
+            self._draw_plain_points()  # a new class or column: drawn, though this model cannot judge it
             return
         layer = self._layer  # the test marks follow moved or relabelled points, never other points
         self.set_data(ds, np.flatnonzero(layer.test_mask) if rows_kept(layer.X, layer.y, ds.X, ds.y) else None)
@@ -681,7 +682,7 @@ class BoundaryView(CanvasMixin, QWidget):
     def _describe_point(self, i: int):
         """``(PointInfo, html)`` of point ``i`` under the weights on show (for the hover card)."""
         layer = self._layer
-        if self._model is None:  # points drawn without a run: where and which class, nothing learned
+        if not layer.judged:  # points drawn without a model that fits them: where and which class
             x = ", ".join(f"{v:.4g}" for v in layer.X[i])
             return (
                 None,
