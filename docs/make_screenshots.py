@@ -5,7 +5,9 @@
 Each scene loads a dataset from engine.generators into the real window (the layout scenes keep
 the opening example), trains with the scene's configuration until it finishes, and grabs the
 window at the scene's size: ``window_default_1440x900.png`` is the default layout, and
-``window_1024x700.png`` and ``window_1920x1080.png`` the smallest and a large window.
+``window_1024x700.png`` and ``window_1920x1080.png`` the smallest and a large window;
+``window_doctor_*`` and ``window_reference_*`` bring the Doctor and Reference optimum docks to the
+front at those two sizes (checked for clipping by eye).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from lab_app.window.main_window import MainWindow
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZE = (1440, 900)
 _OPENING = TrainConfig(model="logistic", features=("x1", "x2"), lr=0.03, batch_size=32, epochs=300, test_fraction=0.2)
-#: name -> (dataset maker, or None for the opening example; configuration; window size)
+#: name -> (dataset maker, or None for the opening example; configuration; window size[, dock to raise])
 SCENES = {
     "moons": (
         lambda: generators.moons(n=300, noise=0.2, seed=1),
@@ -58,10 +60,15 @@ SCENES = {
     "default_1440x900": (None, _OPENING, DEFAULT_SIZE),
     "1024x700": (None, _OPENING, (1024, 700)),
     "1920x1080": (None, _OPENING, (1920, 1080)),
+    **{
+        f"{dock}_{w}x{h}": (None, _OPENING, (w, h), dock)
+        for dock in ("doctor", "reference")
+        for w, h in ((1024, 700), (1920, 1080))
+    },
 }
 
 
-def shoot(app, name, make, config, size, out: Path) -> None:
+def shoot(app, name, make, config, size, out: Path, dock: str | None = None) -> None:
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, config=config)
     if make is not None:
@@ -75,6 +82,9 @@ def shoot(app, name, make, config, size, out: Path) -> None:
     done = {}
 
     def grab(_snapshot):
+        if dock is not None:
+            window.raise_dock(dock)
+
         def later():
             window.grab().save(str(out))
             done["ok"] = True
@@ -100,8 +110,8 @@ def main(argv):
     app = QApplication.instance() or QApplication(argv[:1])
     names = argv[1:] or list(SCENES)
     for name in names:
-        make, config, size = SCENES[name]
-        shoot(app, name, make, config, size, HERE / f"window_{name}.png")
+        make, config, size, *dock = SCENES[name]
+        shoot(app, name, make, config, size, HERE / f"window_{name}.png", *dock)
 
 
 if __name__ == "__main__":
