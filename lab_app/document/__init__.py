@@ -13,6 +13,7 @@ Callers import from here: ``from lab_app.document import LabDocument``.
 """
 
 from lab_app.document.lab_document import LabDocument
+from lab_app.document.snapshot import DataSnapshot
 from lab_app.document.types import MAX_CLASSES, MAX_FEATURES, MIN_CLASSES, MODES, ClassInfo, State
 
-__all__ = ["MAX_CLASSES", "MAX_FEATURES", "MIN_CLASSES", "MODES", "ClassInfo", "LabDocument", "State"]
+__all__ = ["MAX_CLASSES", "MAX_FEATURES", "MIN_CLASSES", "MODES", "ClassInfo", "DataSnapshot", "LabDocument", "State"]

@@ -6,7 +6,7 @@ pushes one :mod:`lab_app.document.commands` command, so every edit is undoable a
 follows the undo stack's clean state.  The commands change the document through
 :class:`~lab_app.document.commands.CommandTarget` (:meth:`LabDocument.state` and the ``apply_*``
 primitives at the end of the class), which nothing else calls.  Training never writes here: it takes
-:meth:`LabDocument.dataset`, an immutable copy.
+:meth:`LabDocument.data_snapshot`, read-only views of arrays the document never writes into again.
 
 Points are stored as ``(n, d)`` float64 with ``d >= 2`` whatever the mode.  Hand-drawn data have
 ``d = 2``.  In 1-D mode the second column is kept but ignored (points added in 1-D get ``y = 0``), so
@@ -45,6 +45,7 @@ from lab_app.document.commands import (
     StateCommand,
 )
 from lab_app.document.gestures import GestureRecorder
+from lab_app.document.snapshot import DataSnapshot, read_only_view
 from lab_app.document.state import (
     build_state,
     check_class,
@@ -201,16 +202,25 @@ class LabDocument(QObject):
         """Colours for ``Dataset.classes`` / ``Model.classes`` in the engine's order, for views."""
         return [self._classes[self.class_index(c)].qcolor() for c in engine_classes]
 
+    def data_snapshot(self) -> DataSnapshot:
+        """The points the engine sees, in O(1): read-only views of the current arrays (which this
+        document never writes into again), for handing to the training thread."""
+        return DataSnapshot(
+            read_only_view(self._xy),
+            read_only_view(self._labels),
+            self.n_dims,
+            self.class_names,
+            self.feature_names,
+            self._label_name,
+        )
+
     def dataset(self):
-        """An ``engine.data.Dataset`` snapshot: copies of the points, labelled by class name.
+        """An ``engine.data.Dataset`` of the points, labelled by class name (O(n) after an edit; see
+        :meth:`DataSnapshot.dataset <lab_app.document.snapshot.DataSnapshot.dataset>`).
 
-        The engine orders classes naturally and reads numeric names as numbers ("10" after "9").
-        Only classes that have points appear (the engine cannot learn an empty class). The Dataset is
-        immutable, so until the document changes every caller (views, training) shares one: an edit
-        of a million points copies them once, not once per follower.
+        The Dataset is immutable, so until the document changes every caller (views) shares one:
+        an edit of a million points copies them once, not once per follower.
         """
-        from engine.data import Dataset  # lazy: the document's own tests need no engine
-
         made_of = (self._xy, self._labels, self.class_names, self._feature_names, self._label_name, self._mode)
         old, ds = self._snapshot
         # Arrays by identity (an edit always replaces them, never writes into them), the rest by value.
@@ -218,18 +228,7 @@ class LabDocument(QObject):
             a is b if isinstance(a, np.ndarray) else a == b for a, b in zip(old, made_of)
         ):
             return ds
-
-        # The engine's classes and codes are worked out for the few used class names, then mapped
-        # onto the rows with one NumPy take: no per-row Python object, whatever the number of points.
-        names = np.array(self.class_names, dtype=object)
-        used = np.flatnonzero(np.bincount(self._labels, minlength=self.n_classes))
-        coded = Dataset.from_labels(np.zeros((len(used), 1)), names[used])
-        if coded.n_classes != len(used):
-            raise ValueError(f"class names {list(self.class_names)} name the same number twice; rename one")
-        table = np.zeros(self.n_classes, dtype=np.int64)
-        table[used] = coded.y
-        X = self._xy[:, : self.n_dims]
-        ds = Dataset(X, table[self._labels], coded.classes, tuple(self.feature_names), self._label_name)
+        ds = self.data_snapshot().dataset()
         self._snapshot = (made_of, ds)
         return ds
 

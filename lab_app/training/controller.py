@@ -5,7 +5,11 @@ The engine's :class:`~engine.training.Trainer` knows nothing of threads (docs/st
 one long-lived ``QThread`` running :class:`~lab_app.training.worker.TrainingWorker` (superqt's
 recipe: ``moveToThread``, ``started → run``).
 
-One task at a time (Orange): a new run replaces the old trainer, and everything the worker sends is
+A run is built in the worker thread (its cost grows with the number of points): ``reset()``,
+``train()`` and ``restore()`` hand the worker the document's O(1)
+:class:`~lab_app.document.DataSnapshot` and return at once; ``runStarted`` (or ``error``) follows.
+Until then the previous run's picture stays on show. One task at a time (Orange): a new run
+replaces the old trainer, and everything the worker sends is
 tagged with a ``run_id`` so the controller drops what belongs to a superseded run. What crosses the
 thread boundary is a frozen :class:`~lab_app.training.runs.Snapshot` of copies, at most ~30 per
 second however fast the model trains (docs/design.md §1).
@@ -16,20 +20,18 @@ from __future__ import annotations
 import weakref
 from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
-from engine.data import Dataset
 from engine.epochs import report_history
 from engine.history import History
 from engine.model import Model
-from engine.training import TrainConfig, Trainer
+from engine.training import TrainConfig
 from lab_app.tasks import Debouncer
 from lab_app.training.config import DEFAULT_CONFIG, effective_config
 from lab_app.training.pace import FLAT_OUT, check_pace
 from lab_app.training.recorded import ParamHistory
-from lab_app.training.runs import RunInfo, Snapshot, frozen_copy
-from lab_app.training.worker import TrainingWorker, join_worker, run_probes
+from lab_app.training.runs import RunInfo, Snapshot
+from lab_app.training.worker import RunRequest, TrainingWorker, join_worker
 
 __all__ = ["RunInfo", "Snapshot", "TrainingController"]
 
@@ -78,7 +80,11 @@ class TrainingController(QObject):
         self._run_open = False  # a run exists that train() resumes (not finished, stopped, failed)
         self._pausing = False  # waiting for the worker's paused snapshot (pause or step)
         self._data_version = 0
-        self._handed: Dataset | None = None  # newest data given to the current run
+        self._handed = None  # DataSnapshot: the newest data given to the current run
+        self._run_config: TrainConfig | None = None  # what the current run (built or being built) trains
+        self._run_n_dims = 0  # and on how many inputs
+        self._building: int | None = None  # run_id of the run the worker is building
+        self._saved_recorded: dict | None = None  # recorded weights to load when a restored run is built
         self._closed = False
         self._worker = TrainingWorker()
         self._probes: tuple = ()
@@ -123,6 +129,11 @@ class TrainingController(QObject):
         return self._latest
 
     @property
+    def starting(self) -> bool:
+        """A new run is being built in the worker: ``runStarted`` or ``error`` is on its way."""
+        return self._building is not None
+
+    @property
     def history(self) -> History:
         """The current run's epoch reports received so far (a copy): a sequence of the reports
         kept whole, in fixed memory however long the run (:func:`engine.epochs.report_history`)."""
@@ -134,8 +145,8 @@ class TrainingController(QObject):
         """Resume the current run, or start a new one if there is none or the config needs it."""
         if self._closed:
             return
-        if self._needs_new_run() and not self._new_run():
-            return
+        if self._needs_new_run():
+            self._new_run()
         self._pausing = False
         self._worker.command("run")
         self._set_state("running")
@@ -207,31 +218,19 @@ class TrainingController(QObject):
         self._run_id += 1
         self._run_info, self._latest, self._handed = None, None, None
         self._history.clear()
+        self._run_config = self._building = None
         self.recorded.clear()
         self.cleared.emit()
 
     @Slot()
     def reset(self) -> None:
-        """Stop, then a new run with fresh weights that does not train yet (epoch 0 on show)."""
-        if self._closed or not self._new_run():
+        """Stop, then a new run with fresh weights that does not train yet: once the worker built
+        it, ``runStarted`` and its epoch-0 snapshot (probes included) follow."""
+        if self._closed:
             return
+        self._new_run(first=("paused", None))
         self._pausing = False
         self._set_state("idle")
-        trainer = self._worker.trainer  # not touched by the worker until told to run
-        snap = Snapshot(
-            self._run_id,
-            trainer.epoch,
-            frozen_copy(trainer.network.params),
-            (),
-            None,
-            "paused",
-            None,
-            None,
-            0.0,
-            self._data_version,
-            run_probes(self._probes, trainer),
-        )
-        self._accept(snap)
 
     def add_probe(self, name: str, fn) -> None:
         """Compute ``fn(trainer)`` in the training thread at every snapshot, into ``Snapshot.extras[name]``.
@@ -250,10 +249,10 @@ class TrainingController(QObject):
         changed, self._config = config != self._config, config
         if changed:
             self.configChanged.emit(config)
-        run = self._run_info
+        run = self._run_config
         if run is None or not self._run_open:
             return True
-        if replace(effective_config(config, run.dataset.n_features), lr=run.config.lr) == run.config:
+        if replace(effective_config(config, self._run_n_dims), lr=run.lr) == run:
             if config.lr != self._live_lr:
                 self._live_lr = config.lr
                 self._worker.set_lr(config.lr)
@@ -289,52 +288,40 @@ class TrainingController(QObject):
         recorded: dict | None = None,
     ) -> bool:
         """Show a saved session's model: a new idle run on the document's points that starts from
-        ``model``'s weights and standardizer with ``history`` (``Trainer.restore``). Emits
-        ``runStarted``, then one ``progress`` snapshot holding the saved report history, so the views draw
-        the saved picture and the whole loss curve. Train continues from these weights, unless
-        the saved run had ended (``stopped_because``): then Train starts a new run, as it would
-        have before saving. ``recorded`` (``ParamHistory.to_saved`` output) refills the recorded
-        weights, so the saved run can be scrubbed. Returns False (after ``error``) if the model
-        does not fit."""
-        history = report_history(history)
-        if self._closed or not self._new_run(lambda t: t.restore(model, history, best_epoch)):
+        ``model``'s weights and standardizer with ``history`` (``Trainer.restore``). Once the
+        worker built it: ``runStarted``, then one ``progress`` snapshot holding the saved report
+        history, so the views draw the saved picture and the whole loss curve. Train continues
+        from these weights, unless the saved run had ended (``stopped_because``): then Train starts
+        a new run, as it would have before saving. ``recorded`` (``ParamHistory.to_saved`` output)
+        refills the recorded weights, so the saved run can be scrubbed. If the model does not fit,
+        ``error`` says so (from the worker) and no run is open. Returns False if the controller is
+        shut down."""
+        if self._closed:
             return False
+        history = report_history(history)
+        state = "paused" if stopped_because is None else "finished"
+        self._new_run(lambda t: t.restore(model, history, best_epoch), (state, stopped_because))
+        self._saved_recorded = recorded
         self._pausing = False
         self._run_open = stopped_because is None
         self._set_state("idle")
-        trainer = self._worker.trainer  # not touched by the worker until told to run
-        self.recorded.load_saved(recorded, trainer.network.params.size)
-        snap = Snapshot(
-            self._run_id,
-            trainer.epoch,
-            frozen_copy(trainer.network.params),
-            history,
-            history[-1] if history else None,
-            "paused" if self._run_open else "finished",
-            stopped_because,
-            best_epoch,
-            0.0,
-            self._data_version,
-            run_probes(self._probes, trainer),
-        )
-        self._accept(snap)
         return True
 
     # --------------------------------------------------------------- internals
     def _step(self, goal: str) -> None:
         if self._closed:
             return
-        if self._needs_new_run() and not self._new_run():
-            return
+        if self._needs_new_run():
+            self._new_run()
         self._pausing = True
         self._worker.command(goal)
         self._set_state("running")
 
     def _needs_new_run(self) -> bool:
-        run = self._run_info
+        run = self._run_config
         if run is None or not self._run_open:
             return True
-        return replace(effective_config(self._config, self._document.n_dims), lr=run.config.lr) != run.config
+        return replace(effective_config(self._config, self._document.n_dims), lr=run.lr) != run
 
     @Slot()
     def _follow_classes(self) -> None:
@@ -342,40 +329,20 @@ class TrainingController(QObject):
         if self._document.n_classes > 2 and self._config.model == "logistic":
             self.set_config(self._config.with_(model="softmax"))
 
-    def _new_run(self, prepare=None) -> bool:
-        """Build a trainer on a fresh snapshot (in this thread: errors surface at once) and hand it
-        over; the old run, if any, is abandoned within one minibatch. ``prepare(trainer)``, if
-        given, runs before the run is announced (``restore`` loads saved weights with it)."""
-        try:
-            dataset = self._document.dataset()
-            if self._handed is not None and _same_data(dataset, self._handed):
-                dataset = self._handed  # unchanged points: keep the very same snapshot
-            config = effective_config(self._config, dataset.n_features)
-            trainer = Trainer(dataset, config)
-            if prepare is not None:
-                prepare(trainer)
-        except Exception as exc:  # bad data or config: say so, keep the old run's picture
-            self.error.emit(f"Cannot start training: {exc}")
-            return False
+    def _new_run(self, prepare=None, first: tuple | None = None) -> None:
+        """Ask the worker to build a run on the document's points (an O(1) snapshot) and abandon the
+        old one within one minibatch. ``prepare(trainer)``, if given, runs in the worker before the
+        run is announced (``restore`` loads saved weights with it); ``first`` asks for a snapshot of
+        the built run (:class:`~lab_app.training.worker.RunRequest`). Errors (bad data or
+        configuration) come back as ``error``, and the previous run's picture stays."""
+        data = self._document.data_snapshot()
+        config = effective_config(self._config, data.n_dims)
         self._ensure_thread()
         self._run_id += 1
-        self._run_info = RunInfo(
-            self._run_id,
-            config,
-            dataset,
-            trainer.model.copy(),
-            trainer.train_idx.copy(),
-            trainer.test_idx.copy(),
-            trainer.model_name,
-        )
-        self._handed = dataset
-        self._latest, self._run_open = None, True
-        self._history.clear()
-        self.recorded.clear()
-        self._live_lr = config.lr
-        self._worker.start_run(trainer, self._run_id, self._data_version)
-        self.runStarted.emit(self._run_info)
-        return True
+        self._building, self._run_config, self._run_n_dims = self._run_id, config, data.n_dims
+        self._handed, self._saved_recorded = data, None
+        self._run_open, self._live_lr = True, config.lr
+        self._worker.start_run(RunRequest(data, config, prepare, first), self._run_id, self._data_version)
 
     def _ensure_thread(self) -> None:
         if self._thread is not None:
@@ -387,6 +354,8 @@ class TrainingController(QObject):
         queued = Qt.ConnectionType.QueuedConnection
         self._worker.snapshotReady.connect(self._on_snapshot, queued)
         self._worker.runEnded.connect(self._on_run_ended, queued)
+        self._worker.runBuilt.connect(self._on_run_built, queued)
+        self._worker.runFailed.connect(self._on_run_failed, queued)
         self._worker.dataReplaced.connect(self._on_data_replaced, queued)
         self._thread = thread
         self._finalizer.detach()
@@ -419,6 +388,33 @@ class TrainingController(QObject):
         finally:
             self._worker.delivered()  # after the views drew it: that is the back-pressure
 
+    @Slot(int, object, object)
+    def _on_run_built(self, run_id: int, info: RunInfo, first: Snapshot | None) -> None:
+        try:
+            if self._closed or run_id != self._run_id:
+                return
+            self._building = None
+            self._run_info, self._latest = info, None
+            self._history.clear()
+            self.recorded.clear()
+            if self._saved_recorded is not None:
+                self.recorded.load_saved(self._saved_recorded, info.model.network.params.size)
+                self._saved_recorded = None
+            self.runStarted.emit(info)
+            self._accept(first)
+        finally:
+            if first is not None:
+                self._worker.delivered()
+
+    @Slot(int, str)
+    def _on_run_failed(self, run_id: int, message: str) -> None:
+        if self._closed or run_id != self._run_id:
+            return
+        self._building = None
+        self._run_open = self._pausing = False
+        self._set_state("idle")
+        self.error.emit(message)
+
     @Slot(object, int, str, str)
     def _on_run_ended(self, snap: Snapshot | None, run_id: int, kind: str, message: str) -> None:
         self._worker.delivered()
@@ -450,24 +446,12 @@ class TrainingController(QObject):
 
     @Slot()
     def _hand_over_edit(self) -> None:
-        """Hand the edited points to the open run; the worker switches at the next epoch boundary."""
+        """Hand the edited points to the open run (O(1) views of the document's arrays, never a
+        copy); the worker builds their Dataset and switches at the next epoch boundary."""
         if self._closed or not self._run_open:
             return
-        try:
-            dataset = self._document.dataset()
-        except Exception as exc:  # the worker reports it at the boundary, like a bad replace_data
-            self._worker.hand_data(exc, self._data_version)
-            return
-        if self._handed is not None and _same_data(dataset, self._handed):
+        data = self._document.data_snapshot()
+        if data.same_as(self._handed):
             return  # e.g. a recolour: nothing the engine sees changed
-        self._handed = dataset
-        self._worker.hand_data(dataset, self._data_version)
-
-
-def _same_data(a: Dataset, b: Dataset) -> bool:
-    return (
-        a.classes == b.classes
-        and a.feature_names == b.feature_names
-        and np.array_equal(a.X, b.X)
-        and np.array_equal(a.y, b.y)
-    )
+        self._handed = data
+        self._worker.hand_data(data, self._data_version)

@@ -1,4 +1,10 @@
-"""The training worker: runs ``Trainer.run_epoch`` in a loop inside its QThread, sends snapshots.
+"""The training worker: builds each run's trainer, runs ``Trainer.run_epoch`` in a loop inside its
+QThread, sends snapshots.
+
+Everything that grows with the number of points happens here, not in the GUI thread: turning the
+document's :class:`~lab_app.document.DataSnapshot` (O(1) views) into an engine ``Dataset``, building
+the ``Trainer`` (split, standardizer, initial loss), a run's first probes, and the hand-over of
+edited points.
 
 Commands come from the GUI thread through one ``threading.Condition``: the worker sleeps on it
 while paused (no busy loop), and ``Trainer.request_stop()`` interrupts a running epoch, so pause,
@@ -18,16 +24,17 @@ import math
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from engine.data import Dataset
-from engine.training import EpochReport, Trainer
+from engine.training import EpochReport, TrainConfig, Trainer
 from lab_app.training.pace import FLAT_OUT, check_pace, pace_unit
-from lab_app.training.runs import Snapshot, frozen_copy
+from lab_app.training.runs import RunInfo, Snapshot, frozen_copy
 
-__all__ = ["TrainingWorker", "divergence_message", "join_worker", "run_probes"]
+__all__ = ["RunRequest", "TrainingWorker", "divergence_message", "join_worker", "run_probes"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,21 @@ DELIVERY_POLL = 0.005
 MAX_PROBE_SHARE = 0.5
 
 
+@dataclass(frozen=True, eq=False)
+class RunRequest:
+    """What the GUI thread asks for when a run starts; the worker builds the trainer from it.
+
+    ``data`` has a ``dataset()`` method (a :class:`~lab_app.document.DataSnapshot`); ``prepare(trainer)``,
+    if given, runs right after construction (a session's saved weights); ``first`` = (state,
+    stopped_because), if given, asks for a snapshot of the built run (Reset, a restored session).
+    """
+
+    data: object
+    config: TrainConfig
+    prepare: object = None
+    first: tuple | None = None
+
+
 class TrainingWorker(QObject):
     """Calls ``Trainer.run_epoch`` in a loop inside its QThread and reports snapshots.
 
@@ -55,6 +77,8 @@ class TrainingWorker(QObject):
     snapshotReady = Signal(object)  # Snapshot (running or paused)
     runEnded = Signal(object, int, str, str)  # Snapshot|None, run_id, finished|diverged|error, message
     dataReplaced = Signal(int, int, object)  # run_id, epoch, (dataset, train_idx, test_idx)
+    runBuilt = Signal(int, object, object)  # run_id, RunInfo, first Snapshot or None
+    runFailed = Signal(int, str)  # run_id, why the trainer could not be built
 
     def __init__(self):
         super().__init__()
@@ -63,6 +87,7 @@ class TrainingWorker(QObject):
         self.probes: tuple = ()
         # Shared with the GUI thread, guarded by _cond.
         self._trainer: Trainer | None = None
+        self._request: RunRequest | None = None  # a run to build
         self._run_id = 0
         self._start_version = 0
         self._goal = "pause"  # "run" | "step" (an epoch) | "batch" (a minibatch) | "pause" | "stop"
@@ -94,12 +119,14 @@ class TrainingWorker(QObject):
         return self._trainer
 
     # ---------------------------------------------------- called from the GUI thread
-    def start_run(self, trainer: Trainer, run_id: int, data_version: int) -> None:
-        """Replace the run (paused); the old trainer is interrupted and forgotten."""
+    def start_run(self, request: RunRequest | None, run_id: int, data_version: int) -> None:
+        """Replace the run (paused) by one built from ``request`` in the worker thread (None: no run);
+        the old trainer is interrupted and forgotten. ``runBuilt`` or ``runFailed`` answers."""
         with self._cond:
             if self._trainer is not None:
                 self._trainer.request_stop()
-            self._trainer, self._run_id, self._start_version = trainer, run_id, data_version
+            self._trainer, self._request = None, request
+            self._run_id, self._start_version = run_id, data_version
             self._goal, self._lr, self._data, self._ack_pause = "pause", None, None, False
             self._cond.notify_all()
 
@@ -128,10 +155,11 @@ class TrainingWorker(QObject):
                 self._trainer.request_stop()
             self._cond.notify_all()
 
-    def hand_data(self, dataset: Dataset | Exception, version: int) -> None:
-        """Newest data wins; the worker picks it up at its next epoch boundary."""
+    def hand_data(self, data, version: int) -> None:
+        """Newest data (a ``DataSnapshot``) wins; the worker turns it into a ``Dataset`` and switches
+        to it at its next epoch boundary."""
         with self._cond:
-            self._data = (dataset, version)
+            self._data = (data, version)
             self._cond.notify_all()
 
     def delivered(self) -> None:
@@ -167,9 +195,13 @@ class TrainingWorker(QObject):
             QThread.currentThread().quit()
 
     def _next_job(self):
-        """Block until there is something to do: ("work", goal, lr, data), ("pause",) or ("stop",)."""
+        """Block until there is something to do: ("build", request, run_id), ("work", goal, lr, data),
+        ("pause",) or ("stop",)."""
         with self._cond:
             while not self._quit:
+                if self._request is not None:
+                    request, self._request = self._request, None
+                    return "build", request, self._run_id
                 trainer = self._trainer
                 if trainer is not self._current:
                     self._adopt(trainer)
@@ -212,7 +244,13 @@ class TrainingWorker(QObject):
             return DELIVERY_POLL
         return self._due - time.perf_counter()
 
-    def _do(self, kind: str, goal: str | None = None, lr=None, data=None, pace: float = FLAT_OUT) -> None:
+    def _do(self, kind: str, *args) -> None:
+        if kind == "build":
+            self._build(*args)
+        else:
+            self._work(kind, *args)
+
+    def _work(self, kind: str, goal: str | None = None, lr=None, data=None, pace: float = FLAT_OUT) -> None:
         trainer = self._current
         if kind == "pause":
             self._active, self._unit_done = False, 0
@@ -284,11 +322,51 @@ class TrainingWorker(QObject):
             return self._next_emit
         return time.perf_counter() + DELIVERY_POLL
 
-    def _replace_data(self, dataset, version: int) -> bool:
+    def _build(self, request: RunRequest, run_id: int) -> None:
+        """Build the requested run's trainer here; a bad dataset or configuration answers with
+        ``runFailed`` (the message the user sees), and the old run stays forgotten."""
+        try:
+            dataset = self._known_dataset(request.data.dataset())
+            trainer = Trainer(dataset, request.config)
+            if request.prepare is not None:
+                request.prepare(trainer)
+        except Exception as exc:
+            self.runFailed.emit(run_id, f"Cannot start training: {exc}")
+            return
+        with self._cond:
+            if self._run_id != run_id:
+                return  # superseded while building: the newer request is next
+            self._trainer = trainer
+            self._adopt(trainer)
+        info = RunInfo(
+            run_id,
+            request.config,
+            dataset,
+            trainer.model.copy(),
+            trainer.train_idx.copy(),
+            trainer.test_idx.copy(),
+            trainer.model_name,
+        )
+        first = None
+        if request.first is not None:
+            self._rate.restart()
+            # A restored session shows its whole (bounded) report history, as one batch.
+            first = replace(self._snapshot(*request.first), reports=trainer.history.copy())
+        self.runBuilt.emit(run_id, info, first)
+
+    def _known_dataset(self, dataset: Dataset) -> Dataset:
+        """The current run's very Dataset if ``dataset`` holds the same data (views compare by
+        identity, so unchanged points keep their probes and pictures)."""
+        known = self._current.dataset if self._current is not None else None
+        return known if known is not None and same_data(dataset, known) else dataset
+
+    def _replace_data(self, data, version: int) -> bool:
         trainer = self._current
         try:
-            if isinstance(dataset, Exception):
-                raise dataset
+            dataset = data.dataset()
+            if same_data(dataset, trainer.dataset):
+                self._version = version  # e.g. an edit undone: nothing the engine sees changed
+                return True
             trainer.replace_data(dataset)
         except Exception as exc:
             self._end(
@@ -351,6 +429,16 @@ def run_probes(probes, trainer) -> dict:
             log.exception("probe %r failed", name)
             extras[name] = None
     return extras
+
+
+def same_data(a: Dataset, b: Dataset) -> bool:
+    """Equal points, labels, classes and names (O(n): the worker's thread only)."""
+    return (
+        a.classes == b.classes
+        and a.feature_names == b.feature_names
+        and np.array_equal(a.X, b.X)
+        and np.array_equal(a.y, b.y)
+    )
 
 
 def divergence_message(trainer: Trainer) -> str:

@@ -289,8 +289,10 @@ def test_untrainable_data_is_an_error_not_a_crash(qtbot, make):
     doc.add_points([[0.0, 0.0], [1.0, 1.0]], label=0)
     c = make(doc)
     errors = record(c.error)
-    c.train()
-    assert len(errors) == 1 and "class" in errors[0] and c.state == "idle" and c.run_info is None
+    with qtbot.waitSignal(c.error, timeout=TIMEOUT):
+        c.train()  # the trainer is built in the worker: the error comes back from there
+    assert len(errors) == 1 and "Cannot start training" in errors[0] and "class" in errors[0]
+    assert c.state == "idle" and c.run_info is None and not c.starting
 
 
 def test_a_data_edit_while_training_resnapshots_at_an_epoch_boundary(qtbot, make):
@@ -437,7 +439,8 @@ def test_probes_run_on_the_live_trainer_and_land_in_snapshot_extras(qtbot, make)
     controller.add_probe("epoch_twice", lambda t: 2 * t.epoch)
     controller.add_probe("broken", lambda t: 1 / 0)
     controller.progress.connect(seen.append)
-    controller.reset()
+    with qtbot.waitSignal(controller.progress, timeout=TIMEOUT):
+        controller.reset()  # the epoch-0 snapshot and its probes come from the worker
     assert seen[-1].extras == {"epoch_twice": 0, "broken": None}
     with qtbot.waitSignal(controller.finished, timeout=TIMEOUT):
         controller.train()
