@@ -63,7 +63,7 @@ def window(qtbot, settings):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.layout_settled, timeout=5000)
+    qtbot.waitUntil(lambda: w.layout_settled and not w.controller.starting, timeout=5000)
     yield w
     w.controller.shutdown()
     w.landscape_view.shutdown()
@@ -91,7 +91,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
         w.resize(1200, 800)
         w.show()
         qtbot.waitExposed(w)
-        qtbot.waitUntil(lambda: w.layout_settled, timeout=5000)
+        qtbot.waitUntil(lambda: w.layout_settled and not w.controller.starting, timeout=5000)
         windows.append(w)
         return w
 

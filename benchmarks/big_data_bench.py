@@ -1,0 +1,236 @@
+"""GUI stalls with a million points (run by hand; prints a table).
+
+Drives the real window offscreen through what a user does with big data: import a generated CSV
+(the File ▸ Import CSV path: the import dialog loads it in the background, then its Import
+button), one edit (a click on the designer's canvas adds a point), 30 s of MLP (64, 64) training,
+scrubbing the history slider through the recorded epochs, saving the session, and reopening it.
+
+A 5 ms heartbeat QTimer in the GUI thread records how late each tick fires: a stall is the time
+the window could not answer a key press or a mouse move. Each step reports its seconds, worst and
+99th-percentile stall and the peak RSS seen during it; the last line is the worst stall of all.
+
+    python benchmarks/big_data_bench.py --rows 1000000 [--train-seconds 30]
+
+On a shared machine other processes move every number (a stall includes time the GUI thread
+waited for a core): say so when quoting them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_TMP = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
+os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(_TMP, "recovery"))
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from engine.runtime import limit_blas_threads
+
+HEARTBEAT_MS = 5
+#: After each step's action is done, the window gets this long to draw what follows (measured too).
+SETTLE_SECONDS = 2.0
+
+
+class Heartbeat:
+    """A QTimer in the GUI thread; ``stalls`` collects each tick's lateness (ms) in the current step."""
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS):
+        self.interval = interval_ms
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.last: float | None = None
+        self.stalls: list[float] = []
+        self.rss_peak = 0.0
+        self._ticks = 0
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def begin_step(self) -> None:
+        self.stalls, self.rss_peak = [], rss_mb()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed() / 1e6
+        if self.last is not None:
+            self.stalls.append(max(0.0, now - self.last - self.interval))
+        self.last = now
+        self._ticks += 1
+        if self._ticks % 20 == 0:
+            self.rss_peak = max(self.rss_peak, rss_mb())
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def spin(seconds: float) -> None:
+    """Run the event loop (the heartbeat keeps ticking) for ``seconds``."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Run the event loop until ``condition()`` holds (checked every 20 ms)."""
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"gave up waiting for {what} after {timeout:.0f} s")
+        spin(0.02)
+
+
+def write_csv(path: str, rows: int, seed: int = 0) -> None:
+    """Three overlapping Gaussian classes in two columns, as a user's exported data would be."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, rows)
+    centers = np.array([(-1.0, -0.5), (1.0, 0.5), (0.0, 1.5)])
+    X = centers[labels] + rng.normal(0.0, 0.8, size=(rows, 2))
+    with open(path, "w") as fh:
+        fh.write("x1,x2,label\n")
+        np.savetxt(fh, np.column_stack([X, labels]), fmt=("%.5f", "%.5f", "%d"), delimiter=",")
+
+
+def run(rows: int, train_seconds: float) -> list[tuple]:
+    from lab_app.window.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    csv_path = os.path.join(_TMP, "big.csv")
+    t0 = time.perf_counter()
+    write_csv(csv_path, rows)
+    print(f"wrote {rows:,} rows to {csv_path} in {time.perf_counter() - t0:.1f} s", flush=True)
+    settings = QSettings(os.path.join(_TMP, "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    window.show()
+    gc.freeze()  # as lab_app.app.run does once the window is up
+    spin(1.0)  # the first layout and paints are not what we measure
+    c, doc, files = window.controller, window.document, window.files
+    beat = Heartbeat()
+    beat.start()
+    results = []
+
+    def step(name: str, action, done, timeout: float = 240.0) -> None:
+        beat.begin_step()
+        started = time.perf_counter()
+        QTimer.singleShot(0, action)  # from inside the event loop, as a click would run it
+        wait_until(done, timeout, name)
+        spin(SETTLE_SECONDS)
+        seconds = time.perf_counter() - started
+        stalls = np.array(beat.stalls or [0.0])
+        results.append((name, seconds, stalls.max(), np.percentile(stalls, 99), max(beat.rss_peak, rss_mb())))
+        print(f"  {name}: {seconds:.1f} s, worst stall {stalls.max():.0f} ms", flush=True)
+
+    def built(n: int):
+        return lambda: not c.starting and c.run_info is not None and c.run_info.dataset.n_samples == n
+
+    # 1. File ▸ Import CSV…: the dialog loads in the background; the user presses Import.
+    def import_csv():
+        files.show_import_dialog(csv_path)
+
+    def imported():
+        dialog = files.import_dialog
+        if dialog is not None and dialog.dataset is not None:
+            dialog.import_button.click()
+        return doc.n_points == rows and built(rows)()
+
+    step("import", import_csv, imported)
+
+    # 2. One edit: a click on the canvas adds a point of the current class.
+    designer = window.designer
+
+    def click():
+        x = sum(doc.xlim) / 2
+        y = sum(doc.ylim) / 2
+        viewport = designer.plot_widget.viewport()
+        QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, designer.data_to_widget_pos(x, y))
+
+    step("edit (one click)", click, lambda: doc.n_points == rows + 1)
+
+    # 3. Train an MLP (64, 64) for train_seconds, then pause.
+    c.set_config(c.config.with_(model="mlp", hidden=(64, 64), epochs=0))
+    clock = {}
+
+    def train():
+        clock["start"] = time.perf_counter()
+        window.act_train.trigger()
+
+    def trained():
+        if "start" not in clock:
+            return False
+        if c.state == "running" and time.perf_counter() - clock["start"] >= train_seconds:
+            window.act_train.trigger()  # Pause
+        return c.state == "paused"
+
+    step(f"train MLP (64, 64) {train_seconds:.0f} s", train, trained, timeout=train_seconds + 240)
+
+    # 4. Scrub: the history slider through every recorded epoch and back to live.
+    slider = window.history_scrubber.slider
+    scrub = {"i": 0}
+
+    def start_scrub():
+        scrub["i"] = 0
+
+    def scrubbed():
+        if scrub["i"] <= slider.maximum():
+            slider.setValue(scrub["i"])
+            scrub["i"] += max(1, slider.maximum() // 40)
+            return False
+        slider.setValue(slider.maximum())
+        return True
+
+    step(f"scrub ({slider.maximum() + 1} recorded)", start_scrub, scrubbed)
+
+    # 5. Save the session; 6. open it again.
+    session = os.path.join(_TMP, "big.logitlab.json")
+    step("save session", lambda: files.save_to(session), lambda: not doc.modified)
+    size = os.path.getsize(session) / 1e6
+    before = c.run_info.run_id
+
+    def reopened():
+        return built(rows + 1)() and c.run_info.run_id != before and c.latest is not None
+
+    step(f"reopen session ({size:.0f} MB)", lambda: files.open_session(session, ask=False), reopened)
+
+    c.shutdown()
+    window.landscape_view.shutdown()
+    window.close()
+    app.processEvents()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--train-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
+    started = time.perf_counter()
+    results = run(args.rows, args.train_seconds)
+    print()
+    print(f"{args.rows:,} rows; heartbeat every {HEARTBEAT_MS} ms; total {time.perf_counter() - started:.0f} s")
+    print()
+    print("| step | seconds | worst stall ms | p99 stall ms | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, seconds, worst, p99, rss in results:
+        print(f"| {name} | {seconds:.1f} | {worst:.0f} | {p99:.0f} | {rss:.0f} |")
+    print()
+    print(f"worst GUI stall: {max(r[2] for r in results):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
