@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this tree's lab_app
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _TMP = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
 os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(_TMP, "recovery"))

@@ -64,6 +64,8 @@ class Snapshot:
     #: (minibatches done, minibatches per epoch) when taken part-way through an epoch (slow paces,
     #: a minibatch step), None at an epoch's end: ``epoch`` counts whole epochs only.
     minibatch: tuple[int, int] | None = None
+    #: The first snapshot of a restored run (a session, a sweep's cell): its reports were loaded, not trained.
+    restored: bool = False
 
 
 def frozen_copy(a: np.ndarray) -> np.ndarray:

@@ -351,7 +351,8 @@ class TrainingWorker(QObject):
         if request.first is not None:
             self._rate.restart()
             # A restored session shows its whole (bounded) report history, as one batch.
-            first = replace(self._snapshot(*request.first), reports=trainer.history.copy())
+            history = trainer.history.copy()
+            first = replace(self._snapshot(*request.first), reports=history, restored=bool(history))
         self.runBuilt.emit(run_id, info, first)
 
     def _known_dataset(self, dataset: Dataset) -> Dataset:

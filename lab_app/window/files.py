@@ -337,7 +337,7 @@ class FileActions(QObject):
     # ================================================================== helpers
     @Slot(object)
     def _on_training_progress(self, snapshot) -> None:
-        if snapshot.reports and not self.recovery.restoring and not self._trained_since_save:
+        if snapshot.reports and not snapshot.restored and not self.recovery.restoring and not self._trained_since_save:
             self._trained_since_save = True
             self._update_modified()
 

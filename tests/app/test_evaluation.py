@@ -17,7 +17,7 @@ from engine.generators import blobs
 from engine.metrics import confusion_matrix, predictions
 from lab_app.training.config import DEFAULT_CONFIG
 
-from window_helpers import settle, train
+from window_helpers import settle, train, wait_run
 
 
 def _show_evaluation(qtbot, window):
@@ -249,6 +249,7 @@ def test_a_session_keeps_the_threshold(qtbot, make_window, tmp_path):
     assert w.files.save_to(path)
     other = make_window(epochs=15)
     assert other.files.open_path(path)
+    wait_run(qtbot, other)
     qtbot.waitUntil(lambda: other.boundary_view.shown_params is not None, timeout=5000)
     assert other.view_state.threshold == pytest.approx(0.3)
     assert other.boundary_view.decision_threshold == pytest.approx(0.3)

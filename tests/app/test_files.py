@@ -37,7 +37,7 @@ from engine.training import TrainConfig, Trainer
 from lab_app.dialogs.file_dialogs import ExportChoice
 from lab_app.dialogs.import_csv import ImportDialog
 
-from window_helpers import draw_points, points_by_name, read_only, settle, train
+from window_helpers import draw_points, points_by_name, read_only, settle, train, wait_run
 
 
 # ============================================================================ the CSV reader's chunks
@@ -466,6 +466,7 @@ def test_a_paused_run_continues_from_the_saved_weights(qtbot, make_window, tmp_p
     assert w.files.save_to(path)
     w2 = make_window(epochs=0, tol=0.0)
     assert w2.files.open_path(path)
+    wait_run(qtbot, w2)
     assert w2.controller.latest.params.tobytes() == saved.params.tobytes()
     assert w2.controller.latest.epoch == saved.epoch and w2.controller.state == "idle"
     with qtbot.waitSignal(w2.controller.progress, timeout=20000) as first:
@@ -550,6 +551,7 @@ def test_a_cli_session_opens_in_the_window(qtbot, make_window, tmp_path):
     assert main(["fit", example, "--epochs", "20", "--save-session", str(path)]) == 0
     w = make_window()
     assert w.files.open_path(path), w.files.dialogs.errors
+    wait_run(qtbot, w)
     assert w.document.mode == "1d" and w.document.class_names == ("0", "1")
     assert w.controller.latest.params.tobytes() == load_session(path)["model"].network.params.tobytes()
 

@@ -16,6 +16,8 @@ from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.widgets import palette
 from lab_app.window.data_menu import TrueVsLearned, compare_with_truth, preset_config
 
+from window_helpers import wait_run
+
 
 @pytest.fixture
 def dialog(qtbot, window):
@@ -149,6 +151,7 @@ def test_ok_loads_exactly_the_generated_data_as_one_undo_step(qtbot, window, dia
     _regenerated(qtbot, dialog, lambda: dialog.n_spin.setValue(150))
     expected = _make("moons", n=150)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    wait_run(qtbot, window)
     assert window.dataset_menu.dialog is None
     assert doc.undo_stack.count() == steps + 1 and doc.modified
     np.testing.assert_array_equal(doc.X, expected.X)
@@ -196,6 +199,7 @@ def test_each_preset_loads_its_data_and_settings_and_tells_its_lesson(qtbot, win
     doc = window.document
     before_xy, steps = doc.xy, doc.undo_stack.count()
     window.findChild(QAction, f"actionPreset_{key}").trigger()
+    wait_run(qtbot, window)
     expected = preset.dataset_factory(seed=0)
     np.testing.assert_array_equal(doc.X, expected.X)
     assert doc.undo_stack.count() == steps + 1

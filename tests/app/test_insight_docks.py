@@ -12,6 +12,8 @@ from engine import generators
 from lab_app.training.config import DEFAULT_CONFIG
 from lab_app.training.probes import ThrottledProbe
 
+from window_helpers import wait_run
+
 GLM6 = DEFAULT_CONFIG.with_(
     features=("x1",), optimizer="adam", lr=0.05, batch_size=0, epochs=300, tol=0.0, test_fraction=0.0, l2=0.0
 )
@@ -37,6 +39,7 @@ def _start(qtbot, window, config):
 
 def _wait_reference(qtbot, window):
     view, controller = window.reference_view, window.controller
+    wait_run(qtbot, window)
     qtbot.waitUntil(lambda: view.result is not None and view.result.run_id == controller.run_info.run_id, timeout=5000)
 
 
@@ -163,6 +166,7 @@ def test_separable_preset_shows_the_banner_and_no_optimum(qtbot, window):
     assert window.loss_view.reference_loss is None
     run = window.controller.run_info.run_id
     view.banner_button.click()  # the banner's fix: a little L2, a new run
+    wait_run(qtbot, window)
     assert window.trainer_panel.l2_spin.value() == pytest.approx(0.001)
     assert window.controller.run_info.run_id > run and window.controller.run_info.config.l2 == 0.001
     _wait_reference(qtbot, window)
@@ -196,6 +200,7 @@ def test_the_unscaled_fix_turns_standardize_on_and_starts_a_new_run(qtbot, windo
     run = window.controller.run_info.run_id
     button = window.doctor_view.findChild(QPushButton, "fix_unscaled")
     button.click()
+    wait_run(qtbot, window)
     assert window.trainer_panel.standardize_box.isChecked()
     assert window.controller.run_info.run_id > run and window.controller.run_info.config.standardize
     window.controller.stop()

@@ -12,7 +12,7 @@ from engine.generators import blobs, moons, one_d_gaussians
 from lab_app.panels.network import MAX_DRAWN, MAX_EDGE_WIDTH
 from lab_app.training.probes import NETWORK_PROBE, NETWORK_SHAPE
 
-from window_helpers import settle, train
+from window_helpers import settle, train, wait_run
 
 
 def _load(w, dataset):
@@ -152,6 +152,7 @@ def test_a_one_d_model_has_strip_thumbnails(qtbot, make_window):
     w = make_window(epochs=3, model="mlp", hidden=(5,), activation="relu", test_fraction=0.0)
     _open(qtbot, w)
     w.dataset_menu.load_generated(one_d_gaussians(80, seed=1))
+    wait_run(qtbot, w)
     assert w.controller.run_info.model.n_inputs == 1
     train(qtbot, w)
     view = w.network_view

@@ -12,6 +12,8 @@ from engine.data import DataError
 from engine.serialize import SessionError, load_session
 from lab_app.cli import main
 
+from window_helpers import wait_run
+
 
 @pytest.fixture
 def fifo(tmp_path):
@@ -64,10 +66,12 @@ def test_values_beyond_float32_get_a_message_and_the_boundary_still_draws(qtbot,
     w = make_window(epochs=3, standardize=False)
     X = np.array([[1e39, 0.0], [2e39, 1.0], [3e39, 0.0], [4e39, 1.0]])
     assert w.dataset_menu.load_generated(Dataset.from_labels(X, [0, 1, 0, 1]))
+    wait_run(qtbot, w)
     title, text = w.last_message
     assert "x1" in text and "float32" in text and "standardization" in text
     w.trainer_panel.standardize_box.setChecked(True)  # the cure the message names
     w.act_reset.trigger()
+    wait_run(qtbot, w)
     assert w.controller.run_info is not None and w.boundary_view.last_image is not None
     with qtbot.waitSignal(w.controller.finished, timeout=10000):
         w.act_train.trigger()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage
 from engine.generators import one_d_gaussians, two_gaussians
 from lab_app.dialogs.file_dialogs import ExportChoice
 
-from window_helpers import emissions
+from window_helpers import emissions, wait_run
 
 
 def export(window, target, path) -> QImage:
@@ -42,6 +42,7 @@ def switch(qtbot, window, to_1d: bool, by: str) -> None:
     else:
         window.dataset_menu.load_generated(one_d_gaussians(120, seed=1) if to_1d else two_gaussians(120, seed=1))
     assert window.document.mode == ("1d" if to_1d else "2d")
+    wait_run(qtbot, window)
     assert window.controller.run_info.model.n_inputs == (1 if to_1d else 2)
     # The new run's boundary and curves are drawn, and the reference optimum (drawn on the boundary) is in.
     qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=5000)

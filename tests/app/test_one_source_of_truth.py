@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QToolButton
 
 from engine.generators import moons
 
+from window_helpers import wait_run
+
 
 def _train_epochs(qtbot, window, epochs):
     window.trainer_panel.epochs_spin.setValue(epochs)
@@ -58,6 +60,7 @@ def test_1d_mode_never_writes_live_weights_into_the_runs_initial_model(qtbot, wi
     window.act_one_d.trigger()
     window.trainer_panel.epochs_spin.setValue(30)
     window.act_reset.trigger()
+    wait_run(qtbot, window)
     info = window.controller.run_info
     initial = info.model.network.params.copy()
     _train(qtbot, window)
@@ -96,6 +99,7 @@ def test_file_new_clears_the_old_runs_boundary_curves_and_metrics(qtbot, make_wi
     assert w.loss_view.n_epochs > 0 and w.metrics_view.values
     w.files.dialogs.answers = ["discard"]
     w.act_new.trigger()
+    wait_run(qtbot, w)
     assert w.document.n_points == 0
     assert w.controller.run_info is None and w.controller.latest is None
     assert w.loss_view.n_epochs == 0
@@ -105,6 +109,7 @@ def test_file_new_clears_the_old_runs_boundary_curves_and_metrics(qtbot, make_wi
     # the first points of the new canvas train as usual
     w.document.load_dataset(moons(n=40, seed=0))
     w.controller.reset()
+    wait_run(qtbot, w)
     assert w.controller.run_info is not None
 
 
@@ -118,6 +123,7 @@ def test_a_reopened_session_can_be_scrubbed(qtbot, make_window, tmp_path):
     assert w.files.save_to(path)
     again = make_window(epochs=25)
     assert again.files.open_path(path)
+    wait_run(qtbot, again)
     scrubber = again.history_scrubber
     assert scrubber.slider.isEnabled() and scrubber.history.epochs().tolist() == recorded
     scrubber.slider.setValue(0)

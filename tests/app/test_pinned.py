@@ -15,7 +15,7 @@ from lab_app.panels.boundary import GRID_SHAPE
 from lab_app.panels.boundary.heatmap import decision_lines
 from lab_app.widgets.palette import pin_color
 
-from window_helpers import train
+from window_helpers import train, wait_run
 
 COLUMNS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 
@@ -155,6 +155,7 @@ def test_save_and_reopen_keeps_pinned_runs(qtbot, make_window, tmp_path, compare
     assert w.files.save_to(path)
     w2 = make_window(epochs=3)
     assert w2.files.open_path(path)
+    wait_run(qtbot, w2)
     (run,) = w2.pinned.runs
     assert run.params.tobytes() == first.params.tobytes() and run.config == w.pinned.runs[0].config
     for name in ("epoch", *COLUMNS):

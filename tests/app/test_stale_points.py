@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 
 from engine.generators import two_gaussians
 
-from window_helpers import train
+from window_helpers import train, wait_run
 
 RIGHT = Qt.MouseButton.RightButton
 
@@ -99,6 +99,7 @@ def test_loading_fewer_points_clears_the_card_of_a_point_that_is_gone(qtbot, mak
     w = make_window()
     hover(qtbot, w, w.document.n_points - 1)
     w.dataset_menu.load_generated(two_gaussians(40, seed=3))  # Data ▸ New dataset…, 40 points
+    wait_run(qtbot, w)
     assert w.controller.run_info.dataset.n_samples == 40
     assert card_hidden(w)
 

@@ -13,6 +13,8 @@ from engine.generators import moons
 from engine.training import Trainer
 from lab_app import tasks
 
+from window_helpers import wait_run
+
 
 def _open(w):
     w.findChild(QAction, "actionSweep").trigger()
@@ -99,6 +101,7 @@ def test_clicking_a_cell_loads_its_configuration_and_weights(qtbot, make_window)
     assert cell.settings == {"lr": 0.1, "l2": 0.0}
     assert not np.array_equal(w.controller.latest.params, cell.params)
     qtbot.mouseClick(dialog.cell_buttons[1, 0], Qt.MouseButton.LeftButton)
+    wait_run(qtbot, w)
     c = w.controller
     assert c.config == cell.config and c.run_info.config == cell.config
     np.testing.assert_array_equal(c.latest.params, cell.params)
@@ -109,12 +112,14 @@ def test_clicking_a_cell_loads_its_configuration_and_weights(qtbot, make_window)
     # another cell replaces it
     other = dialog.cell_at(0, 1)
     qtbot.mouseClick(dialog.cell_buttons[0, 1], Qt.MouseButton.LeftButton)
+    wait_run(qtbot, w)
     assert c.config == other.config
     np.testing.assert_array_equal(c.latest.params, other.params)
     assert not np.array_equal(other.params, cell.params)
     assert len(outcome.cells) == 4
     # the heatmap's squares load their runs too
     qtbot.mouseClick(dialog.heatmap_widget.viewport(), Qt.MouseButton.LeftButton, pos=dialog.heatmap_position(1, 1))
+    wait_run(qtbot, w)
     assert c.config == dialog.cell_at(1, 1).config
     np.testing.assert_array_equal(c.latest.params, dialog.cell_at(1, 1).params)
 
@@ -175,6 +180,7 @@ def test_sweeps_of_1d_and_three_class_data_draw_their_cells(qtbot, make_window, 
     k = 2 if data == "one_d" else 3
     assert outcome.probabilities[0].shape[-1] == k and outcome.probabilities[0].ndim == 3
     qtbot.mouseClick(dialog.cell_buttons[0, 1], Qt.MouseButton.LeftButton)
+    wait_run(qtbot, w)
     np.testing.assert_array_equal(w.controller.latest.params, outcome.cells[1].params)
 
 

@@ -23,12 +23,18 @@ def parts(qapp):
     controller.shutdown()
 
 
+def reset(qtbot, controller):
+    """Reset, and wait for the worker to build the run (its epoch-0 frame follows at once)."""
+    controller.reset()
+    qtbot.waitUntil(lambda: not controller.starting, timeout=TIMEOUT)
+
+
 def test_live_frames_follow_every_snapshot_of_the_current_run(qtbot, parts):
     _doc, controller, state = parts
     frames, runs = [], []
     state.frameChanged.connect(frames.append)
     state.runChanged.connect(runs.append)
-    controller.reset()
+    reset(qtbot, controller)
     assert runs == [controller.run_info] and frames[-1].epoch == 0 and frames[-1].live
     controller.step()
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=TIMEOUT)
@@ -38,7 +44,7 @@ def test_live_frames_follow_every_snapshot_of_the_current_run(qtbot, parts):
 
 def test_a_recorded_epoch_stays_on_show_until_live_again(qtbot, parts):
     _doc, controller, state = parts
-    controller.reset()
+    reset(qtbot, controller)
     initial = controller.latest.params.copy()
     state.show_recorded(0, initial)
     assert not state.live and state.frame.epoch == 0
@@ -51,10 +57,10 @@ def test_a_recorded_epoch_stays_on_show_until_live_again(qtbot, parts):
 
 def test_a_new_run_and_clear_go_back_to_live(qtbot, parts):
     _doc, controller, state = parts
-    controller.reset()
+    reset(qtbot, controller)
     state.show_recorded(0, controller.latest.params)
     state.set_skins([controller.latest.params])
-    controller.reset()
+    reset(qtbot, controller)
     assert state.live and state.frame.epoch == 0 and state.skins == []
     runs = []
     state.runChanged.connect(runs.append)

@@ -77,8 +77,16 @@ def train(qtbot, window, timeout=30000):
 
 
 def settle(qtbot, window, ms=30):
-    """Let deferred renders (singleShot(0)) run."""
+    """Wait for a run being built in the worker (Reset, Train, Open, an import), then let deferred
+    renders (singleShot(0)) run."""
+    wait_run(qtbot, window)
     qtbot.wait(ms)
+
+
+def wait_run(qtbot, window, timeout=10000):
+    """Wait until the new run that Reset, Train, Open or an import asked for is built in the
+    worker: then ``run_info`` is the new run's, and its first snapshot (if any) is on show."""
+    qtbot.waitUntil(lambda: not window.controller.starting, timeout=timeout)
 
 
 def draw_points(doc, seed=0, n=25):
