@@ -26,8 +26,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this tree's lab_app
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_TMP = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
-os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(_TMP, "recovery"))
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
@@ -108,15 +106,15 @@ def write_csv(path: str, rows: int, seed: int = 0) -> None:
         np.savetxt(fh, np.column_stack([X, labels]), fmt=("%.5f", "%.5f", "%d"), delimiter=",")
 
 
-def run(rows: int, train_seconds: float) -> list[tuple]:
+def run(rows: int, train_seconds: float, folder: str) -> list[tuple]:
     from lab_app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    csv_path = os.path.join(_TMP, "big.csv")
+    csv_path = os.path.join(folder, "big.csv")
     t0 = time.perf_counter()
     write_csv(csv_path, rows)
     print(f"wrote {rows:,} rows to {csv_path} in {time.perf_counter() - t0:.1f} s", flush=True)
-    settings = QSettings(os.path.join(_TMP, "bench.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(os.path.join(folder, "bench.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     window.show()
     gc.freeze()  # as lab_app.app.run does once the window is up
@@ -159,7 +157,9 @@ def run(rows: int, train_seconds: float) -> list[tuple]:
         x = sum(doc.xlim) / 2
         y = sum(doc.ylim) / 2
         viewport = designer.plot_widget.viewport()
-        QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, designer.data_to_widget_pos(x, y))
+        QTest.mouseClick(
+            viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, designer.data_to_widget_pos(x, y)
+        )
 
     step("edit (one click)", click, lambda: doc.n_points == rows + 1)
 
@@ -198,7 +198,7 @@ def run(rows: int, train_seconds: float) -> list[tuple]:
     step(f"scrub ({slider.maximum() + 1} recorded)", start_scrub, scrubbed)
 
     # 5. Save the session; 6. open it again.
-    session = os.path.join(_TMP, "big.logitlab.json")
+    session = os.path.join(folder, "big.logitlab.json")
     step("save session", lambda: files.save_to(session), lambda: not doc.modified)
     size = os.path.getsize(session) / 1e6
     before = c.run_info.run_id
@@ -221,8 +221,10 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=30.0)
     args = parser.parse_args()
     limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
+    folder = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
+    os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(folder, "recovery"))  # not the user's
     started = time.perf_counter()
-    results = run(args.rows, args.train_seconds)
+    results = run(args.rows, args.train_seconds, folder)
     print()
     print(f"{args.rows:,} rows; heartbeat every {HEARTBEAT_MS} ms; total {time.perf_counter() - started:.0f} s")
     print()
