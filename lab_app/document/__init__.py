@@ -6,6 +6,7 @@ May import: ``engine`` and ``lab_app.widgets`` (colours). Never panels, training
 Modules, each importing only those above it (an ``acyclic_siblings`` contract in pyproject.toml
 keeps it so): :mod:`~lab_app.document.types` (value types and limits),
 :mod:`~lab_app.document.state` (the rules: building and checking values),
+:mod:`~lab_app.document.snapshot` (the points handed to training as O(1) read-only views),
 :mod:`~lab_app.document.gestures` (one drag, one undo step), :mod:`~lab_app.document.commands`
 (the undo commands and :class:`~lab_app.document.commands.CommandTarget`, all they may use of the
 document) and :mod:`~lab_app.document.lab_document` (:class:`LabDocument`, the Qt model).

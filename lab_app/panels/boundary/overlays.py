@@ -30,7 +30,8 @@ _INK_RGB = QColor(palette.INK).getRgb()[:3]
 
 def boundary_of(evaluator: GridEvaluator, params) -> np.ndarray:
     """(m, 2) NaN-separated decision boundary of ``params`` on ``evaluator``'s grid (1-D: its p(x) curves)."""
-    P = np.asarray(evaluator.evaluate(params), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a grid far out (1e39): inf logits, no warning
+        P = np.asarray(evaluator.evaluate(params), dtype=np.float64)
     if P.ndim == 2:  # (W, k): a 1-D grid
         return curve_lines(evaluator.xs, P)
     return decision_lines(evaluator.xs, np.linspace(*evaluator.ylim, evaluator.shape[0]), P)
