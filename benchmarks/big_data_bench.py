@@ -9,7 +9,10 @@ A 5 ms heartbeat QTimer in the GUI thread records how late each tick fires: a st
 the window could not answer a key press or a mouse move. Each step reports its seconds, worst and
 99th-percentile stall and the peak RSS seen during it; the last line is the worst stall of all.
 
-    python benchmarks/big_data_bench.py --rows 1000000 [--train-seconds 30]
+    python benchmarks/big_data_bench.py --rows 1000000 [--train-seconds 30] [--profile]
+
+``--profile`` also prints, per step, the GUI thread's most expensive calls (cProfile, which sees
+only the thread it runs in): it tells drawing (pyqtgraph, ``paint``) from model work.
 
 On a shared machine other processes move every number (a stall includes time the GUI thread
 waited for a core): say so when quoting them.
@@ -18,8 +21,11 @@ waited for a core): say so when quoting them.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import io
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -106,7 +112,13 @@ def write_csv(path: str, rows: int, seed: int = 0) -> None:
         np.savetxt(fh, np.column_stack([X, labels]), fmt=("%.5f", "%.5f", "%d"), delimiter=",")
 
 
-def run(rows: int, train_seconds: float, folder: str) -> list[tuple]:
+def top_calls(profile: cProfile.Profile, limit: int = 12) -> str:
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
+def run(rows: int, train_seconds: float, folder: str, profile: bool = False) -> list[tuple]:
     from lab_app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
@@ -126,11 +138,17 @@ def run(rows: int, train_seconds: float, folder: str) -> list[tuple]:
 
     def step(name: str, action, done, timeout: float = 240.0) -> None:
         beat.begin_step()
+        profiler = cProfile.Profile() if profile else None
+        if profiler is not None:
+            profiler.enable()
         started = time.perf_counter()
         QTimer.singleShot(0, action)  # from inside the event loop, as a click would run it
         wait_until(done, timeout, name)
         spin(SETTLE_SECONDS)
         seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            print(f"---- {name}: the GUI thread's most expensive calls\n{top_calls(profiler)}", flush=True)
         stalls = np.array(beat.stalls or [0.0])
         results.append((name, seconds, stalls.max(), np.percentile(stalls, 99), max(beat.rss_peak, rss_mb())))
         print(f"  {name}: {seconds:.1f} s, worst stall {stalls.max():.0f} ms", flush=True)
@@ -219,12 +237,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--train-seconds", type=float, default=30.0)
+    parser.add_argument("--profile", action="store_true", help="print each step's costliest GUI-thread calls")
     args = parser.parse_args()
     limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     folder = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
     os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(folder, "recovery"))  # not the user's
     started = time.perf_counter()
-    results = run(args.rows, args.train_seconds, folder)
+    results = run(args.rows, args.train_seconds, folder, args.profile)
     print()
     print(f"{args.rows:,} rows; heartbeat every {HEARTBEAT_MS} ms; total {time.perf_counter() - started:.0f} s")
     print()
