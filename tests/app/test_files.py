@@ -439,6 +439,10 @@ def test_save_then_open_restores_weights_history_and_picture(qtbot, make_window,
     w2.restoreState(w.saveState())
     qtbot.waitUntil(lambda: w2.docks["boundary"].height() == w.docks["boundary"].height(), timeout=3000)
     settle(qtbot, w2, 100)  # the plots lay their axes out again at the new size
+    for win in (w, w2):  # pyqtgraph fits a plot to its widget only on a resize, and its key (wider
+        win.resize(win.width() + 1, win.height())  # than this dock) keeps the width of keys shown
+        win.resize(win.width() - 1, win.height())  # before it: give both the same fresh layout
+    settle(qtbot, w2, 100)
     pictures = {
         "boundary": lambda win: win.boundary_view.plot_widget,
         "loss": lambda win: win.loss_view.loss_widget,

@@ -76,7 +76,6 @@ class Decorations:
                 pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=2)), f"P = {threshold:g}" if binary else "boundary"
             )
         self._update_color_bar(lut if binary and not one_d and not discrete else None, class_names[-1])
-        self._refit()
 
     def fit_to(self, plot_widget) -> None:
         """Wrap the key to the width over the plot (the widget's, less the y axis, the margins and
@@ -112,17 +111,8 @@ class Decorations:
         """Add ``sample``'s key (once) or remove it."""
         if not on:
             self.legend.removeItem(sample)
-            self._refit()
         elif not any(getattr(s, "item", None) is sample for s, _ in self.legend.items):
             self.add_key(sample, name)
-
-    def _refit(self) -> None:
-        """Fit the plot to its widget again after the key changed. A key wider than a narrow dock
-        makes the plot wider than its widget, and a shorter key later lowers that minimum without
-        shrinking the plot back (pyqtgraph re-fits it only when the widget is resized)."""
-        view = self._plot.getViewWidget()
-        if view is not None:
-            self._plot.setGeometry(view.range)
 
     def _update_color_bar(self, lut, positive: str) -> None:
         """The diverging colour bar of P(``positive``) from ``lut``; out of the layout when ``lut`` is None."""
