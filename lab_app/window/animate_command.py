@@ -53,6 +53,7 @@ def animate_session(
             window.show()
             if not window.files.open_session(str(session), ask=False):
                 raise AnimateError(_last_error(window) or f"cannot open {session}")
+            _wait_for_run(window.controller)
             recorded, info = window.controller.recorded, window.controller.run_info
             if info is None or not len(recorded):
                 raise AnimateError(f"{session} holds no recorded epochs to animate; train and save it again")
@@ -100,6 +101,18 @@ def _env(name: str, value: str):
             os.environ.pop(name, None)
         else:
             os.environ[name] = old
+
+
+def _wait_for_run(controller) -> None:
+    """The opened session's run is built in the training thread: wait for it (or for its error)."""
+    from PySide6.QtCore import QEventLoop
+
+    if not controller.starting:
+        return
+    loop = QEventLoop()
+    controller.runStarted.connect(loop.quit)
+    controller.error.connect(loop.quit)
+    loop.exec()
 
 
 def _last_error(window) -> str | None:
