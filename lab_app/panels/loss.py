@@ -206,17 +206,19 @@ class LossView(QWidget):
         if last.val_loss is not None:
             text += f"   validation {last.val_loss:.4g}"
         self.status_label.setText(text)
+        # Log x before the curves are drawn: a paint between the two would read the linear range
+        # (up to 10⁶ epochs) as powers of ten on the log axis.
+        if not self._log_x and not self._log_x_user:
+            first = max(float(self._history[0].epoch), 1.0)
+            if self._history.last_epoch >= first * 10.0**LOG_X_DECADES:
+                self._log_x_auto = True
+                self.log_x_check.setChecked(True)
         if throttle:
             self._redraws.trigger()
         else:
             self._redraw()
         self._gap_dirty = True
         self._redraw_gap()  # the L − L* tab (set_reference_loss)
-        if not self._log_x and not self._log_x_user:
-            first = max(float(self._history[0].epoch), 1.0)
-            if self._history.last_epoch >= first * 10.0**LOG_X_DECADES:
-                self._log_x_auto = True
-                self.log_x_check.setChecked(True)
 
     def show_snapshot(self, snapshot) -> None:
         """Convenience for the controller's ``progress`` signal: append its reports, mark its best epoch."""
