@@ -182,7 +182,7 @@ def run(rows: int, train_seconds: float, folder: str, profile: bool = False) -> 
     step("edit (one click)", click, lambda: doc.n_points == rows + 1)
 
     # 3. Train an MLP (64, 64) for train_seconds, then pause.
-    c.set_config(c.config.with_(model="mlp", hidden=(64, 64), epochs=0))
+    c.set_config(c.config.with_(model="mlp", hidden=(64, 64), epochs=0, tol=0.0))  # until stopped
     clock = {}
 
     def train():

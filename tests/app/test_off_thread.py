@@ -76,7 +76,7 @@ def test_a_drag_while_training_hands_views_of_the_points_never_copies(qtbot, mak
         original(self, data, version)
 
     monkeypatch.setattr(TrainingWorker, "hand_data", recording_hand_data)
-    w = make_window(epochs=0)
+    w = make_window(epochs=0, tol=0.0)  # until stopped
     c, doc, designer = w.controller, w.document, w.designer
     resnapshots = []
     c.dataResnapshotted.connect(resnapshots.append)

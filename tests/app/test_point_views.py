@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from lab_app.widgets.point_sample import POINT_BUDGET, SAMPLE_SIZE
 
-from window_helpers import emissions, train
+from window_helpers import emissions, train, wait_run
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 N_BIG = 200_000
@@ -80,6 +80,7 @@ def test_big_data_draw_a_bounded_sample_keeping_misclassified_and_selected(big, 
 def test_big_data_new_run_rings_misclassified_points_from_a_background_pass(make_window, qtbot):
     window = make_window()
     X, y = _load(window, N_BIG)
+    wait_run(qtbot, window)  # the new run is built in the training thread
     boundary = window.boundary_view
     # The untrained model's verdict comes back from a task, not from the GUI thread.
     qtbot.waitUntil(lambda: boundary.misclassified_mask.any(), timeout=20000)
