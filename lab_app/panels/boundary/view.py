@@ -562,6 +562,12 @@ class BoundaryView(CanvasMixin, QWidget):
                 self._draw_plain_points()  # new colours
             return
         self._update_colors()
+        y = self._layer.y
+        if len(y) and y.max() >= len(self._qcolors):
+            # The points on show are the document's new ones with more classes than this run has
+            # (a new run is being built in the training thread): draw them plainly until it comes.
+            self._draw_plain_points()
+            return
         self._layer.style(self._qcolors)
         self._update_decorations()
         self._render(self._last_params, force=True)
