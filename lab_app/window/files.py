@@ -32,6 +32,7 @@ from lab_app.dialogs.file_dialogs import Dialogs
 from lab_app.io.recent_files import RecentFiles
 from lab_app.io.session_state import ViewToggles, apply_session, capture_session, snapshot_session
 from lab_app.window.file_types import CSV_FILTER, SESSION_FILTER, describe_os_error, dropped_path, is_session
+from lab_app.window.file_work import run_in_background
 from lab_app.window.import_export import ImportExportActions
 from lab_app.window.recovery import RecoveryActions
 
@@ -177,7 +178,7 @@ class FileActions(QObject):
         if ask and not self._maybe_save("open"):
             return False
         try:
-            loaded = load_session(path)
+            loaded = run_in_background(self.window, f"Opening {os.path.basename(path)}…", load_session, path)
             self.apply_session(loaded)
         except (SessionError, ValueError) as exc:
             self.dialogs.error(self.window, "Cannot open the session", f"{exc}\n\nNothing was changed.")
@@ -208,8 +209,9 @@ class FileActions(QObject):
         """Write the session to ``path`` (atomically). On failure the old file stays and the user
         is told why; returns False."""
         path = str(path)
+        snapshot = self.session_snapshot()  # by reference: the points are encoded in the background
         try:
-            save_session(path, self.session_dict())
+            run_in_background(self.window, f"Saving {os.path.basename(path)}…", _save, path, snapshot)
         except OSError as exc:
             self.dialogs.error(self.window, "Cannot save", describe_os_error(exc, path, "save the session"))
             return False
@@ -386,3 +388,8 @@ class FileActions(QObject):
         if not os.path.splitext(path)[1]:
             path += suffix
         return path
+
+
+def _save(path: str, snapshot) -> None:
+    """The background part of Save: build the session from its snapshot, encode and write it."""
+    save_session(path, snapshot.to_dict())
