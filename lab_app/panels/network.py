@@ -10,6 +10,7 @@ with a note. Nothing is painted while the dock is out of sight (it catches up wh
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from lab_app.tasks import Debouncer
 from lab_app.training.probes import NETWORK_PROBE, ActivationProbe, network_activations
 from lab_app.widgets.palette import NEGATIVE, POSITIVE
+from lab_app.widgets.plots import make_plot
 from lab_app.widgets.shown import CatchUpWhenShown
 
 __all__ = ["MAX_DRAWN", "NetworkCanvas", "NetworkView", "edge_widths"]
@@ -76,6 +78,7 @@ class NetworkCanvas(QWidget):
     the mouse leaves a neuron)."""
 
     hovered = Signal(int, int)
+    clicked = Signal(int, int, int)  # (layer, unit, source): source -1 for the neuron itself (its bias)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -182,6 +185,34 @@ class NetworkCanvas(QWidget):
         layout, _ = self._layout()
         return layout[layer][unit] if layer < len(layout) and unit < len(layout[layer]) else None
 
+    def edge_at(self, pos, reach: float = 4.0) -> tuple[int, int, int]:
+        """``(layer, unit, source)`` of the drawn edge within ``reach`` px of ``pos`` (into neuron
+        ``unit`` of ``layer`` from neuron ``source`` of the layer before), else (-1, -1, -1)."""
+        layout, _ = self._layout()
+        p = np.array([pos.x(), pos.y()])
+        best, hit = reach, (-1, -1, -1)
+        for layer in range(1, len(layout)):
+            for j, r_out in enumerate(layout[layer]):
+                b = np.array([r_out.left(), r_out.center().y()])
+                for i, r_in in enumerate(layout[layer - 1]):
+                    a = np.array([r_in.right(), r_in.center().y()])
+                    if not min(a[0], b[0]) <= p[0] <= max(a[0], b[0]):
+                        continue
+                    d = b - a
+                    t = np.clip(np.dot(p - a, d) / max(np.dot(d, d), 1e-12), 0.0, 1.0)
+                    dist = float(np.hypot(*(a + t * d - p)))
+                    if dist < best:
+                        best, hit = dist, (layer, j, i)
+        return hit
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            layer, unit = self.neuron_at(event.position())
+            hit = (layer, unit, -1) if layer > 0 else self.edge_at(event.position())
+            if hit[0] > 0:
+                self.clicked.emit(*hit)
+        super().mousePressEvent(event)
+
     def mouseMoveEvent(self, event) -> None:
         hit = self.neuron_at(event.position())
         if hit != self._hover:
@@ -202,9 +233,12 @@ class NetworkView(CatchUpWhenShown, QWidget):
     """The Network dock. ``probe`` (register it with the controller under ``NETWORK_PROBE``) follows
     the boundary's grid (``grid_probe``); :meth:`show_frame` takes the frame on show."""
 
-    def __init__(self, grid_probe, parent=None):
+    def __init__(self, grid_probe, recorded=None, parent=None):
         super().__init__(parent)
         self.setObjectName("networkView")
+        self._recorded = recorded  # the run's recorded weights (training.recorded.ParamHistory)
+        self.followed: tuple[int, int, int] | None = None  # the clicked (layer, unit, source)
+        self._epoch = 0  # of the frame on show
         self.probe = ActivationProbe(grid_probe)
         self._pending = None  # (run_info, frame) not yet painted
         self._newest = None  # the newest probe result (NetworkActivations)
@@ -224,6 +258,13 @@ class NetworkView(CatchUpWhenShown, QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.history_plot, self._history_item = make_plot("networkHistoryPlot", min_size=(_BIG, 90))
+        self.history_plot.setMaximumHeight(130)
+        self._history_curve = self._history_item.plot([], [], pen=pg.mkPen(POSITIVE, width=1.5))
+        self._history_mark = self._history_item.plot([], [], pen=None, symbol="o", symbolSize=6)
+        self._history_item.setLabel("bottom", "epoch")
+        self.history_plot.setToolTip("Click a neuron (its bias) or an edge (its weight) to follow it over the run")
+        self.history_plot.hide()
         side = QVBoxLayout()
         side.addWidget(self.big)
         side.addWidget(self.detail, 1)
@@ -233,18 +274,64 @@ class NetworkView(CatchUpWhenShown, QWidget):
         main = QVBoxLayout(self)
         main.setContentsMargins(2, 2, 2, 2)
         row = QHBoxLayout()
-        row.addWidget(self.canvas, 1)
+        picture = QVBoxLayout()  # the network, and under it the clicked weight's history
+        picture.addWidget(self.canvas, 1)
+        picture.addWidget(self.history_plot)
+        row.addLayout(picture, 1)
         row.addWidget(side_widget)
         main.addLayout(row, 1)
         main.addWidget(self.note)
         self.canvas.hovered.connect(self._show_neuron)
+        self.canvas.clicked.connect(self.follow)
 
     # ------------------------------------------------------------ public API
     def set_shown(self, shown: bool) -> None:
         self.probe.enabled = bool(shown) or self.on_show()
         super().set_shown(shown)
 
+    def follow(self, layer: int, unit: int, source: int = -1) -> None:
+        """Plot a value over the run's recorded epochs: neuron ``unit``'s bias of ``layer``
+        (``source`` -1), or the weight into it from neuron ``source`` of the layer before."""
+        if self.info is None or self._recorded is None:
+            return
+        self.followed = (layer, unit, source)
+        self._draw_followed()
+        self.history_plot.show()
+
+    def followed_series(self) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of the followed weight or bias over the recorded epochs."""
+        layer, unit, source = self.followed
+        net = self.info.model.network
+        fan_in_1, fan_out = net.shapes[layer - 1]
+        row = fan_in_1 - 1 if source < 0 else source  # the last row of a layer's matrix holds its biases
+        flat = net.offsets[layer - 1] + row * fan_out + unit
+        recorded = self._recorded
+        values = np.array([recorded[i].params[flat] for i in range(len(recorded))], dtype=np.float64)
+        return np.asarray(recorded.epochs(), dtype=np.float64), values
+
+    def _draw_followed(self) -> None:
+        if self.followed is None or self.info is None:
+            return
+        layer, unit, source = self.followed
+        net = self.info.model.network
+        if layer > len(net.hidden) + 1 or unit >= net.shapes[layer - 1][1] or source >= net.shapes[layer - 1][0] - 1:
+            self.followed = None  # a new run of another shape
+            self.history_plot.hide()
+            return
+        epochs, values = self.followed_series()
+        self._history_curve.setData(epochs, values)
+        into = f"output {unit + 1}" if layer == len(net.hidden) + 1 else f"h{layer}.{unit + 1}"
+        origin = "input" if layer == 1 else f"h{layer - 1}."
+        title = f"bias of {into}" if source < 0 else f"weight {origin}{source + 1} → {into}"
+        self._history_item.setTitle(f'<span style="font-size:8pt">{title}</span>')
+        if self.params is not None and len(epochs):
+            layer_mats = net.unflatten(np.asarray(self.params, dtype=net.dtype))
+            now = layer_mats[layer - 1][-1 if source < 0 else source, unit]
+            self._history_mark.setData([self._epoch], [float(now)])
+
     def clear(self) -> None:
+        self.followed = None
+        self.history_plot.hide()
         self._pending = self._newest = self.values = self.params = self.info = None
         self.canvas.clear()
         self.note.clear()
@@ -304,6 +391,8 @@ class NetworkView(CatchUpWhenShown, QWidget):
         if not note and any(n > MAX_DRAWN for n in sizes):
             note = f"Layers wider than {MAX_DRAWN} neurons show their first {MAX_DRAWN}."
         self.note.setText(f"Epoch {frame.epoch}. {note}".strip())
+        self._epoch = frame.epoch
+        self._draw_followed()
 
     def neuron_summary(self, layer: int, unit: int) -> str:
         """The hovered neuron's text: its name, bias, incoming weights, dead / saturated fractions."""

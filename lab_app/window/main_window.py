@@ -130,7 +130,8 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.metrics_view = MetricsView()
         self.evaluation_view = EvaluationView(v)
         self.pinned_view = PinnedRunsView()
-        self.network_view = NetworkView(self.boundary_view.grid_probe)  # follows the boundary's plane
+        # follows the boundary's plane; a clicked weight or bias is plotted over the recorded epochs
+        self.network_view = NetworkView(self.boundary_view.grid_probe, recorded=self.controller.recorded)
         self.doctor_view = DoctorView(c)
         self.reference_view = ReferenceView(c)
         self.landscape_view = LandscapeView(c.recorded, config_source=lambda: c.config)

@@ -164,3 +164,36 @@ def test_a_one_d_model_has_strip_thumbnails(qtbot, make_window):
     expected = layer_activations(w.controller.run_info.model, frame.params, raw)
     for layer, acts in enumerate(expected):
         np.testing.assert_allclose(view.thumbnail(layer, 0), acts[:, 0][None], rtol=1e-5, atol=1e-6)
+
+
+def test_clicking_a_neuron_or_an_edge_plots_its_bias_or_weight_over_the_run(qtbot, make_window):
+    """The issue asked for it ("click an edge or a neuron to see its value over the history");
+    before, a click did nothing. The plotted values are the recorded weights, entry by entry."""
+    from PySide6.QtCore import Qt
+
+    w = make_window(epochs=6, model="mlp", hidden=(3,), activation="tanh", lr=0.1, test_fraction=0.0, seed=2)
+    _load(w, moons(120, noise=0.15))
+    _open(qtbot, w)
+    train(qtbot, w)
+    view, canvas = w.network_view, w.network_view.canvas
+    qtbot.waitUntil(lambda: view.params is w.view_state.frame.params)
+    recorded = w.controller.recorded
+    net = w.controller.run_info.model.network
+    stack = recorded.stack()
+    assert len(recorded) >= 2
+    # A neuron: hidden 1, unit 2 -> its bias over the recorded epochs.
+    r = canvas.neuron_rect(1, 2)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=r.center().toPoint())
+    assert view.followed == (1, 2, -1) and view.history_plot.isVisible()
+    epochs, values = view._history_curve.getData()
+    bias_index = net.offsets[0] + (net.shapes[0][0] - 1) * net.shapes[0][1] + 2
+    np.testing.assert_array_equal(epochs, recorded.epochs())
+    np.testing.assert_array_equal(values, stack[:, bias_index])
+    # An edge: from hidden 1 unit 0 into the output, clicked at its middle.
+    a, b = canvas.neuron_rect(1, 0), canvas.neuron_rect(2, 0)
+    middle = (QPoint(round(a.right()), round(a.center().y())) + QPoint(round(b.left()), round(b.center().y()))) / 2
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=middle)
+    assert view.followed == (2, 0, 0)
+    _, values = view._history_curve.getData()
+    np.testing.assert_array_equal(values, stack[:, net.offsets[1] + 0 * net.shapes[1][1] + 0])
+    assert "weight h1.1" in view._history_item.titleLabel.text
