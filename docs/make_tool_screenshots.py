@@ -264,7 +264,8 @@ def shoot_pinned(app, out: Path) -> None:
 
 def shoot_network(app, out: Path) -> None:
     """The Network dock on two spiral arms with a (16, 16) tanh network after Adam: every neuron's
-    activation over the plane, edges by weight, biases, and one hovered neuron's map and numbers."""
+    activation over the plane, edges by weight, biases, one hovered neuron's map and numbers, and a
+    clicked edge's weight over the run."""
     window = new_window(app)
     window.document.load_dataset(generators.spiral(n=300, noise=0.05, seed=0))
     use_config(
@@ -282,6 +283,7 @@ def shoot_network(app, out: Path) -> None:
     dock.resize(1000, 620)
     wait(app, lambda: False, 0.5)
     view._show_neuron(2, 3)  # as hovering the fourth neuron of the second hidden layer does
+    view.follow(2, 3, 1)  # as clicking the edge h1.2 -> h2.4 does: its weight over the run
     view.canvas._hover = (2, 3)
     view.canvas.update()
     grab_dock(app, window, "network", out, size=(1000, 620))
