@@ -17,10 +17,10 @@ It is also a canvas (:mod:`.canvas`): ``enable_drawing`` puts the shared drawing
 (:mod:`lab_app.widgets.drawing`: tool bar, class row, gestures) over it, and the plane on show
 keeps one scale on both axes (:func:`.grid.equal_scale`), rebuilt as the plot is resized.
 
-About 680 lines: this module is the widget's public face (run, frame, threshold, discretize,
-test-point visibility, skins, pinned and reference contours, hover) and their wiring; the
-drawing itself already lives in the modules named above. Splitting the public methods further
-would scatter one widget's API.
+About 620 lines: this module is the widget's public face (run, frame, threshold, discretize,
+test-point visibility, skins, pinned and reference contours, hover) and their wiring; following the document's edits lives in :mod:`.follow` and the drawing
+itself in the modules named above. Splitting the public methods further would scatter one
+widget's API.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from engine.forensics import point_info
 from engine.model import GridEvaluator
 from lab_app.panels.boundary.canvas import CanvasMixin
 from lab_app.panels.boundary.decorations import Decorations
+from lab_app.panels.boundary.follow import DocumentFollower
 from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, equal_scale, training_means
 from lab_app.panels.boundary.heatmap import class_style
 from lab_app.panels.boundary.hover import HoverCard
@@ -52,8 +53,6 @@ from lab_app.tasks import Debouncer, TaskRunner
 from lab_app.training.probes import GRID_PROBE, POINTS_PROBE, GridProbe
 from lab_app.widgets import palette
 from lab_app.widgets.plots import make_plot
-from lab_app.widgets.point_sample import POINT_BUDGET
-from lab_app.widgets.rows import rows_kept
 
 __all__ = ["GRID_SHAPE", "Y_RANGE_1D", "BoundaryView"]
 
@@ -63,7 +62,7 @@ GRID_SHAPE = (200, 200)
 EDIT_REDRAW_MS = 40
 
 
-class BoundaryView(CanvasMixin, QWidget):
+class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
     """Decision regions of the current run's model over its data.
 
     Attributes
@@ -429,30 +428,6 @@ class BoundaryView(CanvasMixin, QWidget):
         self._pinned = PinnedContours(item, z=self.contour_item.zValue() + 0.25)
         self._hover = HoverCard(self.plot_widget, item, self._layer, self._describe_point, parent=self)
 
-    def _connect_document(self, document) -> None:
-        if document is self._doc:
-            return
-        if self._doc is not None:
-            for signal, slot in self._doc_slots():
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
-        self._doc = document
-        if document is not None:
-            for signal, slot in self._doc_slots():
-                signal.connect(slot)
-
-    def _doc_slots(self):
-        d = self._doc
-        return [
-            (d.rangesChanged, self._on_ranges_changed),
-            (d.classesChanged, self._on_classes_changed),
-            (d.pointsChanged, self._on_points_changed),
-            (d.featureNamesChanged, self._update_decorations),
-            (d.viewColumnsChanged, self._on_view_columns_changed),
-        ]
-
     # ---------------------------------------------------------- grid + data
     def _ranges(self):
         """(xlim, ylim) of the grid, the plane on show: the document's view, else the data plus a
@@ -495,82 +470,6 @@ class BoundaryView(CanvasMixin, QWidget):
         """The document's view pair when it fits this run's inputs, else the first two inputs."""
         pair = tuple(self._doc.view_columns) if self._doc is not None else (0, 1)
         return pair if not self._one_d and max(pair) < self._model.n_inputs else (0, 1)
-
-    def _on_view_columns_changed(self) -> None:
-        """The designer shows another pair of columns: show the same pair (the rest held at the means)."""
-        if self._model is None or self._view_pair() == self._columns:
-            return
-        self._columns = self._view_pair()
-        self._layer.place(self._columns, self._one_d)
-        self._layer.style(self._qcolors)
-        self._layer.draw_rings()
-        self._build_grid()
-        self._update_decorations()
-        self._render(self._last_params, force=True)
-        if self._ref is not None:
-            self._draw_reference()
-        self._draw_pinned()
-
-    def _on_points_changed(self) -> None:
-        """The user edited the data: draw the document's points (big data: soon, once per burst)."""
-        if self._doc is None:
-            return
-        if self._model is None:  # no run on show (File ▸ New): the boundary is still the canvas
-            self._draw_plain_points()
-            return
-        if self._doc.n_points > POINT_BUDGET:
-            self._edit_redraw.trigger()
-        else:
-            self._draw_edited_points()
-
-    def _draw_edited_points(self) -> None:
-        """Draw the document's points if they still fit this model."""
-        if self._model is None or self._doc is None:
-            return
-        try:
-            ds = self._doc.dataset()
-        except ValueError:
-            return
-        if ds.classes != self._model.classes or ds.n_features != self._model.n_inputs:
-            self._draw_plain_points()  # a new class or column: drawn, though this model cannot judge it
-            return
-        layer = self._layer  # the test marks follow moved or relabelled points, never other points
-        self.set_data(ds, np.flatnonzero(layer.test_mask) if rows_kept(layer.X, layer.y, ds.X, ds.y) else None)
-
-    def _draw_plain_points(self) -> None:
-        """The document's points without a model: class colours, no heatmap, rings or test marks."""
-        d = self._doc
-        try:
-            ds = d.dataset()
-        except ValueError:  # no points (or none that make a data set): nothing to draw
-            ds = None
-        vb = self.plot_item.getViewBox()
-        one_d = d.n_dims == 1
-        xlim, ylim = (d.xlim, d.ylim) if one_d else equal_scale(d.xlim, d.ylim, (vb.width(), vb.height()))
-        vb.setRange(xRange=xlim, yRange=Y_RANGE_1D if one_d else ylim, padding=0)  # the document's plane
-        if ds is None or len(ds.y) == 0:
-            self._layer.points_item.setData([], [])
-            self._hover.show_point(None)
-            return
-        columns = (0, 1) if one_d or max(d.view_columns) >= ds.n_features else tuple(d.view_columns)
-        self._layer.set_data(None, ds, None, columns, one_d, class_style(ds.classes, d).colors)
-        self._hover.check_point()
-
-    def _on_classes_changed(self) -> None:
-        if self._model is None:
-            if self._doc is not None:
-                self._draw_plain_points()  # new colours
-            return
-        self._update_colors()
-        y = self._layer.y
-        if len(y) and y.max() >= len(self._qcolors):
-            # The points on show are the document's new ones with more classes than this run has
-            # (a new run is being built in the training thread): draw them plainly until it comes.
-            self._draw_plain_points()
-            return
-        self._layer.style(self._qcolors)
-        self._update_decorations()
-        self._render(self._last_params, force=True)
 
     # -------------------------------------------------------------- colours
     def _update_colors(self) -> None:
