@@ -24,6 +24,10 @@ strings), so :meth:`dataset` passes class *names* as labels: the default names "
 in document order; imported numeric labels ("0", "1", "10") are passed back as numbers so they sort
 numerically.  A user's renames may reorder the engine's classes; map them back with
 :meth:`LabDocument.class_index`, never by position.
+
+Just over 500 lines: the document's state, its signals and the primitive changes the undo
+commands (:mod:`.commands`) and the recovery journal replay; split, the primitives would leave
+the state they keep consistent.
 """
 
 from __future__ import annotations

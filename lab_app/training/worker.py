@@ -15,6 +15,9 @@ this module and :mod:`lab_app.training.controller` know about threads (docs/styl
 At a finite pace (:mod:`lab_app.training.pace`) the run goes in units (a few minibatches, or
 whole epochs) with a snapshot after each, and the worker waits for the next unit's time on the
 same condition, never in a sleep: Pause, Stop and Step wake it at once.
+
+Just over 500 lines: the run loop, its pacing and the building of runs share one lock, one
+condition and one queue of commands; split, the locking would span modules.
 """
 
 from __future__ import annotations

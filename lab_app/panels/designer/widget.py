@@ -12,6 +12,9 @@ is written back to the document.
 
 Data with more than two columns (imports) show one pair at a time: two combo boxes under the plot
 choose it (``LabDocument.set_view_columns``); the axes are named after the pair.
+
+Just over 500 lines: one widget's public face (points, range boxes, column pair, training marks);
+its gestures, tools and class row already live in :mod:`lab_app.widgets.drawing`.
 """
 
 from __future__ import annotations
