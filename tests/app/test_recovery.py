@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import signal
-import subprocess
-import sys
 import textwrap
 import threading
 import time
 
 import numpy as np
 import pytest
+from killed_lab import first_report, kill_9, start_lab
 from PySide6.QtWidgets import QLabel
 
 from engine.data import Dataset
@@ -269,28 +267,13 @@ CHILD = textwrap.dedent("""
 
 @pytest.mark.slow  # end to end: a real process, or many windows
 def test_kill_9_mid_edit_then_restore_recovers_every_point(qtbot, make_window, tmp_path):
-    env = {**os.environ, "LOGIT_LAB_RECOVERY_DIR": str(tmp_path / "recovery"), "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path / "child.ini")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),  # the checkout: its lab_app
-    )
+    child = start_lab(CHILD, tmp_path)
     try:
-        ready, _, _ = select.select([child.stdout], [], [], 90)
-        assert ready, "the child never reported its autosave"
-        line = child.stdout.readline()
-        assert line, child.stderr.read()
-        drawn = json.loads(line)
+        drawn = first_report(child)
         time.sleep(0.2)  # the app idles in its event loop, a gesture open
         assert child.poll() is None
     finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
-        child.stdout.close()
-        child.stderr.close()
+        kill_9(child)
     assert child.returncode == -signal.SIGKILL
     autosave = drawn["autosave"]
     assert os.path.exists(autosave)  # kill -9: no clean exit removed it

@@ -5,17 +5,14 @@ would write what the recovery file already holds writes nothing."""
 from __future__ import annotations
 
 import json
-import os
-import select
 import shutil
 import signal
-import subprocess
-import sys
 import textwrap
 import threading
 
 import numpy as np
 import pytest
+from killed_lab import first_report, kill_9, start_lab
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -255,26 +252,11 @@ CHILD = textwrap.dedent("""
 def test_kill_9_after_edits_that_no_full_autosave_holds(qtbot, make_window, tmp_path):
     """Defect: edits after the last autosave (the last ~1.5 s, up to 10 s of continuous editing)
     were lost with kill -9; the journal keeps them."""
-    env = {**os.environ, "LOGIT_LAB_RECOVERY_DIR": str(tmp_path / "recovery"), "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tmp_path / "child.ini")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    )
+    child = start_lab(CHILD, tmp_path)
     try:
-        ready, _, _ = select.select([child.stdout], [], [], 90)
-        assert ready, "the child never reported"
-        line = child.stdout.readline()
-        assert line, child.stderr.read()
-        drawn = json.loads(line)
+        drawn = first_report(child)
     finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
-        child.stdout.close()
-        child.stderr.close()
+        kill_9(child)
     assert child.returncode == -signal.SIGKILL and drawn["saved"] == 1
     w = make_window()
     w.files.dialogs.answers = ["restore"]
