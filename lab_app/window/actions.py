@@ -108,28 +108,40 @@ class ActionsMixin:
         self.act_show_pinned.setChecked(True)
         self.act_show_pinned.toggled.connect(self.boundary_view.set_pinned_shown)
         v = self.view_state
-        self.act_show_test = a(
-            "actionShowTestPoints",
-            "Show &test points",
-            None,
-            "Ctrl+Shift+T",
-            "Draw the run's held-out test points (hollow) in the designer and the boundary view",
-            checkable=True,
+
+        def follow_view_state(action, value: bool, setter, changed):
+            """A checkable action and a view-state flag kept equal both ways (a session sets the flag)."""
+            action.setChecked(value)
+            action.toggled.connect(setter)
+            changed.connect(action.setChecked)
+            return action
+
+        self.act_show_test = follow_view_state(
+            a(
+                "actionShowTestPoints",
+                "Show &test points",
+                None,
+                "Ctrl+Shift+T",
+                "Draw the run's held-out test points (hollow) in the designer and the boundary view",
+                checkable=True,
+            ),
+            v.show_test_points,
+            v.set_show_test_points,
+            v.showTestPointsChanged,
         )
-        self.act_show_test.setChecked(v.show_test_points)
-        self.act_show_test.toggled.connect(v.set_show_test_points)
-        v.showTestPointsChanged.connect(self.act_show_test.setChecked)  # a session sets the view state
-        self.act_discretize = a(
-            "actionDiscretize",
-            "&Discretize output",
-            None,
-            "Ctrl+Shift+D",
-            "Colour the boundary view by predicted class (hard regions) instead of by probability",
-            checkable=True,
+        self.act_discretize = follow_view_state(
+            a(
+                "actionDiscretize",
+                "&Discretize output",
+                None,
+                "Ctrl+Shift+D",
+                "Colour the boundary view by predicted class (hard regions) instead of by probability",
+                checkable=True,
+            ),
+            v.discretize,
+            v.set_discretize,
+            v.discretizeChanged,
         )
-        self.act_discretize.setChecked(v.discretize)
-        self.act_discretize.toggled.connect(v.set_discretize)
-        v.discretizeChanged.connect(self.act_discretize.setChecked)
         self.act_overlay = a("actionOverlay", "Boundary overlay in designer", None, "Ctrl+B", checkable=True)
         self.act_overlay.toggled.connect(self._refresh_overlay)  # also when a session turns it on
         self.act_one_d = a("actionOneD", "&1-D mode (points on a line)", self._toggle_mode, "Ctrl+1", checkable=True)
