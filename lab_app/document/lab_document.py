@@ -49,7 +49,8 @@ from lab_app.document.commands import (
     StateCommand,
 )
 from lab_app.document.gestures import GestureRecorder
-from lab_app.document.snapshot import DataSnapshot, read_only_view
+from lab_app.document.growth import AppendBuffer
+from lab_app.document.snapshot import DataSnapshot, column_pair, read_only_view
 from lab_app.document.state import (
     build_state,
     check_class,
@@ -104,6 +105,7 @@ class LabDocument(QObject):
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
         self._snapshot: tuple = ((), None)  # (what it was made of, the Dataset): see dataset()
+        self._xy_rows, self._label_rows = AppendBuffer(), AppendBuffer()  # adds at the end in O(rows added)
         self.undo_stack = QUndoStack(self)
         self._gestures = GestureRecorder(self.undo_stack)
         # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
@@ -121,15 +123,17 @@ class LabDocument(QObject):
 
     @property
     def X(self) -> np.ndarray:
-        """``(n_points, n_dims)`` float64 copy: the coordinates the engine sees."""
-        return self._xy[:, : self.n_dims].copy()
+        """``(n_points, n_dims)`` float64, read-only: the coordinates the engine sees.
+
+        Views, not copies (O(1) with a million points): the document never writes into an array
+        it has shown, so what a caller keeps stays what it was."""
+        return read_only_view(self._xy[:, : self.n_dims])
 
     @property
     def xy(self) -> np.ndarray:
-        """``(n_points, 2)`` float64 copy of the view pair's columns (:attr:`view_columns`; in 1-D
-        mode columns 0 and 1, and column 1 is ignored)."""
-        i, j = self.view_columns
-        return self._xy[:, [i, j]]
+        """``(n_points, 2)`` float64, read-only: the view pair's columns (:attr:`view_columns`; in
+        1-D mode columns 0 and 1, and column 1 is ignored)."""
+        return read_only_view(column_pair(self._xy, *self.view_columns))
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -150,8 +154,8 @@ class LabDocument(QObject):
 
     @property
     def labels(self) -> np.ndarray:
-        """``(n_points,)`` int64 copy of class indices into :attr:`classes`."""
-        return self._labels.copy()
+        """``(n_points,)`` int64, read-only: class indices into :attr:`classes` (a view, like :attr:`X`)."""
+        return read_only_view(self._labels)
 
     @property
     def classes(self) -> tuple[ClassInfo, ...]:
@@ -472,15 +476,24 @@ class LabDocument(QObject):
 
     def apply_insert(self, positions: np.ndarray, xy: np.ndarray, labels: np.ndarray) -> None:
         """Insert rows so that they end up at ``positions`` (sorted) of the new arrays."""
-        at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
-        self._xy = np.insert(self._xy, at, xy, axis=0)
-        self._labels = np.insert(self._labels, at, labels)
+        n = len(self._labels)
+        if len(positions) and positions[0] == n and positions[-1] == n + len(positions) - 1:  # at the end
+            self._xy = self._xy_rows.append(self._xy, xy)
+            self._labels = self._label_rows.append(self._labels, labels)
+        else:
+            at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
+            self._xy = np.insert(self._xy, at, xy, axis=0)
+            self._labels = np.insert(self._labels, at, labels)
         self.changeApplied.emit(("insert", positions, xy, labels))
         self.pointsChanged.emit()
 
     def apply_delete(self, indices: np.ndarray) -> None:
-        self._xy = np.delete(self._xy, indices, axis=0)
-        self._labels = np.delete(self._labels, indices)
+        n, k = len(self._labels), len(indices)
+        if k and indices[0] == n - k and indices[-1] == n - 1:  # the last rows (an undone add): a shorter view
+            self._xy, self._labels = self._xy[: n - k], self._labels[: n - k]
+        else:
+            self._xy = np.delete(self._xy, indices, axis=0)
+            self._labels = np.delete(self._labels, indices)
         self.changeApplied.emit(("delete", indices))
         self.pointsChanged.emit()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DataSnapshot", "read_only_view"]
+__all__ = ["DataSnapshot", "column_pair", "read_only_view"]
 
 
 def read_only_view(a: np.ndarray) -> np.ndarray:
@@ -21,6 +21,13 @@ def read_only_view(a: np.ndarray) -> np.ndarray:
     view = a.view()
     view.flags.writeable = False
     return view
+
+
+def column_pair(a: np.ndarray, i: int, j: int) -> np.ndarray:
+    """Columns ``i`` and ``j`` (i != j) of the 2-D ``a`` as a view: one strided slice, no copy."""
+    step = j - i
+    stop = j + (1 if step > 0 else -1)
+    return a[:, i : (stop if stop >= 0 else None) : step]
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays inside; same_as() is the cheap comparison
@@ -43,8 +50,8 @@ class DataSnapshot:
         """True when both show the very same arrays and names (O(1)): nothing the engine sees changed."""
         return (
             other is not None
-            and self.xy.base is other.xy.base
-            and self.labels.base is other.labels.base
+            and _same_view(self.xy, other.xy)
+            and _same_view(self.labels, other.labels)
             and (self.n_dims, self.class_names, self.feature_names, self.label_name)
             == (other.n_dims, other.class_names, other.feature_names, other.label_name)
         )
@@ -65,3 +72,14 @@ class DataSnapshot:
         return Dataset(
             self.xy[:, : self.n_dims], table[self.labels], tuple(classes), self.feature_names, self.label_name
         )
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same rows of the same buffer (the document grows arrays inside one buffer, see
+    :mod:`lab_app.document.growth`, and never rewrites rows it has shown)."""
+    return (
+        a.base is b.base
+        and a.shape == b.shape
+        and a.strides == b.strides
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )

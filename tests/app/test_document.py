@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtGui import QColor
 
 from lab_app.document import ClassInfo, LabDocument
@@ -235,3 +237,29 @@ def test_default_example_is_seeded_balanced_and_clean(doc):
     other.load_default_example(seed=3)
     np.testing.assert_array_equal(other.xy, doc.xy)
     assert other.undo_stack.count() == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["add", "add3", "undo", "redo", "remove", "move", "relabel"]), max_size=25))
+def test_arrays_the_document_showed_never_change_afterwards(doc, steps):
+    """Whatever edits follow (adds at the end share a buffer, undone adds are cut views), every
+    array the document handed out keeps the values it had."""
+    doc.undo_stack.clear()
+    doc.replace_data(np.arange(10.0).reshape(5, 2), [0, 1, 0, 1, 0], ["A", "B"])
+    shown = []
+    for i, step in enumerate(steps):
+        if step.startswith("add"):
+            doc.add_points(np.full((3 if step == "add3" else 1, 2), 100.0 + i), label=i % 2)
+        elif step == "undo":
+            doc.undo_stack.undo()
+        elif step == "redo":
+            doc.undo_stack.redo()
+        elif doc.n_points and step == "remove":
+            doc.remove_points([i % doc.n_points])
+        elif doc.n_points and step == "move":
+            doc.move_points([i % doc.n_points], [[-i, -i]])
+        elif doc.n_points and step == "relabel":
+            doc.relabel([i % doc.n_points], label=1 - int(doc.labels[i % doc.n_points]))
+        for array in (doc.xy, doc.labels, doc.X, doc.data_snapshot().xy):
+            shown.append((array, array.copy()))
+    assert all(np.array_equal(a, copy) for a, copy in shown)

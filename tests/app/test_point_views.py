@@ -164,3 +164,23 @@ def test_small_data_draw_every_point(make_window, qtbot):
         np.testing.assert_array_equal(xy, X)
     miss = np.flatnonzero(boundary.misclassified_mask)
     np.testing.assert_array_equal(boundary.miss_item.data["x"], X[miss, 0])
+
+
+def test_a_click_on_big_data_adds_its_point_without_copying_the_others(big, qtbot):
+    """Adding a point to 200,000 wrote the new row only: the document's arrays before and after
+    the click share their memory, and what a caller kept before reads the same as before."""
+    doc, designer = big.document, big.designer
+    before_xy, before_labels = doc.xy, doc.labels
+    kept_xy, kept_labels = before_xy.copy(), before_labels.copy()
+    pos = designer.data_to_widget_pos(0.25, -0.5)
+    qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=pos)
+    assert doc.n_points == N_BIG + 1
+    assert np.allclose(doc.xy[-1], (0.25, -0.5), atol=0.05)
+    assert np.shares_memory(doc.xy, before_xy) and np.shares_memory(doc.labels, before_labels)
+    assert np.array_equal(before_xy, kept_xy) and np.array_equal(before_labels, kept_labels)
+    assert not doc.xy.flags.writeable and not doc.labels.flags.writeable
+    doc.undo_stack.undo()  # and back: a shorter view, the kept arrays untouched
+    assert doc.n_points == N_BIG and np.array_equal(doc.xy, kept_xy)
+    qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(-0.5, 0.5))
+    assert doc.n_points == N_BIG + 1 and np.allclose(doc.xy[-1], (-0.5, 0.5), atol=0.05)
+    assert np.array_equal(before_xy, kept_xy)  # the undone row's place was not written over
