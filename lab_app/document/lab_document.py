@@ -49,7 +49,7 @@ from lab_app.document.commands import (
     StateCommand,
 )
 from lab_app.document.gestures import GestureRecorder
-from lab_app.document.growth import AppendBuffer
+from lab_app.document.growth import appended, with_room
 from lab_app.document.snapshot import DataSnapshot, column_pair, read_only_view
 from lab_app.document.state import (
     build_state,
@@ -105,7 +105,6 @@ class LabDocument(QObject):
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
         self._snapshot: tuple = ((), None)  # (what it was made of, the Dataset): see dataset()
-        self._xy_rows, self._label_rows = AppendBuffer(), AppendBuffer()  # adds at the end in O(rows added)
         self.undo_stack = QUndoStack(self)
         self._gestures = GestureRecorder(self.undo_stack)
         # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
@@ -478,8 +477,7 @@ class LabDocument(QObject):
         """Insert rows so that they end up at ``positions`` (sorted) of the new arrays."""
         n = len(self._labels)
         if len(positions) and positions[0] == n and positions[-1] == n + len(positions) - 1:  # at the end
-            self._xy = self._xy_rows.append(self._xy, xy)
-            self._labels = self._label_rows.append(self._labels, labels)
+            self._xy, self._labels = appended(self._xy, xy), appended(self._labels, labels)
         else:
             at = positions - np.arange(len(positions))  # np.insert wants positions in the old array
             self._xy = np.insert(self._xy, at, xy, axis=0)
@@ -498,13 +496,13 @@ class LabDocument(QObject):
         self.pointsChanged.emit()
 
     def apply_xy(self, indices: np.ndarray, xy: np.ndarray) -> None:
-        self._xy = self._xy.copy()  # never mutate arrays a State or a caller may still hold
+        self._xy = with_room(self._xy)  # never mutate arrays a State or a caller may still hold
         self._xy[indices] = xy
         self.changeApplied.emit(("xy", indices, xy))
         self.pointsChanged.emit()
 
     def apply_labels(self, indices: np.ndarray, labels: np.ndarray) -> None:
-        self._labels = self._labels.copy()
+        self._labels = with_room(self._labels)
         self._labels[indices] = labels
         self.changeApplied.emit(("labels", indices, labels))
         self.pointsChanged.emit()

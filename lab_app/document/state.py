@@ -16,6 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from lab_app.document.growth import with_room
+from lab_app.document.snapshot import column_pair
 from lab_app.document.types import MAX_CLASSES, MAX_FEATURES, MIN_CLASSES, ClassInfo, State
 from lab_app.widgets import palette
 
@@ -38,14 +40,14 @@ __all__ = [
 def build_state(old: State, X, labels, classes, feature_names, label_name, fit, view=None) -> State:
     """``old`` with new points, classes and names (see ``LabDocument.replace_data``); ValueError
     saying what is wrong if the document cannot hold them.  ``fit`` fits the ranges to ``view``."""
-    X = np.array(X, dtype=np.float64, copy=True)
+    X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2 or not 1 <= X.shape[1] <= MAX_FEATURES:
         raise ValueError(f"the lab holds 1 to {MAX_FEATURES} features; got X of shape {X.shape} (choose columns)")
     if not np.isfinite(X).all():
         raise ValueError("coordinates must be finite numbers")
-    codes = np.array(labels, dtype=np.int64).reshape(-1)
+    codes = with_room(np.asarray(labels, dtype=np.int64).reshape(-1))  # a copy that point adds can grow
     if len(codes) != len(X):
         raise ValueError(f"{len(X)} points but {len(codes)} labels")
     infos = []
@@ -61,7 +63,7 @@ def build_state(old: State, X, labels, classes, feature_names, label_name, fit, 
     if len(codes) and (codes.min() < 0 or codes.max() >= len(infos)):
         raise ValueError("labels must be codes 0..k-1 into classes")
     mode = "1d" if X.shape[1] == 1 else "2d"
-    xy = np.column_stack([X[:, 0], np.zeros(len(X))]) if X.shape[1] == 1 else X
+    xy = with_room(np.column_stack([X[:, 0], np.zeros(len(X))]) if X.shape[1] == 1 else X)
     d = xy.shape[1]
     names = tuple(feature_names) if feature_names is not None else ()
     names = (tuple(names) + tuple(f"x{k + 1}" for k in range(len(names), d)))[:d]
@@ -70,7 +72,7 @@ def build_state(old: State, X, labels, classes, feature_names, label_name, fit, 
     )
     if fit:
         i, j = (0, 1) if mode == "1d" else check_view(view or (0, 1), d)
-        xlim, ylim = fitted_ranges(xy[:, [i, j]], 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
+        xlim, ylim = fitted_ranges(column_pair(xy, i, j), 1 if mode == "1d" else 2, 0.15, old.xlim, old.ylim)
         state = replace(state, xlim=xlim, ylim=ylim)
     return state
 
