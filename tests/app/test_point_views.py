@@ -184,3 +184,15 @@ def test_a_click_on_big_data_adds_its_point_without_copying_the_others(big, qtbo
     qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(-0.5, 0.5))
     assert doc.n_points == N_BIG + 1 and np.allclose(doc.xy[-1], (-0.5, 0.5), atol=0.1)
     assert np.array_equal(before_xy, kept_xy)  # the undone row's place was not written over
+
+
+def test_a_click_on_big_data_draws_the_canvas_once(big, qtbot, monkeypatch):
+    """The new point's rows changed the (empty) selection's length; that alone is no second redraw
+    of the canvas's sample (each costs tens of ms on the GUI thread)."""
+    designer = big.designer
+    draws = []
+    original = designer._points.setData
+    monkeypatch.setattr(designer._points, "setData", lambda *a, **k: (draws.append(1), original(*a, **k)))
+    qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(0.25, -0.5))
+    assert big.document.n_points == N_BIG + 1
+    assert len(draws) == 1

@@ -154,12 +154,15 @@ class DrawingTools(QObject):
         kept = rows_kept(*self._rows, X, labels)
         self._rows = (X, labels)
         if not kept:  # rows were added, removed or replaced: old indices mean other points now
-            self._set_mask(np.zeros(len(labels), dtype=bool), force=len(self._selection) != len(labels))
+            # Nothing was selected, nothing to redraw: the canvas redraws for the new points anyway.
+            # (Saying so would draw a million points' sample twice per click.)
+            self._set_mask(np.zeros(len(labels), dtype=bool), quiet=not self._selection.any())
 
-    def _set_mask(self, mask: np.ndarray, force: bool = False) -> None:
-        if force or not np.array_equal(mask, self._selection):
+    def _set_mask(self, mask: np.ndarray, quiet: bool = False) -> None:
+        if not np.array_equal(mask, self._selection):
             self._selection = mask
-            self.selectionChanged.emit()
+            if not quiet:
+                self.selectionChanged.emit()
         self._update_enabled()
 
     def _update_enabled(self) -> None:
