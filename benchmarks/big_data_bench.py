@@ -13,6 +13,10 @@ the window could not answer a key press or a mouse move. Each step reports its s
 
 ``--profile`` also prints, per step, the GUI thread's most expensive calls (cProfile, which sees
 only the thread it runs in): it tells drawing (pyqtgraph, ``paint``) from model work.
+``--holds`` watches for long holds of the interpreter lock by any thread (a watcher thread that
+wakes every millisecond notices when it could not run) and prints, for each hold over 30 ms,
+where every thread was when the watcher ran again: the usual cause of a stall that the GUI
+thread's own profile does not explain (a worker's long call into C that keeps the lock).
 
 On a shared machine other processes move every number (a stall includes time the GUI thread
 waited for a core): say so when quoting them.
@@ -22,12 +26,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import faulthandler
 import gc
 import io
 import os
 import pstats
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this tree's lab_app
@@ -48,8 +54,9 @@ SETTLE_SECONDS = 2.0
 class Heartbeat:
     """A QTimer in the GUI thread; ``stalls`` collects each tick's lateness (ms) in the current step."""
 
-    def __init__(self, interval_ms: int = HEARTBEAT_MS):
+    def __init__(self, interval_ms: int = HEARTBEAT_MS, watcher=None):
         self.interval = interval_ms
+        self.watcher = watcher
         self.clock = QElapsedTimer()
         self.clock.start()
         self.timer = QTimer()
@@ -71,10 +78,80 @@ class Heartbeat:
         now = self.clock.nsecsElapsed() / 1e6
         if self.last is not None:
             self.stalls.append(max(0.0, now - self.last - self.interval))
+            if self.watcher is not None and self.stalls[-1] > 50:
+                self.watcher.gui_stalls.append(self.stalls[-1])
+        if self.watcher is not None:
+            self.watcher.armed()
         self.last = now
         self._ticks += 1
         if self._ticks % 20 == 0:
             self.rss_peak = max(self.rss_peak, rss_mb())
+
+
+class LockWatcher:
+    """A thread that wakes every millisecond; when it wakes late by more than ``threshold_ms``, some
+    thread held the interpreter lock (or the machine was busy): it records where each thread is then."""
+
+    def __init__(self, threshold_ms: float = 30.0):
+        self.threshold = threshold_ms / 1000
+        self.step = ""
+        self.holds: list[tuple[str, float, dict]] = []
+        self.gui_stalls: list[float] = []  # ms of each GUI stall over 50 ms, in order (as the dumps)
+        self.dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115 (faulthandler writes to it until report())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="lock-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.is_set():
+            before = time.perf_counter()
+            time.sleep(0.001)
+            late = time.perf_counter() - before - 0.001
+            if late > self.threshold:
+                names = {t.ident: t.name for t in threading.enumerate()}
+                where = {}
+                for ident, frame in sys._current_frames().items():
+                    if ident == threading.get_ident():
+                        continue
+                    ours = [
+                        f
+                        for f in traceback.extract_stack(frame)
+                        if "/lab_app/" in f.filename or "/engine/" in f.filename
+                    ]
+                    if ours:
+                        where[names.get(ident, ident)] = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(ours[-4:]))
+                self.holds.append((self.step, late * 1000, where))
+
+    def armed(self) -> None:
+        """Called on every heartbeat tick: if the next tick is over 50 ms late, a C watchdog writes
+        every thread's stack (the GUI thread's shows what kept it busy)."""
+        faulthandler.dump_traceback_later(0.05 + HEARTBEAT_MS / 1000, file=self.dumps)
+
+    def report(self) -> str:
+        faulthandler.cancel_dump_traceback_later()
+        self.dumps.seek(0)
+        stalls = [d for d in self.dumps.read().split("Timeout (") if d.strip()]
+        lines = [f"{len(stalls)} GUI stalls over 50 ms; the GUI thread's program frames in each (innermost first):"]
+        main_id = f"{threading.main_thread().ident:#018x}"
+        for ms, dump in sorted(zip(self.gui_stalls, stalls), key=lambda p: -p[0])[:20]:
+            main = next((t for t in dump.split("\n\n") if main_id in t.split("\n", 1)[0]), dump)
+            ours = [
+                ln.strip() for ln in main.splitlines() if "/lab_app/" in ln or "/engine/" in ln or "pyqtgraph" in ln
+            ]
+            ours = [ln.split("/")[-1].replace('", line ', ":") for ln in ours[:4]]
+            lines.append(f"  {ms:5.0f} ms: " + (" | ".join(ours) if ours else "(Qt or idle)"))
+        lines.append("longest holds of the interpreter lock (where each thread was just after):")
+        for step, ms, where in sorted(self.holds, key=lambda h: -h[1])[:15]:
+            lines.append(f"{ms:6.0f} ms in {step}:")
+            lines.extend(f"         {name}: {stack}" for name, stack in where.items())
+        return "\n".join(lines)
 
 
 def rss_mb() -> float:
@@ -118,7 +195,7 @@ def top_calls(profile: cProfile.Profile, limit: int = 12) -> str:
     return out.getvalue()
 
 
-def run(rows: int, train_seconds: float, folder: str, profile: bool = False) -> list[tuple]:
+def run(rows: int, train_seconds: float, folder: str, profile: bool = False, watcher=None) -> list[tuple]:
     from lab_app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
@@ -132,12 +209,14 @@ def run(rows: int, train_seconds: float, folder: str, profile: bool = False) -> 
     gc.freeze()  # as lab_app.app.run does once the window is up
     spin(1.0)  # the first layout and paints are not what we measure
     c, doc, files = window.controller, window.document, window.files
-    beat = Heartbeat()
+    beat = Heartbeat(watcher=watcher)
     beat.start()
     results = []
 
     def step(name: str, action, done, timeout: float = 240.0) -> None:
         beat.begin_step()
+        if watcher is not None:
+            watcher.step = name
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:
             profiler.enable()
@@ -226,6 +305,7 @@ def run(rows: int, train_seconds: float, folder: str, profile: bool = False) -> 
 
     step(f"reopen session ({size:.0f} MB)", lambda: files.open_session(session, ask=False), reopened)
 
+    beat.timer.stop()
     c.shutdown()
     window.landscape_view.shutdown()
     window.close()
@@ -238,12 +318,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--train-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="print each step's costliest GUI-thread calls")
+    parser.add_argument("--holds", action="store_true", help="print where threads were after long lock holds")
     args = parser.parse_args()
     limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
     folder = tempfile.mkdtemp(prefix="logit-lab-big-bench-")
     os.environ.setdefault("LOGIT_LAB_RECOVERY_DIR", os.path.join(folder, "recovery"))  # not the user's
     started = time.perf_counter()
-    results = run(args.rows, args.train_seconds, folder, args.profile)
+    watcher = LockWatcher() if args.holds else None
+    if watcher is not None:
+        watcher.start()
+    results = run(args.rows, args.train_seconds, folder, args.profile, watcher)
+    if watcher is not None:
+        watcher.stop()
+        print()
+        print(watcher.report())
     print()
     print(f"{args.rows:,} rows; heartbeat every {HEARTBEAT_MS} ms; total {time.perf_counter() - started:.0f} s")
     print()

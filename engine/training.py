@@ -504,12 +504,17 @@ def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generat
     y = np.asarray(y)
     if test_fraction <= 0:
         return np.arange(len(y)), np.arange(0)
-    test = []
-    for cls in np.unique(y):
+    # Whole-array steps only (no Python lists, no sorting of all rows): a training thread splitting
+    # a million points must not hold the interpreter for long while the window waits for it.
+    codes = y.dtype.kind in "iu" and (not len(y) or y.min() >= 0)
+    classes = np.flatnonzero(np.bincount(y)) if codes else np.unique(y)
+    parts = [np.zeros(0, dtype=np.int64)]
+    for cls in classes:
         members = np.flatnonzero(y == cls)
         rng.shuffle(members)
         k = min(int(round(test_fraction * len(members))), len(members) - 1)
-        test.extend(members[:k].tolist())
-    test_idx = np.array(sorted(test), dtype=np.int64)
-    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
-    return train_idx, test_idx
+        parts.append(members[:k])
+    test_idx = np.sort(np.concatenate(parts)).astype(np.int64, copy=False)
+    in_train = np.ones(len(y), dtype=bool)
+    in_train[test_idx] = False
+    return np.flatnonzero(in_train), test_idx

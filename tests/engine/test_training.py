@@ -3,6 +3,8 @@ stopping, divergence, pause/resume."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_iris, make_circles, make_moons
 from sklearn.linear_model import LogisticRegression
 
@@ -180,6 +182,34 @@ def test_stratified_split_keeps_class_shares():
     train, test = stratified_split(y, 0.2, np.random.default_rng(0))
     assert len(test) == 20 and np.sum(y[test] == 1) == 2
     assert set(train).isdisjoint(test) and len(train) + len(test) == 100
+
+
+def _split_as_before(y, test_fraction, rng):
+    """The split as first written (Python lists, sorted(), setdiff1d): the answer must not change."""
+    test = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        rng.shuffle(members)
+        k = min(int(round(test_fraction * len(members))), len(members) - 1)
+        test.extend(members[:k].tolist())
+    test_idx = np.array(sorted(test), dtype=np.int64)
+    return np.setdiff1d(np.arange(len(y)), test_idx), test_idx
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), max_size=300),
+    st.sampled_from([0.1, 0.2, 0.25, 0.5]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["codes", "floats", "strings"]),
+)
+def test_stratified_split_is_the_same_split_as_before(labels, fraction, seed, kind):
+    y = np.array(labels, dtype=np.int64)
+    y = {"codes": y, "floats": y * 0.5 - 1, "strings": np.array([f"c{v}" for v in labels])}[kind]
+    train, test = stratified_split(y, fraction, np.random.default_rng(seed))
+    old_train, old_test = _split_as_before(y, fraction, np.random.default_rng(seed))
+    assert np.array_equal(test, old_test) and np.array_equal(train, old_train)
+    assert test.dtype == np.int64 and train.dtype.kind == "i"
 
 
 def test_learning_rate_change_applies_to_next_step():
