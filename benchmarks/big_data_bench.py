@@ -31,6 +31,7 @@ import gc
 import io
 import os
 import pstats
+import re
 import sys
 import tempfile
 import threading
@@ -79,7 +80,7 @@ class Heartbeat:
         if self.last is not None:
             self.stalls.append(max(0.0, now - self.last - self.interval))
             if self.watcher is not None and self.stalls[-1] > 50:
-                self.watcher.gui_stalls.append(self.stalls[-1])
+                self.watcher.stalled(self.stalls[-1])
         if self.watcher is not None:
             self.watcher.armed()
         self.last = now
@@ -89,15 +90,22 @@ class Heartbeat:
 
 
 class LockWatcher:
-    """A thread that wakes every millisecond; when it wakes late by more than ``threshold_ms``, some
-    thread held the interpreter lock (or the machine was busy): it records where each thread is then."""
+    """Where the threads were during long GUI stalls and long holds of the interpreter lock.
+
+    Stacks are written by :mod:`faulthandler` (C code, safe while other threads run): on every
+    heartbeat tick a watchdog is re-armed that dumps every thread's stack if the next tick is over
+    50 ms late (the GUI thread's stack then shows what kept it busy); and a thread that wakes every
+    millisecond dumps every stack when it woke over 30 ms late (some thread held the lock, or the
+    machine was busy), showing where the other threads were just after.
+    """
 
     def __init__(self, threshold_ms: float = 30.0):
         self.threshold = threshold_ms / 1000
         self.step = ""
-        self.holds: list[tuple[str, float, dict]] = []
-        self.gui_stalls: list[float] = []  # ms of each GUI stall over 50 ms, in order (as the dumps)
-        self.dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115 (faulthandler writes to it until report())
+        self.holds: list[tuple[str, float]] = []  # (step, ms) of each long lock hold, as dumped
+        # faulthandler writes to these by file descriptor until report()
+        self._stall_dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        self._hold_dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="lock-watcher", daemon=True)
 
@@ -106,52 +114,76 @@ class LockWatcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self._thread.join()
+        faulthandler.cancel_dump_traceback_later()
+
+    def armed(self) -> None:
+        """Called on every heartbeat tick (see the class)."""
+        faulthandler.dump_traceback_later(0.05 + HEARTBEAT_MS / 1000, file=self._stall_dumps)
+
+    def stalled(self, ms: float) -> None:
+        """The heartbeat saw a stall of ``ms`` (over 50 ms): the dump just before this mark is its."""
+        self._stall_dumps.write(f"@@{self.step}|{ms}\n")
+        self._stall_dumps.flush()
 
     def _watch(self) -> None:
-        import traceback
-
         while not self._stop.is_set():
             before = time.perf_counter()
             time.sleep(0.001)
             late = time.perf_counter() - before - 0.001
             if late > self.threshold:
-                names = {t.ident: t.name for t in threading.enumerate()}
-                where = {}
-                for ident, frame in sys._current_frames().items():
-                    if ident == threading.get_ident():
-                        continue
-                    ours = [
-                        f
-                        for f in traceback.extract_stack(frame)
-                        if "/lab_app/" in f.filename or "/engine/" in f.filename
-                    ]
-                    if ours:
-                        where[names.get(ident, ident)] = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(ours[-4:]))
-                self.holds.append((self.step, late * 1000, where))
-
-    def armed(self) -> None:
-        """Called on every heartbeat tick: if the next tick is over 50 ms late, a C watchdog writes
-        every thread's stack (the GUI thread's shows what kept it busy)."""
-        faulthandler.dump_traceback_later(0.05 + HEARTBEAT_MS / 1000, file=self.dumps)
+                self.holds.append((self.step, late * 1000))
+                faulthandler.dump_traceback(self._hold_dumps, all_threads=True)
+                self._hold_dumps.write("@@\n")
+                self._hold_dumps.flush()
 
     def report(self) -> str:
-        faulthandler.cancel_dump_traceback_later()
-        self.dumps.seek(0)
-        stalls = [d for d in self.dumps.read().split("Timeout (") if d.strip()]
-        lines = [f"{len(stalls)} GUI stalls over 50 ms; the GUI thread's program frames in each (innermost first):"]
-        main_id = f"{threading.main_thread().ident:#018x}"
-        for ms, dump in sorted(zip(self.gui_stalls, stalls), key=lambda p: -p[0])[:20]:
-            main = next((t for t in dump.split("\n\n") if main_id in t.split("\n", 1)[0]), dump)
-            ours = [
-                ln.strip() for ln in main.splitlines() if "/lab_app/" in ln or "/engine/" in ln or "pyqtgraph" in ln
-            ]
-            ours = [ln.split("/")[-1].replace('", line ', ":") for ln in ours[:4]]
-            lines.append(f"  {ms:5.0f} ms: " + (" | ".join(ours) if ours else "(Qt or idle)"))
-        lines.append("longest holds of the interpreter lock (where each thread was just after):")
-        for step, ms, where in sorted(self.holds, key=lambda h: -h[1])[:15]:
-            lines.append(f"{ms:6.0f} ms in {step}:")
-            lines.extend(f"         {name}: {stack}" for name, stack in where.items())
+        names = {f"{t.ident:#018x}": t.name for t in threading.enumerate()}
+        main = f"{threading.main_thread().ident:#018x}"
+        self._stall_dumps.seek(0)
+        pieces = self._stall_dumps.read().split("@@")
+        stalls = []  # (ms, step, the last dump written before the stall's mark)
+        before = pieces[0]
+        for piece in pieces[1:]:
+            mark, _, after = piece.partition("\n")
+            step, ms = mark.rsplit("|", 1)
+            stalls.append((float(ms), step, before.rsplit("Timeout (", 1)[-1]))
+            before = after
+        lines = ["GUI stalls over 50 ms: the GUI thread's innermost program frames"]
+        for ms, step, dump in sorted(stalls, key=lambda p: -p[0])[:12]:
+            lines.append(f"  {ms:5.0f} ms in {step}: {_frames(dump, lambda ident: ident == main)}")
+        self._hold_dumps.seek(0)
+        holds = self._hold_dumps.read().split("@@\n")
+        lines.append("lock holds over 30 ms: where each other thread was just after")
+        for (step, ms), dump in sorted(zip(self.holds, holds), key=lambda p: -p[0][1])[:12]:
+            lines.append(f"  {ms:5.0f} ms in {step}:")
+            for block in dump.split("\n\n"):
+                ident = _thread_id(block)
+                if ident in names and names[ident] != "lock-watcher":
+                    where = _frames(block, lambda _ident: True)
+                    if where != "(Qt or idle)":
+                        lines.append(f"      {names[ident]}: {where}")
         return "\n".join(lines)
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
+
+
+def _thread_id(block: str) -> str:
+    head = block.strip().split("\n", 1)[0]
+    return head.split()[1] if head.startswith("Thread") else head.split()[2] if head.startswith("Current") else ""
+
+
+def _frames(dump: str, wanted) -> str:
+    """The innermost frames of the program (and pyqtgraph) in the first thread of ``dump`` that ``wanted``."""
+    for block in dump.split("\n\n"):
+        ident = _thread_id(block)
+        if ident and wanted(ident):
+            ours = [m.groups() for m in _FRAME.finditer(block) if re.search(r"/(lab_app|engine|pyqtgraph)/", m[1])]
+            return (
+                " < ".join(f"{name} ({path.split('/')[-1]}:{line})" for path, line, name in ours[:4]) or "(Qt or idle)"
+            )
+    return "(not found)"
 
 
 def rss_mb() -> float:

@@ -105,6 +105,7 @@ class LabDocument(QObject):
         self._xlim = (-3.0, 3.0)
         self._ylim = (-3.0, 3.0)
         self._snapshot: tuple = ((), None)  # (what it was made of, the Dataset): see dataset()
+        self._counts: tuple = (None, np.zeros(0, dtype=np.int64))  # (the labels counted, counts): see class_counts()
         self.undo_stack = QUndoStack(self)
         self._gestures = GestureRecorder(self.undo_stack)
         # A bound slot (not a lambda): Qt drops the connection when this object dies, before the stack.
@@ -155,6 +156,15 @@ class LabDocument(QObject):
     def labels(self) -> np.ndarray:
         """``(n_points,)`` int64, read-only: class indices into :attr:`classes` (a view, like :attr:`X`)."""
         return read_only_view(self._labels)
+
+    def class_counts(self) -> np.ndarray:
+        """``(n_classes,)`` points per class, read-only; counted once per change of the points
+        (every class bar and view asks after each edit)."""
+        made_of, counts = self._counts
+        if made_of is not self._labels or len(counts) != self.n_classes:
+            counts = read_only_view(np.bincount(self._labels, minlength=self.n_classes))
+            self._counts = (self._labels, counts)
+        return counts
 
     @property
     def classes(self) -> tuple[ClassInfo, ...]:

@@ -263,3 +263,16 @@ def test_arrays_the_document_showed_never_change_afterwards(doc, steps):
         for array in (doc.xy, doc.labels, doc.X, doc.data_snapshot().xy):
             shown.append((array, array.copy()))
     assert all(np.array_equal(a, copy) for a, copy in shown)
+
+
+def test_class_counts_follow_edits_and_are_counted_once_per_change(doc):
+    doc.replace_data(np.zeros((5, 2)), [0, 1, 1, 0, 1], ["A", "B"])
+    first = doc.class_counts()
+    assert first.tolist() == [2, 3] and doc.class_counts() is first  # asked again: not counted again
+    doc.add_points([[1.0, 1.0]], label=0)
+    assert doc.class_counts().tolist() == [3, 3]
+    doc.add_class("C")
+    assert doc.class_counts().tolist() == [3, 3, 0]
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.class_counts().tolist() == [2, 3] and not doc.class_counts().flags.writeable

@@ -196,3 +196,11 @@ def test_a_click_on_big_data_draws_the_canvas_once(big, qtbot, monkeypatch):
     qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(0.25, -0.5))
     assert big.document.n_points == N_BIG + 1
     assert len(draws) == 1
+
+
+def test_a_new_run_on_big_data_places_its_points_by_views_not_copies(big):
+    """Where the boundary view draws each of 200,000 points is a view of the run's inputs: a new
+    run builds no (n, 2) array on the GUI thread."""
+    layer = big.boundary_view._layer
+    assert len(layer.xy) == N_BIG and np.shares_memory(layer.xy, layer.X)
+    assert np.array_equal(layer.xy, big.controller.run_info.dataset.X[:, :2])

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.evaluation import threshold_predictions
 from engine.forensics import loss_sizes, losses_from_logits
 from engine.metrics import predictions
+from lab_app.document.snapshot import column_pair
 from lab_app.training.point_logits import PointLogits
 from lab_app.widgets import palette
 from lab_app.widgets.point_sample import POINT_BUDGET, capped, drawn_rows, nearest_row
@@ -118,8 +119,10 @@ class PointLayer:
     def place(self, columns, one_d: bool) -> None:
         """Where the points are drawn: the view pair's columns, or (x, class level) for 1-D data."""
         i, j = columns
-        level = self.y / max(self._n_classes - 1, 1)
-        self.xy = np.column_stack([self.X[:, i], level if one_d else self.X[:, j]])
+        if one_d or i == j:
+            self.xy = np.column_stack([self.X[:, i], self.y / max(self._n_classes - 1, 1) if one_d else self.X[:, j]])
+        else:  # a view (O(1)): a new run on a million points builds no (n, 2) array here
+            self.xy = column_pair(self.X, i, j)
 
     def style(self, colors=None) -> None:
         """Fill and outline each drawn point in its class colour (``colors``, one QColor per class;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QInputDialog, QLabel, QMenu, QToolButton, QWidget
@@ -68,7 +67,7 @@ class ClassBar(QWidget):
 
     def update_counts(self) -> None:
         """Each button's text, swatch and tip: the class name and its number of points."""
-        counts = np.bincount(self._doc.labels, minlength=self._doc.n_classes)
+        counts = self._doc.class_counts()
         for i, (button, info) in enumerate(zip(self.buttons, self._doc.classes)):
             button.setText(f"{info.name} ({counts[i]})")
             button.setIcon(_swatch(info.qcolor()))
