@@ -72,7 +72,7 @@ def test_a_drag_while_training_hands_views_of_the_points_never_copies(qtbot, mak
 
     def recording_hand_data(self, data, version):
         doc_xy = w.document.state().xy
-        handed.append((data.xy.base is doc_xy, data.xy.flags.writeable, threading.current_thread()))
+        handed.append((np.shares_memory(data.xy, doc_xy), data.xy.flags.writeable, threading.current_thread()))
         original(self, data, version)
 
     monkeypatch.setattr(TrainingWorker, "hand_data", recording_hand_data)
