@@ -16,7 +16,15 @@ import numpy as np
 
 from .network import cast_into, check_representable, targets
 
-__all__ = ["GATHER_ROWS", "ShuffledBlocks", "SplitInputs", "augmented_buffer", "shuffled_order"]
+__all__ = [
+    "GATHER_ROWS",
+    "ShuffledBlocks",
+    "SplitInputs",
+    "augmented_buffer",
+    "leading_items",
+    "row_items",
+    "shuffled_order",
+]
 
 #: Rows mapped and standardized at a time (float64 temporaries of this many rows).
 FEATURE_ROWS = 65536
@@ -47,6 +55,7 @@ class SplitInputs:
             cast_into(phi, self.features[start:stop])
         if worst is not None:
             check_representable(worst[None], model.feature_names, net.dtype)
+        self.rows = row_items(self.features)
 
     def __len__(self) -> int:
         return len(self.features)
@@ -58,12 +67,11 @@ class SplitInputs:
     def chunks(self, buffer: np.ndarray):
         """(inputs with the bias column, labels) of consecutive rows, as many as ``buffer`` holds
         ((rows, n_inputs + 1), the ones column set); the inputs are a view of ``buffer``."""
-        rows = len(buffer)
+        rows, leading = len(buffer), leading_items(buffer)
         for start in range(0, len(self), rows):
-            part = self.features[start : start + rows]
-            inputs = buffer[: len(part)]
-            inputs[:, :-1] = part
-            yield inputs, self.labels(slice(start, start + rows))
+            part = self.rows[start : start + rows]
+            np.copyto(leading[: len(part)], part)
+            yield buffer[: len(part)], self.labels(slice(start, start + rows))
 
 
 def augmented_buffer(rows: int, n_inputs: int, dtype) -> np.ndarray:
@@ -71,6 +79,21 @@ def augmented_buffer(rows: int, n_inputs: int, dtype) -> np.ndarray:
     out = np.empty((rows, n_inputs + 1), dtype=dtype)
     out[:, -1] = 1.0
     return out
+
+
+# NumPy copies a strided block of numbers one number at a time (~1.6 ns each here), but an
+# opaque item as one memcpy: seen as one item per row, rows move into a buffer with a bias
+# column 5-10× faster than as numbers, and faster than the old whole-array take.
+def row_items(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous (n, k) array as (n,) opaque items, one per row (a view)."""
+    return a.view(np.dtype((np.void, a.shape[1] * a.itemsize))).reshape(len(a))
+
+
+def leading_items(buffer: np.ndarray) -> np.ndarray:
+    """A C-contiguous (n, k + 1) buffer's first k columns as (n,) opaque items (a strided view)."""
+    k, size = buffer.shape[1] - 1, buffer.itemsize
+    row = np.dtype({"names": ["x"], "formats": [(np.void, k * size)], "offsets": [0], "itemsize": (k + 1) * size})
+    return buffer.view(row).reshape(len(buffer))["x"]
 
 
 def shuffled_order(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -93,6 +116,7 @@ class ShuffledBlocks:
         rows = min(n, max(batch, GATHER_ROWS // batch * batch))
         self._split, self._workspace, self._n_classes = split, workspace, n_classes
         self._inputs = augmented_buffer(rows, net.n_inputs, net.dtype)
+        self._leading = leading_items(self._inputs)
         self._targets = np.empty((rows, net.n_outputs), dtype=net.dtype)
 
     def gather(self, order: np.ndarray, start: int):
@@ -101,6 +125,6 @@ class ShuffledBlocks:
         m = len(idx)
         inputs, S = self._inputs[:m], self._targets[:m]
         split, ws = self._split, self._workspace
-        inputs[:, :-1] = split.features[idx]
+        np.take(split.rows, idx, out=self._leading[:m])
         S[...] = ws.fit_targets(targets(split.labels(idx), self._n_classes, ws.dtype))
         return inputs, S, start + m
