@@ -1,4 +1,5 @@
-"""A split's model inputs in one full-size array; minibatches gathered a block of rows at a time.
+"""A run's split of the rows and each split's model inputs in one full-size array; minibatches
+gathered a block of rows at a time.
 
 The trainer used to keep, per split, its mapped and standardized features with the bias column
 appended, the targets, and per epoch shuffled copies of both: with the rows it was built from,
@@ -128,3 +129,28 @@ class ShuffledBlocks:
         np.take(split.rows, idx, out=self._leading[:m])
         S[...] = ws.fit_targets(targets(split.labels(idx), self._n_classes, ws.dtype))
         return inputs, S, start + m
+
+
+def classes_present(y: np.ndarray, n_classes: int) -> int:
+    """How many of the classes occur in ``y``: a count per class, not ``np.unique``'s sorted copy."""
+    return int(np.count_nonzero(np.bincount(y, minlength=n_classes)))
+
+
+def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generator):
+    """Seeded stratified split: (train indices, test indices), each sorted.
+
+    Every class puts round(fraction · count) of its points in the test split, but always keeps
+    at least one in training.
+    """
+    y = np.asarray(y)
+    if test_fraction <= 0:
+        return np.arange(len(y)), np.arange(0)
+    test = []
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        rng.shuffle(members)
+        k = min(int(round(test_fraction * len(members))), len(members) - 1)
+        test.extend(members[:k].tolist())
+    test_idx = np.array(sorted(test), dtype=np.int64)
+    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
+    return train_idx, test_idx

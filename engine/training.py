@@ -26,7 +26,14 @@ from .metrics import predictions
 from .model import Model
 from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad
 from .optimizers import OPTIMIZERS, make_optimizer
-from .train_inputs import ShuffledBlocks, SplitInputs, augmented_buffer, shuffled_order
+from .train_inputs import (
+    ShuffledBlocks,
+    SplitInputs,
+    augmented_buffer,
+    classes_present,
+    shuffled_order,
+    stratified_split,
+)
 
 __all__ = ["MODELS", "EpochReport", "FitResult", "TrainConfig", "Trainer", "stratified_split"]
 
@@ -149,7 +156,7 @@ class Trainer:
     """
 
     def __init__(self, dataset: Dataset, config: TrainConfig = TrainConfig()):
-        if dataset.n_classes < 2 or _classes_present(dataset.y, dataset.n_classes) < 2:
+        if dataset.n_classes < 2 or classes_present(dataset.y, dataset.n_classes) < 2:
             present = sorted({dataset.classes[i] for i in np.unique(dataset.y)}, key=str)
             raise DataError(
                 f"the data have only one class ({', '.join(map(str, present)) or 'none'}); "
@@ -160,7 +167,7 @@ class Trainer:
         self.dataset = dataset
         self.rng = np.random.default_rng(config.seed)
         self._split_rows(dataset)
-        if self._train_rows is not None and _classes_present(dataset.y[self._train_rows], dataset.n_classes) < 2:
+        if self._train_rows is not None and classes_present(dataset.y[self._train_rows], dataset.n_classes) < 2:
             raise DataError("the training split holds only one class; lower the test fraction or add points")
         fmap = FeatureMap.from_spec(config.features, dataset.n_features)
         standardizer = self._fit_standardizer(fmap) if config.standardize else Standardizer.identity(fmap.n_outputs)
@@ -324,7 +331,7 @@ class Trainer:
         """
         if dataset.classes != self.dataset.classes or dataset.n_features != self.dataset.n_features:
             raise ValueError("the edited data have other classes or inputs; start a new training run")
-        if _classes_present(dataset.y, dataset.n_classes) < 2:
+        if classes_present(dataset.y, dataset.n_classes) < 2:
             raise DataError("the data have only one class; training needs points of at least 2 classes")
         self.dataset = dataset
         self._split_rows(dataset)
@@ -509,28 +516,3 @@ class Trainer:
                 loss_sum += float(sample_losses(z, yc).sum())
                 correct += int(np.count_nonzero(predictions(z) == yc))
         return loss_sum / n, correct / n
-
-
-def _classes_present(y: np.ndarray, n_classes: int) -> int:
-    """How many of the classes occur in ``y``: a count per class, not ``np.unique``'s sorted copy."""
-    return int(np.count_nonzero(np.bincount(y, minlength=n_classes)))
-
-
-def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generator):
-    """Seeded stratified split: (train indices, test indices), each sorted.
-
-    Every class puts round(fraction · count) of its points in the test split, but always keeps
-    at least one in training.
-    """
-    y = np.asarray(y)
-    if test_fraction <= 0:
-        return np.arange(len(y)), np.arange(0)
-    test = []
-    for cls in np.unique(y):
-        members = np.flatnonzero(y == cls)
-        rng.shuffle(members)
-        k = min(int(round(test_fraction * len(members))), len(members) - 1)
-        test.extend(members[:k].tolist())
-    test_idx = np.array(sorted(test), dtype=np.int64)
-    train_idx = np.setdiff1d(np.arange(len(y)), test_idx)
-    return train_idx, test_idx
