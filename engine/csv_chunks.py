@@ -112,6 +112,8 @@ class ChunkedTable:
         y = recode[codes]
         del codes
         self._X = self._codes = None
+        X.setflags(write=False)  # handed over: Dataset keeps read-only arrays it alone holds
+        y.setflags(write=False)
         return Dataset(X, y, tuple(classes), tuple(self._feature_names), self._label_name)
 
     # ------------------------------------------------------------------ internals

@@ -41,6 +41,10 @@ class DataError(ValueError):
 class Dataset:
     """Labelled points; the arrays are read-only copies, so a Dataset can be shared freely.
 
+    An array handed over already read-only, owning its memory and in the stored dtype and layout
+    (as :mod:`engine.csv_chunks` hands over what it parsed) is kept, not copied: nobody can
+    write to it, and a big file's data then exist once, not twice.
+
     Attributes
     ----------
     X : ndarray, shape (n_samples, n_features), float64, all finite
@@ -58,8 +62,8 @@ class Dataset:
 
     def __post_init__(self):
         try:
-            X = np.array(self.X, dtype=np.float64, order="C")
-            y = np.array(self.y, dtype=np.int64).reshape(-1)
+            X = np.array(self.X, dtype=np.float64, order="C", copy=_copy(self.X))
+            y = np.array(self.y, dtype=np.int64, copy=_copy(self.y)).reshape(-1)
         except (TypeError, ValueError) as exc:
             raise DataError(f"X must hold numbers and y integer codes ({exc}).") from None
         if X.ndim == 1:
@@ -125,6 +129,13 @@ class Dataset:
     def subset(self, indices):
         """Rows ``indices`` (int array or boolean mask); every class is kept so codes stay valid."""
         return Dataset(self.X[indices], self.y[indices], self.classes, self.feature_names, self.label_name)
+
+
+def _copy(a) -> bool | None:
+    """``np.array``'s ``copy``: None (only to convert) for an array handed over read-only and
+    owning its memory, else True."""
+    handed_over = isinstance(a, np.ndarray) and not a.flags.writeable and a.base is None
+    return None if handed_over else True
 
 
 def sort_classes(values):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .losses import cross_entropy, penalty, sigmoid, softmax
 
-__all__ = ["ACTIVATIONS", "ACTIVATION_FUNCTIONS", "Network", "Workspace", "augment"]
+__all__ = ["ACTIVATIONS", "ACTIVATION_FUNCTIONS", "Network", "Workspace", "augment", "cast_into"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 #: The hidden activations as plain (allocating) functions, for forward passes outside a
@@ -135,12 +135,18 @@ def augment(X: np.ndarray, dtype) -> np.ndarray:
     stays drawable); a trainer refuses such data first (:func:`check_representable`)."""
     X = np.asarray(X)
     out = np.empty((X.shape[0], X.shape[1] + 1), dtype=dtype)
-    big = np.finfo(dtype).max
-    if X.size and X.dtype.itemsize > out.dtype.itemsize and np.abs(X).max() > big:
-        X = np.clip(X, -big, big)
-    out[:, :-1] = X
+    cast_into(X, out[:, :-1])
     out[:, -1] = 1.0
     return out
+
+
+def cast_into(X: np.ndarray, out: np.ndarray) -> None:
+    """``X`` into ``out`` (same shape, the network's dtype), values beyond its range clipped to its
+    largest finite value, as :func:`augment` does; row by row, so chunks give the whole's numbers."""
+    big = np.finfo(out.dtype).max
+    if X.size and X.dtype.itemsize > out.dtype.itemsize and np.abs(X).max() > big:
+        X = np.clip(X, -big, big)
+    out[...] = X
 
 
 def check_representable(features: np.ndarray, names, dtype) -> None:

@@ -24,8 +24,16 @@ from .features import FeatureMap, Standardizer
 from .losses import penalty, sample_losses
 from .metrics import predictions
 from .model import Model
-from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad, augment, check_representable, targets
+from .network import ACTIVATIONS, Network, Workspace, add_penalty_grad
 from .optimizers import OPTIMIZERS, make_optimizer
+from .train_inputs import (
+    ShuffledBlocks,
+    SplitInputs,
+    augmented_buffer,
+    classes_present,
+    shuffled_order,
+    stratified_split,
+)
 
 __all__ = ["MODELS", "EpochReport", "FitResult", "TrainConfig", "Trainer", "stratified_split"]
 
@@ -142,12 +150,13 @@ class Trainer:
 
     Parameters
     ----------
-    dataset : the data; a copy is taken, so later edits to the caller's arrays do not race.
+    dataset : the data (immutable, so shared, not copied). The trainer keeps one full-size array
+        of its own, the standardized features (:mod:`engine.train_inputs`).
     config : hyper-parameters; validated here.
     """
 
     def __init__(self, dataset: Dataset, config: TrainConfig = TrainConfig()):
-        if dataset.n_classes < 2 or len(np.unique(dataset.y)) < 2:
+        if dataset.n_classes < 2 or classes_present(dataset.y, dataset.n_classes) < 2:
             present = sorted({dataset.classes[i] for i in np.unique(dataset.y)}, key=str)
             raise DataError(
                 f"the data have only one class ({', '.join(map(str, present)) or 'none'}); "
@@ -157,12 +166,11 @@ class Trainer:
         self.config = config
         self.dataset = dataset
         self.rng = np.random.default_rng(config.seed)
-        self.train_idx, self.test_idx = stratified_split(dataset.y, config.test_fraction, self.rng)
-        if len(np.unique(dataset.y[self.train_idx])) < 2:
+        self._split_rows(dataset)
+        if self._train_rows is not None and classes_present(dataset.y[self._train_rows], dataset.n_classes) < 2:
             raise DataError("the training split holds only one class; lower the test fraction or add points")
         fmap = FeatureMap.from_spec(config.features, dataset.n_features)
-        phi_train = fmap.transform(dataset.X[self.train_idx])
-        standardizer = Standardizer().fit(phi_train) if config.standardize else Standardizer.identity(fmap.n_outputs)
+        standardizer = self._fit_standardizer(fmap) if config.standardize else Standardizer.identity(fmap.n_outputs)
         network = Network(fmap.n_outputs, dataset.n_classes, config.hidden_layers(), config.activation, config.dtype)
         network.init(self.rng)
         self.model = Model(dataset.classes, fmap, standardizer, network, dataset.feature_names)
@@ -185,7 +193,7 @@ class Trainer:
         self.diverged_epoch: int | None = None
         self._stop_requested = False
         self._load_split()
-        self.initial_loss = self._evaluate(self._train_inputs, self._train_y)[0]
+        self.initial_loss = self._evaluate(self._train)[0]
         self._best = (math.inf, None)
         self._wait = 0
         self._best_objective = math.inf
@@ -197,8 +205,14 @@ class Trainer:
         return self.model.network
 
     @property
+    def train_idx(self) -> np.ndarray:
+        """Indices of the training rows (sorted). Made on each call when every row trains: an
+        arange of the data's length is not worth keeping (8 bytes a row)."""
+        return np.arange(self.dataset.n_samples) if self._train_rows is None else self._train_rows
+
+    @property
     def n_train(self) -> int:
-        return len(self.train_idx)
+        return len(self._train)
 
     @property
     def n_test(self) -> int:
@@ -254,7 +268,7 @@ class Trainer:
         if self._cursor is None:
             self._begin_epoch()
         n, b = self.n_train, self._batch
-        X, S = self._shuffled_X, self._shuffled_S
+        X, S, base, gathered = self._block  # rows base..gathered-1 of the epoch's order
         cursor, grad_sq = self._cursor, 0.0
         # The loop is call-bound at small batches: bind everything it touches to locals.
         gradient, step, dot, penalized = ws.batch_gradient, opt.step, np.dot, cfg.l1 or cfg.l2
@@ -264,8 +278,12 @@ class Trainer:
             while cursor < n:
                 if self._stop_requested:
                     break
+                if cursor >= gathered:
+                    base = cursor
+                    X, S, gathered = self._blocks.gather(self._order, cursor)
+                    self._block = (X, S, base, gathered)
                 end = cursor + b
-                gradient(X[cursor:end], S[cursor:end], params, grad)
+                gradient(X[cursor - base : end - base], S[cursor - base : end - base], params, grad)
                 if penalized:
                     add_penalty_grad(params, net.weight_mask, grad, cfg.l1, cfg.l2, self._scratch)
                 grad_sq += float(dot(grad, grad))
@@ -313,10 +331,10 @@ class Trainer:
         """
         if dataset.classes != self.dataset.classes or dataset.n_features != self.dataset.n_features:
             raise ValueError("the edited data have other classes or inputs; start a new training run")
-        if len(np.unique(dataset.y)) < 2:
+        if classes_present(dataset.y, dataset.n_classes) < 2:
             raise DataError("the data have only one class; training needs points of at least 2 classes")
         self.dataset = dataset
-        self.train_idx, self.test_idx = stratified_split(dataset.y, self.config.test_fraction, self.rng)
+        self._split_rows(dataset)
         self._load_split()
 
     def restore(self, model: Model, history=(), best_epoch: int | None = None) -> None:
@@ -346,10 +364,10 @@ class Trainer:
 
     def current_metrics(self) -> dict:
         """Loss, objective and accuracy of the current weights on both splits (test: None if empty)."""
-        train_loss, train_acc = self._evaluate(self._train_inputs, self._train_y)
+        train_loss, train_acc = self._evaluate(self._train)
         test_loss = test_acc = None
         if self.n_test:
-            test_loss, test_acc = self._evaluate(self._test_inputs, self._test_y)
+            test_loss, test_acc = self._evaluate(self._test)
         return {
             "train_loss": train_loss,
             "train_accuracy": train_acc,
@@ -360,35 +378,42 @@ class Trainer:
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) of the current model on raw inputs."""
-        inputs = augment(self.model.features(X), self.network.dtype)
-        return self._evaluate(inputs, np.asarray(y))
+        return self._evaluate(SplitInputs(self.model, np.asarray(X), np.asarray(y)))
 
     # ------------------------------------------------------------------ internals
+    def _split_rows(self, dataset: Dataset) -> None:
+        """The seeded split; no index array of the training rows when every row trains."""
+        if self.config.test_fraction > 0:
+            self._train_rows, self.test_idx = stratified_split(dataset.y, self.config.test_fraction, self.rng)
+        else:  # stratified_split's answer without its arange (it draws nothing then)
+            self._train_rows, self.test_idx = None, np.arange(0)
+
+    def _fit_standardizer(self, fmap: FeatureMap) -> Standardizer:
+        """Fitted on the training rows' mapped features; the linear map's are the rows themselves,
+        so it reads them in place (a temporary copy of the data fewer)."""
+        X = self.dataset.X
+        rows = X if self._train_rows is None else X[self._train_rows]
+        return Standardizer().fit(rows if fmap.is_identity else fmap.transform(rows))
+
     def _load_split(self) -> None:
-        ds, net, model = self.dataset, self.network, self.model
-        train_features = model.features(ds.X[self.train_idx])
-        check_representable(train_features, model.feature_names, net.dtype)
-        self._train_inputs = augment(train_features, net.dtype)
-        self._train_y = ds.y[self.train_idx]
-        self._test_inputs = augment(model.features(ds.X[self.test_idx]), net.dtype)
-        self._test_y = ds.y[self.test_idx]
+        ds, net = self.dataset, self.network
+        self._train = SplitInputs(self.model, ds.X, ds.y, self._train_rows, check=True)
+        self._test = SplitInputs(self.model, ds.X, ds.y, self.test_idx)
         n = self.n_train
         b = self.config.batch_size
         self._batch = n if b == 0 or b > n else b
         self._workspace = Workspace(net, self._batch)
-        # training targets in the form Workspace.batch_gradient takes (binary: 1 − 2t)
-        self._train_S = self._workspace.fit_targets(targets(self._train_y, ds.n_classes, net.dtype))
+        self._blocks = ShuffledBlocks(self._train, self._workspace, ds.n_classes, self._batch)
         self._eval_workspace = Workspace(net, min(max(n, self.n_test, 1), _EVAL_CHUNK))
-        self._shuffled_X = np.empty_like(self._train_inputs)
-        self._shuffled_S = np.empty_like(self._train_S)
+        self._eval_inputs = augmented_buffer(self._eval_workspace.max_rows, net.n_inputs, net.dtype)
         self._grad = np.zeros_like(net.params)
         self._scratch = np.zeros_like(net.params)
         self._cursor = None
+        self._order = self._block = None
 
     def _begin_epoch(self) -> None:
-        order = self.rng.permutation(self.n_train)
-        np.take(self._train_inputs, order, axis=0, out=self._shuffled_X)
-        np.take(self._train_S, order, axis=0, out=self._shuffled_S)
+        self._order = shuffled_order(self.rng, self.n_train)
+        self._block = (None, None, 0, 0)
         self._cursor = 0
         self._epoch_start = (self.network.params.copy(), self.optimizer.state_dict())
         self._epoch_seconds = 0.0
@@ -398,10 +423,10 @@ class Trainer:
     def _end_epoch(self) -> EpochReport | None:
         cfg, net = self.config, self.network
         params = net.params
-        train_loss, train_acc = self._evaluate(self._train_inputs, self._train_y)
+        train_loss, train_acc = self._evaluate(self._train)
         val_loss = val_acc = None
         if self.n_test:
-            val_loss, val_acc = self._evaluate(self._test_inputs, self._test_y)
+            val_loss, val_acc = self._evaluate(self._test)
         cost = self._penalty()
         start_params, start_state = self._epoch_start
         self.epoch += 1
@@ -478,43 +503,16 @@ class Trainer:
         net = self.network
         return penalty(net.params * net.weight_mask, self.config.l1, self.config.l2)
 
-    def _evaluate(self, inputs: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    def _evaluate(self, split: SplitInputs) -> tuple[float, float]:
         """Mean cross-entropy and accuracy over all rows, in chunks through the eval workspace."""
-        n = inputs.shape[0]
+        n = len(split)
         if n == 0:
             return math.nan, math.nan
         ws, params = self._eval_workspace, self.network.params
         loss_sum, correct = 0.0, 0
         with np.errstate(all="ignore"):
-            for start in range(0, n, ws.max_rows):
-                chunk = inputs[start : start + ws.max_rows]
-                yc = y[start : start + ws.max_rows]
+            for chunk, yc in split.chunks(self._eval_inputs):
                 z = ws.forward(chunk, params)
                 loss_sum += float(sample_losses(z, yc).sum())
                 correct += int(np.count_nonzero(predictions(z) == yc))
         return loss_sum / n, correct / n
-
-
-def stratified_split(y: np.ndarray, test_fraction: float, rng: np.random.Generator):
-    """Seeded stratified split: (train indices, test indices), each sorted.
-
-    Every class puts round(fraction · count) of its points in the test split, but always keeps
-    at least one in training.
-    """
-    y = np.asarray(y)
-    if test_fraction <= 0:
-        return np.arange(len(y)), np.arange(0)
-    # Whole-array steps only (no Python lists, no sorting of all rows): a training thread splitting
-    # a million points must not hold the interpreter for long while the window waits for it.
-    codes = y.dtype.kind in "iu" and (not len(y) or y.min() >= 0)
-    classes = np.flatnonzero(np.bincount(y)) if codes else np.unique(y)
-    parts = [np.zeros(0, dtype=np.int64)]
-    for cls in classes:
-        members = np.flatnonzero(y == cls)
-        rng.shuffle(members)
-        k = min(int(round(test_fraction * len(members))), len(members) - 1)
-        parts.append(members[:k])
-    test_idx = np.sort(np.concatenate(parts)).astype(np.int64, copy=False)
-    in_train = np.ones(len(y), dtype=bool)
-    in_train[test_idx] = False
-    return np.flatnonzero(in_train), test_idx
