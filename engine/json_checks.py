@@ -27,6 +27,7 @@ __all__ = [
     "is_int",
     "is_number",
     "numbers_array",
+    "parse_json",
     "plain",
     "read_json",
 ]
@@ -78,8 +79,14 @@ def as_array(value, what: str, expected: str) -> np.ndarray:
         raise Invalid(f"{what} must be {expected}") from None
 
 
-def read_json(path, expected_format: str, newest: int) -> dict:
-    """The JSON object of a ``{"format": expected_format, "version": 1..newest}`` file; SessionError otherwise."""
+def parse_json(raw: bytes):
+    """The JSON document in ``raw`` (UTF-8, with or without a byte-order mark)."""
+    return json.loads(raw.decode("utf-8-sig"))
+
+
+def read_json(path, expected_format: str, newest: int, parse=parse_json) -> dict:
+    """The JSON object of a ``{"format": expected_format, "version": 1..newest}`` file; SessionError
+    otherwise. ``parse`` turns the file's bytes into the document, raising what :func:`parse_json` raises."""
     source = str(path)
     reason = not_regular_reason(path)
     if reason:
@@ -89,7 +96,7 @@ def read_json(path, expected_format: str, newest: int) -> dict:
     except OSError as exc:
         raise SessionError(f"{source}: cannot read the file ({exc.strerror or exc})") from None
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
+        doc = parse(raw)
     except UnicodeDecodeError:
         raise SessionError(f"{source}: not a text file; expected a {expected_format} JSON file") from None
     except json.JSONDecodeError as exc:

@@ -44,6 +44,7 @@ from .json_checks import (
 from .model import Model
 from .model_file import build_model, model_to_dict
 from .network import MAX_UNITS
+from .session_text import loads as loads_session_text
 from .training import TrainConfig
 
 __all__ = [
@@ -270,7 +271,7 @@ def load_session(path) -> dict:
     (an autosave's origin, else {}).
     Raises SessionError with a clear message otherwise."""
     source = str(path)
-    doc = read_json(path, SESSION_FORMAT, SESSION_VERSION)
+    doc = read_json(path, SESSION_FORMAT, SESSION_VERSION, parse=loads_session_text)  # big arrays in slices
     return session_from_dict(doc, source)
 
 
