@@ -4,12 +4,17 @@ Writes a session of ``--points`` points (with ``engine.serialize``: a trained ML
 a test split of a fifth of the points), then loads it in a worker thread while the main thread
 wakes every 1 ms, as the window's GUI thread would while File ▸ Open runs in the background. A
 gap is the time between two wakes: how long the main thread could not run because the loader
-held the interpreter (the GIL). Two loaders, interleaved ``--repeats`` times:
+held the interpreter (the GIL). Three workers, interleaved ``--repeats`` times:
 
 - **before**: the whole file through one ``json.loads`` and ``session_from_dict`` on its lists;
-- **after**: ``engine.serialize.load_session`` (the big arrays parsed in slices, ``engine.session_text``).
+- **after**: ``engine.serialize.load_session`` (the big arrays parsed in slices, ``engine.session_text``);
+- **floor**: a pure-Python loop for 0.5 s, which the interpreter interrupts every
+  switch interval (``sys.setswitchinterval``, 5 ms by default): the shortest gaps any worker thread allows.
 
-    python benchmarks/session_read_bench.py [--points 1000000] [--repeats 3]
+    python benchmarks/session_read_bench.py [--points 1000000] [--repeats 3] [--switch-ms 5]
+
+``--switch-ms 0.5`` makes the interpreter switch threads ten times as often as its default: the
+gaps then show the longest single call that holds the GIL rather than the switch interval.
 
 On a shared machine other processes lengthen the gaps (the main thread also waits for a core):
 say so when quoting them.
@@ -64,6 +69,13 @@ def before(path: str) -> dict:
     return session_from_dict(read_json(path, SESSION_FORMAT, SESSION_VERSION), path)
 
 
+def floor(_path: str) -> None:
+    """Pure Python for half a second: it gives the GIL away at every switch interval."""
+    end = time.perf_counter() + 0.5
+    while time.perf_counter() < end:
+        pass
+
+
 def gaps_while(load, path: str) -> tuple[float, list[float]]:
     """Seconds ``load(path)`` took in a worker thread, and the main thread's gaps (ms) meanwhile."""
     done = threading.Event()
@@ -85,18 +97,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--switch-ms", type=float, default=5.0, help="sys.setswitchinterval, in ms")
     args = parser.parse_args()
+    sys.setswitchinterval(args.switch_ms / 1000)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "big.logitlab.json")
         write_session(path, args.points)
         megabytes = os.path.getsize(path) / 1e6
-        results = {"before": [], "after": []}
+        results = {"before": [], "after": [], "floor": []}
         for _ in range(args.repeats):
-            for name, load in (("before", before), ("after", load_session)):
+            for name, load in (("before", before), ("after", load_session), ("floor", floor)):
                 results[name].append(gaps_while(load, path))
-    print(f"{args.points:,} points, {megabytes:.1f} MB, {args.repeats} loads each (median; longest gap: worst)")
+    print(
+        f"{args.points:,} points, {megabytes:.1f} MB, switch interval {args.switch_ms:g} ms, "
+        f"{args.repeats} runs each (median; longest gap: worst)"
+    )
     print()
-    print("| reader | load s | longest gap ms | p99 gap ms |")
+    print("| worker | seconds | longest gap ms | p99 gap ms |")
     print("|---|---|---|---|")
     for name, runs in results.items():
         seconds = np.median([s for s, _ in runs])

@@ -37,13 +37,9 @@ sliced: Counter = Counter()
 
 _WS = rb"[ \t\n\r]*"  # JSON's whitespace
 _NUMBER = rb"-?[0-9][0-9.eE+\-]*"  # a superset of a JSON number; json.loads refuses the rest
-_ROW = rb"\[[0-9.eE+\-, \t\n\r]*\]"  # a row of numbers (json.loads checks the commas)
-#: (where in the document, one item): the arrays read in slices, in the order the writer puts them.
-_ARRAYS = (
-    (("data", "points"), _ROW),
-    (("data", "labels"), _NUMBER),
-    (("training", "test_idx"), _NUMBER),
-)
+_FIRST_ROW = _WS + rb"\[([0-9.eE+\-, \t\n\r]*)\]"  # the first row of a table, to count its columns
+#: The arrays read in slices (where in the document, a table?), in the order the writer puts them.
+_ARRAYS = ((("data", "points"), True), (("data", "labels"), False), (("training", "test_idx"), False))
 
 
 def loads(raw: bytes):
@@ -58,9 +54,9 @@ def loads(raw: bytes):
 def _sliced_loads(raw: bytes) -> dict | None:
     """The document with its big arrays read in slices; None when it does not have the writer's layout."""
     pieces, found, start = [], {}, 0
-    for path, item in _ARRAYS:
+    for path, table in _ARRAYS:
         at = _opening(raw, path[-1], start)
-        read = None if at is None else _read_array(raw, at, item)
+        read = None if at is None else _read_array(raw, at, table)
         if read is None:
             continue
         array, end = read
@@ -73,8 +69,8 @@ def _sliced_loads(raw: bytes) -> dict | None:
     rest = b"".join([*pieces, raw[start:]]).decode("utf-8-sig")
     doc = json.loads(rest)
     for path, (placeholder, _) in found.items():
-        if rest.count(placeholder) != 1 or _value_at(doc, path) != placeholder:
-            return None  # the key in another object, twice, ...
+        if _value_at(doc, path) != placeholder:
+            return None  # the key in another object, or twice, ...
     for (section, key), (_, array) in found.items():
         doc[section][key] = array
         sliced[key] += 1
@@ -94,9 +90,17 @@ def _opening(raw: bytes, key: str, start: int) -> int | None:
     return None
 
 
-def _read_array(raw: bytes, at: int, item: bytes) -> tuple[np.ndarray, int] | None:
-    """The non-empty list of ``item`` whose ``[`` is at ``raw[at]``, as ``np.array`` would make
-    it, and where its text ends; None unless every slice reads as numbers of one shape."""
+def _read_array(raw: bytes, at: int, table: bool) -> tuple[np.ndarray, int] | None:
+    """The non-empty list (of numbers, or of rows of as many numbers each if ``table``) whose
+    ``[`` is at ``raw[at]``, as ``np.array`` would make it, and where its text ends; None unless
+    every slice reads as int64 or float64 numbers."""
+    width = 1
+    if table:
+        first = re.compile(_FIRST_ROW).match(raw, at + 1)
+        if first is None:
+            return None
+        width = first.group(1).count(b",") + 1
+    item = _NUMBER if not table else rb"\[%s%s%s(?:,%s%s%s){%d}\]" % ((_WS, _NUMBER, _WS) * 2 + (width - 1,))
     several = re.compile(rb"(?:%s%s%s,){1,%d}" % (_WS, item, _WS, ROWS_PER_SLICE))
     last = re.compile(_WS + item + _WS + rb"\]")
     parts, pos = [], at + 1
@@ -107,20 +111,23 @@ def _read_array(raw: bytes, at: int, item: bytes) -> tuple[np.ndarray, int] | No
             match = last.match(raw, pos)
             if match is None:
                 return None
-        part = _numbers(raw[pos : match.end() - 1])  # without the comma or the closing bracket
-        if part is None or (parts and part.shape[1:] != parts[0].shape[1:]):
+        part = _numbers(raw[pos : match.end() - 1], table)  # without the comma or the closing bracket
+        if part is None:
             return None
-        parts.append(part)
+        parts.append(part.reshape(-1, width) if table else part)
         pos = match.end()
         if closing:
             return np.concatenate(parts), pos
 
 
-def _numbers(items: bytes) -> np.ndarray | None:
-    """``np.array`` of the JSON list ``[items]`` if that is a regular int64 or float64 array."""
+def _numbers(items: bytes, table: bool) -> np.ndarray | None:
+    """``np.array`` of the numbers in the JSON list ``[items]`` if they are int64 or float64. A
+    table's rows are read as one flat list (one list object, not thousands for the collector)."""
+    if table:
+        items = items.replace(b"[", b"").replace(b"]", b"")
     try:
         array = np.array(json.loads(b"[" + items + b"]"))
-    except ValueError:  # not JSON, or ragged rows
+    except ValueError:  # not JSON
         return None
     return array if array.dtype in (np.int64, np.float64) else None
 
