@@ -270,9 +270,8 @@ def load_session(path) -> dict:
     :func:`engine.comparison.pinned_from_dict` results; empty in older files) and ``recovery``
     (an autosave's origin, else {}).
     Raises SessionError with a clear message otherwise."""
-    source = str(path)
     doc = read_json(path, SESSION_FORMAT, SESSION_VERSION, parse=loads_session_text)  # big arrays in slices
-    return session_from_dict(doc, source)
+    return session_from_dict(doc, str(path))
 
 
 def session_from_dict(doc: dict, source: str = "<session>") -> dict:
