@@ -43,7 +43,7 @@ _ARRAYS = ((("data", "points"), True), (("data", "labels"), False), (("training"
 
 
 def loads(raw: bytes):
-    """:func:`~engine.json_checks.parse_json` of ``raw``, the big session arrays NumPy arrays read a slice at a time."""
+    """What :func:`~engine.json_checks.parse_json` makes of ``raw``, the big arrays NumPy arrays read in slices."""
     try:
         doc = _sliced_loads(raw)
     except (ValueError, RecursionError):  # not UTF-8 or not JSON: let parse_json say where
