@@ -58,7 +58,7 @@ def outcome(load) -> tuple:
     except SessionError as error:
         return ("error", str(error))
     ds, training = loaded["dataset"], dict(loaded["training"])
-    if "test_idx" in training:
+    if training.get("test_idx") is not None:
         training["test_idx"] = (training["test_idx"].dtype.str, training["test_idx"].tolist())
     rest = {k: v for k, v in loaded.items() if k not in ("dataset", "training", "model", "history", "config")}
     return ("loaded", ds.X.tolist(), ds.y.tolist(), ds.classes, training, rest, loaded["config"])
