@@ -7,6 +7,7 @@ A `Dataset` holds features ``X``, integer class codes ``y`` and the class values
 
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
 import re
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["DataError", "Dataset", "require_classes", "sort_classes"]
+
+#: Set by :meth:`Dataset.sharing` while it builds: read-only views are kept, not copied.
+_SHARE_VIEWS: contextvars.ContextVar[bool] = contextvars.ContextVar("share_views", default=False)
 
 
 class DataError(ValueError):
@@ -90,6 +94,18 @@ class Dataset:
             object.__setattr__(self, name, value)
 
     @classmethod
+    def sharing(cls, X, y, classes, feature_names=(), label_name="label") -> Dataset:
+        """A Dataset that keeps ``X`` and ``y`` themselves when they are read-only views already
+        in the stored dtype and layout, not copies: for a caller whose arrays nobody writes to
+        again (the lab's document hands out such views), so a million points are not copied
+        for every edit. Anything else is copied as usual."""
+        token = _SHARE_VIEWS.set(True)
+        try:
+            return cls(X, y, classes, feature_names, label_name)
+        finally:
+            _SHARE_VIEWS.reset(token)
+
+    @classmethod
     def from_labels(cls, X, labels, feature_names=None, label_name="label"):
         """Build a Dataset from features and original labels; classes get natural order.
 
@@ -134,7 +150,7 @@ class Dataset:
 def _copy(a) -> bool | None:
     """``np.array``'s ``copy``: None (only to convert) for an array handed over read-only and
     owning its memory, else True."""
-    handed_over = isinstance(a, np.ndarray) and not a.flags.writeable and a.base is None
+    handed_over = isinstance(a, np.ndarray) and not a.flags.writeable and (a.base is None or _SHARE_VIEWS.get())
     return None if handed_over else True
 
 

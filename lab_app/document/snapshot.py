@@ -69,9 +69,10 @@ class DataSnapshot:
             raise ValueError(f"class names {list(self.class_names)} name the same number twice; rename one")
         table = np.zeros(len(self.class_names), dtype=np.int64)
         table[present] = [code[name] for name in names]
-        return Dataset(
-            self.xy[:, : self.n_dims], table[self.labels], tuple(classes), self.feature_names, self.label_name
-        )
+        codes = table[self.labels]
+        codes.setflags(write=False)
+        # The views are of rows the document never writes again: shared, not copied.
+        return Dataset.sharing(self.xy[:, : self.n_dims], codes, tuple(classes), self.feature_names, self.label_name)
 
 
 def _same_view(a: np.ndarray, b: np.ndarray) -> bool:

@@ -23,12 +23,25 @@ def rows_kept(old_X, old_y, new_X, new_y) -> bool:
         return True  # no rows, no marks (an empty session opened into an empty window)
     d = min(old_X.shape[1], new_X.shape[1]) if old_X.ndim == new_X.ndim == 2 else 0
     old_X, new_X = old_X.reshape(len(old_X), -1)[:, :d], new_X.reshape(len(new_X), -1)[:, :d]
-    if np.array_equal(old_X, new_X):
+    if _same_memory(old_X, new_X):
+        return True  # the very same rows (the document shares them): a relabel, or nothing changed
+    changed = np.flatnonzero(np.any(old_X != new_X, axis=1))  # no (n, d) temporaries: a million points
+    if not len(changed):
         return True  # a relabel, or nothing the rows show
     if not np.array_equal(old_y, new_y):
         return False
-    delta = new_X - old_X
-    moved = delta[np.any(delta != 0.0, axis=1)]
+    start, end = old_X[changed], new_X[changed]
+    moved = end - start
     # start + offset − start is the offset only up to rounding: allow a few ulps of the coordinates.
-    tol = 1e-9 * max(float(np.abs(old_X).max()), float(np.abs(new_X).max()), 1.0)
+    tol = 1e-9 * max(float(np.abs(start).max()), float(np.abs(end).max()), 1.0)
     return bool(np.all(np.abs(moved - moved[0]) <= tol))
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same elements of the same memory (O(1)): the same start, shape, strides and type."""
+    return (
+        a.shape == b.shape
+        and a.strides == b.strides
+        and a.dtype == b.dtype
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )

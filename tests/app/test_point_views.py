@@ -204,3 +204,13 @@ def test_a_new_run_on_big_data_places_its_points_by_views_not_copies(big):
     layer = big.boundary_view._layer
     assert len(layer.xy) == N_BIG and np.shares_memory(layer.xy, layer.X)
     assert np.array_equal(layer.xy, big.controller.run_info.dataset.X[:, :2])
+
+
+def test_an_edit_of_big_data_is_drawn_from_the_documents_own_rows(big, qtbot):
+    """The boundary view draws an edit of 200,000 points from a Dataset that shares the
+    document's rows: nothing the size of the data is copied on the GUI thread for it."""
+    doc, layer = big.document, big.boundary_view._layer
+    qtbot.mouseClick(big.designer.plot_widget.viewport(), LEFT, pos=big.designer.data_to_widget_pos(0.25, -0.5))
+    qtbot.waitUntil(lambda: len(layer.y) == N_BIG + 1, timeout=10000)
+    assert np.shares_memory(layer.X, doc.X) and np.array_equal(layer.X, doc.X)
+    assert doc.dataset() is layer.dataset  # one Dataset for the document's state, shared by its views

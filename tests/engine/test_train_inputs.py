@@ -198,3 +198,21 @@ def test_a_dataset_keeps_arrays_handed_over_read_only_and_copies_the_rest():
     assert np.shares_memory(handed.X, X) and np.shares_memory(handed.y, y)
     view = X[:2]  # read-only, but its base could still be written through another view
     assert not np.shares_memory(Dataset(view, y[:2], (0, 1)).X, X)
+
+
+def test_dataset_sharing_keeps_read_only_views_and_copies_the_rest():
+    """Dataset.sharing is for a caller whose views nobody writes again: those are kept as they are;
+    writable arrays and views that need converting are still copied."""
+    base = np.arange(12.0).reshape(4, 3)
+    codes = np.array([0, 1, 0, 1])
+    view, labels = base[:, :3].view(), codes.view()
+    for a in (view, labels):
+        a.setflags(write=False)
+    shared = Dataset.sharing(view, labels, (0, 1))
+    assert np.shares_memory(shared.X, base) and np.shares_memory(shared.y, codes)
+    assert not np.shares_memory(Dataset(view, labels, (0, 1)).X, base)  # the plain constructor copies views
+    strided = base[:, :2]  # not C-ordered: converted, so copied
+    strided.setflags(write=False)
+    assert not np.shares_memory(Dataset.sharing(strided, labels, (0, 1)).X, base)
+    assert not np.shares_memory(Dataset.sharing(base, codes, (0, 1)).X, base)  # writable: copied
+    assert not np.shares_memory(Dataset(view, labels, (0, 1)).y, codes)  # sharing ended with the call
