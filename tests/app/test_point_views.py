@@ -186,15 +186,25 @@ def test_a_click_on_big_data_adds_its_point_without_copying_the_others(big, qtbo
     assert np.array_equal(before_xy, kept_xy)  # the undone row's place was not written over
 
 
-def test_a_click_on_big_data_draws_the_canvas_once(big, qtbot, monkeypatch):
-    """The new point's rows changed the (empty) selection's length; that alone is no second redraw
-    of the canvas's sample (each costs tens of ms on the GUI thread)."""
+def test_big_data_changes_draw_the_canvas_once(big, qtbot, monkeypatch):
+    """A click: the new point's rows changed the (empty) selection's length, and that alone is no
+    second redraw of the canvas's sample (each costs tens of ms on the GUI thread); new data: the
+    points, the test split and the rings each ask, and the canvas draws once."""
     designer = big.designer
     draws = []
     original = designer._points.setData
     monkeypatch.setattr(designer._points, "setData", lambda *a, **k: (draws.append(1), original(*a, **k)))
     qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(0.25, -0.5))
     assert big.document.n_points == N_BIG + 1
+    qtbot.waitUntil(lambda: len(draws) > 0)
+    designer.drawn_rows  # noqa: B018 (reading them draws what is still pending)
+    assert len(draws) == 1
+    # New data with their run's marks forgotten (as Import and Open do): three asks, one redraw.
+    draws.clear()
+    _load(big, N_BIG, seed=1)
+    big.files.forget_run_marks()
+    qtbot.waitUntil(lambda: len(draws) > 0)
+    designer.drawn_rows  # noqa: B018 (reading them draws what is still pending)
     assert len(draws) == 1
 
 

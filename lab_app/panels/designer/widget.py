@@ -36,13 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from lab_app.document import MAX_CLASSES, MIN_CLASSES, LabDocument
+from lab_app.tasks import Debouncer
 from lab_app.widgets import palette
 from lab_app.widgets.drawing.class_bar import ClassBar
 from lab_app.widgets.drawing.gestures import Gestures, display_xy, view_to_viewport, viewport_to_view
 from lab_app.widgets.drawing.toolbar import build_toolbar
 from lab_app.widgets.drawing.tools import TOOLS, DrawingTools
 from lab_app.widgets.plots import make_plot
-from lab_app.widgets.point_sample import capped, drawn_rows, nearest_row
+from lab_app.widgets.point_sample import POINT_BUDGET, capped, drawn_rows, nearest_row
 from lab_app.widgets.rows import rows_kept
 
 __all__ = ["POINT_PX", "TOOLS", "Y_RANGE_1D", "DataDesigner"]
@@ -68,6 +69,7 @@ class DataDesigner(QWidget):
         self._test_shown = True  # False: the test split's points are hidden
         self._miscl_mask: np.ndarray | None = None
         self._drawn = np.zeros(0, dtype=np.int64)  # rows the points item draws
+        self._redraw = Debouncer(0, self._draw_points, parent=self)  # big data: see _refresh_points
         self._updating_ranges = False
 
         self._build_plot()
@@ -182,6 +184,7 @@ class DataDesigner(QWidget):
         """Rows the points item draws, in its order: every point up to
         :data:`~lab_app.widgets.point_sample.POINT_BUDGET`, else a fixed share plus the selected
         and misclassified ones (:func:`~lab_app.widgets.point_sample.drawn_rows`)."""
+        self._redraw.flush()
         return self._drawn.copy()
 
     def nearest_point(self, x: float, y: float, max_px: float) -> int | None:
@@ -464,6 +467,16 @@ class DataDesigner(QWidget):
 
     # --------------------------------------------------------------- drawing
     def _refresh_points(self) -> None:
+        """Redraw the points: small data at once; big data once per turn of the event loop, however
+        many changes asked for it (an import or an opened session asks three times, each redraw of
+        the sample tens of ms on the GUI thread)."""
+        if self._doc.n_points > POINT_BUDGET:
+            self._redraw.trigger()
+        else:
+            self._redraw.cancel()
+            self._draw_points()
+
+    def _draw_points(self) -> None:
         doc = self._doc
         if len(self._class_fill) != doc.n_classes:  # a replace signalled points before classes
             self._on_classes_changed()  # rebuilds the colours, then calls back here
