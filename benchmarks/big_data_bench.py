@@ -13,10 +13,12 @@ the window could not answer a key press or a mouse move. Each step reports its s
 
 ``--profile`` also prints, per step, the GUI thread's most expensive calls (cProfile, which sees
 only the thread it runs in): it tells drawing (pyqtgraph, ``paint``) from model work.
-``--holds`` watches for long holds of the interpreter lock by any thread (a watcher thread that
-wakes every millisecond notices when it could not run) and prints, for each hold over 30 ms,
-where every thread was when the watcher ran again: the usual cause of a stall that the GUI
-thread's own profile does not explain (a worker's long call into C that keeps the lock).
+``--holds`` says where the time of the long stalls went: for each GUI stall over 50 ms, the GUI
+thread's stack during it (written by :mod:`faulthandler`); for each hold of the interpreter lock
+over 30 ms by any thread (a watcher thread that wakes every millisecond notices when it could
+not run), where every thread was just after — the usual cause of a stall that the GUI thread's
+own profile does not explain (a worker's long call into C that keeps the lock); and the full or
+slow garbage collections.
 
 On a shared machine other processes move every number (a stall includes time the GUI thread
 waited for a core): say so when quoting them.
@@ -106,15 +108,26 @@ class LockWatcher:
         # faulthandler writes to these by file descriptor until report()
         self._stall_dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self._hold_dumps = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        self.collections: list[tuple[str, int, float]] = []  # (step, generation, ms): full or > 10 ms
+        self._gc_start = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="lock-watcher", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        """Garbage collections run in whichever thread allocates: they stall that thread whole."""
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif info["generation"] == 2 or time.perf_counter() - self._gc_start > 0.01:
+            self.collections.append((self.step, info["generation"], (time.perf_counter() - self._gc_start) * 1000))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+        gc.callbacks.remove(self._on_gc)
         faulthandler.cancel_dump_traceback_later()
 
     def armed(self) -> None:
@@ -149,7 +162,12 @@ class LockWatcher:
             step, ms = mark.rsplit("|", 1)
             stalls.append((float(ms), step, before.rsplit("Timeout (", 1)[-1]))
             before = after
-        lines = ["GUI stalls over 50 ms: the GUI thread's innermost program frames"]
+        lines = [f"garbage collections, full or over 10 ms: {len(self.collections)}"]
+        lines += [
+            f"  generation {g}: {ms:.0f} ms in {step}"
+            for step, g, ms in sorted(self.collections, key=lambda c: -c[2])[:5]
+        ]
+        lines.append("GUI stalls over 50 ms: the GUI thread's innermost program frames")
         for ms, step, dump in sorted(stalls, key=lambda p: -p[0])[:12]:
             lines.append(f"  {ms:5.0f} ms in {step}: {_frames(dump, lambda ident: ident == main)}")
         self._hold_dumps.seek(0)
