@@ -314,7 +314,9 @@ class MainWindow(ActionsMixin, QMainWindow):
             self.designer.set_overlay(None)
             self.status.clear()
             return
-        self.boundary_view.set_run(info, self.document)
+        self.boundary_view.set_run(
+            info, self.document, first_frame_follows=True
+        )  # the controller shows its first snapshot next
         self.designer.set_test_mask(_test_mask(info, self.document))
         self.status.start_run(info)
 

@@ -97,3 +97,24 @@ def test_a_drag_while_training_hands_views_of_the_points_never_copies(qtbot, mak
     assert all(same and not writeable and t is main for same, writeable, t in handed), handed
     c.pause()
     settle(qtbot, w)
+
+
+def test_a_new_runs_heatmap_comes_from_the_training_threads_probe(qtbot, make_window, monkeypatch):
+    """Reset with an MLP: the boundary view draws the new run's heatmap from the grid
+    probabilities of its first snapshot; the GUI thread evaluates the model on no grid."""
+    w = make_window(epochs=3, model="mlp", hidden=(64, 64))
+    settle(qtbot, w)  # the first layout and its grid
+    boundary = w.boundary_view
+    rendered, evaluated = [], []
+    boundary.imageRendered.connect(lambda: rendered.append(w.controller.run_info.run_id))
+    original = type(boundary._evaluator).evaluate
+
+    def recording_evaluate(self, *args, **kwargs):
+        evaluated.append(threading.current_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    with qtbot.waitSignal(w.controller.progress, timeout=TIMEOUT):
+        w.act_reset.trigger()
+    qtbot.waitUntil(lambda: w.controller.run_info.run_id in rendered, timeout=TIMEOUT)
+    assert threading.main_thread() not in evaluated, evaluated

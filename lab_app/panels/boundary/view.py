@@ -105,6 +105,7 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         self._regrid_timer = QTimer(self, singleShot=True, interval=0, timeout=self._regrid)
         self._regrid_timer.timeout.connect(self._draw_pinned)  # pinned boundaries follow the range
         self._edit_redraw = Debouncer.throttle(EDIT_REDRAW_MS, self._draw_edited_points, parent=self)
+        self._first_render = Debouncer(0, self._render_unless_drawn, parent=self)  # see set_run
         self.plot_item.getViewBox().sigResized.connect(self._on_ranges_changed)  # the plane keeps one scale
         self._fit_timer = QTimer(self, singleShot=True, interval=0, timeout=self._fit_key_now)
         # The view itself filters the viewport (hover and drawing), not a helper: the viewport dies
@@ -139,9 +140,14 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         """(n_points,) bool: points ringed as misclassified by the last shown weights."""
         return self._layer.miss_mask.copy()
 
-    def set_run(self, run_info, document=None) -> None:
+    def set_run(self, run_info, document=None, *, first_frame_follows: bool = False) -> None:
         """Show a new run: ``run_info`` (RunInfo) gives the model template, data and split;
-        ``document`` (LabDocument or None) the view range, the mode and the class colours/names."""
+        ``document`` (LabDocument or None) the view range, the mode and the class colours/names.
+
+        ``first_frame_follows``: the run's first snapshot comes next, with the grid's probabilities
+        computed in the training thread; the heatmap is drawn from it then (or, if none came, at
+        the next turn of the event loop), not evaluated here first: an MLP over the grid costs
+        the GUI thread tens of ms."""
         self._connect_document(document)
         self.run_info = run_info
         self._model = run_info.model.copy()
@@ -151,12 +157,16 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
             self._curves.hide()
         self._columns = self._view_pair()
         self._fixed = training_means(run_info) if self._model.n_inputs > 2 else None
-        self._last_params = np.empty_like(net.params)
+        self._last_params = np.array(net.params)  # the weights on show until a snapshot brings others
         self._update_colors()
         self._set_data(run_info.dataset, getattr(run_info, "test_idx", None))
         self._build_grid()
         self._update_decorations()
-        self._render(run_info.model.network.params, force=True)
+        if first_frame_follows:
+            self._have_image = False
+            self._first_render.trigger()
+        else:
+            self._render(self._last_params, force=True)
         self._draw_pinned()
 
     def clear(self) -> None:
@@ -507,6 +517,7 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
             return False
         if not force and self._have_image and np.array_equal(params, self._last_params):
             return False
+        self._first_render.cancel()
         if params is not self._last_params:
             np.copyto(self._last_params, params)
         # (H, W, k) or (W, k) float32
@@ -531,6 +542,11 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         self._layer.update_misclassified(params, proba, logits, self._threshold)
         self._refresh_insight()
         return True
+
+    def _render_unless_drawn(self) -> None:
+        """A new run's heatmap when its first snapshot did not bring it (see :meth:`set_run`)."""
+        if self._model is not None and not self._have_image:
+            self._render(self._last_params, force=True)
 
     def _probed(self, snapshot):
         """``(grid P, PointPredictions)`` the training thread computed for ``snapshot``
