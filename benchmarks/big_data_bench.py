@@ -199,7 +199,7 @@ def _frames(dump: str, wanted) -> str:
         if ident and wanted(ident):
             ours = [m.groups() for m in _FRAME.finditer(block) if re.search(r"/(lab_app|engine|pyqtgraph)/", m[1])]
             return (
-                " < ".join(f"{name} ({path.split('/')[-1]}:{line})" for path, line, name in ours[:4]) or "(Qt or idle)"
+                " < ".join(f"{name} ({path.split('/')[-1]}:{line})" for path, line, name in ours[:6]) or "(Qt or idle)"
             )
     return "(not found)"
 

@@ -10,7 +10,7 @@ from engine.training import Trainer
 from lab_app.training.config import effective_config
 from lab_app.training.worker import TrainingWorker
 
-from window_helpers import settle, train
+from window_helpers import emissions, settle, train
 
 TIMEOUT = 20_000
 
@@ -118,3 +118,29 @@ def test_a_new_runs_heatmap_comes_from_the_training_threads_probe(qtbot, make_wi
         w.act_reset.trigger()
     qtbot.waitUntil(lambda: w.controller.run_info.run_id in rendered, timeout=TIMEOUT)
     assert threading.main_thread() not in evaluated, evaluated
+
+
+def test_zooming_a_costly_models_boundary_evaluates_the_new_grid_off_the_gui_thread(qtbot, make_window, monkeypatch):
+    """An MLP (64, 64) over a new extent (zoom, pan, a resize) is evaluated in a background thread;
+    the heatmap then covers the new extent with the weights on show."""
+    w = make_window(epochs=2, model="mlp", hidden=(64, 64))
+    train(qtbot, w)
+    settle(qtbot, w)
+    boundary = w.boundary_view
+    evaluated = []
+    original = type(boundary._evaluator).evaluate
+
+    def recording_evaluate(self, *args, **kwargs):
+        evaluated.append(threading.current_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    rendered = emissions(boundary.imageRendered)
+    w.document.set_ranges((-1.5, 1.5), (-1.0, 1.0))
+    qtbot.waitUntil(lambda: len(rendered) > 0 and not boundary._grid_runner.busy, timeout=TIMEOUT)
+    assert evaluated and threading.main_thread() not in evaluated, evaluated
+    x0, y0, width, height = boundary._grid.rect
+    assert x0 < -1.4 and x0 + width > 1.4  # the image spans the new extent
+    expected = boundary._evaluator.evaluate(boundary._last_params)  # here, after the fact
+    rgba = boundary._grid.painter.paint(expected, boundary._lut, boundary._class_ink, threshold=0.5)
+    np.testing.assert_array_equal(boundary.image_item.image, rgba)

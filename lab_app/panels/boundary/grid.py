@@ -7,7 +7,15 @@ import numpy as np
 from engine.model import GridEvaluator
 from lab_app.panels.boundary.heatmap import GridPainter, image_rect
 
-__all__ = ["MAX_SCALE_RATIO", "Y_RANGE_1D", "BoundaryGrid", "data_ranges", "equal_scale", "training_means"]
+__all__ = [
+    "MAX_SCALE_RATIO",
+    "Y_RANGE_1D",
+    "BoundaryGrid",
+    "data_ranges",
+    "equal_scale",
+    "grid_probabilities",
+    "training_means",
+]
 
 Y_RANGE_1D = (-0.15, 1.15)  # the designer's 1-D y range: points at class levels 0..1
 #: Axes whose scales would differ more than this (unscaled inputs: metres against kilometres)
@@ -95,3 +103,10 @@ def training_means(run_info) -> tuple[float, ...]:
     idx = np.asarray(getattr(run_info, "train_idx", ()), dtype=np.int64)
     rows = X[idx] if len(idx) else X
     return tuple(float(v) for v in rows.mean(axis=0)) if len(rows) else (0.0,) * X.shape[1]
+
+
+def grid_probabilities(spec, params, grid, **_task) -> tuple:
+    """(params, grid, P): the probabilities on a grid like ``grid`` (its own evaluator: the view's
+    reuses its buffers), for a :class:`~lab_app.tasks.TaskRunner` task."""
+    model, xlim, ylim, shape, fixed, columns = spec
+    return params, grid, BoundaryGrid(model, xlim, ylim, shape, fixed, columns).evaluator.evaluate(params).copy()

@@ -37,7 +37,14 @@ from engine.model import GridEvaluator
 from lab_app.panels.boundary.canvas import CanvasMixin
 from lab_app.panels.boundary.decorations import Decorations
 from lab_app.panels.boundary.follow import DocumentFollower
-from lab_app.panels.boundary.grid import Y_RANGE_1D, BoundaryGrid, data_ranges, equal_scale, training_means
+from lab_app.panels.boundary.grid import (
+    Y_RANGE_1D,
+    BoundaryGrid,
+    data_ranges,
+    equal_scale,
+    grid_probabilities,
+    training_means,
+)
 from lab_app.panels.boundary.heatmap import class_style
 from lab_app.panels.boundary.hover import HoverCard
 from lab_app.panels.boundary.overlays import (
@@ -60,6 +67,9 @@ GRID_SHAPE = (200, 200)
 #: Big data: edits are redrawn at most this often, each in its own turn of the event loop (after
 #: the designer has drawn the edit), so a drag over a million points never stacks redraws.
 EDIT_REDRAW_MS = 40
+#: Weights × grid points above which a new grid (zoom, pan, a resize) is evaluated in a background
+#: thread: about 10–20 ms of the GUI thread (an MLP (16, 16) stays below, (32, 32) goes above).
+GRID_COST_IN_THREAD = 20_000_000
 
 
 class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
@@ -428,6 +438,8 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         self._point_runner = TaskRunner(self, name="logit-lab-points")
         self._layer = PointLayer(self._point_runner)
         self._point_runner.resultReady.connect(self._on_point_logits)
+        self._grid_runner = TaskRunner(self, name="logit-lab-grid")  # a new grid of a costly model (see _regrid)
+        self._grid_runner.resultReady.connect(self._on_grid_probabilities)
         self.points_item, self.miss_item = self._layer.points_item, self._layer.miss_item
         for dz, it in enumerate((self.points_item, self.miss_item), start=1):
             it.setZValue(self._curves.z_top + dz)
@@ -470,7 +482,21 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         if self._grid is not None and self._grid.covers(*self._ranges(), self._columns):
             return  # already there (set_run was called for the new range)
         self._build_grid()
-        self._render(self._last_params, force=True)
+        if self._grid_is_costly():  # an MLP over the grid: tens of ms; the old image stays until then
+            spec = (self._model.copy(), *self._ranges(), self.grid_shape, self._fixed, self._columns)
+            self._grid_runner.start(grid_probabilities, spec, self._last_params.copy(), self._grid)
+        else:
+            self._render(self._last_params, force=True)
+
+    def _grid_is_costly(self) -> bool:
+        """Evaluating the model on the grid costs the GUI thread more than a frame's worth."""
+        return self._model.network.params.size * self.grid_shape[0] * self.grid_shape[1] > GRID_COST_IN_THREAD
+
+    def _on_grid_probabilities(self, result) -> None:
+        """A background evaluation of a new grid is done: draw it if nothing newer was drawn since."""
+        params, grid, P = result
+        if grid is self._grid and self._model is not None and np.array_equal(params, self._last_params):
+            self._render(self._last_params, force=True, probs=P)
 
     def _set_data(self, dataset, test_idx) -> None:
         self._layer.set_data(self._model, dataset, test_idx, self._columns, self._one_d, self._qcolors)
@@ -518,6 +544,7 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         if not force and self._have_image and np.array_equal(params, self._last_params):
             return False
         self._first_render.cancel()
+        self._grid_runner.cancel(quiet=True)  # drawn now: a background grid of older weights is not wanted
         if params is not self._last_params:
             np.copyto(self._last_params, params)
         # (H, W, k) or (W, k) float32
