@@ -224,3 +224,34 @@ def test_an_edit_of_big_data_is_drawn_from_the_documents_own_rows(big, qtbot):
     qtbot.waitUntil(lambda: len(layer.y) == N_BIG + 1, timeout=10000)
     assert np.shares_memory(layer.X, doc.X) and np.array_equal(layer.X, doc.X)
     assert doc.dataset() is layer.dataset  # one Dataset for the document's state, shared by its views
+
+
+def test_big_data_are_judged_off_the_gui_thread(big, qtbot, monkeypatch):
+    """A new run's first snapshot and a new threshold: which of 200,000 points are misclassified
+    is worked out in a background thread (predictions and comparison are O(n) too), then ringed."""
+    import threading
+
+    import lab_app.panels.boundary.points as points
+
+    judged = []
+    for name in ("predictions", "threshold_predictions"):
+        original = getattr(points, name)
+
+        def recording(*args, _original=original, **kwargs):
+            out = _original(*args, **kwargs)
+            judged.append((threading.current_thread(), len(out)))
+            return out
+
+        monkeypatch.setattr(points, name, recording)
+    layer = big.boundary_view._layer
+    big.act_reset.trigger()
+    wait_run(qtbot, big)
+    qtbot.waitUntil(lambda: any(n == N_BIG for _t, n in judged), timeout=20000)
+    big.view_state.set_threshold(0.3)
+    qtbot.waitUntil(lambda: sum(n == N_BIG for _t, n in judged) >= 2, timeout=20000)
+    qtbot.waitUntil(lambda: layer.miss_mask.sum() > 0, timeout=20000)
+    main = threading.main_thread()
+    assert all(t is not main for t, n in judged if n == N_BIG), judged
+    logits = layer._logits
+    expected = (points.threshold_predictions(logits, 0.3) if logits.shape[1] == 1 else logits.argmax(axis=1)) != layer.y
+    qtbot.waitUntil(lambda: np.array_equal(layer.miss_mask, expected), timeout=20000)

@@ -45,8 +45,8 @@ class PointLayer:
 
     Parameters
     ----------
-    runner : a ``lab_app.tasks.TaskRunner`` for the forward passes over big data; its results go to
-        :meth:`take_logits`.
+    runner : a ``lab_app.tasks.TaskRunner`` for judging big data (forward pass, predictions); its results go to
+        :meth:`take_judged`.
     """
 
     def __init__(self, runner):
@@ -73,7 +73,7 @@ class PointLayer:
         self._n_classes = 2
         self._model = None
         self._evaluator = PointLogits()  # small data, this thread
-        self._pending: tuple | None = None  # (dataset, params, threshold) a background pass is evaluating
+        self._pending = None  # the dataset a background judgement (see judge) is of, while it runs
         self._background = PointLogits()  # called by the runner's tasks only (they take turns)
 
     def __len__(self) -> int:
@@ -178,47 +178,53 @@ class PointLayer:
     def update_misclassified(self, params, proba=None, logits=None, threshold: float = 0.5) -> None:
         """Ring the points ``params`` misclassify: binary, on the other side of P(class 1) =
         ``threshold`` (the drawn contour); else not of the most probable class. ``logits`` (n,
-        n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread);
-        otherwise big data are evaluated in the background and ringed when that is done."""
+        n_outputs) or ``proba`` (n, k), when given, were already computed (in the training thread).
+        Big data are judged in the background (the forward pass if needed, the predictions and
+        the comparison: each O(n)) and ringed when that is done."""
         self._logits = self._pending = None
         if len(self.y) == 0 or self._model is None:  # no points, or points the model on show cannot judge
             self.miss_mask = np.zeros(0, dtype=bool)
             self.miss_item.setData([], [])
             return
-        if logits is None and proba is not None and (threshold == 0.5 or proba.shape[1] > 2):
-            self._runner.cancel(quiet=True)
-            self._ring(np.argmax(proba, axis=1))
-            return
-        if logits is None and self.big:
-            self._pending = (self.dataset, np.array(params), threshold)
-            self._runner.start(self._background, self._model, self.X, self._pending[1])
+        if self.big:
+            self._judge_in_background(np.array(params), logits, proba, threshold)
             return
         self._runner.cancel(quiet=True)
-        self.take_logits(logits if logits is not None else self._evaluator(self._model, self.X, params), threshold)
-
-    def take_logits(self, logits: np.ndarray, threshold: float | None = None) -> None:
-        """Ring from ``logits`` (n, n_outputs) of the weights on show; ``threshold`` None: the one
-        of the background pass that computed them (dropped if the points changed meanwhile)."""
-        if self._model is None:
+        if logits is None and proba is not None and (threshold == 0.5 or proba.shape[1] > 2):
+            self._set_miss(np.argmax(proba, axis=1) != self.y)
             return
-        if threshold is None:
-            if self._pending is None or self._pending[0] is not self.dataset or len(logits) != len(self.y):
-                return
-            threshold, self._pending = self._pending[2], None
+        logits = logits if logits is not None else self._evaluator(self._model, self.X, params)
         self._logits = logits  # kept: a new threshold for the same weights needs no forward pass
-        self._ring(threshold_predictions(logits, threshold) if logits.shape[1] == 1 else predictions(logits))
+        self._set_miss(misclassified(logits, None, self.y, threshold))
+
+    def take_judged(self, result) -> None:
+        """A background judgement (:func:`judge`'s ``(logits, miss)``) is done: ring its points,
+        unless the points changed meanwhile."""
+        logits, miss = result
+        pending, self._pending = self._pending, None
+        if self._model is None or pending is None or pending is not self.dataset or len(miss) != len(self.y):
+            return
+        self._logits = logits  # kept: a new threshold for the same weights needs no forward pass
+        self._set_miss(miss)
 
     def rethreshold(self, params, threshold: float) -> None:
         """Ring the points on the wrong side of P(class 1) = ``threshold`` under ``params``, the
         weights last given to :meth:`update_misclassified` (their logits are reused when kept)."""
-        if self._logits is not None and len(self._logits) == len(self.y):
-            if self._logits.shape[1] == 1:
-                self._ring(threshold_predictions(self._logits, threshold))
+        logits = self._logits
+        if logits is not None and len(logits) == len(self.y):
+            if logits.shape[1] == 1:
+                if self.big:
+                    self._judge_in_background(np.array(params), logits, None, threshold)
+                else:
+                    self._set_miss(misclassified(logits, None, self.y, threshold))
             return
         self.update_misclassified(params, threshold=threshold)
 
-    def _ring(self, pred: np.ndarray) -> None:
-        miss = pred != self.y
+    def _judge_in_background(self, params, logits, proba, threshold) -> None:
+        self._pending = self.dataset
+        self._runner.start(judge, self._background, self._model, self.X, params, logits, proba, self.y, threshold)
+
+    def _set_miss(self, miss: np.ndarray) -> None:
         if np.array_equal(miss, self.miss_mask):
             return
         self.miss_mask = miss
@@ -272,3 +278,20 @@ class PointLayer:
 def _losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         return losses_from_logits(logits, y)
+
+
+def misclassified(logits, proba, y: np.ndarray, threshold: float) -> np.ndarray:
+    """(n,) bool: the points of class codes ``y`` that ``logits`` (n, n_outputs) misclassify at
+    ``threshold`` (binary), or, without logits, that ``proba`` (n, k) does (most probable class)."""
+    if logits is None:
+        return np.argmax(proba, axis=1) != y
+    return (threshold_predictions(logits, threshold) if logits.shape[1] == 1 else predictions(logits)) != y
+
+
+def judge(evaluate, model, X, params, logits, proba, y, threshold, **_task) -> tuple:
+    """``(logits, miss)`` for a background task: ``logits`` given or computed with ``evaluate``
+    (a :class:`~lab_app.training.point_logits.PointLogits`), and :func:`misclassified`."""
+    needs_logits = proba is None or (proba.shape[1] == 2 and threshold != 0.5)
+    if logits is None and needs_logits:
+        logits = evaluate(model, X, params)
+    return logits, misclassified(logits, proba, y, threshold)

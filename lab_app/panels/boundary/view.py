@@ -621,9 +621,9 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         on = self._size_by_loss and self._have_image and len(layer)
         layer.set_sizes(layer.losses(self._last_params, layer.drawn) if on else None)
 
-    def _on_point_logits(self, logits: np.ndarray) -> None:
-        """A background pass over big data is done: ring what it misclassifies, size by its losses."""
-        self._layer.take_logits(logits)
+    def _on_point_logits(self, result) -> None:
+        """A background judgement of big data is done: ring what it misclassifies, size by its losses."""
+        self._layer.take_judged(result)
         if self._size_by_loss:
             self._apply_loss_sizes()
 
