@@ -49,6 +49,8 @@ class State:
 
     The arrays are shared with the document, not copied: the document replaces its arrays on every
     change and never writes into one a :class:`State` holds, and nobody else may write into them.
+    (Adding points may fill spare rows after an array's last row in the same buffer, never a row
+    an array shows: :mod:`lab_app.document.growth`.)
     """
 
     xy: np.ndarray  # (n, d) every stored column, d >= 2
