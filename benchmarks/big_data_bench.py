@@ -9,7 +9,7 @@ A 5 ms heartbeat QTimer in the GUI thread records how late each tick fires: a st
 the window could not answer a key press or a mouse move. Each step reports its seconds, worst and
 99th-percentile stall and the peak RSS seen during it; the last line is the worst stall of all.
 
-    python benchmarks/big_data_bench.py --rows 1000000 [--train-seconds 30] [--profile]
+    python benchmarks/big_data_bench.py --rows 1000000 [--train-seconds 30] [--batch-size 32] [--profile] [--holds]
 
 ``--profile`` also prints, per step, the GUI thread's most expensive calls (cProfile, which sees
 only the thread it runs in): it tells drawing (pyqtgraph, ``paint``) from model work.
@@ -245,7 +245,9 @@ def top_calls(profile: cProfile.Profile, limit: int = 12) -> str:
     return out.getvalue()
 
 
-def run(rows: int, train_seconds: float, folder: str, profile: bool = False, watcher=None) -> list[tuple]:
+def run(
+    rows: int, train_seconds: float, folder: str, profile: bool = False, watcher=None, batch_size: int = 32
+) -> list[tuple]:
     from lab_app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
@@ -311,7 +313,7 @@ def run(rows: int, train_seconds: float, folder: str, profile: bool = False, wat
     step("edit (one click)", click, lambda: doc.n_points == rows + 1)
 
     # 3. Train an MLP (64, 64) for train_seconds, then pause.
-    c.set_config(c.config.with_(model="mlp", hidden=(64, 64), epochs=0, tol=0.0))  # until stopped
+    c.set_config(c.config.with_(model="mlp", hidden=(64, 64), epochs=0, tol=0.0, batch_size=batch_size))
     clock = {}
 
     def train():
@@ -368,6 +370,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--train-seconds", type=float, default=30.0)
     parser.add_argument("--profile", action="store_true", help="print each step's costliest GUI-thread calls")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="the run's batch size (32, the default: one epoch takes > 30 s)"
+    )
     parser.add_argument("--holds", action="store_true", help="print where threads were after long lock holds")
     args = parser.parse_args()
     limit_blas_threads(1)  # as the program's entry point does (lab_app.app.run)
@@ -377,7 +382,7 @@ def main() -> None:
     watcher = LockWatcher() if args.holds else None
     if watcher is not None:
         watcher.start()
-    results = run(args.rows, args.train_seconds, folder, args.profile, watcher)
+    results = run(args.rows, args.train_seconds, folder, args.profile, watcher, args.batch_size)
     if watcher is not None:
         watcher.stop()
         print()
