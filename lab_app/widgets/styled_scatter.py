@@ -44,7 +44,7 @@ def class_styles(fills, pens, hollow_pens) -> dict:
 class Spots:
     """The points as drawn, one entry per position given to :meth:`StyledScatter.set`: ``x``, ``y``
     (m,), ``fill`` (m,) colour names (``#rrggbb``), ``pen`` (m,) QPens, ``size`` (m,) diameters in
-    pixels, ``shown`` (m,) bool (False: left out, e.g. a hidden test point)."""
+    pixels, ``shown`` (m,) bool (False: hidden, e.g. a test point while the test split is hidden)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -61,7 +61,7 @@ class StyledScatter(pg.ItemGroup):
     Points of a later style code are drawn over those of earlier ones, not in the order given
     (hollow test points over filled ones, a class over the classes before it): the price of one
     item per style. A point's *position* is its index in the arrays given to :meth:`set`; per-point
-    access (:meth:`set_sizes`, :meth:`size_at`, :meth:`spots`) goes through positions.
+    access (:meth:`set_shown`, :meth:`set_sizes`, :meth:`size_at`, :meth:`spots`) goes through positions.
     """
 
     def __init__(self, size: float, antialias: bool = False):
@@ -82,26 +82,40 @@ class StyledScatter(pg.ItemGroup):
         """Draw no points."""
         self.set(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), {})
 
-    def set(self, x, y, codes, styles: dict, shown=None) -> None:
+    def set(self, x, y, codes, styles: dict) -> None:
         """Draw points at ``x``, ``y`` (m,) in the styles ``styles[codes]`` (``styles``: {code:
-        (pen, brush)}); points where ``shown`` (m,) bool is False are left out."""
+        (pen, brush)}), all shown and of the default size. An item whose points stay put is not
+        rebuilt (an edit, a new split of the same rows, a new colour: each item's setData
+        allocates and styles every one of its points again)."""
         self._x, self._y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         self._codes = np.asarray(codes, dtype=np.int64)
-        item_of = self._codes if shown is None else np.where(shown, self._codes, -1)
-        order = np.argsort(item_of, kind="stable")  # positions grouped by item, in order within each
-        by_item = item_of[order]
+        order = np.argsort(self._codes, kind="stable")  # positions grouped by item, in order within each
+        by_item = self._codes[order]
         bounds = np.searchsorted(by_item, np.arange(N_STYLES + 1))
         self._index = np.empty(len(order), dtype=np.int64)  # a position's index in its item
         self._index[order] = np.arange(len(order)) - np.searchsorted(by_item, by_item)
-        self._item_of = item_of
         self._rows = [order[bounds[k] : bounds[k + 1]] for k in range(N_STYLES)]
         for k, (item, rows) in enumerate(zip(self.items, self._rows)):
-            if k in styles:
-                pen, brush = styles[k]
+            x, y = self._x[rows], self._y[rows]
+            pen, brush = styles.get(k, (item.opts["pen"], item.opts["brush"]))
+            restyled = pen != item.opts["pen"] or brush != item.opts["brush"]
+            if restyled:
                 item.setPen(pen, update=False)
                 item.setBrush(brush, update=False)
-            if len(rows) or len(item.data):
-                item.setData(x=self._x[rows], y=self._y[rows])
+            if not _holds(item, x, y):
+                item.setData(x=x, y=y)
+            elif restyled or np.any(item.data["size"] >= 0) or not np.all(item.data["visible"]):
+                item.setSize(np.full(len(x), -1.0), update=False)  # -1: the item's size
+                item.setPointsVisible(True)  # and the spots are drawn again in their look
+
+    def set_shown(self, shown) -> None:
+        """Show the positions where ``shown`` (m,) bool is True, hide the others (None: show all).
+        Only items whose points' visibility changes are touched."""
+        for item, rows in zip(self.items, self._rows):
+            if len(rows):
+                visible = np.ones(len(rows), dtype=bool) if shown is None else np.asarray(shown, dtype=bool)[rows]
+                if not np.array_equal(item.data["visible"], visible):
+                    item.setPointsVisible(visible)
 
     def set_sizes(self, sizes: np.ndarray | None) -> None:
         """Point diameters in pixels, (m,) one per position; None: all the default size."""
@@ -110,16 +124,14 @@ class StyledScatter(pg.ItemGroup):
                 item.setSize(np.full(len(rows), self._size) if sizes is None else np.asarray(sizes)[rows])
 
     def size_at(self, position: int) -> float:
-        """The diameter in pixels the point at ``position`` is drawn with (the default if left out)."""
-        k = int(self._item_of[position])
-        if k < 0:
-            return self._size
-        item = self.items[k]
+        """The diameter in pixels the point at ``position`` is drawn with."""
+        item = self.items[self._codes[position]]
         size = float(item.data["size"][self._index[position]])
         return size if size > 0 else float(item.opts["size"])
 
     def spots(self) -> Spots:
-        """Every position's place and look as drawn in position order (for checks that must not read pyqtgraph internals)."""
+        """Every position's place and look as drawn, in position order (for checks that should not
+        read pyqtgraph's internals)."""
         items = [self.items[k] for k in self._codes]
         return Spots(
             x=self._x.copy(),
@@ -127,5 +139,11 @@ class StyledScatter(pg.ItemGroup):
             fill=[item.opts["brush"].color().name() for item in items],
             pen=[QPen(item.opts["pen"]) for item in items],
             size=np.array([self.size_at(p) for p in range(len(items))], dtype=np.float64),
-            shown=self._item_of >= 0,
+            shown=np.array([item.data["visible"][i] for item, i in zip(items, self._index)], dtype=bool),
         )
+
+
+def _holds(item: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray) -> bool:
+    """True if ``item`` draws exactly the points ``x``, ``y``, in this order."""
+    xs, ys = item.getData()
+    return len(xs) == len(x) and np.array_equal(xs, x) and np.array_equal(ys, y)

@@ -126,7 +126,7 @@ class PointLayer:
 
     def style(self, colors=None) -> None:
         """Fill and outline each drawn point in its class colour (``colors``, one QColor per class;
-        default the last ones); test points hollow, and left out while the test split is hidden."""
+        default the last ones); test points hollow."""
         if colors is not None:
             self._colors = tuple(colors)
         colors = self._colors
@@ -138,8 +138,8 @@ class PointLayer:
         rows = self.drawn
         test = self.test_mask[rows]
         xy = self.xy[rows]
-        shown = None if self.test_shown else ~test
-        self.points_item.set(xy[:, 0], xy[:, 1], class_codes(self.y[rows], test), styles, shown)
+        self.points_item.set(xy[:, 0], xy[:, 1], class_codes(self.y[rows], test), styles)
+        self._apply_visibility()
 
     def draw_rings(self) -> None:
         """Ring the points of :attr:`miss_mask` where they are drawn now (at most the budget of them)."""
@@ -151,7 +151,6 @@ class PointLayer:
     def show_test(self, on: bool) -> None:
         """Draw the test split's points (hollow) with the others, or hide them and their rings."""
         self.test_shown = bool(on)
-        self.style()
         self._apply_visibility()
 
     @property
@@ -160,11 +159,12 @@ class PointLayer:
         return np.ones(len(self.y), dtype=bool) if self.test_shown else ~self.test_mask
 
     def _apply_visibility(self) -> None:
-        """Hide the rings of test points while the test split is hidden. The ring item is touched
-        only while something is or was hidden: setting every spot's visibility costs as much as
-        drawing it."""
-        item, rows = self.miss_item, self.ringed
+        """Hide the drawn test points and their rings while the test split is hidden. The ring item
+        is touched only while something is or was hidden: setting every spot's visibility costs as
+        much as drawing it (the points' items skip what does not change themselves)."""
         hide = not self.test_shown and bool(self.test_mask.any())
+        self.points_item.set_shown(~self.test_mask[self.drawn] if hide else None)
+        item, rows = self.miss_item, self.ringed
         if len(item.data) != len(rows) or not (hide or self._rings_hidden):
             return
         item.setPointsVisible(~self.test_mask[rows] if hide else np.ones(len(rows), dtype=bool))

@@ -502,8 +502,8 @@ class DataDesigner(QWidget):
         self._drawn = rows = drawn_rows(n, (sel, miss))
         xy = self.display_xy()
         hollow = test[rows] if test is not None else None  # white fill, thick class-coloured outline
-        shown = ~hidden[rows] if hidden is not None else None
-        self._points.set(xy[rows, 0], xy[rows, 1], class_codes(labels[rows], hollow), self._styles, shown)
+        self._points.set(xy[rows, 0], xy[rows, 1], class_codes(labels[rows], hollow), self._styles)
+        self._points.set_shown(~hidden[rows] if hidden is not None else None)
         halo = capped(np.flatnonzero(sel), n)
         self._halo.setData(x=xy[halo, 0], y=xy[halo, 1])
         ring = capped(np.flatnonzero(miss), n) if miss is not None else np.zeros(0, dtype=np.int64)
