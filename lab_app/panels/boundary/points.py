@@ -160,8 +160,8 @@ class PointLayer:
 
     def _apply_visibility(self) -> None:
         """Hide the drawn test points and their rings while the test split is hidden. The ring item
-        is touched only while something is or was hidden: setting every spot's visibility costs as
-        much as drawing it (the points' items skip what does not change themselves)."""
+        is touched only while something is or was hidden (setting every spot's visibility costs as
+        much as drawing it); the points' group touches only the items whose visibility changes."""
         hide = not self.test_shown and bool(self.test_mask.any())
         self.points_item.set_shown(~self.test_mask[self.drawn] if hide else None)
         item, rows = self.miss_item, self.ringed
