@@ -102,6 +102,7 @@ class StyledScatter(pg.ItemGroup):
             if restyled:
                 item.setPen(pen, update=False)
                 item.setBrush(brush, update=False)
+            item.setVisible(len(rows) > 0)  # an empty item is left out of paints and exports
             if not _holds(item, x, y):
                 item.setData(x=x, y=y)
             elif restyled or np.any(item.data["size"] >= 0) or not np.all(item.data["visible"]):
