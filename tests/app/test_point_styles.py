@@ -15,19 +15,18 @@ from window_helpers import train
 N = 15_000
 
 
-def _load(window, X, y):
+def _load(qtbot, window, X, y):
     window.document.replace_data(X, y, ["A", "B", "C"])
     window.controller.reset()
-    return train(window.qtbot, window)
+    return train(qtbot, window)
 
 
 @pytest.fixture
 def many(make_window, qtbot):
     """A window trained a little on N points of three classes, a quarter held out for testing."""
     window = make_window(epochs=1, test_fraction=0.25)
-    window.qtbot = qtbot
     X = np.random.default_rng(0).normal(size=(N, 2))
-    _load(window, X, np.digitize(X[:, 0], [-0.5, 0.5]))
+    _load(qtbot, window, X, np.digitize(X[:, 0], [-0.5, 0.5]))
     return window
 
 
@@ -63,10 +62,9 @@ def _rgb(color: QColor) -> np.ndarray:
 @pytest.mark.parametrize("which", ["designer", "boundary"])
 def test_test_points_are_drawn_hollow_and_training_points_in_their_class_colour(make_window, qtbot, which):
     window = make_window(epochs=1, test_fraction=0.25)
-    window.qtbot = qtbot
     g = np.linspace(-1.5, 1.5, 6)
     X = np.array([(a, b) for a in g for b in g])  # 36 points far apart (tens of pixels)
-    _load(window, X, np.digitize(X[:, 0], [-0.5, 0.5]))
+    _load(qtbot, window, X, np.digitize(X[:, 0], [-0.5, 0.5]))
     view = window.designer if which == "designer" else window.boundary_view
     test = np.zeros(len(X), dtype=bool)
     test[window.controller.run_info.test_idx] = True
