@@ -1,12 +1,13 @@
 """Bounded point drawing: which rows a scatter draws, and which row lies under the pointer.
 
 A pyqtgraph scatter costs Python work per drawn point on every ``setData`` and style change
-(measured here: 200,000 points froze the window ~13 s, 1,000,000 ~40 s). Views therefore draw at
-most :data:`POINT_BUDGET` points: every point while the data fit, else :data:`SAMPLE_SIZE` of them,
-a fixed, evenly spaced share of the rows plus the rows that must stay visible (selected,
-misclassified). Picking, hover
-and erase never look at what is drawn: :func:`nearest_row` searches every row with NumPy
-(~5 ms for 1,000,000 points), so a click acts on the real nearest point.
+(measured here, with a pen and a brush per point: 200,000 points froze the window ~13 s,
+1,000,000 ~40 s; one item per style, :mod:`lab_app.widgets.styled_scatter`, cuts that 3–4×).
+Views therefore draw at most :data:`POINT_BUDGET` points: every point while the data fit, else
+:data:`SAMPLE_SIZE` of them, a fixed, evenly spaced share of the rows plus the rows that must stay
+visible (selected, misclassified). Picking, hover and erase never look at what is drawn:
+:func:`nearest_row` searches every row with NumPy (~5 ms for 1,000,000 points), so a click acts
+on the real nearest point.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ __all__ = ["POINT_BUDGET", "SAMPLE_SIZE", "capped", "drawn_rows", "nearest_row"]
 #: Data up to this many points are drawn whole, exactly as before; no scatter draws more.
 POINT_BUDGET = 20_000
 #: Points (and at most as many rings) a scatter draws of bigger data: each drawn point costs
-#: ~3 µs of Python per restyle and paint (setData of 20,000 styled points ~60 ms, of 8,000 ~25 ms).
+#: ~1 µs of Python when new (:class:`~lab_app.widgets.styled_scatter.StyledScatter`: 20,000 new
+#: points ~18 ms; ~3 µs, ~60 ms, with a pen and a brush per point), less on a restyle.
 SAMPLE_SIZE = 8_000
 
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QToolBar, QToolButton
 
-from window_helpers import emissions, settle
+from window_helpers import drawn_xy, emissions, settle
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 
@@ -65,7 +65,7 @@ def test_a_click_on_the_boundary_places_a_point_of_the_current_class(qtbot, canv
     assert doc.n_points == n + 1 and doc.labels[-1] == 1
     assert abs(doc.xy[-1, 0] - 2.8) <= px and abs(doc.xy[-1, 1] + 2.6) <= py
     settle(qtbot, w)
-    xs, ys = w.boundary_view.points_item.getData()
+    xs, ys = drawn_xy(w.boundary_view)
     assert len(xs) == n + 1 and (xs[-1], ys[-1]) == pytest.approx(tuple(doc.xy[-1]))  # drawn at once
     w.act_undo.trigger()
     assert doc.n_points == n
@@ -169,7 +169,7 @@ def test_drawing_while_training_continues_the_run_on_the_edited_points(qtbot, ca
     c.pause()
     qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
     settle(qtbot, w)
-    assert len(w.boundary_view.points_item.getData()[0]) == doc.n_points
+    assert len(drawn_xy(w.boundary_view)[0]) == doc.n_points
     w.act_undo.trigger()  # the brush stroke, then the click
     w.act_undo.trigger()
     assert doc.n_points == n
@@ -201,13 +201,13 @@ def test_after_file_new_points_placed_on_the_boundary_are_drawn_there(qtbot, can
     doc.set_current_class(1)
     click(qtbot, w, 1.0, -0.5)
     settle(qtbot, w)
-    xs, ys = w.boundary_view.points_item.getData()
+    xs, ys = drawn_xy(w.boundary_view)
     np.testing.assert_allclose(sorted(zip(xs, ys)), sorted(map(tuple, doc.xy)))
     w.boundary_view.hover_point(1)  # the hover card names the point's class, no model needed
     assert "class" in w.boundary_view.hover_label.toPlainText()
     w.act_undo.trigger()
     settle(qtbot, w)
-    assert len(w.boundary_view.points_item.getData()[0]) == 1
+    assert len(drawn_xy(w.boundary_view)[0]) == 1
 
 
 def test_a_point_of_a_new_class_placed_on_the_boundary_is_drawn_at_once(qtbot, canvas):
@@ -219,7 +219,7 @@ def test_a_point_of_a_new_class_placed_on_the_boundary_is_drawn_at_once(qtbot, c
     click(qtbot, w, 0.5, 2.5)
     settle(qtbot, w)
     assert doc.n_points == n + 1 and doc.labels[-1] == 2
-    xs, ys = w.boundary_view.points_item.getData()
+    xs, ys = drawn_xy(w.boundary_view)
     assert len(xs) == n + 1
     assert min(np.hypot(xs - doc.xy[-1, 0], ys - doc.xy[-1, 1])) < 1e-9
     w.boundary_view.hover_point(n)  # its card needs no model
@@ -227,5 +227,5 @@ def test_a_point_of_a_new_class_placed_on_the_boundary_is_drawn_at_once(qtbot, c
     w.controller.step()  # a run of the three classes judges them all again
     qtbot.waitUntil(lambda: w.controller.latest is not None and w.controller.latest.epoch == 1)
     settle(qtbot, w)
-    assert len(w.boundary_view.points_item.getData()[0]) == n + 1
+    assert len(drawn_xy(w.boundary_view)[0]) == n + 1
     assert w.boundary_view.hover_point(n) is not None  # PointInfo of the new model

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QScrollArea
 
-from window_helpers import settle
+from window_helpers import drawn_xy, settle
 
 SIZES = [(1024, 700), (1920, 1080)]
 
@@ -49,7 +49,7 @@ def test_the_boundary_is_the_biggest_dock_and_shows_all_of_its_data(qtbot, sized
     # The key rewraps, and the plane follows the plot's shape, once the plot's layout has settled.
     qtbot.waitUntil(lambda: _in_widget(view.legend, view.plot_widget) and _in_widget(view.color_bar, view.plot_widget))
     qtbot.waitUntil(lambda: _one_scale(view))
-    xs, ys = view.points_item.getData()
+    xs, ys = drawn_xy(view)
     assert len(xs) == w.document.n_points
     assert _data_inside(view, np.column_stack([xs, ys]))
 
@@ -77,6 +77,6 @@ def test_one_d_mode_fits_its_points_and_key(qtbot, sized):
     w.act_one_d.trigger()
     settle(qtbot, w, 100)
     view = w.boundary_view
-    xs, ys = view.points_item.getData()
+    xs, ys = drawn_xy(view)
     assert len(xs) == w.document.n_points and _data_inside(view, np.column_stack([xs, ys]))
     qtbot.waitUntil(lambda: _in_widget(view.legend, view.plot_widget), timeout=2000)  # the key rewraps

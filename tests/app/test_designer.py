@@ -15,6 +15,8 @@ from lab_app.document import LabDocument
 from lab_app.panels.designer import DataDesigner
 from lab_app.widgets import palette
 
+from window_helpers import drawn_xy
+
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 
 
@@ -75,7 +77,7 @@ def test_undo_redo_restore_counts_and_coordinates(qtbot, designer):
     click(qtbot, designer, 2.0, 2.0)
     placed = doc.xy
     doc.undo_stack.undo()
-    assert doc.n_points == 1 and len(designer.points_item.getData()[0]) == 1
+    assert doc.n_points == 1 and len(drawn_xy(designer)[0]) == 1
     doc.undo_stack.redo()
     np.testing.assert_array_equal(doc.xy, placed)
 
@@ -187,9 +189,9 @@ def test_clear_is_undoable_and_redrawn(qtbot, designer):
     doc = designer.document
     doc.load_default_example()
     doc.clear()
-    assert len(designer.points_item.getData()[0]) == 0
+    assert len(drawn_xy(designer)[0]) == 0
     doc.undo_stack.undo()
-    assert len(designer.points_item.getData()[0]) == 120
+    assert len(drawn_xy(designer)[0]) == 120
 
 
 def test_minus_button_removes_the_current_class_and_undo_brings_it_back(qtbot, designer):
@@ -216,7 +218,7 @@ def test_1d_mode_ignores_y_and_draws_points_at_class_levels(qtbot, designer):
     px, _ = pixel(designer)
     assert abs(doc.X[0, 0] - 1.5) <= px and doc.X.shape == (2, 1)
     assert doc.xy[:, 1].tolist() == [0.0, 0.0]
-    assert designer.points_item.getData()[1].tolist() == [0.0, 1.0]  # A at 0, B at 1
+    assert drawn_xy(designer)[1].tolist() == [0.0, 1.0]  # A at 0, B at 1
     assert designer.view_box.viewRange()[1] == pytest.approx([-0.15, 1.15])
     designer.set_curve(np.linspace(-3, 3, 50), 1 / (1 + np.exp(-np.linspace(-3, 3, 50))))
     designer.set_threshold(0.0)

@@ -230,11 +230,11 @@ def test_size_points_by_loss(qtbot, window):
     _trained_default(qtbot, window)
     boundary, scrubber = window.boundary_view, window.history_scrubber
     scrubber.size_check.setChecked(True)
-    sizes = boundary.points_item.data["size"]
+    sizes = boundary.drawn_spots().size
     loss = boundary.point_losses()
     assert sizes.std() > 0 and sizes[np.argmax(loss)] == sizes.max() and sizes[np.argmin(loss)] == sizes.min()
     scrubber.size_check.setChecked(False)
-    assert np.all(boundary.points_item.data["size"] == boundary.points_item.data["size"][0])
+    assert np.all(boundary.drawn_spots().size == boundary.drawn_spots().size[0])
 
 
 @pytest.mark.parametrize("hidden, n_classes", [((), 2), ((), 3), ((5,), 2), ((4,), 3)])

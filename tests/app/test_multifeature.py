@@ -11,7 +11,7 @@ from engine.model import GridEvaluator
 from engine.training import TrainConfig, Trainer
 from lab_app.document import LabDocument
 
-from window_helpers import settle, train
+from window_helpers import drawn_xy, settle, train
 
 IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -74,7 +74,7 @@ def test_iris_imports_trains_on_four_inputs_and_shows_a_chosen_pair(qtbot, make_
     assert doc.view_columns == (0, 1) and view.grid_evaluator.columns == (0, 1)
     assert view.plot_item.getAxis("left").labelText == "sepal_width"
     assert view.last_image is not None and not np.array_equal(view.last_image, first)
-    drawn = np.column_stack(view.points_item.getData())  # where the points are drawn
+    drawn = np.column_stack(drawn_xy(view))  # where the points are drawn
     assert drawn.tobytes() == np.ascontiguousarray(X[:, :2]).tobytes()
     assert doc.undo_stack.count() == 1  # the pair is view state, only the import is undoable
 

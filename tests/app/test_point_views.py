@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from lab_app.widgets.point_sample import POINT_BUDGET, SAMPLE_SIZE
 
-from window_helpers import emissions, train, wait_run
+from window_helpers import drawn_xy, emissions, train, wait_run
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 N_BIG = 200_000
@@ -62,7 +62,7 @@ def big(make_window, qtbot):
 def test_big_data_draw_a_bounded_sample_keeping_misclassified_and_selected(big, qtbot):
     boundary, designer = big.boundary_view, big.designer
     for view in (boundary, designer):
-        assert len(view.points_item.data) == len(view.drawn_rows) <= POINT_BUDGET
+        assert len(view.drawn_spots().x) == len(view.drawn_rows) <= POINT_BUDGET
     miss = np.flatnonzero(boundary.misclassified_mask)
     assert N_FLIPPED <= len(miss) <= SAMPLE_SIZE // 2
     # Every misclassified point is ringed where it lies, drawn or not.
@@ -122,7 +122,7 @@ def test_hover_card_shows_the_real_nearest_point(big, qtbot):
 def test_size_by_loss_sizes_the_drawn_points_of_big_data(big, qtbot):
     boundary = big.boundary_view
     big.history_scrubber.size_check.setChecked(True)
-    sizes = boundary.points_item.data["size"]
+    sizes = boundary.drawn_spots().size
     loss = boundary.point_losses()[boundary.drawn_rows]
     assert len(sizes) == len(loss) and sizes[np.argmax(loss)] == sizes.max()
 
@@ -160,7 +160,7 @@ def test_small_data_draw_every_point(make_window, qtbot):
     boundary, designer = window.boundary_view, window.designer
     for view in (boundary, designer):
         np.testing.assert_array_equal(view.drawn_rows, np.arange(500))
-        xy = np.column_stack([view.points_item.data["x"], view.points_item.data["y"]])
+        xy = np.column_stack(drawn_xy(view))
         np.testing.assert_array_equal(xy, X)
     miss = np.flatnonzero(boundary.misclassified_mask)
     np.testing.assert_array_equal(boundary.miss_item.data["x"], X[miss, 0])
@@ -192,8 +192,8 @@ def test_big_data_changes_draw_the_canvas_once(big, qtbot, monkeypatch):
     points, the test split and the rings each ask, and the canvas draws once."""
     designer = big.designer
     draws = []
-    original = designer._points.setData
-    monkeypatch.setattr(designer._points, "setData", lambda *a, **k: (draws.append(1), original(*a, **k)))
+    original = designer.points_item.set
+    monkeypatch.setattr(designer.points_item, "set", lambda *a, **k: (draws.append(1), original(*a, **k)))
     qtbot.mouseClick(designer.plot_widget.viewport(), LEFT, pos=designer.data_to_widget_pos(0.25, -0.5))
     assert big.document.n_points == N_BIG + 1
     qtbot.waitUntil(lambda: len(draws) > 0)

@@ -21,7 +21,7 @@ def looks(w):
         "loss curve": train_curve.opts["pen"].widthF(),
         "axis": axis.pen().widthF(),
         "axis text": axis.textPen().color().name(),
-        "boundary points": b.points_item.opts["size"],
+        "boundary points": b.drawn_spots().size[0],
         "legend": b.legend.items[0][1].opts["size"],
     }
 

@@ -43,7 +43,7 @@ def card_hidden(window) -> bool:
 
 def hollow(designer) -> np.ndarray:
     """(n,) bool: the designer's points drawn hollow (white fill: the test split)."""
-    return np.array([b.color().name() == "#ffffff" for b in designer.points_item.data["brush"]], dtype=bool)
+    return np.array([name == "#ffffff" for name in designer.drawn_spots().fill], dtype=bool)
 
 
 # ------------------------------------------------------------------ the hover card

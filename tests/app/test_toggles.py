@@ -15,7 +15,9 @@ from window_helpers import train
 
 
 def _drawn(item) -> int:
-    """How many spots a ScatterPlotItem draws (hidden spots are kept, but not visible)."""
+    """How many spots a view's points (or a ScatterPlotItem: hidden spots are kept, but not visible) show."""
+    if hasattr(item, "drawn_spots"):
+        return int(np.count_nonzero(item.drawn_spots().shown))
     data = item.data
     return int(np.count_nonzero(data["visible"])) if len(data) else 0
 
@@ -59,15 +61,15 @@ def test_hiding_test_points_hides_exactly_the_test_split_in_both_plots(trained):
     test[w.controller.run_info.test_idx] = True
     n_test = int(test.sum())
     assert 0 < n_test < n
-    boundary, designer = w.boundary_view.points_item, w.designer.points_item
+    boundary, designer = w.boundary_view, w.designer
     assert _drawn(boundary) == n and _drawn(designer) == n
     assert "test" in _legend(w)
     w.findChild(QAction, "actionShowTestPoints").trigger()
     assert not w.view_state.show_test_points
     assert "test" not in _legend(w)  # the key does not name points that are not drawn
     assert _drawn(boundary) == n - n_test and _drawn(designer) == n - n_test
-    np.testing.assert_array_equal(boundary.data["visible"], ~test)
-    np.testing.assert_array_equal(designer.data["visible"], ~test)
+    np.testing.assert_array_equal(boundary.drawn_spots().shown, ~test)
+    np.testing.assert_array_equal(designer.drawn_spots().shown, ~test)
     np.testing.assert_array_equal(w.boundary_view.visible_points_mask, ~test)
     # No ring is drawn around a hidden point.
     assert _drawn(w.boundary_view.miss_item) == int((w.boundary_view.misclassified_mask & ~test).sum())
@@ -94,8 +96,8 @@ def test_hidden_test_points_stay_hidden_for_the_next_run(qtbot, trained):
     w.view_state.set_show_test_points(False)
     w.controller.reset()  # a new run splits afresh: its own test points are the hidden ones
     info = w.controller.run_info
-    assert _drawn(w.boundary_view.points_item) == w.document.n_points - len(info.test_idx)
-    assert _drawn(w.designer.points_item) == w.document.n_points - len(info.test_idx)
+    assert _drawn(w.boundary_view) == w.document.n_points - len(info.test_idx)
+    assert _drawn(w.designer) == w.document.n_points - len(info.test_idx)
 
 
 def test_discretize_paints_only_the_class_colours_and_follows_the_threshold(trained):
@@ -162,7 +164,7 @@ def test_sessions_keep_both_toggles(trained, make_window, tmp_path):
     assert w2.findChild(QAction, "actionDiscretize").isChecked()
     assert w2.boundary_view.discretized
     n_test = len(w2.controller.run_info.test_idx)
-    assert n_test and _drawn(w2.boundary_view.points_item) == w2.document.n_points - n_test
+    assert n_test and _drawn(w2.boundary_view) == w2.document.n_points - n_test
     # A session with a toggle that is not true or false is refused.
     doc = json.loads(path.read_text())
     doc["view"]["discretize"] = "yes"

@@ -21,7 +21,7 @@ from lab_app.panels.loss import LossView
 from lab_app.panels.metrics import MetricsView
 from lab_app.widgets import palette
 
-from window_helpers import emissions
+from window_helpers import drawn_xy, emissions
 
 
 # ----------------------------------------------------------------- fixtures
@@ -216,7 +216,7 @@ def test_hollow_test_points_and_misclassified_marks(boundary, moons_mlp):
     n_test = len(run.test_idx)
     assert n_test > 0
     assert boundary.test_mask.sum() == n_test
-    brushes = [b.color().name() for b in boundary.points_item.data["brush"]]
+    brushes = boundary.drawn_spots().fill
     assert brushes.count("#ffffff") == n_test
     assert len(brushes) == run.dataset.n_samples
     pred = moons_mlp.model.predict(run.dataset.X)
@@ -273,7 +273,7 @@ def test_one_d_run_draws_the_probability_curve_and_threshold(boundary):
     cx, cy = boundary.curve_items[0].getOriginalDataset()
     np.testing.assert_allclose(cy, P[:, 1])
     assert boundary.last_image.shape == (1, 200, 4)
-    _, py = boundary.points_item.getData()
+    _, py = drawn_xy(boundary)
     assert set(np.round(py, 6)) == {0.0, 1.0}  # points at their class level
 
 

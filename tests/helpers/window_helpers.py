@@ -128,6 +128,12 @@ def read_only(folder):
             os.chmod(folder, 0o755)
 
 
+def drawn_xy(view) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of the points a view (designer or boundary) draws, in its drawn rows' order."""
+    spots = view.drawn_spots()
+    return spots.x, spots.y
+
+
 def emissions(signal) -> list:
     """A list that grows by one entry (the signal's arguments) at every emission of ``signal``."""
     seen = []

@@ -99,7 +99,7 @@ class DocumentFollower:
         xlim, ylim = (d.xlim, d.ylim) if one_d else equal_scale(d.xlim, d.ylim, (vb.width(), vb.height()))
         vb.setRange(xRange=xlim, yRange=Y_RANGE_1D if one_d else ylim, padding=0)  # the document's plane
         if ds is None or len(ds.y) == 0:
-            self._layer.points_item.setData([], [])
+            self._layer.points_item.clear()
             self._hover.show_point(None)
             return
         columns = (0, 1) if one_d or max(d.view_columns) >= ds.n_features else tuple(d.view_columns)

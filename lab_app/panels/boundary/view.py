@@ -79,7 +79,7 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
     ----------
     plot_widget, plot_item : the pyqtgraph plot (``plot_item`` for export).
     image_item : the one probability image; contour_item : the contour at P = threshold (binary) / class boundaries.
-    points_item, miss_item : the data (filled = training, hollow = test) and the misclassified rings.
+    points_item, miss_item : the data (filled = training, hollow = test; see :meth:`drawn_spots`) and the misclassified rings.
     curve_items, threshold_line : 1-D runs' p(x) curves and decision threshold.
     grid_probe : the :class:`~lab_app.training.probes.GridProbe` to register with the training controller
         (as ``GRID_PROBE``): snapshots then bring their grid, evaluated in the training thread.
@@ -145,6 +145,11 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
         misclassified point, drawn or not, up to the same budget)."""
         return self._layer.drawn.copy()
 
+    def drawn_spots(self):
+        """The drawn rows' places and looks, in :attr:`drawn_rows` order (a
+        :class:`~lab_app.widgets.styled_scatter.Spots`)."""
+        return self.points_item.spots()
+
     @property
     def misclassified_mask(self) -> np.ndarray:
         """(n_points,) bool: points ringed as misclassified by the last shown weights."""
@@ -191,7 +196,7 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
             self._ref.clear()
         self._pinned.clear()
         self._point_runner.cancel(quiet=True)
-        self._layer.points_item.setData([], [])
+        self._layer.points_item.clear()
         self._layer.miss_item.setData([], [])
         if self._doc is not None:
             self._draw_plain_points()
