@@ -344,7 +344,7 @@ def run(
         slider.setValue(slider.maximum())
         return True
 
-    step(f"scrub ({slider.maximum() + 1} recorded)", start_scrub, scrubbed)
+    step(f"scrub ({slider.maximum() + 1} recorded of {c.latest.epoch} epochs)", start_scrub, scrubbed)
 
     # 5. Save the session; 6. open it again.
     session = os.path.join(folder, "big.logitlab.json")

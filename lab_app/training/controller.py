@@ -373,9 +373,10 @@ class TrainingController(QObject):
         self._history.extend(snap.reports)
         self._latest = snap
         if snap.minibatch is None:  # an epoch's weights, not those part-way through the next one
-            latest = snap.latest  # the loss early stopping watches marks the best recorded weights
-            loss = None if latest is None else (latest.val_loss if latest.val_loss is not None else latest.train_loss)
-            self.recorded.append(snap.epoch, snap.params, loss)
+            self.recorded.append(snap.epoch, snap.params, _watched_loss(snap.latest))
+        elif snap.epoch_end is not None:  # a long epoch that ended between two snapshots
+            epoch, params, report = snap.epoch_end
+            self.recorded.append(epoch, params, _watched_loss(report))
         self.progress.emit(snap)
         return True
 
@@ -455,3 +456,11 @@ class TrainingController(QObject):
             return  # e.g. a recolour: nothing the engine sees changed
         self._handed = data
         self._worker.hand_data(data, self._data_version)
+
+
+def _watched_loss(report) -> float | None:
+    """The loss early stopping watches (validation, else training) of an epoch's report: it marks
+    the best recorded weights."""
+    if report is None:
+        return None
+    return report.val_loss if report.val_loss is not None else report.train_loss

@@ -66,6 +66,10 @@ class Snapshot:
     minibatch: tuple[int, int] | None = None
     #: The first snapshot of a restored run (a session, a sweep's cell): its reports were loaded, not trained.
     restored: bool = False
+    #: ``(epoch, params, report)`` of the newest long epoch that ended since the last snapshot when
+    #: this one is taken part-way through the next epoch (its end fell between two snapshots), so
+    #: the scrubber records every long epoch: with a million points no snapshot is due at an end.
+    epoch_end: tuple | None = None
 
 
 def frozen_copy(a: np.ndarray) -> np.ndarray:

@@ -107,6 +107,7 @@ class TrainingWorker(QObject):
         self._ended = False
         self._version = 0
         self._reports: list[EpochReport] = []
+        self._epoch_end: tuple | None = None  # see Snapshot.epoch_end
         self._next_emit = -math.inf  # when the next running snapshot may go out
         self._last_yield = 0.0
         self._rate = _Rate()
@@ -234,6 +235,7 @@ class TrainingWorker(QObject):
         self._run = self._run_id
         self._version = self._start_version
         self._reports = []
+        self._epoch_end = None  # see Snapshot.epoch_end
         self._next_emit = -math.inf  # when the next running snapshot may go out
         self._unit_done, self._due = 0, -math.inf
         self._delivered.set()
@@ -289,6 +291,8 @@ class TrainingWorker(QObject):
         else:
             self._reports.append(report)
             self._rate.add(report.samples)
+            if report.seconds >= PROGRESS_INTERVAL:  # a long epoch: its end may fall between snapshots
+                self._epoch_end = (trainer.epoch, frozen_copy(trainer.network.params), report)
             if trainer.stopped_because in ("early_stopping", "converged"):
                 self._end("finished", trainer.stopped_because)
                 return
@@ -399,6 +403,7 @@ class TrainingWorker(QObject):
     def _snapshot(self, state: str, stopped_because: str | None = None) -> Snapshot:
         t = self._current
         reports, self._reports = tuple(self._reports), []
+        epoch_end, self._epoch_end = self._epoch_end, None
         started = time.perf_counter()
         self._delivered.clear()
         params = frozen_copy(t.network.params)
@@ -420,6 +425,7 @@ class TrainingWorker(QObject):
             self._version,
             extras,
             (t.batches_done, t.batches_per_epoch) if t.batches_done else None,
+            epoch_end=epoch_end if t.batches_done else None,  # at an epoch's end the snapshot is that end
         )
 
 

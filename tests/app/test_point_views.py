@@ -255,3 +255,15 @@ def test_big_data_are_judged_off_the_gui_thread(big, qtbot, monkeypatch):
     logits = layer._logits
     expected = (points.threshold_predictions(logits, 0.3) if logits.shape[1] == 1 else logits.argmax(axis=1)) != layer.y
     qtbot.waitUntil(lambda: np.array_equal(layer.miss_mask, expected), timeout=20000)
+
+
+def test_long_epochs_of_big_data_are_all_recorded_for_the_scrubber(make_window, qtbot):
+    """With 200,000 points an epoch spans many snapshots and none is due just at its end; every
+    epoch's end is still recorded, so the history slider can show each one."""
+    window = make_window(epochs=3)
+    _load(window, N_BIG)
+    final = train(qtbot, window)
+    assert final.epoch == 3
+    recorded = [e.epoch for e in window.controller.recorded.entries]
+    assert recorded == [0, 1, 2, 3], recorded
+    np.testing.assert_array_equal(window.controller.recorded.entries[-1].params, final.params)
