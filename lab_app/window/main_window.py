@@ -326,7 +326,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         if self._closing or info is None or frame.run_id != info.run_id:
             return
         running = frame.live and self.controller.state == "running"
-        self.boundary_view.show_snapshot(frame)
+        self.boundary_view.show_snapshot(frame, background=True)
         self.metrics_view.update_metrics(info, frame, self.document, throttle=running)
         self.evaluation_view.update_frame(info, frame, self.document, throttle=running)
         self.loss_view.show_frame(frame)

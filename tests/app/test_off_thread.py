@@ -144,3 +144,29 @@ def test_zooming_a_costly_models_boundary_evaluates_the_new_grid_off_the_gui_thr
     expected = boundary._evaluator.evaluate(boundary._last_params)  # here, after the fact
     rgba = boundary._grid.painter.paint(expected, boundary._lut, boundary._class_ink, threshold=0.5)
     np.testing.assert_array_equal(boundary.image_item.image, rgba)
+
+
+def test_scrubbing_a_costly_models_epochs_evaluates_their_grids_off_the_gui_thread(qtbot, make_window, monkeypatch):
+    """A recorded epoch of an MLP (64, 64) brings no grid probabilities: the history slider's frame
+    is evaluated in a background thread and drawn with that epoch's weights."""
+    w = make_window(epochs=3, model="mlp", hidden=(64, 64))
+    train(qtbot, w)
+    settle(qtbot, w)
+    boundary = w.boundary_view
+    evaluated = []
+    original = type(boundary._evaluator).evaluate
+
+    def recording_evaluate(self, *args, **kwargs):
+        evaluated.append(threading.current_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    entry = w.controller.recorded.entries[0]  # the run's first weights (the image shows its last)
+    rendered = emissions(boundary.imageRendered)
+    w.history_scrubber.slider.setValue(0)
+    qtbot.waitUntil(lambda: len(rendered) > 0 and not boundary._grid_runner.busy, timeout=TIMEOUT)
+    assert evaluated and threading.main_thread() not in evaluated, evaluated
+    np.testing.assert_array_equal(boundary._last_params, entry.params)
+    expected = boundary._evaluator.evaluate(entry.params)  # here, after the fact
+    rgba = boundary._grid.painter.paint(expected, boundary._lut, boundary._class_ink, threshold=0.5)
+    np.testing.assert_array_equal(boundary.image_item.image, rgba)

@@ -105,8 +105,14 @@ def training_means(run_info) -> tuple[float, ...]:
     return tuple(float(v) for v in rows.mean(axis=0)) if len(rows) else (0.0,) * X.shape[1]
 
 
-def grid_probabilities(spec, params, grid, **_task) -> tuple:
-    """(params, grid, P): the probabilities on a grid like ``grid`` (its own evaluator: the view's
-    reuses its buffers), for a :class:`~lab_app.tasks.TaskRunner` task."""
-    model, xlim, ylim, shape, fixed, columns = spec
-    return params, grid, BoundaryGrid(model, xlim, ylim, shape, fixed, columns).evaluator.evaluate(params).copy()
+def grid_probabilities(model, grid: BoundaryGrid, params, points, **_task) -> tuple:
+    """``(params, grid, P, points)``: ``model``'s probabilities with ``params`` on a grid like
+    ``grid`` (its own evaluator: the view's reuses its buffers; ``model`` a copy for this thread),
+    for a :class:`~lab_app.tasks.TaskRunner` task; ``points`` passes through."""
+    xlim, ylim, shape, columns, fixed = grid.spec
+    return (
+        params,
+        grid,
+        BoundaryGrid(model, xlim, ylim, shape, fixed, columns).evaluator.evaluate(params).copy(),
+        points,
+    )

@@ -208,11 +208,20 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
             return
         self.show_snapshot(snapshot)
 
-    def show_snapshot(self, snapshot) -> bool:
-        """Render the weights ``snapshot.params`` (newest wins); returns False when they did not change."""
+    def show_snapshot(self, snapshot, *, background: bool = False) -> bool:
+        """Render the weights ``snapshot.params`` (newest wins); returns False when they did not change.
+
+        ``background``: weights that come without the grid's probabilities (a recorded epoch) of
+        a costly model are evaluated in a background thread and drawn when that is done (the
+        window's frames; an export needs its image drawn at once)."""
         if self._model is None:
             return False
         grid, points = self._probed(snapshot)
+        if background and grid is None and self._grid_is_costly():
+            if self._have_image and np.array_equal(snapshot.params, self._last_params):
+                return False
+            self._evaluate_in_background(snapshot.params, points)
+            return True
         return self._render(snapshot.params, probs=grid, points=points)
 
     def set_data(self, dataset, test_idx=None) -> None:
@@ -488,20 +497,25 @@ class BoundaryView(CanvasMixin, DocumentFollower, QWidget):
             return  # already there (set_run was called for the new range)
         self._build_grid()
         if self._grid_is_costly():  # an MLP over the grid: tens of ms; the old image stays until then
-            spec = (self._model.copy(), *self._ranges(), self.grid_shape, self._fixed, self._columns)
-            self._grid_runner.start(grid_probabilities, spec, self._last_params.copy(), self._grid)
+            self._evaluate_in_background(self._last_params)
         else:
             self._render(self._last_params, force=True)
 
     def _grid_is_costly(self) -> bool:
         """Evaluating the model on the grid costs the GUI thread more than a frame's worth."""
-        return self._model.network.params.size * self.grid_shape[0] * self.grid_shape[1] > GRID_COST_IN_THREAD
+        H, W = self.grid_shape
+        return self._model.network.params.size * (W if self._one_d else H * W) > GRID_COST_IN_THREAD
+
+    def _evaluate_in_background(self, params, points=None) -> None:
+        """Evaluate ``params`` on the grid in a background thread; drawn when done, unless something
+        is drawn before (:meth:`_render` drops the task)."""
+        self._grid_runner.start(grid_probabilities, self._model.copy(), self._grid, np.array(params), points)
 
     def _on_grid_probabilities(self, result) -> None:
-        """A background evaluation of a new grid is done: draw it if nothing newer was drawn since."""
-        params, grid, P = result
-        if grid is self._grid and self._model is not None and np.array_equal(params, self._last_params):
-            self._render(self._last_params, force=True, probs=P)
+        """A background evaluation of the grid is done: draw it, if the grid is still the one on show."""
+        params, grid, P, points = result
+        if grid is self._grid and self._model is not None:
+            self._render(params, force=True, probs=P, points=points)
 
     def _set_data(self, dataset, test_idx) -> None:
         self._layer.set_data(self._model, dataset, test_idx, self._columns, self._one_d, self._qcolors)
