@@ -8,6 +8,8 @@ import subprocess
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 
 class Scripted:
@@ -78,9 +80,11 @@ def train(qtbot, window, timeout=30000):
 
 def settle(qtbot, window, ms=30):
     """Wait for a run being built in the worker (Reset, Train, Open, an import), then let deferred
-    renders (singleShot(0)) run."""
+    renders (singleShot(0)) run and apply pending layouts (a plot's key that wrapped to another
+    number of rows moves the plot: a position computed before would point elsewhere)."""
     wait_run(qtbot, window)
     qtbot.wait(ms)
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def wait_run(qtbot, window, timeout=10000):
