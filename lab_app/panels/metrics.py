@@ -201,12 +201,12 @@ class MetricsView(QWidget):
             if logits is None:
                 logits = functools.partial(self._background, run_info.model, ds.X, np.array(snapshot.params))
             self._waiting = (run_info, snapshot)
-            self._runner.start(_scores, logits, ds.y, *split)
+            self._runner.start(_scores, logits, ds.y, *split, len(self._names))
             return
         self._runner.cancel(quiet=True)  # an older background result must not come after this one
         if logits is None:
             logits = self._points(run_info.model, ds.X, snapshot.params)
-        self._show(run_info, snapshot, _scores(logits, ds.y, *split))
+        self._show(run_info, snapshot, _scores(logits, ds.y, *split, len(self._names)))
 
     def _on_scores(self, scores: tuple) -> None:
         """The background computation over big data is done: show its numbers."""
@@ -216,13 +216,9 @@ class MetricsView(QWidget):
 
     def _show(self, run_info, snapshot, scores: tuple) -> None:
         """Fill the panel with ``scores`` (:func:`_scores`) of ``snapshot.params`` on ``run_info``'s points."""
-        values, pred = scores
-        train_idx = np.asarray(run_info.train_idx, dtype=np.int64)
-        test_idx = np.asarray(run_info.test_idx, dtype=np.int64)
-        y = run_info.dataset.y
+        values, self._confusions = scores
+        train_idx, test_idx = run_info.train_idx, run_info.test_idx
         self.values = values
-        self._y, self._pred = y, pred
-        self._splits = {"training": train_idx, "test": test_idx, "all": np.arange(len(y))}
         for key, label in self._value_labels.items():
             v = values[key]
             if v is None or not math.isfinite(v):
@@ -242,11 +238,10 @@ class MetricsView(QWidget):
         self.computed.emit()
 
     def _fill_confusion(self) -> None:
-        if not hasattr(self, "_splits"):
+        if not hasattr(self, "_confusions"):
             return
-        idx = self._splits[SPLITS[self.split_combo.currentIndex()]]
-        k = len(self._names)
-        cm = confusion_matrix(self._y[idx], self._pred[idx], k)
+        cm = self._confusions[SPLITS[self.split_combo.currentIndex()]]
+        k = len(cm)
         table = self.confusion_table
         if table.rowCount() != k:
             table.setRowCount(k)
@@ -306,10 +301,14 @@ class MetricsView(QWidget):
         fit_height(table)
 
 
-def _scores(logits, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, progress=None, cancelled=None):
-    """``(values, pred)``: accuracy and log-loss of each split ({"train_accuracy": …}, None for an
-    empty split) and the predicted class of every point, from ``logits`` (n, n_outputs) or a
-    function computing them (a plain function: it may run in a :class:`~lab_app.tasks.TaskRunner`)."""
+def _scores(
+    logits, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, n_classes: int, progress=None, cancelled=None
+):
+    """``(values, confusions)``: accuracy and log-loss of each split ({"train_accuracy": …}, None
+    for an empty split) and the (k, k) confusion matrix of each of :data:`SPLITS`, from ``logits``
+    (n, n_outputs) or a function computing them (a plain function: it may run in a
+    :class:`~lab_app.tasks.TaskRunner`; every step is O(points), so big data never do it on the
+    GUI thread)."""
     logits = logits() if callable(logits) else logits
     pred = predictions(logits)
     values: dict[str, float | None] = {}
@@ -319,7 +318,9 @@ def _scores(logits, y: np.ndarray, train_idx: np.ndarray, test_idx: np.ndarray, 
             values[f"{split}_log_loss"] = cross_entropy(logits[idx], y[idx])
         else:
             values[f"{split}_accuracy"] = values[f"{split}_log_loss"] = None
-    return values, pred
+    rows = {"training": train_idx, "test": test_idx, "all": slice(None)}
+    confusions = {name: confusion_matrix(y[rows[name]], pred[rows[name]], n_classes) for name in SPLITS}
+    return values, confusions
 
 
 def _class_names(classes, document) -> list[str]:

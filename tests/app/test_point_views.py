@@ -267,3 +267,34 @@ def test_long_epochs_of_big_data_are_all_recorded_for_the_scrubber(make_window, 
     recorded = [e.epoch for e in window.controller.recorded.entries]
     assert recorded == [0, 1, 2, 3], recorded
     np.testing.assert_array_equal(window.controller.recorded.entries[-1].params, final.params)
+
+
+def test_big_data_confusion_matrices_are_counted_off_the_gui_thread(big, qtbot, monkeypatch):
+    """The Metrics dock's confusion matrix of 200,000 points is counted with the scores in the
+    background (each split's), and switching the split shows it without counting again."""
+    import threading
+
+    import lab_app.panels.metrics as metrics
+
+    counted = []
+    original = metrics.confusion_matrix
+
+    def recording(y_true, y_pred, k):
+        counted.append((threading.current_thread(), len(y_true)))
+        return original(y_true, y_pred, k)
+
+    monkeypatch.setattr(metrics, "confusion_matrix", recording)
+    view = big.metrics_view
+    big.docks["metrics"].show()
+    big.docks["metrics"].raise_()
+    qtbot.waitUntil(view.isVisible)
+    computed = emissions(view.computed)
+    view.update_metrics(big.controller.run_info, big.controller.latest, big.document)
+    qtbot.waitUntil(lambda: len(computed) > 0, timeout=20000)
+    main = threading.main_thread()
+    assert counted and all(t is not main for t, _n in counted), counted
+    view.split_combo.setCurrentIndex(metrics.SPLITS.index("all"))
+    assert all(t is not main for t, _n in counted)
+    table = view.confusion_table
+    total = sum(int(table.item(i, j).text().split()[0]) for i in range(2) for j in range(2))
+    assert total == N_BIG
