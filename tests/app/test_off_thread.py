@@ -15,6 +15,19 @@ from window_helpers import emissions, settle, train
 TIMEOUT = 20_000
 
 
+def _record_grid_evaluations(monkeypatch, boundary) -> list:
+    """The threads in which the boundary view's kind of grid evaluator runs from now on."""
+    evaluated = []
+    original = type(boundary._evaluator).evaluate
+
+    def recording_evaluate(self, *args, **kwargs):
+        evaluated.append(threading.current_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    return evaluated
+
+
 def test_train_reset_and_restore_build_the_trainer_in_the_worker_thread(qtbot, make_window, tmp_path, monkeypatch):
     built_in = []
     original = Trainer.__init__
@@ -105,15 +118,9 @@ def test_a_new_runs_heatmap_comes_from_the_training_threads_probe(qtbot, make_wi
     w = make_window(epochs=3, model="mlp", hidden=(64, 64))
     settle(qtbot, w)  # the first layout and its grid
     boundary = w.boundary_view
-    rendered, evaluated = [], []
+    rendered = []
     boundary.imageRendered.connect(lambda: rendered.append(w.controller.run_info.run_id))
-    original = type(boundary._evaluator).evaluate
-
-    def recording_evaluate(self, *args, **kwargs):
-        evaluated.append(threading.current_thread())
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    evaluated = _record_grid_evaluations(monkeypatch, boundary)
     with qtbot.waitSignal(w.controller.progress, timeout=TIMEOUT):
         w.act_reset.trigger()
     qtbot.waitUntil(lambda: w.controller.run_info.run_id in rendered, timeout=TIMEOUT)
@@ -127,14 +134,7 @@ def test_zooming_a_costly_models_boundary_evaluates_the_new_grid_off_the_gui_thr
     train(qtbot, w)
     settle(qtbot, w)
     boundary = w.boundary_view
-    evaluated = []
-    original = type(boundary._evaluator).evaluate
-
-    def recording_evaluate(self, *args, **kwargs):
-        evaluated.append(threading.current_thread())
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    evaluated = _record_grid_evaluations(monkeypatch, boundary)
     rendered = emissions(boundary.imageRendered)
     w.document.set_ranges((-1.5, 1.5), (-1.0, 1.0))
     qtbot.waitUntil(lambda: len(rendered) > 0 and not boundary._grid_runner.busy, timeout=TIMEOUT)
@@ -153,14 +153,7 @@ def test_scrubbing_a_costly_models_epochs_evaluates_their_grids_off_the_gui_thre
     train(qtbot, w)
     settle(qtbot, w)
     boundary = w.boundary_view
-    evaluated = []
-    original = type(boundary._evaluator).evaluate
-
-    def recording_evaluate(self, *args, **kwargs):
-        evaluated.append(threading.current_thread())
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(boundary._evaluator), "evaluate", recording_evaluate)
+    evaluated = _record_grid_evaluations(monkeypatch, boundary)
     entry = w.controller.recorded.entries[0]  # the run's first weights (the image shows its last)
     rendered = emissions(boundary.imageRendered)
     w.history_scrubber.slider.setValue(0)
