@@ -17,7 +17,7 @@ It is also a canvas (:mod:`.canvas`): ``enable_drawing`` puts the shared drawing
 (:mod:`lab_app.widgets.drawing`: tool bar, class row, gestures) over it, and the plane on show
 keeps one scale on both axes (:func:`.grid.equal_scale`), rebuilt as the plot is resized.
 
-About 620 lines: this module is the widget's public face (run, frame, threshold, discretize,
+About 680 lines: this module is the widget's public face (run, frame, threshold, discretize,
 test-point visibility, skins, pinned and reference contours, hover) and their wiring; following the document's edits lives in :mod:`.follow` and the drawing
 itself in the modules named above. Splitting the public methods further would scatter one
 widget's API.
